@@ -1,0 +1,48 @@
+"""ekinerja-flow: the Flask shell around the engine (``create_app``)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g
+
+from . import config
+from .db import make_engine, make_sessionmaker
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(Path.cwd() / "instance"), instance_relative_config=True)
+    app.config.update(config.from_environment(Path(app.instance_path)))
+    app.config.update(overrides or {})
+
+    from . import kinerja  # noqa: F401 - registers roles, forms and services of the diagrams
+    from .documents import skp as skp_document
+    from workflows import forms
+
+    forms.set_forms_dir(Path(app.config["BPMN_DIR"]) / "forms")
+    skp_document.configure(app.config["DOCUMENT_TEMPLATES"], app.config["WKHTMLTOPDF"])
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["db_engine"] = engine
+    app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
+
+    @app.teardown_appcontext
+    def _close_session(_exc):
+        session = g.pop("db", None)
+        if session is not None:
+            session.close()
+
+    from .api import api
+    from .web import web
+
+    app.register_blueprint(api)
+    app.register_blueprint(web)
+    return app
+
+
+def get_session():
+    """The request's database session (closed when the request ends)."""
+    from flask import current_app
+
+    if "db" not in g:
+        g.db = current_app.extensions["db_sessionmaker"]()
+    return g.db

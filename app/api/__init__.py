@@ -1,0 +1,72 @@
+"""JSON API v1 (contract: shared/api.md; description: /api/v1/openapi.json)."""
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import Blueprint, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from app import get_session
+from app.auth import actor_from_token
+from app.kinerja.errors import DomainError
+
+api = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def error(status: int, code: str, message: str, details: dict | None = None):
+    return jsonify({"error": {"code": code, "message": message, "details": details or {}}}), status
+
+
+@api.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    get_session().rollback()
+    return error(exc.status, exc.code, exc.message, exc.details)
+
+
+@api.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_request",
+             409: "conflict", 413: "bad_request", 415: "bad_request"}
+    messages = {404: "Alamat tidak ditemukan", 405: "Metode tidak diizinkan", 413: "Permintaan terlalu besar",
+                400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json"}
+    return error(exc.code or 400, codes.get(exc.code, "bad_request"), messages.get(exc.code, exc.description or ""))
+
+
+@api.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    get_session().rollback()
+    import logging
+    logging.getLogger("ekinerja").exception("unexpected error in API")
+    return error(500, "internal_error", "Terjadi kesalahan pada server; sudah dicatat")
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 naming what is wrong with it."""
+    raw = request.get_data(cache=True)
+    if not raw:
+        raise DomainError("Badan permintaan kosong; kirim objek JSON")
+    try:
+        import json
+        body = json.loads(raw)
+    except ValueError as exc:
+        raise DomainError(f"JSON tidak valid: {exc}") from None
+    if not isinstance(body, dict):
+        raise DomainError("Badan permintaan harus berupa objek JSON")
+    return body
+
+
+def login_required(fn):
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return error(401, "unauthorized", "Token tidak ada; gunakan header Authorization: Bearer <token>")
+        actor = actor_from_token(get_session(), header[7:].strip())
+        if actor is None:
+            return error(401, "unauthorized", "Token tidak valid atau kedaluwarsa")
+        g.actor = actor
+        return fn(*args, **kwargs)
+    return wrapper
+
+
+from . import instances, openapi, skp, tasks, token  # noqa: E402,F401

@@ -1,0 +1,121 @@
+"""The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
+from flask import jsonify
+
+from . import api
+
+ERROR = {"$ref": "#/components/schemas/Error"}
+
+
+def _resp(description, schema=None):
+    body = {"description": description}
+    if schema:
+        body["content"] = {"application/json": {"schema": schema}}
+    return body
+
+
+ERRORS = {"401": _resp("Token tidak ada atau tidak valid", ERROR), "403": _resp("Tidak diizinkan", ERROR),
+          "404": _resp("Tidak ditemukan", ERROR)}
+ID = lambda name, kind="integer": {"name": name, "in": "path", "required": True, "schema": {"type": kind}}  # noqa: E731
+
+DOCUMENT = {
+    "openapi": "3.0.3",
+    "info": {"title": "ekinerja-flow API", "version": "1",
+             "description": "SKP, tugas dan proses BPMN kinerja ASN (PermenPANRB 6/2022)."},
+    "servers": [{"url": "/api/v1"}],
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error"], "properties": {"error": {
+                "type": "object", "required": ["code", "message"],
+                "properties": {"code": {"type": "string", "enum": ["validation_error", "not_found", "forbidden",
+                                                                   "conflict", "unauthorized", "bad_request"]},
+                               "message": {"type": "string"}, "details": {"type": "object"}}}}},
+            "Task": {"type": "object", "properties": {
+                "id": {"type": "string"}, "name": {"type": "string"}, "title": {"type": "string"},
+                "process_id": {"type": "string"}, "instance_id": {"type": "integer"},
+                "business_key": {"type": "string"}, "lane": {"type": "string"},
+                "due_at": {"type": "string", "format": "date-time", "nullable": True}, "form": {}}},
+            "Skp": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "tahun": {"type": "integer"},
+                "status": {"type": "string", "enum": ["DRAFT", "DIAJUKAN", "DIKEMBALIKAN", "DISETUJUI", "SELESAI",
+                                                      "DIBATALKAN"]},
+                "pendekatan": {"type": "string"}, "rhk": {"type": "array", "items": {"type": "object"}},
+                "lampiran": {"type": "object"}, "perilaku": {"type": "array", "items": {"type": "object"}},
+                "history": {"type": "array", "items": {"type": "object", "properties": {
+                    "at": {"type": "string"}, "actor_nip": {"type": "string"}, "action": {"type": "string"},
+                    "from_status": {"type": "string"}, "to_status": {"type": "string"},
+                    "note": {"type": "string"}}}}}},
+            "Instance": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "status": {"type": "string"}, "process_id": {"type": "string"},
+                "definition_id": {"type": "integer"}, "definition_version": {"type": "integer"},
+                "open_tasks": {"type": "array", "items": {"$ref": "#/components/schemas/Task"}},
+                "events": {"type": "array", "items": {"type": "object"}}}},
+        },
+    },
+    "security": [{"bearer": []}],
+    "paths": {
+        "/auth/token": {"post": {"summary": "Tukar NIP dan kata sandi dengan token", "security": [],
+                                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                                     "type": "object", "required": ["nip", "password"],
+                                     "properties": {"nip": {"type": "string", "pattern": "^[0-9]{18}$"},
+                                                    "password": {"type": "string"}}}}}},
+                                 "responses": {"200": _resp("Token", {"type": "object", "properties": {
+                                     "access_token": {"type": "string"}, "token_type": {"type": "string"},
+                                     "expires_in": {"type": "integer"}}}),
+                                     "400": _resp("JSON tidak valid", ERROR), "401": _resp("NIP atau sandi salah", ERROR)}}},
+        "/me": {"get": {"summary": "Pegawai yang masuk", "responses": {"200": _resp("Pegawai"), **ERRORS}}},
+        "/tasks": {"get": {"summary": "Tugas terbuka milik pemanggil",
+                           "responses": {"200": _resp("Daftar tugas", {"type": "array",
+                                                                       "items": {"$ref": "#/components/schemas/Task"}}),
+                                         **ERRORS}}},
+        "/tasks/{id}": {"get": {"summary": "Satu tugas dengan formulir dan datanya", "parameters": [ID("id", "string")],
+                                "responses": {"200": _resp("Tugas"), **ERRORS, "409": _resp("Sudah selesai", ERROR)}}},
+        "/tasks/{id}/complete": {"post": {
+            "summary": "Selesaikan tugas (skp-editor dengan ajukan=false menyimpan draf)",
+            "parameters": [ID("id", "string")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["data"], "properties": {"data": {"type": "object"}}}}}},
+            "responses": {"200": _resp("Keadaan instance yang baru"), "400": _resp("JSON tidak valid", ERROR),
+                          **ERRORS, "409": _resp("Sudah diselesaikan atau berubah", ERROR),
+                          "422": _resp("Data tidak valid; details.fields menyebut kolomnya", ERROR)}}},
+        "/skp": {"get": {"summary": "SKP yang boleh dilihat pemanggil",
+                         "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer"}},
+                                        {"name": "nip", "in": "query", "schema": {"type": "string"}}],
+                         "responses": {"200": _resp("Daftar SKP"), **ERRORS}},
+                 "post": {"summary": "Buat SKP untuk jabatan pemanggil dan mulai proses perencanaannya",
+                          "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                              "type": "object", "required": ["tahun"],
+                              "properties": {"tahun": {"type": "integer"},
+                                             "pendekatan": {"type": "string", "enum": ["KUANTITATIF", "KUALITATIF"]}}}}}},
+                          "responses": {"201": _resp("SKP", {"$ref": "#/components/schemas/Skp"}), **ERRORS,
+                                        "409": _resp("Sudah ada / tidak ada pejabat penilai", ERROR),
+                                        "422": _resp("Data tidak valid", ERROR)}}},
+        "/skp/{id}": {"get": {"summary": "SKP dengan RHK, IKI, lampiran, perilaku dan riwayat", "parameters": [ID("id")],
+                              "responses": {"200": _resp("SKP", {"$ref": "#/components/schemas/Skp"}), **ERRORS}}},
+        "/skp/{id}/rollback": {"post": {
+            "summary": "Kembalikan SKP yang disetujui ke draf (JPT atas unit atau admin kinerja)",
+            "parameters": [ID("id")],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["reason"], "properties": {"reason": {"type": "string"}}}}}},
+            "responses": {"200": _resp("SKP", {"$ref": "#/components/schemas/Skp"}), **ERRORS,
+                          "409": _resp("Status tidak mengizinkan", ERROR), "422": _resp("Alasan kosong", ERROR)}}},
+        "/skp/{id}/document.pdf": {"get": {"summary": "Dokumen SKP (PDF); ?archived=1 salinan saat disetujui",
+                                           "parameters": [ID("id"), {"name": "archived", "in": "query",
+                                                                     "schema": {"type": "string", "enum": ["1"]}}],
+                                           "responses": {"200": {"description": "PDF", "content": {
+                                               "application/pdf": {}}}, **ERRORS}}},
+        "/skp/{id}/document.docx": {"get": {"summary": "Dokumen SKP (DOCX); ?archived=1 salinan saat disetujui",
+                                            "parameters": [ID("id"), {"name": "archived", "in": "query",
+                                                                      "schema": {"type": "string", "enum": ["1"]}}],
+                                            "responses": {"200": {"description": "DOCX"}, **ERRORS}}},
+        "/instances/{id}": {"get": {"summary": "Keadaan instance proses, tugas terbuka dan log kejadian",
+                                    "parameters": [ID("id")],
+                                    "responses": {"200": _resp("Instance", {"$ref": "#/components/schemas/Instance"}),
+                                                  **ERRORS}}},
+    },
+}
+
+
+@api.get("/openapi.json")
+def openapi():
+    return jsonify(DOCUMENT)

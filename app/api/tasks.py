@@ -1,0 +1,49 @@
+from flask import g, jsonify
+from sqlalchemy import select
+
+from app import get_session
+from app.kinerja.errors import Forbidden
+from app.kinerja.skp import get_skp
+from app.kinerja.views import form_of, skp_detail, skp_editor_data, task_summary
+from workflows import inbox
+from workflows.instances import load, may_complete, open_task, Run, complete_task
+
+from . import api, json_body, login_required
+
+
+@api.get("/tasks")
+@login_required
+def list_tasks():
+    return jsonify([task_summary(t) for t in inbox.tasks_for(get_session(), g.actor.id)])
+
+
+def task_view(session, task) -> dict:
+    """One task with its form and current data (for the SKP forms: the SKP as it stands)."""
+    workflow = load(Run(session, g.actor.id, task.instance))
+    data = dict(workflow.get_task_from_id(__import__("uuid").UUID(task.id)).data)
+    if task.form_key == "skp-editor":
+        data = {**skp_editor_data(get_skp(session, data["skp_id"])), "skp_id": data["skp_id"]}
+    elif task.form_key in ("skp-review", "skp-rollback"):
+        data = {"skp_id": data["skp_id"], "skp": skp_detail(session, get_skp(session, data["skp_id"]))}
+    return {**task_summary(task), "form": form_of(task), "data": data}
+
+
+@api.get("/tasks/<task_id>")
+@login_required
+def get_task(task_id):
+    session = get_session()
+    task = open_task(session, task_id)
+    if not may_complete(session, task, g.actor.id):
+        raise Forbidden("Tugas ini bukan untuk Anda")
+    return jsonify(task_view(session, task))
+
+
+@api.post("/tasks/<task_id>/complete")
+@login_required
+def complete(task_id):
+    body = json_body()
+    data = body.get("data")
+    session = get_session()
+    result = complete_task(session, task_id, g.actor.id, data)
+    from .instances import instance_view
+    return jsonify({"completed": result["completed"], "instance": instance_view(session, result["instance"])})

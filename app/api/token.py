@@ -1,0 +1,24 @@
+from flask import current_app, g, jsonify
+
+from app import get_session
+from app.auth import authenticate, issue_token
+
+from . import api, error, json_body, login_required
+
+
+@api.post("/auth/token")
+def token():
+    body = json_body()
+    actor = authenticate(get_session(), str(body.get("nip", "")), str(body.get("password", "")))
+    if actor is None:
+        return error(401, "unauthorized", "NIP atau kata sandi salah")
+    return jsonify({"access_token": issue_token(actor), "token_type": "Bearer",
+                    "expires_in": current_app.config["TOKEN_TTL_SECONDS"]})
+
+
+@api.get("/me")
+@login_required
+def me():
+    p = g.actor.pegawai
+    return jsonify({"nip": p.nip, "nama": p.nama_lengkap, "jabatan": p.jabatan.nama if p.jabatan else None,
+                    "unor": p.jabatan.unor.nama if p.jabatan else None, "roles": g.actor.roles})

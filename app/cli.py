@@ -1,0 +1,156 @@
+"""The ``ekinerja`` command (Flask's CLI): run, db upgrade, demo load, import pegawai, bpmn validate/deploy."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app():
+    from app import create_app
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False)
+def main():
+    """ekinerja-flow: manajemen kinerja ASN dengan proses BPMN."""
+
+
+def _session():
+    return current_app.extensions["db_sessionmaker"]()
+
+
+@main.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=3, show_default=True, type=int)
+@click.option("--dev", is_flag=True, help="Server pengembangan Flask (auto-reload), bukan gunicorn.")
+def run(host, port, workers, dev):
+    """Jalankan layanan web (gunicorn dengan beberapa worker)."""
+    if dev:
+        from app import create_app
+        create_app().run(host=host, port=port, debug=True)
+        return
+    cmd = [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"{host}:{port}",
+           "--access-logfile", "-", "--timeout", "120", "app:create_app()"]
+    click.echo(f"ekinerja-flow di http://{host}:{port} ({workers} worker gunicorn)")
+    os.execvp(cmd[0], cmd)
+
+
+@main.group()
+def db():
+    """Skema basis data."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Terapkan migrasi skema lalu pasang diagram BPMN bawaan (idempotent)."""
+    from app.db import write_transaction
+    from app.migrate import current_revision, upgrade
+    from workflows.definitions import deploy, read_dir
+
+    engine = current_app.extensions["db_engine"]
+    upgrade(engine)
+    session = _session()
+    with write_transaction(session):
+        rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment="ekinerja db upgrade")
+    click.echo(f"skema: revisi {current_revision(engine)}; proses: "
+               + ", ".join(f"{r.process_id} v{r.version}" for r in rows))
+
+
+@main.group()
+def demo():
+    """Data contoh."""
+
+
+@demo.command("load")
+@click.option("--tahun", type=int, default=None, help="Tahun SKP contoh (bawaan: tahun berjalan).")
+@click.option("--json", "as_json", is_flag=True, help="Cetak akun contoh sebagai JSON.")
+@with_appcontext
+def demo_load(tahun, as_json):
+    """Buat instansi contoh dengan ±30 pegawai dan akun untuk setiap peran."""
+    import datetime as dt
+
+    from app.kinerja.demo import load_demo
+
+    accounts = load_demo(_session(), tahun or dt.date.today().year, fast_hash=current_app.config["PASSWORD_HASH_FAST"])
+    if as_json:
+        click.echo(json.dumps(accounts, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{len(accounts)} akun contoh (kata sandi: {accounts[0]['password']}):")
+    for a in accounts:
+        click.echo(f"  {a['nip']}  {a['nama']:<40} {a['jabatan']:<45} {','.join(a['roles'])}")
+
+
+@main.group("import")
+def import_group():
+    """Impor data."""
+
+
+@import_group.command("pegawai")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--instansi", default=None, help="Kode instansi tujuan (bawaan: satu-satunya instansi).")
+@with_appcontext
+def import_pegawai(file, instansi):
+    """Impor unor dan pegawai dari CSV atau XLSX; baris yang salah dilaporkan dan tidak ada yang diimpor."""
+    from app.kinerja.errors import DomainError
+    from app.kinerja.importer import import_pegawai as run_import
+
+    try:
+        counts = run_import(_session(), file, instansi)
+    except DomainError as exc:
+        click.echo(f"Impor dibatalkan, tidak ada data yang disimpan: {exc.message}", err=True)
+        for where, what in (exc.details.get("fields") or {}).items():
+            click.echo(f"  {where}: {what}", err=True)
+        sys.exit(1)
+    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+
+
+@main.group()
+def bpmn():
+    """Diagram proses."""
+
+
+@bpmn.command("validate")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def bpmn_validate(files):
+    """Periksa file BPMN/DMN; setiap kesalahan disebut dengan file, baris dan elemennya."""
+    from workflows.definitions import DefinitionInvalid, parse_sources
+
+    sources = {f.name: f.read_text(encoding="utf-8") for f in files}
+    try:
+        parsed = parse_sources(sources)
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"KESALAHAN {problem}", err=True)
+        sys.exit(1)
+    for item in parsed:
+        click.echo(f"OK {item.process_id} ({item.name}) sha256 {item.content_hash[:12]}")
+
+
+@bpmn.command("deploy")
+@click.option("--comment", default="", help="Catatan versi.")
+@with_appcontext
+def bpmn_deploy(comment):
+    """Pasang versi baru dari diagram di BPMN_DIR yang berubah."""
+    from app.db import write_transaction
+    from workflows.definitions import DefinitionInvalid, deploy, read_dir
+
+    session = _session()
+    try:
+        with write_transaction(session):
+            rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment)
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"KESALAHAN {problem}", err=True)
+        sys.exit(1)
+    for r in rows:
+        click.echo(f"{r.process_id} v{r.version} ({r.content_hash[:12]})")

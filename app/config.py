@@ -1,0 +1,37 @@
+"""Configuration from environment variables, with safe defaults for one machine."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _secret_key(instance_path: Path) -> str:
+    """SECRET_KEY from the environment, else one generated once and kept under instance/."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_environment(instance_path: Path) -> dict:
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return {
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{instance_path / 'ekinerja.db'}",
+        "SECRET_KEY": _secret_key(instance_path),
+        "WKHTMLTOPDF": os.environ.get("WKHTMLTOPDF") or "wkhtmltopdf",
+        "BPMN_DIR": os.environ.get("BPMN_DIR") or str(Path(__file__).resolve().parent.parent / "bpmn"),
+        "DOCUMENT_TEMPLATES": os.environ.get("DOCUMENT_TEMPLATES")
+        or str(Path(__file__).resolve().parent.parent / "document_templates"),
+        "TOKEN_TTL_SECONDS": int(os.environ.get("TOKEN_TTL_SECONDS", "28800")),
+        "DEMO_TAHUN": int(os.environ.get("DEMO_TAHUN", "2026")),
+        # Cheap password hashing only when a test asks for it; never in production.
+        "PASSWORD_HASH_FAST": False,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+    }

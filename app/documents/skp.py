@@ -1,0 +1,116 @@
+"""The SKP document (with its Lampiran): one context builder, two renderers, and the archive.
+
+``build_context`` turns the SKP rows into the plain dict both templates print
+(``document_templates/skp.docx`` through docxtpl, ``skp.html`` through wkhtmltopdf),
+so DOCX and PDF never disagree. At approval the exact files are archived with their hash.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.kinerja.org import LABEL_JENIS_JABATAN  # noqa: F401 - re-exported for templates
+from app.kinerja.perilaku import CORE_VALUES
+from app.kinerja.skp import STATUS_LABEL, DokumenArsip, Skp, identity
+
+SETTINGS = {"templates": Path(__file__).resolve().parent.parent.parent / "document_templates",
+            "wkhtmltopdf": "wkhtmltopdf"}
+BULAN = ["JANUARI", "FEBRUARI", "MARET", "APRIL", "MEI", "JUNI", "JULI", "AGUSTUS", "SEPTEMBER", "OKTOBER",
+         "NOVEMBER", "DESEMBER"]
+LABEL = {"KUANTITAS": "Kuantitas", "KUALITAS": "Kualitas", "WAKTU": "Waktu", "BIAYA": "Biaya",
+         "PENERIMA_LAYANAN": "Penerima Layanan", "PROSES_BISNIS": "Proses Bisnis",
+         "PENGUATAN_INTERNAL": "Penguatan Internal", "ANGGARAN": "Anggaran",
+         "ORGANISASI": "Organisasi", "INDIVIDU": "Individu", None: ""}
+MEDIA_TYPES = {"pdf": "application/pdf",
+               "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+
+
+def configure(templates: str | Path, wkhtmltopdf: str) -> None:
+    SETTINGS["templates"] = Path(templates)
+    SETTINGS["wkhtmltopdf"] = wkhtmltopdf
+
+
+def _tanggal(d: dt.date) -> str:
+    return f"{d.day} {BULAN[d.month - 1].title()} {d.year}"
+
+
+def build_context(session: Session, skp: Skp) -> dict:
+    pendekatan = skp.pendekatan
+    jpt = skp.is_jpt
+    title3 = "BAGI PEJABAT PIMPINAN TINGGI DAN PIMPINAN UNIT KERJA MANDIRI" if jpt else \
+        "BAGI PEJABAT ADMINISTRASI DAN PEJABAT FUNGSIONAL"
+    snap = skp.snapshot or {}
+    pegawai = snap.get("pegawai") or identity(session, skp.pegawai)
+    penilai = snap.get("penilai") or identity(session, skp.pejabat_penilai)
+    if skp.status in ("DRAFT", "DIKEMBALIKAN", "DIAJUKAN"):
+        pegawai, penilai = identity(session, skp.pegawai), identity(session, skp.pejabat_penilai)
+    groups = []
+    for huruf, jenis in (("A", "UTAMA"), ("B", "TAMBAHAN")):
+        rows = []
+        for rhk in (r for r in skp.rhk if r.jenis == jenis):
+            rows.append({
+                "no": len(rows) + 1, "deskripsi": rhk.deskripsi,
+                "rhk_atasan": rhk.rhk_atasan.deskripsi if rhk.rhk_atasan else rhk.rhk_atasan_text,
+                "penugasan_dari": rhk.penugasan_dari, "klasifikasi_label": LABEL.get(rhk.klasifikasi, ""),
+                "iki": [{"aspek_label": LABEL.get(i.aspek, ""), "perspektif_label": LABEL.get(i.perspektif, ""),
+                         "indikator": i.indikator, "target": i.target_text} for i in rhk.iki],
+            })
+        groups.append({"huruf": huruf, "label": jenis, "rhk": rows})
+    ekspektasi = {p.kode: p.ekspektasi_khusus for p in skp.perilaku}
+    tanggal = (skp.tanggal_penetapan or dt.datetime.now(dt.timezone.utc)).date()
+    strip = lambda p: {k: v for k, v in p.items() if k in ("nama", "nip", "pangkat_gol", "jabatan", "unit_kerja")}
+    penilai_block = strip(penilai) if penilai else None
+    if penilai_block and jpt:
+        penilai_block["unit_kerja"] = penilai.get("instansi", "")
+    return {
+        "jenis_skp": skp.jenis_skp,
+        "pendekatan": pendekatan,
+        "judul": ["SASARAN KINERJA PEGAWAI", f"PENDEKATAN HASIL KERJA {pendekatan}", title3],
+        "judul_lampiran": ["LAMPIRAN SASARAN KINERJA PEGAWAI", f"PENDEKATAN HASIL KERJA {pendekatan}"],
+        "instansi": skp.pegawai.instansi.nama.upper(),
+        "unit_kerja_header": skp.unor.nama,
+        "periode": f"{skp.periode_awal.day} {BULAN[skp.periode_awal.month - 1]} SD "
+                   f"{skp.periode_akhir.day} {BULAN[skp.periode_akhir.month - 1]} TAHUN {skp.tahun}",
+        "status": skp.status,
+        "status_label": STATUS_LABEL[skp.status],
+        "draft_note": "" if skp.status in ("DISETUJUI", "SELESAI") else f"{STATUS_LABEL[skp.status].upper()} — BELUM DISETUJUI",
+        "pegawai": strip(pegawai),
+        "penilai": penilai_block,
+        "label_unit_kerja_penilai": "INSTANSI" if jpt else "UNIT KERJA",
+        "rhk_groups": groups,
+        "perilaku": [{"no": n + 1, "nama": nama, "indikator": list(ind), "ekspektasi_khusus": ekspektasi.get(kode, "")}
+                     for n, (kode, nama, ind) in enumerate(CORE_VALUES)],
+        "lampiran": skp.lampiran_lists(),
+        "tempat_tanggal": f"{skp.pegawai.instansi.lokasi or ''}, {_tanggal(tanggal)}".lstrip(", "),
+    }
+
+
+def render(session: Session, skp: Skp, fmt: str) -> bytes:
+    from .render import render_docx, render_pdf
+
+    context = build_context(session, skp)
+    if fmt == "docx":
+        return render_docx(SETTINGS["templates"] / "skp.docx", context)
+    return render_pdf(SETTINGS["templates"] / "skp.html", context, SETTINGS["wkhtmltopdf"])
+
+
+def archive(session: Session, skp: Skp) -> list[DokumenArsip]:
+    """Keep the exact PDF and DOCX of the SKP as approved (called in the approval's transaction)."""
+    rows = []
+    for fmt in ("pdf", "docx"):
+        content = render(session, skp, fmt)
+        rows.append(DokumenArsip(skp_id=skp.id, format=fmt, content=content,
+                                 sha256=hashlib.sha256(content).hexdigest(),
+                                 created_at=dt.datetime.now(dt.timezone.utc)))
+    session.add_all(rows)
+    session.flush()
+    return rows
+
+
+def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
+    return session.scalar(select(DokumenArsip).where(DokumenArsip.skp_id == skp.id, DokumenArsip.format == fmt)
+                          .order_by(DokumenArsip.id.desc()).limit(1))

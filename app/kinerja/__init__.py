@@ -1,0 +1,5 @@
+"""The domain: organisation, SKP and what the process diagrams do to them.
+
+Importing this package registers the lane roles, forms and services the diagrams use.
+"""
+from . import roles, skp_forms  # noqa: F401

@@ -1,0 +1,214 @@
+"""Organisation: instansi, unor tree, jabatan, pegawai, PLT/PLH, and who evaluates whom.
+
+The pejabat penilai kinerja is "atasan langsung Pegawai dengan ketentuan paling rendah
+pejabat pengawas" (PermenPANRB 6/2022 Pasal 1 angka 9, domain §2.1): the nearest leader
+up the unor tree whose jabatan is Pengawas or higher, the acting PLT/PLH of a leader
+position included, unless an admin set an explicit override on the pegawai.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from app.db import Base
+
+JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
+JPT = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA")
+# May act as pejabat penilai kinerja (Pengawas or higher).
+PENILAI_LEVEL = JPT + ("ADMINISTRATOR", "PENGAWAS")
+JF_JENJANG = ("AHLI_PERTAMA", "AHLI_MUDA", "AHLI_MADYA", "AHLI_UTAMA", "PEMULA", "TERAMPIL", "MAHIR", "PENYELIA")
+STATUS_KEPEGAWAIAN = ("AKTIF", "CLTN", "TUBEL", "MPP", "DIBERHENTIKAN_SEMENTARA", "PENSIUN")
+LABEL_JENIS_JABATAN = {
+    "JPT_UTAMA": "JPT Utama", "JPT_MADYA": "JPT Madya", "JPT_PRATAMA": "JPT Pratama",
+    "ADMINISTRATOR": "Administrator", "PENGAWAS": "Pengawas", "PELAKSANA": "Pelaksana",
+    "FUNGSIONAL": "Fungsional",
+}
+
+
+class Instansi(Base):
+    __tablename__ = "instansi"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kode: Mapped[str] = mapped_column(String(32), unique=True)
+    nama: Mapped[str] = mapped_column(String(255))
+    jenis: Mapped[str] = mapped_column(String(16), default="DAERAH")  # PUSAT | DAERAH
+    lokasi: Mapped[str] = mapped_column(String(120), default="")  # place printed above signatures
+
+
+class Unor(Base):
+    __tablename__ = "unor"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unor.id"), index=True)
+    kode: Mapped[str] = mapped_column(String(64))
+    nama: Mapped[str] = mapped_column(String(255))
+    aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    instansi: Mapped[Instansi] = relationship()
+    parent: Mapped[Optional["Unor"]] = relationship(remote_side=[id])
+    __table_args__ = (UniqueConstraint("instansi_id", "kode"),)
+
+    def ancestors(self) -> list["Unor"]:
+        """This unor and every unor above it, nearest first."""
+        chain, node = [], self
+        while node is not None and node not in chain:
+            chain.append(node)
+            node = node.parent
+        return chain
+
+
+class Jabatan(Base):
+    __tablename__ = "jabatan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unor_id: Mapped[int] = mapped_column(ForeignKey("unor.id"), index=True)
+    nama: Mapped[str] = mapped_column(String(255))
+    jenis_jabatan: Mapped[str] = mapped_column(String(16))
+    jf_jenjang: Mapped[Optional[str]] = mapped_column(String(16))
+    is_pimpinan_unor: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    unor: Mapped[Unor] = relationship()
+
+    @property
+    def is_jpt(self) -> bool:
+        return self.jenis_jabatan in JPT
+
+
+class Pegawai(Base):
+    __tablename__ = "pegawai"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    nip: Mapped[str] = mapped_column(String(18), unique=True)
+    jenis_asn: Mapped[str] = mapped_column(String(8), default="PNS")
+    nama: Mapped[str] = mapped_column(String(255))
+    gelar_depan: Mapped[str] = mapped_column(String(64), default="")
+    gelar_belakang: Mapped[str] = mapped_column(String(64), default="")
+    pangkat: Mapped[str] = mapped_column(String(64), default="")
+    golongan_ruang: Mapped[str] = mapped_column(String(16), default="")
+    jabatan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("jabatan.id"), index=True)
+    status_kepegawaian: Mapped[str] = mapped_column(String(32), default="AKTIF")
+    # Admin override of the pejabat penilai (delegation, domain §2.1); None = from the tree.
+    penilai_override_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+
+    instansi: Mapped[Instansi] = relationship()
+    jabatan: Mapped[Optional[Jabatan]] = relationship()
+
+    @property
+    def nama_lengkap(self) -> str:
+        depan = f"{self.gelar_depan} " if self.gelar_depan else ""
+        belakang = f", {self.gelar_belakang}" if self.gelar_belakang else ""
+        return f"{depan}{self.nama}{belakang}"
+
+    @property
+    def pangkat_gol(self) -> str:
+        return " / ".join(p for p in (self.pangkat, self.golongan_ruang) if p)
+
+
+class PenugasanPltPlh(Base):
+    """An acting assignment: ``pegawai`` acts in ``jabatan`` from tmt_mulai to tmt_selesai."""
+
+    __tablename__ = "penugasan_plt_plh"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pegawai_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"), index=True)
+    jabatan_id: Mapped[int] = mapped_column(ForeignKey("jabatan.id"), index=True)
+    jenis: Mapped[str] = mapped_column(String(8))  # PLT | PLH
+    tmt_mulai: Mapped[dt.date] = mapped_column(Date)
+    tmt_selesai: Mapped[Optional[dt.date]] = mapped_column(Date)
+
+    pegawai: Mapped[Pegawai] = relationship()
+    jabatan: Mapped[Jabatan] = relationship()
+
+
+class Akun(Base):
+    """Login of a pegawai (NIP + password) and the roles given explicitly by an admin."""
+
+    __tablename__ = "akun"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pegawai_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    roles: Mapped[list] = mapped_column(JSON, default=list)  # admin_kinerja, process_owner, superadmin
+    aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    pegawai: Mapped[Pegawai] = relationship()
+
+
+# ---------------------------------------------------------------- resolution
+
+def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
+    """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder."""
+    jabatan = session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
+    if jabatan is None:
+        return None
+    acting = session.scalar(
+        select(PenugasanPltPlh)
+        .where(PenugasanPltPlh.jabatan_id == jabatan.id, PenugasanPltPlh.tmt_mulai <= on)
+        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= on))
+        .order_by(PenugasanPltPlh.tmt_mulai.desc())
+    )
+    if acting is not None:
+        return acting.pegawai
+    return session.scalar(
+        select(Pegawai).where(Pegawai.jabatan_id == jabatan.id, Pegawai.status_kepegawaian == "AKTIF")
+    )
+
+
+def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
+    return session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
+
+
+def pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
+    """The pejabat penilai kinerja of a pegawai on a date (domain §2.1), or None at the top."""
+    on = on or dt.date.today()
+    if pegawai.penilai_override_id:
+        return session.get(Pegawai, pegawai.penilai_override_id)
+    if pegawai.jabatan is None:
+        return None
+    unor = pegawai.jabatan.unor
+    start = unor.parent if pegawai.jabatan.is_pimpinan_unor else unor
+    for candidate_unor in start.ancestors() if start else []:
+        leader = leader_of(session, candidate_unor.id, on)
+        position = leader_position(session, candidate_unor.id)
+        if leader is None or leader.id == pegawai.id or position is None:
+            continue
+        if position.jenis_jabatan in PENILAI_LEVEL:
+            return leader
+    return None
+
+
+def atasan_pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
+    penilai = pejabat_penilai(session, pegawai, on)
+    return pejabat_penilai(session, penilai, on) if penilai else None
+
+
+def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pegawai]:
+    """Every JPT leading this unor or a unor above it (who may roll an SKP of the unit back)."""
+    on = on or dt.date.today()
+    found = []
+    for node in unor.ancestors():
+        position = leader_position(session, node.id)
+        if position is not None and position.is_jpt:
+            leader = leader_of(session, node.id, on)
+            if leader is not None and leader not in found:
+                found.append(leader)
+    return found
+
+
+def roles_of(session: Session, pegawai: Pegawai, akun: Akun | None = None) -> list[str]:
+    """Roles of an account: pegawai for everyone, jpt and pejabat_penilai from the position, and the explicit ones."""
+    roles = ["pegawai"]
+    jabatan = pegawai.jabatan
+    acting = session.scalars(
+        select(Jabatan).join(PenugasanPltPlh, PenugasanPltPlh.jabatan_id == Jabatan.id)
+        .where(PenugasanPltPlh.pegawai_id == pegawai.id, PenugasanPltPlh.tmt_mulai <= dt.date.today())
+        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= dt.date.today()))
+    ).all()
+    positions = [j for j in [jabatan, *acting] if j is not None]
+    if any(j.is_jpt for j in positions):
+        roles.append("jpt")
+    if any(j.is_pimpinan_unor and j.jenis_jabatan in PENILAI_LEVEL for j in positions):
+        roles.append("pejabat_penilai")
+    for role in (akun.roles if akun else []) or []:
+        if role not in roles:
+            roles.append(role)
+    return roles

@@ -1,0 +1,56 @@
+"""Who a lane of a diagram means, for one instance (its task data names the pegawai)."""
+from __future__ import annotations
+
+from sqlalchemy import String, cast, select
+from sqlalchemy.orm import Session
+
+from workflows.lanes import register_role
+
+from . import org
+from .org import Akun, Pegawai
+
+
+def _pegawai(session: Session, data: dict) -> Pegawai | None:
+    pegawai_id = data.get("pegawai_id")
+    return session.get(Pegawai, pegawai_id) if pegawai_id else None
+
+
+@register_role("Pegawai")
+def pegawai(session: Session, data: dict) -> list[int]:
+    p = _pegawai(session, data)
+    return [p.id] if p else []
+
+
+@register_role("Pejabat Penilai")
+def pejabat_penilai(session: Session, data: dict) -> list[int]:
+    p = _pegawai(session, data)
+    penilai = org.pejabat_penilai(session, p) if p else None
+    return [penilai.id] if penilai else []
+
+
+@register_role("Atasan Pejabat Penilai")
+def atasan_pejabat_penilai(session: Session, data: dict) -> list[int]:
+    p = _pegawai(session, data)
+    atasan = org.atasan_pejabat_penilai(session, p) if p else None
+    return [atasan.id] if atasan else []
+
+
+@register_role("JPT")
+def jpt(session: Session, data: dict) -> list[int]:
+    p = _pegawai(session, data)
+    if p is None or p.jabatan is None:
+        return []
+    return [j.id for j in org.jpt_over(session, p.jabatan.unor) if j.id != p.id]
+
+
+def with_role(session: Session, instansi_id: int, role: str) -> list[int]:
+    rows = session.scalars(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id)
+                           .where(Pegawai.instansi_id == instansi_id, Akun.aktif.is_(True))
+                           .where(cast(Akun.roles, String).like(f'%"{role}"%')))
+    return [a.pegawai_id for a in rows if role in (a.roles or [])]
+
+
+@register_role("Admin Kinerja")
+def admin_kinerja(session: Session, data: dict) -> list[int]:
+    p = _pegawai(session, data)
+    return with_role(session, p.instansi_id, "admin_kinerja") if p else []

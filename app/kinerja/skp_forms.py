@@ -1,0 +1,131 @@
+"""What the SKP planning diagram's forms and service tasks do to SKP rows.
+
+- form ``skp-editor``: the pegawai's RHK, IKI and lampiran are written to the SKP rows;
+  ``ajukan: false`` saves a draft and keeps the task open; only ``{"ajukan": true}``
+  goes into the task data.
+- form ``skp-review``: the penilai's ekspektasi khusus are written to the SKP; the decision
+  and note go into the task data for the diagram's gateway.
+- form ``skp-rollback``: only checks who may act (the lane) and that a reason is given.
+- service ``status_skp``: the status change the diagram asks for (``skp.transition``).
+"""
+from __future__ import annotations
+
+import re
+
+from workflows.forms import FormResult, register_form
+from workflows.scripting import register_service
+
+from .errors import Conflict, ValidationFailed
+from .perilaku import KODE
+from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, allowed_rhk_atasan, get_skp, submission_problems, transition
+
+
+def _target_number(text: str) -> tuple[float | None, str]:
+    """'12 Laporan' → (12.0, 'Laporan'); '90 %' → (90.0, '%'); free text → (None, '')."""
+    match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s*(.*)$", text or "")
+    if not match:
+        return None, ""
+    return float(match.group(1).replace(",", ".")), match.group(2).strip()[:64]
+
+
+def _editable(skp: Skp) -> None:
+    if skp.status not in ("DRAFT", "DIKEMBALIKAN"):
+        raise Conflict(f"SKP berstatus {skp.status} tidak dapat diubah")
+
+
+def write_editor_data(session, skp: Skp, data: dict) -> None:
+    """Replace the SKP's RHK, IKI and lampiran with the submitted ones, keeping ids that are sent back.
+
+    RHK that other SKP intervene keep their id; deleting one is refused.
+    """
+    _editable(skp)
+    fields: dict[str, str] = {}
+    if "pendekatan" in data and data["pendekatan"] != skp.pendekatan:
+        skp.pendekatan = data["pendekatan"]
+    existing = {r.id: r for r in skp.rhk}
+    allowed = {r.id for r in allowed_rhk_atasan(session, skp)} if not skp.is_jpt else set()
+    kept_rhk: list[Rhk] = []
+    for i, item in enumerate(data.get("rhk", [])):
+        rhk = existing.get(item.get("id")) if item.get("id") else None
+        if item.get("id") and rhk is None:
+            fields[f"rhk[{i}].id"] = f"RHK {item['id']} bukan bagian dari SKP ini"
+            continue
+        rhk = rhk or Rhk(skp=skp)
+        rhk.urutan, rhk.jenis, rhk.deskripsi = i + 1, item["jenis"], item["deskripsi"].strip()
+        if skp.is_jpt:
+            rhk.klasifikasi, rhk.penugasan_dari, rhk.rhk_atasan_id = item.get("klasifikasi"), item.get(
+                "penugasan_dari", "").strip(), None
+        else:
+            atasan_id = item.get("rhk_atasan_id")
+            if atasan_id is not None and atasan_id not in allowed:
+                fields[f"rhk[{i}].rhk_atasan_id"] = (f"RHK {atasan_id} bukan RHK dari SKP pejabat penilai "
+                                                     "tahun yang sama yang sudah disetujui")
+            rhk.rhk_atasan_id, rhk.klasifikasi = atasan_id, None
+        rhk.rhk_atasan_text = item.get("rhk_atasan_text", "").strip()
+        iki_existing = {k.id: k for k in rhk.iki}
+        kept_iki = []
+        for j, iki_item in enumerate(item["iki"]):
+            iki = iki_existing.get(iki_item.get("id")) if iki_item.get("id") else None
+            iki = iki or Iki()
+            nilai, satuan = _target_number(iki_item["target"])
+            iki.urutan, iki.indikator, iki.target_text = j + 1, iki_item["indikator"].strip(), iki_item["target"].strip()
+            iki.target_nilai, iki.target_satuan = nilai, satuan
+            iki.aspek = None if skp.is_jpt else iki_item.get("aspek")
+            iki.perspektif = iki_item.get("perspektif") if skp.is_jpt else None
+            kept_iki.append(iki)
+        rhk.iki = kept_iki
+        kept_rhk.append(rhk)
+    removed = [r for r in skp.rhk if r not in kept_rhk and r.id is not None]
+    for rhk in removed:
+        users = session.query(Rhk).filter(Rhk.rhk_atasan_id == rhk.id).count()
+        if users:
+            fields[f"rhk (id {rhk.id})"] = f"RHK ini diintervensi oleh {users} RHK bawahan; tidak dapat dihapus"
+    if fields:
+        raise ValidationFailed(fields)
+    skp.rhk = kept_rhk
+    lampiran = data.get("lampiran") or {}
+    items = []
+    for kategori in LAMPIRAN:
+        for k, teks in enumerate(t.strip() for t in lampiran.get(kategori, []) if t.strip()):
+            items.append(LampiranItem(kategori=kategori, urutan=k + 1, teks=teks))
+    skp.lampiran = items
+    session.flush()
+
+
+@register_form("skp-editor")
+def skp_editor(run, task, data: dict) -> FormResult:
+    session = run.session
+    skp = get_skp(session, task.data["skp_id"])
+    write_editor_data(session, skp, data)
+    if not data["ajukan"]:
+        return FormResult(complete=False)
+    session.refresh(skp)
+    problems = submission_problems(session, skp)
+    if problems:
+        raise ValidationFailed(problems, "SKP belum dapat diajukan")
+    return FormResult({"ajukan": True})
+
+
+@register_form("skp-review")
+def skp_review(run, task, data: dict) -> FormResult:
+    skp = get_skp(run.session, task.data["skp_id"])
+    ekspektasi = data.get("ekspektasi_khusus") or {}
+    for row in skp.perilaku:
+        if row.kode in ekspektasi:
+            row.ekspektasi_khusus = ekspektasi[row.kode].strip()
+    return FormResult({"keputusan": data["keputusan"], "catatan": (data.get("catatan") or "").strip()})
+
+
+@register_form("skp-rollback")
+def skp_rollback(run, task, data: dict) -> FormResult:
+    return FormResult({"alasan": data["alasan"].strip()})
+
+
+@register_service("status_skp")
+def status_skp(run, data: dict, status: str, catatan: str = "") -> str:
+    skp = get_skp(run.session, data["skp_id"])
+    transition(run.session, skp, status, run.actor_id, catatan)
+    return status
+
+
+assert set(KODE) == {"BERORIENTASI_PELAYANAN", "AKUNTABEL", "KOMPETEN", "HARMONIS", "LOYAL", "ADAPTIF", "KOLABORATIF"}

@@ -1,0 +1,6 @@
+"""Server-rendered pages in Bahasa Indonesia."""
+from flask import Blueprint
+
+web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+
+from . import pages  # noqa: E402,F401

@@ -1,0 +1,200 @@
+"""Process definitions: BPMN/DMN files parsed, validated and stored once per version.
+
+A version is identified by the SHA-256 of the sources it was built from; deploying the
+same sources again creates nothing. Running instances keep the version they started
+on; new instances take the newest. Parsed specs are cached in-process per version.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
+
+from .forms import form_exists
+from .lanes import lane_roles, known_lane
+from .models import ProcessDefinition
+from .scripting import ScriptRejected, compile_expression, compile_script
+from .store import SERIALIZER
+
+CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
+
+
+@dataclass
+class Problem:
+    file: str
+    message: str
+    line: int | None = None
+    element: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "") + (f" ({self.element})" if self.element else "")
+        return f"{where}: {self.message}"
+
+
+class DefinitionInvalid(Exception):
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class Parsed:
+    process_id: str
+    name: str
+    spec: object
+    subprocess_specs: dict
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def content_hash(self) -> str:
+        h = hashlib.sha256()
+        for name in sorted(self.sources):
+            h.update(name.encode() + b"\0" + self.sources[name].encode() + b"\0")
+        return h.hexdigest()
+
+
+def _user_task_form(task_spec) -> str | None:
+    props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+    return props.get("formKey")
+
+
+def _check_spec(file: str, spec, problems: list[Problem]) -> None:
+    """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions."""
+    for task_spec in spec.task_specs.values():
+        bpmn_id = getattr(task_spec, "bpmn_id", None)
+        if bpmn_id is None:
+            continue
+        if getattr(task_spec, "manual", False):
+            if not task_spec.lane:
+                problems.append(Problem(file, "tugas manusia harus berada di sebuah lane (peran)", element=bpmn_id))
+            elif not known_lane(task_spec.lane):
+                problems.append(Problem(file, f"lane '{task_spec.lane}' bukan peran yang dikenal "
+                                              f"(peran: {', '.join(lane_roles())})", element=bpmn_id))
+            form = _user_task_form(task_spec)
+            if not form:
+                problems.append(Problem(file, "user task tidak menyebut formKey", element=bpmn_id))
+            elif not form_exists(form):
+                problems.append(Problem(file, f"formulir '{form}' tidak ada", element=bpmn_id))
+        if isinstance(task_spec, ScriptTask):
+            try:
+                compile_script(task_spec.script or "")
+            except (ScriptRejected, SyntaxError) as exc:
+                problems.append(Problem(file, f"skrip ditolak: {exc}", element=bpmn_id))
+        if isinstance(task_spec, ExclusiveGateway):
+            for condition, _target in getattr(task_spec, "cond_task_specs", []):
+                expression = getattr(condition, "args", [condition])[0] if condition is not None else None
+                if not isinstance(expression, str):
+                    continue
+                try:
+                    compile_expression(expression)
+                except (ScriptRejected, SyntaxError) as exc:
+                    problems.append(Problem(file, f"kondisi '{expression}' ditolak: {exc}", element=bpmn_id))
+
+
+def parse_sources(sources: dict[str, str]) -> list[Parsed]:
+    """Parse and validate BPMN/DMN sources {file name: XML}; raise DefinitionInvalid listing every problem."""
+    problems: list[Problem] = []
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    bpmn_files = {n: s for n, s in sources.items() if n.endswith(".bpmn")}
+    dmn_files = {n: s for n, s in sources.items() if n.endswith(".dmn")}
+    for name, text in {**dmn_files, **bpmn_files}.items():
+        if CAMUNDA_8_NS in text:
+            problems.append(Problem(name, "diagram Camunda 8 (Zeebe) tidak didukung; gunakan bpmn-js atau Camunda 7"))
+            continue
+        try:
+            if name.endswith(".dmn"):
+                parser.add_dmn_str(text.encode(), filename=name)
+            else:
+                parser.add_bpmn_str(text.encode(), filename=name)
+        except etree.XMLSyntaxError as exc:
+            problems.append(Problem(name, f"XML tidak valid: {exc.msg}", line=exc.lineno))
+        except ValidationException as exc:
+            problems.append(Problem(exc.file_name or name, str(exc).split("\n")[0], line=exc.line_number or None,
+                                    element=getattr(exc, "id", None)))
+    if problems:
+        raise DefinitionInvalid(problems)
+    parsed = []
+    for process_id in parser.get_process_ids():
+        process_parser = parser.get_process_parser(process_id)
+        file = Path(process_parser.filename or "?").name
+        try:
+            spec = parser.get_spec(process_id)
+            subs = parser.get_subprocess_specs(process_id)
+        except ValidationException as exc:
+            if "is not executable" in str(exc):
+                continue
+            problems.append(Problem(exc.file_name or file, str(exc).split("\n")[0], line=exc.line_number or None,
+                                    element=getattr(exc, "id", None)))
+            continue
+        _check_spec(file, spec, problems)
+        for sub in subs.values():
+            _check_spec(file, sub, problems)
+        used = {file: bpmn_files.get(file, "")}
+        for sub_id in subs:
+            sub_file = Path(parser.get_process_parser(sub_id).filename or "?").name
+            used[sub_file] = bpmn_files.get(sub_file, "")
+        used.update(dmn_files)
+        parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
+    if problems:
+        raise DefinitionInvalid(problems)
+    return parsed
+
+
+def read_dir(bpmn_dir: Path) -> dict[str, str]:
+    return {p.name: p.read_text(encoding="utf-8") for p in sorted(bpmn_dir.glob("*")) if p.suffix in (".bpmn", ".dmn")}
+
+
+def deploy(session: Session, sources: dict[str, str], comment: str = "") -> list[ProcessDefinition]:
+    """Store a new version of every process whose sources changed; return the newest versions."""
+    newest = []
+    for item in parse_sources(sources):
+        existing = session.scalar(select(ProcessDefinition).where(
+            ProcessDefinition.process_id == item.process_id, ProcessDefinition.content_hash == item.content_hash))
+        if existing is None:
+            version = (session.scalar(select(func.max(ProcessDefinition.version))
+                                      .where(ProcessDefinition.process_id == item.process_id)) or 0) + 1
+            existing = ProcessDefinition(
+                process_id=item.process_id, version=version, name=item.name, content_hash=item.content_hash,
+                sources=item.sources, spec_json=_spec_json(item), serializer_version=SERIALIZER.VERSION,
+                created_at=dt.datetime.now(dt.timezone.utc), comment=comment)
+            session.add(existing)
+            session.flush()
+        newest.append(existing)
+    return newest
+
+
+def _spec_json(item: Parsed) -> str:
+    return json.dumps({
+        "spec": SERIALIZER.to_dict(item.spec),
+        "subprocess_specs": {k: SERIALIZER.to_dict(v) for k, v in item.subprocess_specs.items()},
+    }, cls=SERIALIZER._encoder_cls)
+
+
+def latest(session: Session, process_id: str) -> ProcessDefinition | None:
+    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                          .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+_SPEC_CACHE: dict[tuple[int, str], tuple[object, dict]] = {}
+
+
+def specs_of(definition: ProcessDefinition) -> tuple[object, dict]:
+    """The parsed spec and subprocess specs of a stored version (cached; specs are read-only at run time)."""
+    key = (definition.id, definition.content_hash)
+    if key not in _SPEC_CACHE:
+        data = json.loads(definition.spec_json)
+        spec = SERIALIZER.from_dict(copy.deepcopy(data["spec"]))
+        subs = {k: SERIALIZER.from_dict(copy.deepcopy(v)) for k, v in data["subprocess_specs"].items()}
+        _SPEC_CACHE[key] = (spec, subs)
+    return _SPEC_CACHE[key]

@@ -1,0 +1,106 @@
+"""Forms of user tasks: JSON Schema files under ``bpmn/forms/`` and the handlers that apply them.
+
+Every completion is validated against the task's schema on the server; a form may also
+have a handler registered by the application (the SKP editor writes RHK rows) that
+validates business rules and returns what goes into the task data. A form with only a
+schema puts the submitted fields into the task data as they are.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from jsonschema import Draft202012Validator
+
+from app.kinerja.errors import ValidationFailed
+
+_DIR = {"forms": Path(__file__).resolve().parent.parent / "bpmn" / "forms"}
+_HANDLERS: dict[str, Callable] = {}
+_SCHEMAS: dict[Path, tuple[float, dict]] = {}
+
+
+@dataclass
+class FormResult:
+    task_data: dict = field(default_factory=dict)
+    complete: bool = True  # False: saved (a draft), the task stays open
+
+
+def set_forms_dir(path: Path) -> None:
+    _DIR["forms"] = Path(path)
+
+
+def register_form(key: str):
+    """Register ``handler(run, task, data) -> FormResult`` for a form key."""
+    def decorate(fn):
+        _HANDLERS[key] = fn
+        return fn
+    return decorate
+
+
+def schema_path(key: str) -> Path:
+    return _DIR["forms"] / f"{key}.schema.json"
+
+
+def form_exists(key: str) -> bool:
+    return schema_path(key).exists()
+
+
+def schema_of(key: str) -> dict:
+    path = schema_path(key)
+    mtime = path.stat().st_mtime
+    cached = _SCHEMAS.get(path)
+    if cached is None or cached[0] != mtime:
+        _SCHEMAS[path] = (mtime, json.loads(path.read_text(encoding="utf-8")))
+    return _SCHEMAS[path][1]
+
+
+def _path(parts) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _message(error) -> tuple[str, str]:
+    where = list(error.absolute_path)
+    v, arg = error.validator, error.validator_value
+    if v == "required":
+        missing = error.message.split("'")[1]
+        return _path(where + [missing]), "wajib diisi"
+    messages = {
+        "minLength": "wajib diisi" if arg == 1 else f"minimal {arg} karakter",
+        "maxLength": f"maksimal {arg} karakter",
+        "minItems": f"minimal {arg} isian",
+        "maxItems": f"maksimal {arg} isian",
+        "enum": "harus salah satu dari: " + ", ".join(map(str, arg or [])),
+        "const": f"harus {arg!r}",
+        "type": f"harus bertipe {arg}",
+        "pattern": "wajib diisi" if arg == "\\S" else "format tidak sesuai",
+        "additionalProperties": "kolom tidak dikenal: " + error.message.split("(")[-1].rstrip(")"),
+        "minimum": f"minimal {arg}",
+        "maximum": f"maksimal {arg}",
+    }
+    return _path(where) or "data", messages.get(v, error.message)
+
+
+def validate(key: str, data: Any) -> None:
+    """Raise ValidationFailed naming every field that does not match the form's schema."""
+    if not isinstance(data, dict):
+        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    validator = Draft202012Validator(schema_of(key))
+    fields: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        path, message = _message(error)
+        fields.setdefault(path, message)
+    if fields:
+        raise ValidationFailed(fields)
+
+
+def apply(key: str, run, task, data: dict) -> FormResult:
+    validate(key, data)
+    handler = _HANDLERS.get(key)
+    if handler is None:
+        return FormResult(task_data=dict(data))
+    return handler(run, task, data)

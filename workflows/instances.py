@@ -1,0 +1,157 @@
+"""Use cases of the engine: start an instance, complete a task, read an instance.
+
+Each runs in one write transaction: lock the instance (row lock on PostgreSQL, the write
+lock on SQLite, and the version counter everywhere), load the workflow, act, run the
+engine until it waits, save state and derived tables, append events. Two requests on one
+instance never both win: the loser gets a Conflict (409) and nothing it did is kept.
+A DomainError raised anywhere (a form or a guard) rolls everything back; any other error
+inside the engine leaves the instance in the error state at that element, data intact.
+"""
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import WorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from app.db import write_transaction
+from app.kinerja.errors import Conflict, DomainError, Forbidden, NotFound
+
+from . import forms, store
+from .definitions import latest, specs_of
+from .models import HumanTask, HumanTaskCandidate, Instance, InstanceEvent
+from .scripting import Engine
+
+
+@dataclass
+class Run:
+    """What services and form handlers know about the request that runs the engine."""
+
+    session: Session
+    actor_id: int | None
+    instance: Instance
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _advance(run: Run, workflow: BpmnWorkflow) -> None:
+    """Run the engine until it waits; a non-domain failure becomes the instance's error state."""
+    try:
+        workflow.do_engine_steps()
+    except DomainError:
+        raise
+    except (WorkflowException, Exception) as exc:  # noqa: BLE001 - recorded on the instance
+        task = getattr(exc, "task", None)
+        run.instance.last_error = {
+            "element": getattr(getattr(task, "task_spec", None), "bpmn_id", None),
+            "name": getattr(getattr(task, "task_spec", None), "bpmn_name", None),
+            "message": str(exc).split("\n")[0],
+            "line": getattr(exc, "line_number", None),
+            "traceback": traceback.format_exc(limit=20),
+        }
+        run.instance.status = "error"
+        store.log_event(run.session, run.instance, "error", run.actor_id, task=task,
+                        reason=run.instance.last_error["message"])
+
+
+def start_instance(session: Session, process_id: str, business_key: str, data: dict,
+                   actor_id: int | None) -> Instance:
+    """Start the newest version of a process (inside the caller's write transaction)."""
+    definition = latest(session, process_id)
+    if definition is None:
+        raise NotFound(f"Proses '{process_id}' belum dipasang; jalankan 'ekinerja db upgrade'")
+    spec, subs = specs_of(definition)
+    instance = Instance(definition_id=definition.id, process_id=process_id, business_key=business_key,
+                        status="running", state=b"", serializer_version="", started_by_id=actor_id,
+                        created_at=store.now(), updated_at=store.now())
+    session.add(instance)
+    session.flush()
+    run = Run(session, actor_id, instance)
+    workflow = BpmnWorkflow(spec, subs, script_engine=Engine(run))
+    workflow.task_tree.data.update(data)
+    for task in workflow.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    _advance(run, workflow)
+    store.save(session, instance, workflow)
+    store.log_event(session, instance, "started", actor_id, data={"business_key": business_key})
+    return instance
+
+
+def _lock(session: Session, instance_id: int) -> Instance:
+    instance = session.scalar(select(Instance).where(Instance.id == instance_id)
+                              .with_for_update().execution_options(populate_existing=True))
+    if instance is None:
+        raise NotFound("Instance proses tidak ditemukan")
+    return instance
+
+
+def load(run: Run) -> BpmnWorkflow:
+    spec, subs = specs_of(run.instance.definition)
+    return store.load_state(run.instance.state, spec, subs, Engine(run))
+
+
+def open_task(session: Session, task_id: str) -> HumanTask:
+    """The open human task, or NotFound / Conflict (already completed) naming the task id."""
+    row = session.get(HumanTask, task_id) if store.task_uuid(task_id) else None
+    if row is not None:
+        return row
+    done = session.scalar(select(InstanceEvent.id).where(InstanceEvent.task_id == task_id,
+                                                         InstanceEvent.kind == "task_completed").limit(1))
+    if done is not None:
+        raise Conflict(f"Tugas {task_id} sudah diselesaikan")
+    raise NotFound(f"Tugas {task_id} tidak ditemukan")
+
+
+def may_complete(session: Session, task: HumanTask, pegawai_id: int) -> bool:
+    return session.get(HumanTaskCandidate, (task.id, pegawai_id)) is not None
+
+
+def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> dict:
+    """Complete (or, for a form that saves drafts, save) a human task as ``actor_id``."""
+    try:
+        with write_transaction(session):
+            row = open_task(session, task_id)
+            if not may_complete(session, row, actor_id):
+                raise Forbidden("Tugas ini bukan untuk Anda")
+            instance = _lock(session, row.instance_id)
+            if instance.status == "suspended":
+                raise Conflict("Proses sedang ditangguhkan oleh admin")
+            run = Run(session, actor_id, instance)
+            workflow = load(run)
+            task = workflow.get_task_from_id(store.task_uuid(task_id))
+            if task is None or task.state != TaskState.READY:
+                raise Conflict(f"Tugas {task_id} tidak lagi menunggu (diselesaikan atau diubah)")
+            result = forms.apply(row.form_key, run, task, data)
+            if not result.complete:
+                store.log_event(session, instance, "draft_saved", actor_id, task=task)
+                instance.updated_at = store.now()
+                session.flush()
+                return {"completed": False, "instance": instance}
+            task.data.update(result.task_data)
+            task.run()
+            store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)
+            _advance(run, workflow)
+            store.save(session, instance, workflow)
+            return {"completed": True, "instance": instance}
+    except StaleDataError:
+        raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
+
+
+def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
+                                .order_by(HumanTask.created_at)))
+
+
+def events_of(session: Session, instance_id: int) -> list[InstanceEvent]:
+    return list(session.scalars(select(InstanceEvent).where(InstanceEvent.instance_id == instance_id)
+                                .order_by(InstanceEvent.id)))
+
+
+def by_business_key(session: Session, business_key: str) -> Instance | None:
+    return session.scalar(select(Instance).where(Instance.business_key == business_key)
+                          .order_by(Instance.id.desc()).limit(1))

@@ -1,0 +1,117 @@
+"""Tables of the engine: definitions, instances and the derived, indexed tables kept in step with them.
+
+An instance row holds the engine state (gzip JSON without the spec). ``human_task``,
+``timer`` and the instance's own columns are rewritten from the workflow in the same
+transaction that saves it; ``instance_event`` is append-only.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+                        UniqueConstraint)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import Base
+
+INSTANCE_STATUS = ("running", "waiting", "error", "suspended", "completed", "terminated")
+
+
+class ProcessDefinition(Base):
+    """One version of one executable process: its sources, content hash and parsed spec."""
+
+    __tablename__ = "process_definition"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    content_hash: Mapped[str] = mapped_column(String(64))
+    sources: Mapped[dict] = mapped_column(JSON)  # {file name: XML text} of every BPMN/DMN file used
+    spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("process_id", "version"), UniqueConstraint("process_id", "content_hash"))
+
+
+class Instance(Base):
+    __tablename__ = "instance"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"), index=True)
+    process_id: Mapped[str] = mapped_column(String(128), index=True)
+    business_key: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)  # optimistic lock, +1 at every save
+    state: Mapped[bytes] = mapped_column(LargeBinary)
+    serializer_version: Mapped[str] = mapped_column(String(16))
+    schema_version: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[Optional[dict]] = mapped_column(JSON)
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+
+    definition: Mapped[ProcessDefinition] = relationship()
+    # SQLAlchemy adds "WHERE version = <read>" to every UPDATE and raises StaleDataError when
+    # another transaction saved in between: the optimistic lock that works on every database.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class HumanTask(Base):
+    """An open user task: the inbox reads this, never the engine state."""
+
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    lane: Mapped[str] = mapped_column(String(128), default="")
+    form_key: Mapped[str] = mapped_column(String(128), default="")
+    assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"), index=True)
+    in_inbox: Mapped[bool] = mapped_column(Boolean, default=True)
+    due_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    instance: Mapped[Instance] = relationship()
+    candidates: Mapped[list["HumanTaskCandidate"]] = relationship(cascade="all, delete-orphan")
+
+
+class HumanTaskCandidate(Base):
+    """Who may complete an open task (one row per pegawai; the assignee is one of them)."""
+
+    __tablename__ = "human_task_candidate"
+    human_task_id: Mapped[str] = mapped_column(ForeignKey("human_task.id", ondelete="CASCADE"), primary_key=True)
+    pegawai_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"), primary_key=True, index=True)
+
+
+class Timer(Base):
+    """A waiting BPMN timer event and when it is due."""
+
+    __tablename__ = "timer"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    event_type: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    claimed_by: Mapped[Optional[str]] = mapped_column(String(64))
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class InstanceEvent(Base):
+    """Append-only log: task completions, status changes, errors, admin actions."""
+
+    __tablename__ = "instance_event"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(32))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    bpmn_id: Mapped[Optional[str]] = mapped_column(String(128))
+    task_name: Mapped[Optional[str]] = mapped_column(String(255))
+    from_status: Mapped[Optional[str]] = mapped_column(String(16))
+    to_status: Mapped[Optional[str]] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[Optional[dict]] = mapped_column(JSON)
+    __table_args__ = (Index("ix_instance_event_instance_at", "instance_id", "id"),)

@@ -1,0 +1,204 @@
+"""How an instance is written to and read from the database.
+
+The row holds the runtime state only (the spec is stored once per definition version),
+as gzip JSON with SpiffWorkflow's serializer version. Saving also rewrites the derived
+tables (open human tasks with their candidates, waiting timers, the instance status)
+from the workflow, in the caller's transaction, so they never disagree with it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from uuid import UUID
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+
+from . import lanes
+from .models import HumanTask, HumanTaskCandidate, Instance, InstanceEvent, Timer
+
+SCHEMA_VERSION = 1  # our own layout of the stored state; bump with a data migration
+
+
+class StateOnlyConverter(BpmnWorkflowConverter):
+    """Leaves the spec out of the stored state; ``from_dict`` gets the cached specs instead."""
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct, spec=None, subprocess_specs=None):
+        from uuid import UUID as _UUID
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], _UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(_UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+SERIALIZER = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+_STATE_REGISTRY = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow: StateOnlyConverter})
+STATE_SERIALIZER = BpmnWorkflowSerializer(_STATE_REGISTRY)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def dump_state(workflow: BpmnWorkflow) -> bytes:
+    registry = STATE_SERIALIZER.registry
+    registry._encoder_mode = True
+    try:
+        dct = STATE_SERIALIZER.to_dict(workflow)
+        dct[STATE_SERIALIZER.VERSION_KEY] = STATE_SERIALIZER.VERSION
+        text = json.dumps(dct, cls=STATE_SERIALIZER._encoder_cls, separators=(",", ":"))
+    finally:
+        registry._encoder_mode = False
+    return gzip.compress(text.encode("utf-8"), compresslevel=6)
+
+
+def load_state(state: bytes, spec, subprocess_specs: dict, script_engine) -> BpmnWorkflow:
+    dct = json.loads(gzip.decompress(state))
+    version = dct.pop(STATE_SERIALIZER.VERSION_KEY, None)
+    if version != STATE_SERIALIZER.VERSION:
+        raise RuntimeError(f"stored state has serializer version {version}, this build reads "
+                           f"{STATE_SERIALIZER.VERSION}; migrate the instances first")
+    workflow = STATE_SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
+    workflow.script_engine = script_engine
+    return workflow
+
+
+def task_properties(task) -> dict:
+    return ((getattr(task.task_spec, "extensions", None) or {}).get("properties") or {})
+
+
+def _evaluate_property(workflow, task, expression: str | None):
+    if not expression:
+        return None
+    try:
+        return workflow.script_engine.evaluate(task, expression)
+    except Exception:  # noqa: BLE001 - a bad title or due date must not block the process
+        return None
+
+
+def _as_datetime(value) -> dt.datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime.combine(value, dt.time(23, 59, 59))
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=dt.timezone.utc)
+    return value if isinstance(value, dt.datetime) else None
+
+
+def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
+    if current in ("suspended", "terminated"):
+        return current
+    if workflow.get_tasks(state=TaskState.ERROR):
+        return "error"
+    if workflow.is_completed():
+        return "completed" if workflow.success else "terminated"
+    if workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        return "waiting"
+    return "running"
+
+
+def save(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+    """Write the state and rewrite the derived tables; the version counter guards concurrent saves."""
+    instance.state = dump_state(workflow)
+    instance.serializer_version = STATE_SERIALIZER.VERSION
+    instance.schema_version = SCHEMA_VERSION
+    instance.status = status_of(workflow, instance.status)
+    if instance.status != "error":
+        instance.last_error = None
+    instance.updated_at = now()
+    _sync_human_tasks(session, instance, workflow)
+    _sync_timers(session, instance, workflow)
+    session.flush()
+
+
+def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    if instance.status == "suspended":
+        ready = {}
+    existing = set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id)))
+    gone = existing - set(ready)
+    if gone:
+        session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id.in_(gone)))
+        session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
+    for task_id, task in ready.items():
+        if task_id in existing:
+            continue
+        props = task_properties(task)
+        candidates = lanes.resolve(session, task.task_spec.lane or "", task.data)
+        row = HumanTask(
+            id=task_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id,
+            name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
+            title=str(_evaluate_property(workflow, task, props.get("judul")) or task.task_spec.bpmn_name or "")[:255],
+            lane=task.task_spec.lane or "",
+            form_key=props.get("formKey", ""), assignee_id=candidates[0] if len(candidates) == 1 else None,
+            in_inbox=str(props.get("inbox", "true")).lower() != "false",
+            due_at=_as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),
+            created_at=now())
+        row.candidates = [HumanTaskCandidate(pegawai_id=pid) for pid in candidates]
+        session.add(row)
+
+
+def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+    waiting = {}
+    if instance.status != "suspended":
+        for task in workflow.get_tasks(state=TaskState.WAITING):
+            definition = getattr(task.task_spec, "event_definition", None)
+            if definition is None:
+                continue
+            details = definition.details(task)
+            if "Time" in details.event_type and details.value:
+                due = _as_datetime(details.value)
+                if due is not None:
+                    waiting[str(task.id)] = (task, details.event_type, due)
+    existing = {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    for timer_id, timer in existing.items():
+        if timer_id not in waiting:
+            session.delete(timer)
+    for timer_id, (task, event_type, due) in waiting.items():
+        row = existing.get(timer_id)
+        if row is None:
+            session.add(Timer(id=timer_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id or "",
+                              event_type=event_type, due_at=due))
+        elif row.due_at != due:
+            row.due_at = due
+
+
+def log_event(session: Session, instance: Instance, kind: str, actor_id: int | None = None, task=None,
+              reason: str = "", data: dict | None = None, from_status: str | None = None,
+              to_status: str | None = None) -> InstanceEvent:
+    event = InstanceEvent(
+        instance_id=instance.id, at=now(), kind=kind, actor_id=actor_id,
+        task_id=str(task.id) if task is not None else None,
+        bpmn_id=task.task_spec.bpmn_id if task is not None else None,
+        task_name=(task.task_spec.bpmn_name if task is not None else None),
+        reason=reason, data=data, from_status=from_status, to_status=to_status)
+    session.add(event)
+    return event
+
+
+def task_uuid(task_id: str) -> UUID | None:
+    try:
+        return UUID(task_id)
+    except (ValueError, TypeError):
+        return None
