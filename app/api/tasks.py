@@ -1,5 +1,6 @@
+from uuid import UUID
+
 from flask import g, jsonify
-from sqlalchemy import select
 
 from app import get_session
 from app.kinerja.errors import Forbidden
@@ -20,12 +21,14 @@ def list_tasks():
 def task_view(session, task) -> dict:
     """One task with its form and current data (for the SKP forms: the SKP as it stands)."""
     workflow = load(Run(session, g.actor.id, task.instance))
-    data = dict(workflow.get_task_from_id(__import__("uuid").UUID(task.id)).data)
-    if task.form_key == "skp-editor":
-        data = {**skp_editor_data(get_skp(session, data["skp_id"])), "skp_id": data["skp_id"]}
-    elif task.form_key in ("skp-review", "skp-rollback"):
-        data = {"skp_id": data["skp_id"], "skp": skp_detail(session, get_skp(session, data["skp_id"]))}
-    return {**task_summary(task), "form": form_of(task), "data": data}
+    data = dict(workflow.get_task_from_id(UUID(task.id)).data)
+    extra = {}
+    if "skp_id" in data:
+        skp = get_skp(session, data["skp_id"])
+        extra = {"skp_id": skp.id, "skp": skp_detail(session, skp)}
+        # what the form is completed with starts from the SKP as it stands
+        data = skp_editor_data(skp) if task.form_key == "skp-editor" else {}
+    return {**task_summary(task), "form": form_of(task), "data": data, **extra}
 
 
 @api.get("/tasks/<task_id>")
