@@ -1,0 +1,1 @@
+"""Document renderers (SKP as DOCX through docxtpl and as PDF through wkhtmltopdf)."""
