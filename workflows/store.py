@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import threading
 from uuid import UUID
 
 from sqlalchemy import delete, select
@@ -55,8 +56,16 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+_ENCODER_LOCK = threading.Lock()  # the registry's encoder flag is shared state
+
+
 def dump_state(workflow: BpmnWorkflow) -> bytes:
     registry = STATE_SERIALIZER.registry
+    with _ENCODER_LOCK:
+        return _dump(workflow, registry)
+
+
+def _dump(workflow: BpmnWorkflow, registry) -> bytes:
     registry._encoder_mode = True
     try:
         dct = STATE_SERIALIZER.to_dict(workflow)

@@ -17,7 +17,7 @@ from workflows.scripting import register_service
 
 from .errors import Conflict, ValidationFailed
 from .perilaku import KODE
-from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, allowed_rhk_atasan, get_skp, submission_problems, transition
+from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, allowed_rhk_atasan, get_skp, transition
 
 
 def _target_number(text: str) -> tuple[float | None, str]:
@@ -99,10 +99,8 @@ def skp_editor(run, task, data: dict) -> FormResult:
     write_editor_data(session, skp, data)
     if not data["ajukan"]:
         return FormResult(complete=False)
-    session.refresh(skp)
-    problems = submission_problems(session, skp)
-    if problems:
-        raise ValidationFailed(problems, "SKP belum dapat diajukan")
+    # The submission guards run in the diagram's "Ajukan SKP" service task (skp.transition);
+    # failing there rolls this whole completion back with the same field errors.
     return FormResult({"ajukan": True})
 
 
