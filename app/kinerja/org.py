@@ -146,11 +146,13 @@ def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
         .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= on))
         .order_by(PenugasanPltPlh.tmt_mulai.desc())
     )
-    if acting is not None:
-        return acting.pegawai
-    return session.scalar(
+    holder = session.scalar(
         select(Pegawai).where(Pegawai.jabatan_id == jabatan.id, Pegawai.status_kepegawaian == "AKTIF")
     )
+    # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
+    if acting is not None and (acting.jenis == "PLH" or holder is None):
+        return acting.pegawai
+    return holder
 
 
 def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
@@ -159,26 +161,41 @@ def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
 
 def pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
     """The pejabat penilai kinerja of a pegawai on a date (domain §2.1), or None at the top."""
+    return _penilai_at(session, pegawai, on)[0]
+
+
+def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple[Optional[Pegawai], Optional[Unor]]:
+    """The penilai and the unor whose leader position makes them penilai (None for an override)."""
     on = on or dt.date.today()
     if pegawai.penilai_override_id:
-        return session.get(Pegawai, pegawai.penilai_override_id)
+        return session.get(Pegawai, pegawai.penilai_override_id), None
     if pegawai.jabatan is None:
-        return None
+        return None, None
     unor = pegawai.jabatan.unor
     start = unor.parent if pegawai.jabatan.is_pimpinan_unor else unor
+    return _leader_above(session, start, pegawai.id, on)
+
+
+def _leader_above(session: Session, start: Optional[Unor], skip_id: int, on: dt.date):
     for candidate_unor in start.ancestors() if start else []:
         leader = leader_of(session, candidate_unor.id, on)
         position = leader_position(session, candidate_unor.id)
-        if leader is None or leader.id == pegawai.id or position is None:
+        if leader is None or leader.id == skip_id or position is None:
             continue
         if position.jenis_jabatan in PENILAI_LEVEL:
-            return leader
-    return None
+            return leader, candidate_unor
+    return None, None
 
 
 def atasan_pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
-    penilai = pejabat_penilai(session, pegawai, on)
-    return pejabat_penilai(session, penilai, on) if penilai else None
+    """The superior of the penilai *in the position through which they evaluate* (a PLT's acting post)."""
+    on = on or dt.date.today()
+    penilai, unor = _penilai_at(session, pegawai, on)
+    if penilai is None:
+        return None
+    if unor is None:
+        return pejabat_penilai(session, penilai, on)
+    return _leader_above(session, unor.parent, penilai.id, on)[0]
 
 
 def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pegawai]:
