@@ -52,6 +52,7 @@ def test_malformed_json(app, kadis):
     ({"rhk": [{**JPT_RHK, "jenis": "POKOK"}], "ajukan": True}, "rhk[0].jenis", "harus salah satu dari"),
     ({"rhk": [JPT_RHK]}, "ajukan", "wajib diisi"),
     ({"rhk": [JPT_RHK], "ajukan": True, "bonus": 1}, "data", "kolom tidak dikenal"),
+    ({"rhk": [{**JPT_RHK, "deskripsi": "x" * 2001}], "ajukan": True}, "rhk[0].deskripsi", "maksimal 2000 karakter"),
 ])
 def test_invalid_editor_data_writes_nothing(app, kadis, data, field, message):
     task = only_task(kadis, "skp-editor")
@@ -85,7 +86,8 @@ def test_review_needs_a_note_to_return(app, kadis, accounts, as_user):
     sekda = as_user(find(accounts, "Sekretaris Daerah")["nip"])
     review = only_task(sekda, "skp-review")
     before = counts(app)
-    for data in ({"keputusan": "KEMBALIKAN"}, {"keputusan": "KEMBALIKAN", "catatan": "   "}):
+    for data in ({"keputusan": "KEMBALIKAN"}, {"keputusan": "KEMBALIKAN", "catatan": "   "},
+                 {"keputusan": "KEMBALIKAN", "catatan": ""}):
         r = complete(sekda, review, data)
         assert r.status_code == 422 and r.get_json()["error"]["details"]["fields"]["catatan"] == "wajib diisi"
     r = complete(sekda, review, {"keputusan": "TOLAK"})

@@ -70,19 +70,19 @@ def _message(error) -> tuple[str, str]:
         missing = error.message.split("'")[1]
         return _path(where + [missing]), "wajib diisi"
     messages = {
-        "minLength": "wajib diisi" if arg == 1 else f"minimal {arg} karakter",
-        "maxLength": f"maksimal {arg} karakter",
-        "minItems": f"minimal {arg} isian",
-        "maxItems": f"maksimal {arg} isian",
-        "enum": "harus salah satu dari: " + ", ".join(map(str, arg or [])),
-        "const": f"harus {arg!r}",
-        "type": f"harus bertipe {arg}",
-        "pattern": "wajib diisi" if arg == "\\S" else "format tidak sesuai",
-        "additionalProperties": "kolom tidak dikenal: " + error.message.split("(")[-1].rstrip(")"),
-        "minimum": f"minimal {arg}",
-        "maximum": f"maksimal {arg}",
+        "minLength": lambda: "wajib diisi" if arg == 1 else f"minimal {arg} karakter",
+        "maxLength": lambda: f"maksimal {arg} karakter",
+        "minItems": lambda: f"minimal {arg} isian",
+        "maxItems": lambda: f"maksimal {arg} isian",
+        "enum": lambda: "harus salah satu dari: " + ", ".join(map(str, arg or [])),
+        "const": lambda: f"harus {arg!r}",
+        "type": lambda: f"harus bertipe {arg}",
+        "pattern": lambda: "wajib diisi" if arg == "\\S" else "format tidak sesuai",
+        "additionalProperties": lambda: "kolom tidak dikenal: " + error.message.split("(")[-1].rstrip(")"),
+        "minimum": lambda: f"minimal {arg}",
+        "maximum": lambda: f"maksimal {arg}",
     }
-    return _path(where) or "data", messages.get(v, error.message)
+    return _path(where) or "data", messages[v]() if v in messages else error.message
 
 
 def validate(key: str, data: Any) -> None:

@@ -1,0 +1,123 @@
+"""What every page shares: the signed-session login, CSRF on form posts, error pages in Bahasa Indonesia."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from flask import g, redirect, render_template, request, session, url_for
+from werkzeug.exceptions import HTTPException
+
+from app import get_session
+from app.auth import actor_from_id
+from app.kinerja.errors import DomainError
+
+from . import web
+
+PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets"}
+CSRF_MESSAGE = "Sesi formulir kedaluwarsa, muat ulang halaman"
+ERROR_TITLES = {400: "Permintaan tidak valid", 403: "Akses ditolak", 404: "Tidak ditemukan",
+                405: "Metode tidak diizinkan", 409: "Tidak dapat diproses", 413: "Permintaan terlalu besar",
+                422: "Data tidak valid", 500: "Terjadi kesalahan pada server"}
+ERROR_MESSAGES = {400: "Permintaan tidak valid.", 403: "Anda tidak berwenang membuka halaman ini.",
+                  404: "Halaman atau data yang Anda cari tidak ditemukan.",
+                  405: "Metode tidak diizinkan untuk alamat ini.", 413: "Permintaan terlalu besar.",
+                  500: "Terjadi kesalahan pada server; sudah dicatat."}
+ROLE_LABEL = {"pegawai": "Pegawai", "pejabat_penilai": "Pejabat Penilai", "jpt": "JPT",
+              "admin_kinerja": "Admin Kinerja", "process_owner": "Pemilik Proses", "superadmin": "Superadmin"}
+
+
+def csrf_token() -> str:
+    token = session.get("csrf_token")
+    if not token:
+        token = session["csrf_token"] = secrets.token_urlsafe(32)
+    return token
+
+
+@web.app_template_global()
+def csrf_field():
+    from markupsafe import Markup, escape
+
+    return Markup(f'<input type="hidden" name="csrf_token" value="{escape(csrf_token())}">')
+
+
+@web.app_template_filter("tanggal")
+def tanggal(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.timezone.utc)
+        return value.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime("%d-%m-%Y %H:%M WIB")
+    return value.strftime("%d-%m-%Y")
+
+
+@web.app_template_filter("tenggat")
+def tenggat(value) -> str:
+    """A due date as the date it was set to (the process stores the end of that day)."""
+    return value.strftime("%d-%m-%Y") if value is not None else "—"
+
+
+@web.app_template_filter("role_label")
+def role_label(role: str) -> str:
+    return ROLE_LABEL.get(role, role)
+
+
+def render_error(status: int, message: str | None = None, fields: dict | None = None):
+    return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "Kesalahan"),
+                           message=message or ERROR_MESSAGES.get(status, ""), fields=fields or {}), status
+
+
+def safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("web.home")
+
+
+@web.before_request
+def _guard():
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        sent = request.form.get("csrf_token", "")
+        expected = session.get("csrf_token", "")
+        if not expected or not sent or not secrets.compare_digest(str(sent), str(expected)):
+            return render_error(400, CSRF_MESSAGE)
+    g.actor = actor_from_id(get_session(), session.get("akun_id"))
+    if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        if session.get("akun_id"):
+            session.pop("akun_id", None)
+        return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+@web.context_processor
+def _context():
+    return {"actor": g.get("actor")}
+
+
+@web.errorhandler(DomainError)
+def _domain_error(exc: DomainError):
+    get_session().rollback()
+    return render_error(exc.status, exc.message, exc.details.get("fields"))
+
+
+@web.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return render_error(exc.code or 400)
+
+
+@web.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    get_session().rollback()
+    logging.getLogger("ekinerja").exception("unexpected error in a page")
+    return render_error(500)
+
+
+def parse_id(value: str) -> int:
+    """A numeric id from the URL, or the 404 page."""
+    from app.kinerja.errors import NotFound
+
+    if not value.isdigit() or len(value) > 12:
+        raise NotFound("Data tidak ditemukan")
+    return int(value)

@@ -1,0 +1,208 @@
+"""The task page: the SKP editor, the penilai's review, and a generic form built from a task's schema."""
+from __future__ import annotations
+
+import re
+
+from flask import flash, g, redirect, render_template, request, url_for
+
+from app import get_session
+from app.api.tasks import task_view
+from app.kinerja.errors import DomainError, ValidationFailed
+from app.kinerja.perilaku import CORE_VALUES
+from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, allowed_rhk_atasan, get_skp
+from workflows.instances import complete_task, may_complete, open_task
+
+from . import web
+from .common import render_error
+from .pages import LABEL, skp_context
+
+RHK_FIELD = re.compile(r"^rhk-(\d{1,6})-(id|jenis|deskripsi|rhk_atasan_id|rhk_atasan_text|klasifikasi|penugasan_dari)$")
+IKI_FIELD = re.compile(r"^rhk-(\d{1,6})-iki-(\d{1,6})-(id|aspek|perspektif|indikator|target)$")
+
+
+def _int_or_none(value: str | None):
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+def editor_data_from_form(form, is_jpt: bool) -> dict:
+    """The posted editor fields in exactly the ``skp-editor`` task data shape (blank rows are left out)."""
+    rhk: dict[str, dict] = {}
+    for key in form.keys():
+        if m := RHK_FIELD.match(key):
+            rhk.setdefault(m.group(1), {"fields": {}, "iki": {}})["fields"][m.group(2)] = form.get(key, "")
+        elif m := IKI_FIELD.match(key):
+            row = rhk.setdefault(m.group(1), {"fields": {}, "iki": {}})
+            row["iki"].setdefault(m.group(2), {})[m.group(3)] = form.get(key, "")
+    items = []
+    for row in rhk.values():
+        f = row["fields"]
+        iki = []
+        for i in row["iki"].values():
+            if not any((i.get(k) or "").strip() for k in ("indikator", "target")) and not i.get("id"):
+                continue
+            item = {"id": _int_or_none(i.get("id")), "indikator": i.get("indikator", ""), "target": i.get("target", "")}
+            if is_jpt:
+                item["perspektif"] = i.get("perspektif") or None
+            else:
+                item["aspek"] = i.get("aspek") or None
+            iki.append(item)
+        if not (f.get("deskripsi") or "").strip() and not iki and not f.get("id"):
+            continue
+        item = {"id": _int_or_none(f.get("id")), "jenis": f.get("jenis") or "UTAMA",
+                "deskripsi": f.get("deskripsi", "")}
+        if is_jpt:
+            item.update(klasifikasi=f.get("klasifikasi") or None, penugasan_dari=f.get("penugasan_dari", ""))
+        else:
+            item.update(rhk_atasan_id=_int_or_none(f.get("rhk_atasan_id")),
+                        rhk_atasan_text=f.get("rhk_atasan_text", ""))
+        item["iki"] = iki
+        items.append(item)
+    lampiran = {k: [line.strip() for line in form.get(f"lampiran-{k}", "").splitlines() if line.strip()]
+                for k in LAMPIRAN}
+    return {"pendekatan": form.get("pendekatan") or "KUANTITATIF", "rhk": items, "lampiran": lampiran,
+            "ajukan": form.get("ajukan") == "1"}
+
+
+def review_data_from_form(form) -> dict:
+    return {"keputusan": form.get("keputusan", ""), "catatan": form.get("catatan", ""),
+            "ekspektasi_khusus": {kode: form.get(f"ekspektasi-{kode}", "") for kode, _, _ in CORE_VALUES}}
+
+
+def generic_fields(schema: dict | None) -> list[dict]:
+    required = set((schema or {}).get("required", []))
+    out = []
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        kind = prop.get("type")
+        if "enum" in prop:
+            out.append({"name": name, "title": prop.get("title", name), "kind": "select", "required": name in required,
+                        "options": [v for v in prop["enum"] if v is not None]})
+        elif kind == "string":
+            out.append({"name": name, "title": prop.get("title", name), "kind": "text", "required": name in required})
+    return out
+
+
+def generic_data_from_form(form, fields: list[dict]) -> dict:
+    data = {}
+    for field in fields:
+        value = form.get(field["name"], "")
+        if field["kind"] == "select" and value == "" and not field["required"]:
+            continue
+        data[field["name"]] = value
+    return data
+
+
+def schema_problems(key: str | None, data: dict) -> dict[str, str]:
+    """The form schema's field errors, checked here first so that every one becomes a 422 page.
+
+    (workflows.forms._message builds all its messages eagerly and fails on integer limits such as
+    minLength; until that is fixed, the pages must not reach it with invalid data.)
+    """
+    from jsonschema import Draft202012Validator
+
+    from workflows.forms import _path, form_exists, schema_of
+
+    if not key or not form_exists(key):
+        return {}
+    fields: dict[str, str] = {}
+    for e in sorted(Draft202012Validator(schema_of(key)).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        where, arg = list(e.absolute_path), e.validator_value
+        if e.validator == "required":
+            where, message = where + [e.message.split("'")[1]], "wajib diisi"
+        elif (e.validator == "minLength" and arg == 1) or (e.validator == "pattern" and arg == "\\S"):
+            message = "wajib diisi"
+        elif e.validator == "maxLength":
+            message = f"maksimal {arg} karakter"
+        elif e.validator == "maxItems":
+            message = f"maksimal {arg} isian"
+        elif e.validator == "enum":
+            message = "harus salah satu dari: " + ", ".join(str(v) for v in arg if v is not None)
+        else:
+            message = "isian tidak sesuai"
+        fields.setdefault(_path(where) or "data", message)
+    return fields
+
+
+def _page(db, task, posted: dict | None = None, error: str | None = None, fields: dict | None = None):
+    """Render the task's form, from the stored data or from what was posted (after an error)."""
+    view = task_view(db, task)
+    key = task.form_key
+    ctx = {"task": task, "view": view, "error": error, "fields": fields or {}, "label": LABEL}
+    skp = get_skp(db, view["skp_id"]) if "skp_id" in view else None
+    if skp is not None:
+        ctx.update(skp_context(db, skp))
+    if key == "skp-editor" and skp is not None:
+        data = posted if posted is not None else view["data"]
+        if not data.get("rhk"):
+            data = {**data, "rhk": [{"jenis": "UTAMA", "deskripsi": "", "iki": [{"indikator": "", "target": ""}]}]}
+        options = [] if skp.is_jpt else [{"id": r.id, "text": r.deskripsi, "owner": r.skp.pegawai.nama_lengkap}
+                                         for r in allowed_rhk_atasan(db, skp)]
+        return render_template("task_editor.html", **ctx, data=data, rhk_options=options, jenis=JENIS_RHK,
+                               klasifikasi=KLASIFIKASI, aspek=ASPEK, perspektif=PERSPEKTIF)
+    if key == "skp-review" and skp is not None:
+        current = {p.kode: p.ekspektasi_khusus for p in skp.perilaku}
+        data = posted if posted is not None else {"keputusan": "", "catatan": "", "ekspektasi_khusus": current}
+        return render_template("task_review.html", **ctx, data=data, core_values=CORE_VALUES)
+    schema = (view.get("form") or {}).get("schema")
+    if not schema:
+        return render_error(409, "Tugas ini tidak memiliki formulir yang dapat diisi di halaman ini.")
+    data = posted if posted is not None else {}
+    return render_template("task_generic.html", **ctx, schema=schema, form_fields=generic_fields(schema), data=data)
+
+
+def _own_task(db, task_id: str):
+    task = open_task(db, task_id)
+    if not may_complete(db, task, g.actor.id):
+        return None
+    return task
+
+
+@web.get("/tugas/<task_id>")
+def task_page(task_id):
+    db = get_session()
+    task = _own_task(db, task_id)
+    if task is None:
+        return render_error(403, "Tugas ini bukan untuk Anda.")
+    return _page(db, task)
+
+
+@web.post("/tugas/<task_id>")
+def task_submit(task_id):
+    db = get_session()
+    task = _own_task(db, task_id)
+    if task is None:
+        return render_error(403, "Tugas ini bukan untuk Anda.")
+    key = task.form_key
+    skp_id = None
+    if key == "skp-editor":
+        view = task_view(db, task)
+        data = editor_data_from_form(request.form, get_skp(db, view["skp_id"]).is_jpt)
+        skp_id = view["skp_id"]
+    elif key == "skp-review":
+        data = review_data_from_form(request.form)
+        skp_id = task_view(db, task).get("skp_id")
+    else:
+        view = task_view(db, task)
+        data = generic_data_from_form(request.form, generic_fields((view.get("form") or {}).get("schema")))
+        skp_id = view.get("skp_id")
+    try:
+        problems = schema_problems(key, data)
+        if problems:
+            raise ValidationFailed(problems)
+        result = complete_task(db, task_id, g.actor.id, data)
+    except DomainError as exc:
+        db.rollback()
+        if exc.status in (403, 404):
+            return render_error(exc.status, exc.message)
+        try:
+            task = open_task(db, task_id)
+        except DomainError:
+            return render_error(exc.status, exc.message, exc.details.get("fields"))
+        return _page(db, task, posted=data, error=exc.message, fields=exc.details.get("fields") or {}), exc.status
+    if key == "skp-editor" and not result["completed"]:
+        flash("Draf tersimpan", "success")
+        return redirect(url_for("web.task_page", task_id=task_id))
+    flash({"skp-editor": "SKP diajukan", "skp-review": "Keputusan tersimpan"}.get(key, "Tugas selesai"), "success")
+    if skp_id is not None:
+        return redirect(url_for("web.skp_page", skp_id=skp_id))
+    return redirect(url_for("web.home"))
