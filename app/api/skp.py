@@ -2,9 +2,9 @@ from flask import Response, g, jsonify, request
 
 from app import get_session
 from app.db import write_transaction
-from app.documents.skp import MEDIA_TYPES, archived, render
+from app.documents.skp import MEDIA_TYPES, document_bytes
 from app.kinerja import skp_access
-from app.kinerja.errors import NotFound, ValidationFailed
+from app.kinerja.errors import ValidationFailed
 from app.kinerja.skp import buat_skp
 from app.kinerja.views import skp_detail
 
@@ -58,17 +58,9 @@ def rollback(skp_id):
 @api.get("/skp/<int:skp_id>/document.<fmt>")
 @login_required
 def document(skp_id, fmt):
-    if fmt not in MEDIA_TYPES:
-        raise NotFound("Format dokumen harus pdf atau docx")
     session = get_session()
     skp = skp_access.visible(session, g.actor, skp_id)
-    if request.args.get("archived") in ("1", "true"):
-        row = archived(session, skp, fmt)
-        if row is None:
-            raise NotFound("SKP ini belum pernah disetujui; belum ada arsip")
-        content, etag = row.content, row.sha256
-    else:
-        content, etag = render(session, skp, fmt), None
+    content, etag = document_bytes(session, skp, fmt, request.args.get("archived") in ("1", "true"))
     response = Response(content, mimetype=MEDIA_TYPES[fmt])
     response.headers["Content-Disposition"] = f'attachment; filename="SKP-{skp.pegawai.nip}-{skp.tahun}.{fmt}"'
     if etag:

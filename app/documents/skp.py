@@ -114,3 +114,17 @@ def archive(session: Session, skp: Skp) -> list[DokumenArsip]:
 def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
     return session.scalar(select(DokumenArsip).where(DokumenArsip.skp_id == skp.id, DokumenArsip.format == fmt)
                           .order_by(DokumenArsip.id.desc()).limit(1))
+
+
+def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> tuple[bytes, str | None]:
+    """The SKP document as it stands, or the copy archived at its last approval (with its hash)."""
+    from app.kinerja.errors import NotFound
+
+    if fmt not in MEDIA_TYPES:
+        raise NotFound("Format dokumen harus pdf atau docx")
+    if not from_archive:
+        return render(session, skp, fmt), None
+    row = archived(session, skp, fmt)
+    if row is None:
+        raise NotFound("SKP ini belum pernah disetujui; belum ada arsip")
+    return row.content, row.sha256

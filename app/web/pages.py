@@ -11,6 +11,7 @@ from app import get_session
 from app.auth import authenticate
 from app.db import write_transaction
 from app.documents.skp import MEDIA_TYPES, archived, render
+from app.documents.skp import document_bytes
 from app.kinerja import skp_access
 from app.kinerja.errors import DomainError, NotFound
 from app.kinerja.perilaku import NAMA
@@ -172,17 +173,9 @@ def skp_page(skp_id):
 
 @web.get("/skp/<skp_id>/dokumen.<fmt>")
 def skp_document(skp_id, fmt):
-    if fmt not in MEDIA_TYPES:
-        raise NotFound("Format dokumen harus pdf atau docx")
     db = get_session()
     skp = skp_access.visible(db, g.actor, parse_id(skp_id))
-    if request.args.get("arsip") in ("1", "true"):
-        row = archived(db, skp, fmt)
-        if row is None:
-            raise NotFound("SKP ini belum pernah disetujui; belum ada arsip")
-        content, etag = row.content, row.sha256
-    else:
-        content, etag = render(db, skp, fmt), None
+    content, etag = document_bytes(db, skp, fmt, request.args.get("arsip") in ("1", "true"))
     response = Response(content, mimetype=MEDIA_TYPES[fmt])
     suffix = "-arsip" if etag else ""
     response.headers["Content-Disposition"] = f'attachment; filename="SKP-{skp.pegawai.nip}-{skp.tahun}{suffix}.{fmt}"'
