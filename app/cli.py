@@ -11,6 +11,8 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from workflows import clock
+
 
 def _create_app():
     from app import create_app
@@ -41,6 +43,33 @@ def run(host, port, workers, dev):
            "--access-logfile", "-", "--timeout", "120", "app:create_app()"]
     click.echo(f"ekinerja-flow di http://{host}:{port} ({workers} worker gunicorn)")
     os.execvp(cmd[0], cmd)
+
+
+@main.command("scheduler")
+@click.option("--once", is_flag=True, help="Jalankan setiap tugas terjadwal sekali lalu keluar (untuk cron dan uji).")
+@click.option("--job", "jobs", multiple=True, help="Hanya tugas ini (boleh berulang), misalnya --job timers.")
+@with_appcontext
+def scheduler(once, jobs):
+    """Penjadwal: jalankan timer BPMN yang jatuh tempo, kirim pengingat dan e-mail.
+
+    Boleh dijalankan di beberapa proses atau mesin sekaligus; setiap timer dijalankan tepat sekali.
+    """
+    import logging
+
+    from app import scheduler as sched
+
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("ekinerja").setLevel(logging.INFO)  # ours; SpiffWorkflow logs every task at INFO
+    factory = current_app.extensions["db_sessionmaker"]
+    if once:
+        results = sched.run_once(factory, list(jobs) or None)
+        unknown = set(jobs) - set(results)
+        if unknown:
+            click.echo(f"Tugas tidak dikenal: {', '.join(sorted(unknown))}; yang ada: {', '.join(sched.JOBS)}", err=True)
+            sys.exit(2)
+        click.echo(json.dumps(results, ensure_ascii=False))
+        sys.exit(1 if any(r.get("error") for r in results.values()) else 0)
+    sched.run_forever(factory)
 
 
 @main.group()
@@ -80,7 +109,7 @@ def demo_load(tahun, as_json):
 
     from app.kinerja.demo import load_demo
 
-    accounts = load_demo(_session(), tahun or dt.date.today().year, fast_hash=current_app.config["PASSWORD_HASH_FAST"])
+    accounts = load_demo(_session(), tahun or clock.today().year, fast_hash=current_app.config["PASSWORD_HASH_FAST"])
     if as_json:
         click.echo(json.dumps(accounts, ensure_ascii=False, indent=2))
         return
@@ -100,7 +129,7 @@ def import_group():
 @with_appcontext
 def import_pegawai(file, instansi):
     """Impor unor dan pegawai dari CSV atau XLSX; baris yang salah dilaporkan dan tidak ada yang diimpor."""
-    from app.kinerja.errors import DomainError
+    from app.errors import DomainError
     from app.kinerja.importer import import_pegawai as run_import
 
     try:
@@ -154,3 +183,7 @@ def bpmn_deploy(comment):
         sys.exit(1)
     for r in rows:
         click.echo(f"{r.process_id} v{r.version} ({r.content_hash[:12]})")
+
+
+if __name__ == "__main__":
+    main()

@@ -79,6 +79,16 @@ def db_session(engine):
     session.close()
 
 
+@pytest.fixture(autouse=True)
+def _real_clock():
+    """Every test starts and ends with the real time, whatever it moved the clock to."""
+    from workflows import clock
+
+    clock.reset()
+    yield
+    clock.reset()
+
+
 DEMO_TAHUN = 2026
 DEMO_PASSWORD = "ekinerja-demo"
 

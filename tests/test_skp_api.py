@@ -33,8 +33,8 @@ def only_task(api, form):
     return tasks[0]
 
 
-def create_and_submit(api, rhk):
-    skp = api.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"})
+def create_and_submit(api, rhk, tahun=DEMO_TAHUN):
+    skp = api.post("/skp", json={"tahun": tahun, "pendekatan": "KUANTITATIF"})
     assert skp.status_code == 201, skp.get_json()
     task = only_task(api, "skp-editor")
     done = api.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": rhk, "lampiran": LAMPIRAN, "ajukan": True}})

@@ -18,13 +18,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
+from . import clock
 from .forms import form_exists
 from .lanes import lane_roles, known_lane
 from .models import ProcessDefinition
-from .scripting import ScriptRejected, compile_expression, compile_script
+from .scripting import ScriptRejected, compile_expression, compile_script, service_names
 from .store import SERIALIZER
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
@@ -69,6 +72,13 @@ def _user_task_form(task_spec) -> str | None:
     return props.get("formKey")
 
 
+def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, problems: list[Problem]) -> None:
+    try:
+        compile_fn(source)
+    except (ScriptRejected, SyntaxError) as exc:
+        problems.append(Problem(file, f"{what}: {exc}", element=bpmn_id))
+
+
 def _check_spec(file: str, spec, problems: list[Problem]) -> None:
     """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions."""
     for task_spec in spec.task_specs.values():
@@ -87,19 +97,21 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
             elif not form_exists(form):
                 problems.append(Problem(file, f"formulir '{form}' tidak ada", element=bpmn_id))
         if isinstance(task_spec, ScriptTask):
-            try:
-                compile_script(task_spec.script or "")
-            except (ScriptRejected, SyntaxError) as exc:
-                problems.append(Problem(file, f"skrip ditolak: {exc}", element=bpmn_id))
+            _compiles(compile_script, task_spec.script or "", "skrip ditolak", file, bpmn_id, problems)
+        timer = getattr(task_spec, "event_definition", None)
+        if isinstance(timer, TimerEventDefinition):
+            _compiles(compile_expression, timer.expression or "", f"ekspresi timer '{timer.expression}' ditolak",
+                      file, bpmn_id, problems)
+        operator = getattr(task_spec, "operation_name", None)
+        if isinstance(task_spec, ServiceTask) and hasattr(task_spec, "operation_name") and operator not in service_names():
+            problems.append(Problem(file, f"layanan '{operator}' tidak dikenal (tersedia: {', '.join(service_names())})",
+                                    element=bpmn_id))
         if isinstance(task_spec, ExclusiveGateway):
             for condition, _target in getattr(task_spec, "cond_task_specs", []):
                 expression = getattr(condition, "args", [condition])[0] if condition is not None else None
                 if not isinstance(expression, str):
                     continue
-                try:
-                    compile_expression(expression)
-                except (ScriptRejected, SyntaxError) as exc:
-                    problems.append(Problem(file, f"kondisi '{expression}' ditolak: {exc}", element=bpmn_id))
+                _compiles(compile_expression, expression, f"kondisi '{expression}' ditolak", file, bpmn_id, problems)
 
 
 def parse_sources(sources: dict[str, str]) -> list[Parsed]:
@@ -167,7 +179,7 @@ def deploy(session: Session, sources: dict[str, str], comment: str = "") -> list
             existing = ProcessDefinition(
                 process_id=item.process_id, version=version, name=item.name, content_hash=item.content_hash,
                 sources=item.sources, spec_json=_spec_json(item), serializer_version=SERIALIZER.VERSION,
-                created_at=dt.datetime.now(dt.timezone.utc), comment=comment)
+                created_at=clock.now(), comment=comment)
             session.add(existing)
             session.flush()
         newest.append(existing)

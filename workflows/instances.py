@@ -21,7 +21,7 @@ from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
 from app.db import write_transaction
-from app.kinerja.errors import Conflict, DomainError, Forbidden, NotFound
+from app.errors import Conflict, DomainError, Forbidden, NotFound
 
 from . import forms, store
 from .definitions import latest, specs_of
@@ -39,7 +39,7 @@ class Run:
     notes: dict[str, Any] = field(default_factory=dict)
 
 
-def _advance(run: Run, workflow: BpmnWorkflow) -> None:
+def advance(run: Run, workflow: BpmnWorkflow) -> None:
     """Run the engine until it waits; a non-domain failure becomes the instance's error state."""
     try:
         workflow.do_engine_steps()
@@ -76,8 +76,8 @@ def start_instance(session: Session, process_id: str, business_key: str, data: d
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
-    _advance(run, workflow)
-    store.save(session, instance, workflow)
+    advance(run, workflow)
+    store.save(session, instance, workflow, actor_id)
     store.log_event(session, instance, "started", actor_id, data={"business_key": business_key})
     return instance
 
@@ -135,8 +135,8 @@ def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> d
             task.data.update(result.task_data)
             task.run()
             store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)
-            _advance(run, workflow)
-            store.save(session, instance, workflow)
+            advance(run, workflow)
+            store.save(session, instance, workflow, actor_id)
             return {"completed": True, "instance": instance}
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None

@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from app.kinerja.errors import DomainError
+from app.errors import DomainError
 
 _SERVICES: dict[str, Callable[..., Any]] = {}
 

@@ -11,6 +11,7 @@ import datetime as dt
 import gzip
 import json
 import threading
+from typing import Callable
 from uuid import UUID
 
 from sqlalchemy import delete, select
@@ -19,9 +20,10 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import lanes
+from . import clock, lanes
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceEvent, Timer
 
 SCHEMA_VERSION = 1  # our own layout of the stored state; bump with a data migration
@@ -52,8 +54,7 @@ _STATE_REGISTRY = BpmnWorkflowSerializer.configure({**SPIFF_CONFIG, BpmnWorkflow
 STATE_SERIALIZER = BpmnWorkflowSerializer(_STATE_REGISTRY)
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+now = clock.now
 
 
 _ENCODER_LOCK = threading.Lock()  # the registry's encoder flag is shared state
@@ -100,7 +101,8 @@ def _evaluate_property(workflow, task, expression: str | None):
         return None
 
 
-def _as_datetime(value) -> dt.datetime | None:
+def as_datetime(value) -> dt.datetime | None:
+    """A due date from a diagram expression: ISO text, date or datetime; naive means local time (WIB)."""
     if value is None:
         return None
     if isinstance(value, str):
@@ -111,12 +113,21 @@ def _as_datetime(value) -> dt.datetime | None:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         value = dt.datetime.combine(value, dt.time(23, 59, 59))
     if isinstance(value, dt.datetime) and value.tzinfo is None:
-        value = value.replace(tzinfo=dt.timezone.utc)
-    return value if isinstance(value, dt.datetime) else None
+        value = value.replace(tzinfo=clock.local_zone())
+    return value.astimezone(dt.timezone.utc) if isinstance(value, dt.datetime) else None
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time read back (SQLite returns it naive, in UTC) as an aware UTC datetime."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
 def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
-    if current in ("suspended", "terminated"):
+    """Suspended, terminated and error stay until an admin acts (an error may sit outside any
+    task, e.g. a timer expression that failed while the engine refreshed timers)."""
+    if current in ("suspended", "terminated", "error"):
         return current
     if workflow.get_tasks(state=TaskState.ERROR):
         return "error"
@@ -127,8 +138,22 @@ def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
     return "running"
 
 
-def save(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
-    """Write the state and rewrite the derived tables; the version counter guards concurrent saves."""
+NewTasksListener = Callable[[Session, Instance, list, "int | None"], None]
+_NEW_TASK_LISTENERS: list[NewTasksListener] = []
+
+
+def on_new_tasks(fn: NewTasksListener) -> NewTasksListener:
+    """Register ``fn(session, instance, new_human_tasks, actor_id)``, called in the saving transaction."""
+    _NEW_TASK_LISTENERS.append(fn)
+    return fn
+
+
+def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id: int | None = None) -> None:
+    """Write the state and rewrite the derived tables; the version counter guards concurrent saves.
+
+    Listeners hear about the human tasks that opened with this save (to notify the people
+    who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
+    """
     instance.state = dump_state(workflow)
     instance.serializer_version = STATE_SERIALIZER.VERSION
     instance.schema_version = SCHEMA_VERSION
@@ -136,12 +161,15 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
     if instance.status != "error":
         instance.last_error = None
     instance.updated_at = now()
-    _sync_human_tasks(session, instance, workflow)
+    new_tasks = _sync_human_tasks(session, instance, workflow)
     _sync_timers(session, instance, workflow)
     session.flush()
+    if new_tasks:
+        for listener in _NEW_TASK_LISTENERS:
+            listener(session, instance, new_tasks, actor_id)
 
 
-def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> list[HumanTask]:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if instance.status == "suspended":
         ready = {}
@@ -150,6 +178,7 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
     if gone:
         session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id.in_(gone)))
         session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
+    new_rows = []
     for task_id, task in ready.items():
         if task_id in existing:
             continue
@@ -162,10 +191,19 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
             lane=task.task_spec.lane or "",
             form_key=props.get("formKey", ""), assignee_id=candidates[0] if len(candidates) == 1 else None,
             in_inbox=str(props.get("inbox", "true")).lower() != "false",
-            due_at=_as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),
+            due_at=as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),
             created_at=now())
         row.candidates = [HumanTaskCandidate(pegawai_id=pid) for pid in candidates]
         session.add(row)
+        new_rows.append(row)
+    return new_rows
+
+
+def _timer_due(value: str) -> dt.datetime | None:
+    try:  # the same parsing SpiffWorkflow uses when it decides whether the timer fired
+        return TimerEventDefinition.get_datetime(value).astimezone(dt.timezone.utc)
+    except (TypeError, ValueError):
+        return None
 
 
 def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
@@ -177,7 +215,7 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -
                 continue
             details = definition.details(task)
             if "Time" in details.event_type and details.value:
-                due = _as_datetime(details.value)
+                due = _timer_due(details.value)
                 if due is not None:
                     waiting[str(task.id)] = (task, details.event_type, due)
     existing = {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
@@ -189,7 +227,7 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -
         if row is None:
             session.add(Timer(id=timer_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id or "",
                               event_type=event_type, due_at=due))
-        elif row.due_at != due:
+        elif utc(row.due_at) != due:
             row.due_at = due
 
 

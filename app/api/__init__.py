@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_token
-from app.kinerja.errors import DomainError
+from app.errors import DomainError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -69,4 +69,4 @@ def login_required(fn):
     return wrapper
 
 
-from . import instances, openapi, skp, tasks, token  # noqa: E402,F401
+from . import instances, notifications, openapi, skp, tasks, token  # noqa: E402,F401

@@ -1,6 +1,8 @@
 """The OpenAPI 3 description of /api/v1, served at /api/v1/openapi.json."""
 from flask import jsonify
 
+from app.notifications import KINDS
+
 from . import api
 
 ERROR = {"$ref": "#/components/schemas/Error"}
@@ -45,6 +47,13 @@ DOCUMENT = {
                     "at": {"type": "string"}, "actor_nip": {"type": "string"}, "action": {"type": "string"},
                     "from_status": {"type": "string"}, "to_status": {"type": "string"},
                     "note": {"type": "string"}}}}}},
+            "Notification": {"type": "object", "properties": {
+                "id": {"type": "integer"},
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "subject": {"type": "string"}, "body": {"type": "string"},
+                "link": {"type": "string", "nullable": True, "description": "Alamat di dalam aplikasi, mis. /skp/12"},
+                "created_at": {"type": "string", "format": "date-time"},
+                "read_at": {"type": "string", "format": "date-time", "nullable": True}}},
             "Instance": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "status": {"type": "string"}, "process_id": {"type": "string"},
                 "definition_id": {"type": "integer"}, "definition_version": {"type": "integer"},
@@ -108,6 +117,24 @@ DOCUMENT = {
                                             "parameters": [ID("id"), {"name": "archived", "in": "query",
                                                                       "schema": {"type": "string", "enum": ["1"]}}],
                                             "responses": {"200": {"description": "DOCX"}, **ERRORS}}},
+        "/notifications": {"get": {
+            "summary": "Notifikasi milik pemanggil, terbaru dahulu, dengan jumlah yang belum dibaca",
+            "parameters": [{"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]},
+                            "description": "1 = hanya yang belum dibaca"},
+                           {"name": "limit", "in": "query",
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+                           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+            "responses": {"200": _resp("Notifikasi", {"type": "object", "properties": {
+                "unread": {"type": "integer"},
+                "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}}}}),
+                **ERRORS, "422": _resp("Parameter tidak valid; details.fields menyebut parameternya", ERROR)}}},
+        "/notifications/{id}/read": {"post": {
+            "summary": "Tandai satu notifikasi sudah dibaca", "parameters": [ID("id")],
+            "responses": {"200": _resp("Notifikasi", {"$ref": "#/components/schemas/Notification"}), **ERRORS}}},
+        "/notifications/read-all": {"post": {
+            "summary": "Tandai semua notifikasi pemanggil sudah dibaca",
+            "responses": {"200": _resp("Jumlah yang belum dibaca", {"type": "object", "properties": {
+                "unread": {"type": "integer"}}}), **ERRORS}}},
         "/instances/{id}": {"get": {"summary": "Keadaan instance proses, tugas terbuka dan log kejadian",
                                     "parameters": [ID("id")],
                                     "responses": {"200": _resp("Instance", {"$ref": "#/components/schemas/Instance"}),

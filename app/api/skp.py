@@ -4,7 +4,7 @@ from app import get_session
 from app.db import write_transaction
 from app.documents.skp import MEDIA_TYPES, document_bytes
 from app.kinerja import skp_access
-from app.kinerja.errors import ValidationFailed
+from app.errors import ValidationFailed
 from app.kinerja.skp import buat_skp
 from app.kinerja.views import skp_detail
 

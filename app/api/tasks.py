@@ -3,7 +3,7 @@ from uuid import UUID
 from flask import g, jsonify
 
 from app import get_session
-from app.kinerja.errors import Forbidden
+from app.errors import Forbidden
 from app.kinerja.skp import get_skp
 from app.kinerja.views import form_of, skp_detail, skp_editor_data, task_summary
 from workflows import inbox

@@ -13,6 +13,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows import clock
+
 from app.kinerja.org import LABEL_JENIS_JABATAN  # noqa: F401 - re-exported for templates
 from app.kinerja.perilaku import CORE_VALUES
 from app.kinerja.skp import STATUS_LABEL, DokumenArsip, Skp, identity
@@ -61,7 +63,7 @@ def build_context(session: Session, skp: Skp) -> dict:
             })
         groups.append({"huruf": huruf, "label": jenis, "rhk": rows})
     ekspektasi = {p.kode: p.ekspektasi_khusus for p in skp.perilaku}
-    tanggal = (skp.tanggal_penetapan or dt.datetime.now(dt.timezone.utc)).date()
+    tanggal = (skp.tanggal_penetapan or clock.now()).date()
     strip = lambda p: {k: v for k, v in p.items() if k in ("nama", "nip", "pangkat_gol", "jabatan", "unit_kerja")}
     penilai_block = strip(penilai) if penilai else None
     if penilai_block and jpt:
@@ -105,7 +107,7 @@ def archive(session: Session, skp: Skp) -> list[DokumenArsip]:
         content = render(session, skp, fmt)
         rows.append(DokumenArsip(skp_id=skp.id, format=fmt, content=content,
                                  sha256=hashlib.sha256(content).hexdigest(),
-                                 created_at=dt.datetime.now(dt.timezone.utc)))
+                                 created_at=clock.now()))
     session.add_all(rows)
     session.flush()
     return rows
@@ -118,7 +120,7 @@ def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
 
 def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> tuple[bytes, str | None]:
     """The SKP document as it stands, or the copy archived at its last approval (with its hash)."""
-    from app.kinerja.errors import NotFound
+    from app.errors import NotFound
 
     if fmt not in MEDIA_TYPES:
         raise NotFound("Format dokumen harus pdf atau docx")

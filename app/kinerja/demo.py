@@ -2,7 +2,8 @@
 
 ``load_demo(session, tahun)`` builds the instansi "Pemerintah Provinsi Contoh" (kode ``DEMO``)
 in one write transaction and returns the demo accounts (the API contract, "Demo data").
-Every account logs in with its NIP and the password ``ekinerja-demo``.
+Every account logs in with its NIP and the password ``ekinerja-demo``; every pegawai's e-mail
+address is ``<nip>@demo.ekinerja.go.id``.
 
 Organisation (31 pegawai, 4 levels)::
 
@@ -53,6 +54,7 @@ from app.kinerja.password import hash_password
 
 DEMO_KODE = "DEMO"
 DEMO_PASSWORD = "ekinerja-demo"
+DEMO_EMAIL_DOMAIN = "demo.ekinerja.go.id"  # every demo pegawai has <nip>@demo.ekinerja.go.id
 
 # (kode, nama, kode of the parent unor); parents come first.
 UNORS = [
@@ -176,7 +178,7 @@ def _create(session: Session, tahun: int, fast_hash: bool) -> None:
                                is_pimpinan_unor=leader)
         pegawai = org.Pegawai(instansi=instansi, nip=nip, jenis_asn="PNS", nama=nama, gelar_depan=depan,
                               gelar_belakang=belakang, pangkat=pangkat, golongan_ruang=gol, jabatan=position,
-                              status_kepegawaian="AKTIF")
+                              status_kepegawaian="AKTIF", email=f"{nip}@{DEMO_EMAIL_DOMAIN}")
         session.add_all([position, pegawai])
         session.add(org.Akun(pegawai=pegawai, password_hash=hash_password(DEMO_PASSWORD, fast=fast_hash),
                              roles=list(roles)))

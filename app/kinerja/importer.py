@@ -25,9 +25,11 @@ status_kepegawaian  AKTIF, CLTN, TUBEL, MPP, DIBERHENTIKAN_SEMENTARA, PENSIUN (e
 =================== =================================================================================
 
 Optional columns: ``password`` (initial password; an account is created only for a pegawai that
-this import creates; stored pegawai keep theirs) and ``instansi_kode`` (needed only when the
-instansi is not given to the import and the database holds more than one instansi). Other
-columns (a "No" column, remarks) are ignored.
+this import creates; stored pegawai keep theirs), ``email`` (also headed "E-mail" or "surel": where
+notifications are e-mailed; with the column present an empty cell removes a stored address,
+without it stored addresses stay) and ``instansi_kode`` (needed only when the instansi is not
+given to the import and the database holds more than one instansi). Other columns (a "No" column,
+remarks) are ignored.
 
 Matching: unor by (instansi, unor_kode); jabatan by (unor, jabatan); pegawai by NIP (updated when
 stored). Line numbers in errors are the lines the user sees: the header is line 1.
@@ -45,7 +47,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
-from app.kinerja.errors import ValidationFailed
+from app.errors import ValidationFailed
 from app.kinerja.nip import parse_nip
 from app.kinerja.org import (JENIS_JABATAN, JF_JENJANG, STATUS_KEPEGAWAIAN, Akun, Instansi, Jabatan, Pegawai,
                              Unor)
@@ -54,10 +56,14 @@ from app.kinerja.password import hash_password
 COLUMNS = ("nip", "jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat", "golongan_ruang", "unor_kode",
            "unor_nama", "unor_induk_kode", "jabatan", "jenis_jabatan", "jf_jenjang", "pimpinan_unor",
            "status_kepegawaian")
-OPTIONAL = ("password", "instansi_kode")
+OPTIONAL = ("password", "email", "instansi_kode")
 REQUIRED = ("nip", "nama", "unor_kode", "jabatan", "jenis_jabatan")
 ENUMS = {"jenis_asn": ("PNS", "PPPK"), "jenis_jabatan": JENIS_JABATAN, "jf_jenjang": JF_JENJANG,
          "status_kepegawaian": STATUS_KEPEGAWAIAN}
+# An address the SMTP servers take without extensions: ASCII local part, a dotted domain name.
+EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                   r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+ALIASES = {"e_mail": "email", "surel": "email"}  # other names of a column ("E-mail")
 YA, TIDAK = {"ya", "y", "yes", "1", "true"}, {"tidak", "t", "no", "n", "0", "false", ""}
 PEGAWAI_FIELDS = ("jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat", "golongan_ruang",
                   "status_kepegawaian")
@@ -88,6 +94,7 @@ def _read(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, csv.Error) as exc:
         raise ValidationFailed({"berkas": f"{path.name} tidak dapat dibaca sebagai {suffix}: {exc}"}) from None
     header = [re.sub(r"[\s\-]+", "_", _text(h).lower()) for h in (raw[0][1] if raw else [])]
+    header = [ALIASES.get(h, h) for h in header]
     missing = [c for c in COLUMNS if c not in header]
     twice = sorted({h for h in header if h in COLUMNS + OPTIONAL and header.count(h) > 1})
     if missing or twice:
@@ -161,6 +168,10 @@ def _check_row(line: int, values: dict, errors: dict[str, list[str]]) -> dict:
     if pimpinan not in YA | TIDAK:
         fail(f"pimpinan_unor '{row['pimpinan_unor']}' tidak dikenal; isi ya atau tidak")
     row["pimpinan_unor"] = pimpinan in YA
+    if "email" not in values:
+        row["email"] = None  # no such column: stored addresses stay
+    elif row["email"] and (len(row["email"]) > 255 or not EMAIL.fullmatch(row["email"])):
+        fail(f"email '{row['email']}' tidak valid; contoh: nama@instansi.go.id")
     if isinstance(values.get("nip"), float):  # Excel keeps 15 significant digits of a number
         fail(f"NIP tersimpan sebagai angka di Excel ({values['nip']:.15g}) sehingga digit terakhirnya hilang; "
              "format kolom nip sebagai Teks lalu ketik ulang NIP-nya")
@@ -326,7 +337,7 @@ def _write(session: Session, rows: list[dict], plan: dict, hashes: dict[str, str
         pegawai = plan["pegawai"].get(r["nip"])
         if pegawai is None:
             pegawai = Pegawai(instansi=instansi[r["instansi_kode"]], nip=r["nip"], jabatan=position,
-                              **{f: r[f] for f in PEGAWAI_FIELDS})
+                              email=r["email"] or None, **{f: r[f] for f in PEGAWAI_FIELDS})
             session.add(pegawai)
             counts["pegawai_baru"] += 1
             if r["password"]:
@@ -337,6 +348,8 @@ def _write(session: Session, rows: list[dict], plan: dict, hashes: dict[str, str
         updates = {f: r[f] for f in PEGAWAI_FIELDS if getattr(pegawai, f) != r[f]}
         if pegawai.jabatan_id != position.id:
             updates["jabatan"] = position
+        if r["email"] is not None and pegawai.email != (r["email"] or None):
+            updates["email"] = r["email"] or None
         for field, value in updates.items():
             setattr(pegawai, field, value)
         counts["pegawai_diubah"] += bool(updates)

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base
+from workflows import clock
 
 JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
 JPT = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA")
@@ -88,6 +89,7 @@ class Pegawai(Base):
     golongan_ruang: Mapped[str] = mapped_column(String(16), default="")
     jabatan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("jabatan.id"), index=True)
     status_kepegawaian: Mapped[str] = mapped_column(String(32), default="AKTIF")
+    email: Mapped[Optional[str]] = mapped_column(String(255))  # where notifications are e-mailed
     # Admin override of the pejabat penilai (delegation, domain §2.1); None = from the tree.
     penilai_override_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
 
@@ -166,7 +168,7 @@ def pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = Non
 
 def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple[Optional[Pegawai], Optional[Unor]]:
     """The penilai and the unor whose leader position makes them penilai (None for an override)."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     if pegawai.penilai_override_id:
         return session.get(Pegawai, pegawai.penilai_override_id), None
     if pegawai.jabatan is None:
@@ -189,7 +191,7 @@ def _leader_above(session: Session, start: Optional[Unor], skip_id: int, on: dt.
 
 def atasan_pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
     """The superior of the penilai *in the position through which they evaluate* (a PLT's acting post)."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     penilai, unor = _penilai_at(session, pegawai, on)
     if penilai is None:
         return None
@@ -200,7 +202,7 @@ def atasan_pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | Non
 
 def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pegawai]:
     """Every JPT leading this unor or a unor above it (who may roll an SKP of the unit back)."""
-    on = on or dt.date.today()
+    on = on or clock.today()
     found = []
     for node in unor.ancestors():
         position = leader_position(session, node.id)
@@ -217,8 +219,8 @@ def roles_of(session: Session, pegawai: Pegawai, akun: Akun | None = None) -> li
     jabatan = pegawai.jabatan
     acting = session.scalars(
         select(Jabatan).join(PenugasanPltPlh, PenugasanPltPlh.jabatan_id == Jabatan.id)
-        .where(PenugasanPltPlh.pegawai_id == pegawai.id, PenugasanPltPlh.tmt_mulai <= dt.date.today())
-        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= dt.date.today()))
+        .where(PenugasanPltPlh.pegawai_id == pegawai.id, PenugasanPltPlh.tmt_mulai <= clock.today())
+        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= clock.today()))
     ).all()
     positions = [j for j in [jabatan, *acting] if j is not None]
     if any(j.is_jpt for j in positions):

@@ -14,8 +14,9 @@ from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, 
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base
+from workflows import clock
 
-from .errors import Conflict, NotFound, ValidationFailed
+from app.errors import Conflict, NotFound, ValidationFailed
 from .org import Jabatan, Pegawai, Unor
 
 STATUS = ("DRAFT", "DIAJUKAN", "DIKEMBALIKAN", "DISETUJUI", "SELESAI", "DIBATALKAN")
@@ -174,7 +175,7 @@ ACTION = {("DIAJUKAN", None): "ajukan", ("DIKEMBALIKAN", None): "kembalikan", ("
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return clock.now()
 
 
 def identity(session: Session, pegawai: Pegawai | None) -> dict | None:
@@ -201,7 +202,7 @@ def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     penilai = org.pejabat_penilai(session, skp.pegawai)
     if penilai is not None:
         people.add(penilai.id)
-    leader = org.leader_of(session, skp.unor_id, dt.date.today())
+    leader = org.leader_of(session, skp.unor_id, clock.today())
     if leader is not None and leader.id != skp.pegawai_id:
         people.add(leader.id)
     if not people:

@@ -15,7 +15,7 @@ import re
 from workflows.forms import FormResult, register_form
 from workflows.scripting import register_service
 
-from .errors import Conflict, ValidationFailed
+from app.errors import Conflict, ValidationFailed
 from .perilaku import KODE
 from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, allowed_rhk_atasan, get_skp, transition
 

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_id
-from app.kinerja.errors import DomainError
+from app.errors import DomainError
 
 from . import web
 
@@ -116,7 +116,7 @@ def _unexpected(exc: Exception):
 
 def parse_id(value: str) -> int:
     """A numeric id from the URL, or the 404 page."""
-    from app.kinerja.errors import NotFound
+    from app.errors import NotFound
 
     if not value.isdigit() or len(value) > 12:
         raise NotFound("Data tidak ditemukan")

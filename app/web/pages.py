@@ -13,11 +13,11 @@ from app.db import write_transaction
 from app.documents.skp import MEDIA_TYPES, archived, render
 from app.documents.skp import document_bytes
 from app.kinerja import skp_access
-from app.kinerja.errors import DomainError, NotFound
+from app.errors import DomainError, NotFound
 from app.kinerja.perilaku import NAMA
 from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, DokumenArsip, Skp, business_key, buat_skp
 from app.kinerja.views import skp_detail
-from workflows import inbox
+from workflows import clock, inbox
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
 from . import web
@@ -85,7 +85,7 @@ def _is_overdue(due) -> bool:
         return False
     if due.tzinfo is None:
         due = due.replace(tzinfo=dt.timezone.utc)
-    return due < dt.datetime.now(dt.timezone.utc)
+    return due < clock.now()
 
 
 def sees_others(actor) -> bool:
@@ -98,7 +98,7 @@ def home():
     tasks = [{"task": t, "overdue": _is_overdue(t.due_at)} for t in inbox.tasks_for(db, g.actor.id)]
     mine = list(db.scalars(select(Skp).where(Skp.pegawai_id == g.actor.id).order_by(Skp.tahun.desc(), Skp.id)))
     return render_template("home.html", tasks=tasks, mine=mine, status_label=STATUS_LABEL, pendekatan=PENDEKATAN,
-                           tahun_default=dt.date.today().year, sees_others=sees_others(g.actor))
+                           tahun_default=clock.today().year, sees_others=sees_others(g.actor))
 
 
 def _editor_task_of(db, skp: Skp, actor_id: int):

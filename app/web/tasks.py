@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from app import get_session
 from app.api.tasks import task_view
-from app.kinerja.errors import DomainError, ValidationFailed
+from app.errors import DomainError, ValidationFailed
 from app.kinerja.perilaku import CORE_VALUES
 from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, allowed_rhk_atasan, get_skp
 from workflows.instances import complete_task, may_complete, open_task

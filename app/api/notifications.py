@@ -1,0 +1,62 @@
+"""The caller's notifications: list (with the unread count), mark one read, mark all read."""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from app import get_session, notifications
+from app.db import write_transaction
+from app.errors import ValidationFailed
+from app.kinerja.views import iso
+
+from . import api, login_required
+
+MAX_LIMIT = 200
+
+
+def notification_view(row) -> dict:
+    return {"id": row.id, "kind": row.kind, "subject": row.subject, "body": row.body, "link": row.link,
+            "created_at": iso(row.created_at), "read_at": iso(row.read_at)}
+
+
+def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    raw = raw.strip()
+    bound = f"antara {low} dan {high}" if high is not None else f"paling kecil {low}"
+    if not (raw.isdigit() and len(raw) <= 9) or int(raw) < low or (high is not None and int(raw) > high):
+        raise ValidationFailed({name: f"harus bilangan bulat {bound}, bukan '{raw[:40]}'"},
+                               f"Parameter {name} tidak valid")
+    return int(raw)
+
+
+@api.get("/notifications")
+@login_required
+def list_notifications():
+    unread = request.args.get("unread", "").strip().lower()
+    if unread not in ("", "0", "1", "true", "false"):
+        raise ValidationFailed({"unread": f"isi 1 atau 0, bukan '{unread[:40]}'"}, "Parameter unread tidak valid")
+    limit = _int_arg("limit", 50, 1, MAX_LIMIT)
+    offset = _int_arg("offset", 0, 0, None)
+    session = get_session()
+    rows = notifications.list_for(session, g.actor.id, unread in ("1", "true"), limit=limit, offset=offset)
+    return jsonify({"unread": notifications.unread_count(session, g.actor.id),
+                    "items": [notification_view(r) for r in rows]})
+
+
+@api.post("/notifications/<int:notification_id>/read")
+@login_required
+def read_notification(notification_id):
+    session = get_session()
+    with write_transaction(session):
+        row = notifications.mark_read(session, g.actor.id, notification_id)
+    return jsonify(notification_view(row))
+
+
+@api.post("/notifications/read-all")
+@login_required
+def read_all_notifications():
+    session = get_session()
+    with write_transaction(session):
+        notifications.mark_all_read(session, g.actor.id)
+    return jsonify({"unread": notifications.unread_count(session, g.actor.id)})

@@ -1,0 +1,121 @@
+"""Who is told what, and when: the notifications the process sends.
+
+- service ``kirim_notifikasi`` lets a diagram send a message to the people of a role
+  (``kepada="Pejabat Penilai"``, several separated by commas) at any point, typically
+  after a timer (reminder, escalation, missed deadline); the diagram decides when.
+- every human task that opens tells its candidates (``tugas_baru``), except the person
+  whose own step opened it and tasks whose ``notifikasi`` property is ``false``.
+- the ``pengingat_skp`` scheduler job reminds active pegawai who have no SKP yet for the
+  year, at fixed days before the end-of-January deadline: before an SKP exists there is
+  no process instance whose timer could do it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.db import write_transaction
+from app.errors import DomainError
+from app.notifications import notify
+from app.scheduler import job
+from workflows import clock, lanes, store
+from workflows.scripting import register_service
+
+from .org import Pegawai
+from .skp import Skp
+
+log = logging.getLogger("ekinerja.reminders")
+
+
+def _plain(data: dict) -> dict:
+    return {k: v for k, v in data.items() if isinstance(v, (str, int, float, bool)) and not k.startswith("_")}
+
+
+def _link(data: dict) -> str | None:
+    return f"/skp/{data['skp_id']}" if data.get("skp_id") else None
+
+
+@register_service("kirim_notifikasi")
+def kirim_notifikasi(run, data: dict, jenis: str, kepada: str, **context) -> int:
+    """Notify everyone the roles in ``kepada`` resolve to for this instance; returns how many."""
+    recipients: list[int] = []
+    for role in (part.strip() for part in kepada.split(",")):
+        if not role:
+            continue
+        try:
+            recipients += [pid for pid in lanes.resolve(run.session, role, data) if pid not in recipients]
+        except DomainError as exc:  # nobody holds the role now: note it, do not stop the process
+            store.log_event(run.session, run.instance, "notification_skipped", reason=f"{role}: {exc.message}")
+    rows = notify(run.session, recipients, jenis, {**_plain(data), **context}, link=_link(data))
+    return len(rows)
+
+
+@store.on_new_tasks
+def tell_candidates(session: Session, instance, tasks, actor_id: int | None) -> None:
+    for task in tasks:
+        if not task.in_inbox:
+            continue
+        recipients = [c.pegawai_id for c in task.candidates if c.pegawai_id != actor_id]
+        if not recipients or _muted(instance, task):
+            continue
+        notify(session, recipients, "tugas_baru",
+               {"judul": task.title or task.name, "tenggat": task.due_at.date().isoformat() if task.due_at else "",
+                "nama_pegawai": _nama_pegawai(session, instance)},
+               link=f"/tugas/{task.id}", dedup_key=f"tugas:{task.id}")
+
+
+def _muted(instance, task) -> bool:
+    from workflows.definitions import specs_of
+
+    spec, subs = specs_of(instance.definition)
+    for candidate in [spec, *subs.values()]:
+        task_spec = candidate.task_specs.get(task.bpmn_id)
+        if task_spec is not None:
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+            return str(props.get("notifikasi", "true")).lower() == "false"
+    return False
+
+
+def _nama_pegawai(session: Session, instance) -> str:
+    skp_id = instance.business_key.split(":", 1)[1] if instance.business_key.startswith("skp:") else None
+    skp = session.get(Skp, int(skp_id)) if skp_id and skp_id.isdigit() else None
+    return skp.pegawai.nama_lengkap if skp is not None else ""
+
+
+def reminder_days() -> list[int]:
+    raw = os.environ.get("EKINERJA_PENGINGAT_SKP_HARI", "14,7,3,1")
+    return sorted({int(x) for x in raw.split(",") if x.strip().isdigit()}, reverse=True)
+
+
+def batas_penetapan(tahun: int) -> dt.date:
+    """End of January by default (``EKINERJA_BATAS_PENETAPAN_SKP=MM-DD`` changes it)."""
+    month, day = os.environ.get("EKINERJA_BATAS_PENETAPAN_SKP", "01-31").split("-")
+    return dt.date(tahun, int(month), int(day))
+
+
+@job("pengingat_skp", 3600)
+def remind_skp_not_started(session_factory: sessionmaker, worker: str) -> dict:
+    """Remind active pegawai without an SKP for this year, once per milestone before the deadline."""
+    today = clock.today()
+    deadline = batas_penetapan(today.year)
+    due = [d for d in reminder_days() if deadline - dt.timedelta(days=d) <= today <= deadline]
+    if not due:
+        return {"diingatkan": 0}
+    milestone = min(due)  # the most recent milestone that has been reached
+    session = session_factory()
+    try:
+        with write_transaction(session):
+            have_skp = select(Skp.pegawai_id).where(Skp.tahun == today.year, Skp.status != "DIBATALKAN")
+            pegawai = list(session.scalars(select(Pegawai.id).where(
+                Pegawai.status_kepegawaian == "AKTIF", Pegawai.jabatan_id.is_not(None),
+                Pegawai.id.not_in(have_skp))))
+            rows = notify(session, pegawai, "skp_belum_dibuat",
+                          {"tahun": today.year, "tenggat": deadline.isoformat(), "hari": (deadline - today).days},
+                          link="/skp", dedup_key=f"skp-belum-dibuat:{today.year}:{milestone}")
+    finally:
+        session.close()
+    return {"diingatkan": len(rows)}
