@@ -80,15 +80,18 @@ def db():
 @db.command("upgrade")
 @with_appcontext
 def db_upgrade():
-    """Terapkan migrasi skema lalu pasang diagram BPMN bawaan (idempotent)."""
+    """Terapkan migrasi skema, isi data referensi angka kredit, lalu pasang diagram BPMN bawaan (idempotent)."""
     from app.db import write_transaction
     from app.migrate import current_revision, upgrade
     from workflows.definitions import deploy, read_dir
+
+    from app.kinerja.angka_kredit import seed_defaults
 
     engine = current_app.extensions["db_engine"]
     upgrade(engine)
     session = _session()
     with write_transaction(session):
+        seed_defaults(session)  # default AK reference data (PerBKN 3/2023) where rows are missing
         rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment="ekinerja db upgrade")
     click.echo(f"skema: revisi {current_revision(engine)}; proses: "
                + ", ".join(f"{r.process_id} v{r.version}" for r in rows))

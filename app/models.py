@@ -1,4 +1,5 @@
 """Imports every mapped class so that the metadata knows all tables (migrations, tests)."""
-from app.kinerja import org, skp  # noqa: F401
+from app.kinerja import org, penilaian, skp  # noqa: F401
+from app.kinerja import angka_kredit  # noqa: F401
 from app.notifications import models as notification_models  # noqa: F401
 from workflows import models  # noqa: F401

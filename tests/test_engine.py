@@ -35,7 +35,9 @@ def one_script_process(script: str, lane_task: bool = False) -> str:
 
 def test_shipped_diagrams_are_valid():
     parsed = parse_sources(read_dir(BPMN_DIR))
-    assert [p.process_id for p in parsed] == ["skp_perencanaan"]
+    assert sorted(p.process_id for p in parsed) == ["evaluasi_periodik", "skp_perencanaan"]
+    evaluasi = next(p for p in parsed if p.process_id == "evaluasi_periodik")
+    assert "predikat_kuadran.dmn" in evaluasi.sources  # the DMN table is part of the stored version
 
 
 def test_xml_error_names_file_and_line():
@@ -96,7 +98,9 @@ def test_deploy_is_idempotent_and_versions_on_change(db_session):
     with write_transaction(db_session):
         second = deploy(db_session, {"skp_perencanaan.bpmn": changed})
     assert second[0].version == 2 and second[0].content_hash != first[0].content_hash
-    assert len(db_session.scalars(select(ProcessDefinition)).all()) == 2
+    versions = db_session.scalars(select(ProcessDefinition.version)
+                                  .where(ProcessDefinition.process_id == "skp_perencanaan")).all()
+    assert sorted(versions) == [1, 2]
 
 
 def test_script_error_leaves_the_instance_in_error_with_data(db_session):

@@ -143,6 +143,85 @@ DOCUMENT = {
 }
 
 
+# ---------------------------------------------------------------- angka kredit (PerBKN 3/2023)
+NIP = {"name": "nip", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^[0-9]{18}$"}}
+_NUM = {"type": "number", "minimum": 0}
+_JENJANG = ["AHLI_PERTAMA", "AHLI_MUDA", "AHLI_MADYA", "AHLI_UTAMA", "PEMULA", "TERAMPIL", "MAHIR", "PENYELIA"]
+_PREDIKAT = ["SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG"]
+_AK_422 = _resp("Data tidak valid; details.fields menyebut kolomnya (mis. koefisien.AHLI_PERTAMA.koefisien)", ERROR)
+DOCUMENT["components"]["schemas"].update({
+    "AngkaKreditItem": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "sumber": {"type": "string", "enum": ["PENILAIAN", "AK_DASAR", "MANUAL"]},
+        "penilaian_id": {"type": "integer", "nullable": True},
+        "periode_awal": {"type": "string", "format": "date"}, "periode_akhir": {"type": "string", "format": "date"},
+        "periode": {"type": "string", "nullable": True, "description": "mis. Januari – Desember 2026"},
+        "jumlah_bulan": {"type": "integer", "nullable": True}, "jf_jenjang": {"type": "string", "enum": _JENJANG},
+        "predikat": {"type": "string", "enum": _PREDIKAT, "nullable": True},
+        "persentase": {"type": "number", "nullable": True}, "koefisien": {"type": "number", "nullable": True},
+        "ak": {"type": "number", "description": "3 angka desimal"},
+        "ak_teks": {"type": "string", "description": "2 angka desimal dengan koma, mis. 18,75"},
+        "keterangan": {"type": "string"}, "created_at": {"type": "string", "format": "date-time"}}},
+    "AngkaKredit": {"type": "object", "description": "AK dalam jenjang saat ini: AK dasar + hasil konversi",
+                    "properties": {
+        "nip": {"type": "string"}, "nama": {"type": "string"}, "jabatan": {"type": "string", "nullable": True},
+        "jabatan_fungsional": {"type": "boolean"},
+        "jf_jenjang": {"type": "string", "enum": _JENJANG, "nullable": True},
+        "jenjang": {"type": "string", "nullable": True}, "kategori": {"type": "string", "nullable": True},
+        "koefisien": {"type": "number", "nullable": True}, "ak_dasar": {"type": "number"},
+        "ak_konversi": {"type": "number"}, "ak_kumulatif": {"type": "number"}, "ak_kumulatif_teks": {"type": "string"},
+        "akk_kp": {"type": "number", "nullable": True}, "akk_kj": {"type": "number", "nullable": True},
+        "kekurangan_kp": {"type": "number", "nullable": True}, "kekurangan_kj": {"type": "number", "nullable": True},
+        "memenuhi_kp": {"type": "boolean"}, "memenuhi_kj": {"type": "boolean"},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/AngkaKreditItem"}}}},
+    "ReferensiAngkaKredit": {"type": "object", "properties": {
+        "persentase": {"type": "object", "description": "persen per predikat, mis. {\"BAIK\": 100}",
+                       "additionalProperties": _NUM},
+        "koefisien": {"type": "object", "description": "per jenjang JF", "additionalProperties": {
+            "type": "object", "properties": {
+                "kategori": {"type": "string", "enum": ["KEAHLIAN", "KETERAMPILAN"], "readOnly": True},
+                "koefisien": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+                "akk_kp": _NUM, "akk_kj": {**_NUM, "nullable": True}}}}}},
+})
+DOCUMENT["paths"].update({
+    "/pegawai/{nip}/angka-kredit": {"get": {
+        "summary": "Angka kredit pegawai dalam jenjang saat ini (pegawai sendiri, pejabat penilai, admin instansi)",
+        "parameters": [NIP],
+        "responses": {"200": _resp("Angka kredit", {"$ref": "#/components/schemas/AngkaKredit"}), **ERRORS,
+                      "422": _resp("NIP tidak valid", ERROR)}}},
+    "/pegawai/{nip}/angka-kredit/dasar": {"post": {
+        "summary": "Catat AK dasar jenjang (mis. dari PAK Konversi); admin kinerja atau superadmin instansi. "
+                   "Catatan kedua untuk jenjang yang sama menggantikannya",
+        "parameters": [NIP],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["ak", "keterangan"], "properties": {
+                "ak": _NUM, "keterangan": {"type": "string"},
+                "jf_jenjang": {"type": "string", "enum": _JENJANG, "description": "bawaan: jenjang saat ini"},
+                "tanggal": {"type": "string", "format": "date", "description": "bawaan: hari ini"}}}}}},
+        "responses": {"201": _resp("Dicatat", {"$ref": "#/components/schemas/AngkaKredit"}),
+                      "200": _resp("Menggantikan AK dasar sebelumnya", {"$ref": "#/components/schemas/AngkaKredit"}),
+                      "400": _resp("JSON tidak valid", ERROR), **ERRORS, "422": _AK_422}}},
+    "/pegawai/{nip}/angka-kredit/document.pdf": {"get": {
+        "summary": "Konversi Predikat Kinerja ke Angka Kredit (PDF)", "parameters": [NIP],
+        "responses": {"200": {"description": "PDF", "content": {"application/pdf": {}}}, **ERRORS,
+                      "409": _resp("Bukan jabatan fungsional", ERROR), "422": _resp("NIP tidak valid", ERROR)}}},
+    "/pegawai/{nip}/angka-kredit/document.docx": {"get": {
+        "summary": "Konversi Predikat Kinerja ke Angka Kredit (DOCX)", "parameters": [NIP],
+        "responses": {"200": {"description": "DOCX"}, **ERRORS, "409": _resp("Bukan jabatan fungsional", ERROR),
+                      "422": _resp("NIP tidak valid", ERROR)}}},
+    "/referensi/angka-kredit": {
+        "get": {"summary": "Persentase per predikat dan koefisien/AKK per jenjang yang berlaku",
+                "responses": {"200": _resp("Referensi", {"$ref": "#/components/schemas/ReferensiAngkaKredit"}),
+                              "401": ERRORS["401"]}},
+        "put": {"summary": "Ubah referensi angka kredit (sebagian boleh); admin kinerja atau superadmin",
+                "requestBody": {"required": True, "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/ReferensiAngkaKredit"}}}},
+                "responses": {"200": _resp("Referensi setelah diubah",
+                                           {"$ref": "#/components/schemas/ReferensiAngkaKredit"}),
+                              "400": _resp("JSON tidak valid", ERROR), "401": ERRORS["401"],
+                              "403": ERRORS["403"], "422": _AK_422}}},
+})
+
+
 @api.get("/openapi.json")
 def openapi():
     return jsonify(DOCUMENT)

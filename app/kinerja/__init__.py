@@ -2,4 +2,4 @@
 
 Importing this package registers the lane roles, forms and services the diagrams use.
 """
-from . import reminders, roles, skp_forms  # noqa: F401
+from . import penilaian, reminders, roles, skp_forms  # noqa: F401

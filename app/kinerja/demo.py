@@ -48,7 +48,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
-from app.kinerja import org
+from app.kinerja import angka_kredit, org
 from app.kinerja.nip import parse_nip
 from app.kinerja.password import hash_password
 
@@ -185,6 +185,8 @@ def _create(session: Session, tahun: int, fast_hash: bool) -> None:
         by_nip[nip] = pegawai
     session.add(org.PenugasanPltPlh(pegawai=by_nip[PLT_NIP], jabatan=vacant, jenis="PLT",
                                     tmt_mulai=dt.date(tahun, 1, 1), tmt_selesai=None))
+    # The AK reference data (PerBKN 3/2023) the demo's jabatan fungsional are converted with.
+    angka_kredit.seed_defaults(session)
     session.flush()
 
 

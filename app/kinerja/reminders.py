@@ -81,9 +81,15 @@ def _muted(instance, task) -> bool:
 
 
 def _nama_pegawai(session: Session, instance) -> str:
-    skp_id = instance.business_key.split(":", 1)[1] if instance.business_key.startswith("skp:") else None
-    skp = session.get(Skp, int(skp_id)) if skp_id and skp_id.isdigit() else None
-    return skp.pegawai.nama_lengkap if skp is not None else ""
+    """Whose matter the instance is, from its business key (``skp:<id>`` or ``penilaian:<id>``)."""
+    from .penilaian import Penilaian
+
+    kind, _, key = instance.business_key.partition(":")
+    model = {"skp": Skp, "penilaian": Penilaian}.get(kind)
+    row = session.get(model, int(key)) if model is not None and key.isdigit() else None
+    if row is None:
+        return ""
+    return (row.pegawai if isinstance(row, Skp) else row.skp.pegawai).nama_lengkap
 
 
 def reminder_days() -> list[int]:

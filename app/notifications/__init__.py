@@ -37,7 +37,7 @@ from .render import render
 __all__ = ["KINDS", "Notification", "configure", "notify", "unread_count", "list_for", "mark_read",
            "mark_all_read", "send_queued_email"]
 
-KINDS = ("tugas_baru", "pengingat_tugas", "eskalasi_tugas", "tenggat_terlewat", "skp_belum_dibuat",
+KINDS = ("tugas_baru", "pengingat_tugas", "eskalasi_tugas", "tenggat_terlewat", "skp_belum_dibuat", "penilaian_final",
          "skp_disetujui", "skp_dikembalikan")
 DEDUP_KEY_MAX = 191
 

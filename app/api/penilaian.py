@@ -1,0 +1,158 @@
+"""Evaluation periods and penilaian: define and open periods (admin kinerja), read a penilaian,
+reopen one locked at its batas pengisian."""
+from __future__ import annotations
+
+from flask import current_app, g, jsonify, request
+from sqlalchemy import select
+
+from app import get_session
+from app.db import write_transaction
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.kinerja import skp_access
+from app.kinerja.penilaian import Penilaian, Periode, buat_periode, buka_periode, get_penilaian
+from app.kinerja.perilaku import KODE
+from app.kinerja.views import iso
+from workflows.instances import by_business_key, complete_task, may_complete, open_tasks_of
+
+from . import api, json_body, login_required
+
+ADMIN_ROLES = ("admin_kinerja", "superadmin")
+
+
+def _admin_only() -> None:
+    if not g.actor.has(*ADMIN_ROLES):
+        raise Forbidden("Hanya admin kinerja yang dapat mengelola periode penilaian")
+
+
+def periode_json(p: Periode) -> dict:
+    return {"id": p.id, "nama": p.nama, "tahun": p.tahun, "jenis": p.jenis, "periode_awal": iso(p.periode_awal),
+            "periode_akhir": iso(p.periode_akhir), "batas_pengisian": iso(p.batas_pengisian),
+            "buka_otomatis": p.buka_otomatis, "dibuka_at": iso(p.dibuka_at)}
+
+
+@api.get("/periode")
+@login_required
+def list_periode():
+    query = select(Periode).where(Periode.instansi_id == g.actor.pegawai.instansi_id)
+    if request.args.get("tahun", "").strip():
+        tahun = request.args.get("tahun", type=int)
+        if tahun is None:
+            raise ValidationFailed({"tahun": "harus berupa angka tahun"})
+        query = query.where(Periode.tahun == tahun)
+    rows = get_session().scalars(query.order_by(Periode.periode_awal, Periode.id))
+    return jsonify([periode_json(p) for p in rows])
+
+
+@api.post("/periode")
+@login_required
+def create_periode():
+    _admin_only()
+    body = json_body()
+    session = get_session()
+    with write_transaction(session):
+        periode = buat_periode(session, g.actor.pegawai.instansi_id, body)
+    return jsonify(periode_json(periode)), 201
+
+
+@api.post("/periode/<int:periode_id>/buka")
+@login_required
+def open_periode(periode_id):
+    _admin_only()
+    session = get_session()
+    periode = session.get(Periode, periode_id)
+    if periode is None or periode.instansi_id != g.actor.pegawai.instansi_id:
+        raise NotFound(f"Periode {periode_id} tidak ditemukan")
+    session.rollback()
+    results = buka_periode(current_app.extensions["db_sessionmaker"], periode_id, g.actor.id)
+    summary = {k: sum(1 for r in results if r["status"] == k) for k in ("dibuka", "sudah_ada", "dilewati")}
+    return jsonify({"periode_id": periode_id, "ringkasan": summary, "hasil": results})
+
+
+def _visible(session, penilaian_id) -> Penilaian:
+    penilaian = get_penilaian(session, penilaian_id)
+    skp_access.visible(session, g.actor, penilaian.skp_id)  # 404 for whoever may not see the SKP
+    return penilaian
+
+
+def penilaian_json(p: Penilaian) -> dict:
+    from app.kinerja.angka_kredit import for_penilaian, row_to_json
+
+    realisasi = {r.rhk_id: r for r in p.realisasi}
+    ak = for_penilaian(get_session(), p.id)
+    return {
+        "angka_kredit": row_to_json(ak) if ak is not None else None,
+        "id": p.id, "skp_id": p.skp_id, "status": p.status, "nip": p.skp.pegawai.nip,
+        "nama": p.skp.pegawai.nama_lengkap, "periode": periode_json(p.periode),
+        "rating_hasil_kerja": p.rating_hasil_kerja, "rating_perilaku": p.rating_perilaku, "predikat": p.predikat,
+        "catatan": p.catatan, "penilai_nip": p.penilai.nip if p.penilai else None,
+        "waktu_dinilai": iso(p.waktu_dinilai), "terkunci_at": iso(p.terkunci_at), "buka_kembali": p.buka_kembali,
+        "rhk": [{"id": rhk.id, "deskripsi": rhk.deskripsi,
+                 "rencana_aksi": getattr(realisasi.get(rhk.id), "rencana_aksi", ""),
+                 "realisasi": getattr(realisasi.get(rhk.id), "realisasi", ""),
+                 "bukti_dukung_url": getattr(realisasi.get(rhk.id), "bukti_dukung_url", ""),
+                 "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", "")} for rhk in p.skp.rhk],
+        "umpan_balik_perilaku": {u.kode: u.teks for u in sorted(p.umpan_balik_perilaku,
+                                                                 key=lambda u: KODE.index(u.kode))},
+    }
+
+
+@api.get("/penilaian/<int:penilaian_id>")
+@login_required
+def get_one(penilaian_id):
+    return jsonify(penilaian_json(_visible(get_session(), penilaian_id)))
+
+
+@api.post("/penilaian/<int:penilaian_id>/buka-kembali")
+@login_required
+def reopen(penilaian_id):
+    """Complete the diagram's hidden "Buka kembali penilaian" task (admin kinerja only)."""
+    body = json_body()
+    session = get_session()
+    penilaian = _visible(session, penilaian_id)
+    instance = by_business_key(session, f"penilaian:{penilaian.id}")
+    task = next((t for t in open_tasks_of(session, instance.id) if t.form_key == "buka-kembali"), None) \
+        if instance else None
+    if task is None:
+        raise Conflict(f"Penilaian berstatus {penilaian.status} tidak terkunci; tidak ada yang perlu dibuka")
+    if not may_complete(session, task, g.actor.id):
+        raise Forbidden("Hanya admin kinerja yang dapat membuka kembali penilaian yang terkunci")
+    session.rollback()
+    complete_task(session, task.id, g.actor.id, {"alasan": body.get("alasan"),
+                                                 "batas_pengisian": body.get("batas_pengisian")})
+    session.expire_all()
+    return jsonify(penilaian_json(get_penilaian(session, penilaian_id)))
+
+
+def _describe() -> None:
+    from .openapi import DOCUMENT, ERRORS, ID, _resp
+
+    body = lambda props, required: {"required": True, "content": {"application/json": {"schema": {  # noqa: E731
+        "type": "object", "required": required, "properties": props}}}}
+    invalid = {"422": _resp("Data tidak valid; setiap kolom disebut", {"$ref": "#/components/schemas/Error"})}
+    DOCUMENT["paths"].update({
+        "/periode": {
+            "get": {"summary": "Periode penilaian instansi pemanggil (?tahun=)", "responses": {"200": _resp("Periode"),
+                                                                                            **ERRORS, **invalid}},
+            "post": {"summary": "Buat periode (admin kinerja)", "requestBody": body({
+                "nama": {"type": "string"}, "jenis": {"enum": ["BULANAN", "TRIWULANAN", "SEMESTERAN", "TAHUNAN"]},
+                "periode_awal": {"type": "string", "format": "date"}, "periode_akhir": {"type": "string", "format": "date"},
+                "batas_pengisian": {"type": "string", "format": "date"}, "buka_otomatis": {"type": "boolean"}},
+                ["nama", "jenis", "periode_awal", "periode_akhir", "batas_pengisian"]),
+                "responses": {"201": _resp("Periode dibuat"), **ERRORS, **invalid}}},
+        "/periode/{id}/buka": {"post": {
+            "summary": "Buka periode: mulai evaluasi untuk setiap SKP yang disetujui (idempoten; hasil per pegawai)",
+            "parameters": [ID("id")], "responses": {"200": _resp("Ringkasan dan hasil per pegawai"), **ERRORS}}},
+        "/penilaian/{id}": {"get": {
+            "summary": "Penilaian: status, realisasi dan umpan balik per RHK, rating, predikat, periode",
+            "parameters": [ID("id")], "responses": {"200": _resp("Penilaian"), **ERRORS}}},
+        "/penilaian/{id}/buka-kembali": {"post": {
+            "summary": "Buka kembali penilaian yang terkunci pada batas pengisian (admin kinerja)",
+            "parameters": [ID("id")], "requestBody": body({"alasan": {"type": "string"},
+                                                           "batas_pengisian": {"type": "string", "format": "date"}},
+                                                          ["alasan", "batas_pengisian"]),
+            "responses": {"200": _resp("Penilaian dibuka kembali"), "409": _resp("Tidak terkunci"), **ERRORS,
+                          **invalid}}},
+    })
+
+
+_describe()

@@ -1,0 +1,347 @@
+"""Evaluation periods and the periodic evaluation of an approved SKP (domain §2.1 phase 3, §3.4, §3.7).
+
+An admin kinerja defines the periods of a year (Periode: bulanan, triwulanan, semesteran and
+one tahunan) with their batas pengisian, and opens a period: every pegawai with an approved
+SKP of that year gets a Penilaian row and an instance of ``evaluasi_periodik`` (business key
+``penilaian:<id>``). Opening is idempotent (one Penilaian per SKP and period) and reports a
+result per pegawai; pegawai who are not active (CLTN, tugas belajar, …) are skipped with the
+reason. The scheduler opens periods marked ``buka_otomatis`` on their first day.
+
+What the steps do to the rows lives here (form handlers and the ``status_penilaian``
+service); the order of the steps, the reminders and the lock at the batas pengisian live in
+``bpmn/evaluasi_periodik.bpmn``, and the predikat comes from ``bpmn/predikat_kuadran.dmn``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
+
+from app.db import Base, write_transaction
+from app.errors import Conflict, NotFound, ValidationFailed
+from app.scheduler import job
+from workflows import clock
+from workflows.forms import FormResult, register_form
+from workflows.scripting import register_service
+
+from .org import Pegawai
+from .perilaku import KODE
+from .skp import Skp
+
+JENIS_PERIODE = ("BULANAN", "TRIWULANAN", "SEMESTERAN", "TAHUNAN")
+RATING = ("DI_ATAS", "SESUAI", "DI_BAWAH")
+PREDIKAT = ("SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
+PREDIKAT_LABEL = {"SANGAT_BAIK": "Sangat Baik", "BAIK": "Baik", "BUTUH_PERBAIKAN": "Butuh Perbaikan",
+                  "KURANG": "Kurang/Misconduct", "SANGAT_KURANG": "Sangat Kurang"}
+RATING_LABEL = {"DI_ATAS": "Di Atas Ekspektasi", "SESUAI": "Sesuai Ekspektasi", "DI_BAWAH": "Di Bawah Ekspektasi"}
+STATUS = ("BELUM_DIISI", "DIISI_PEGAWAI", "DINILAI", "FINAL", "TERKUNCI")
+PROCESS = {"BULANAN": "evaluasi_periodik", "TRIWULANAN": "evaluasi_periodik", "SEMESTERAN": "evaluasi_periodik",
+           "TAHUNAN": "evaluasi_tahunan"}
+
+
+class Periode(Base):
+    __tablename__ = "periode"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instansi_id: Mapped[int] = mapped_column(ForeignKey("instansi.id"), index=True)
+    nama: Mapped[str] = mapped_column(String(120))
+    tahun: Mapped[int] = mapped_column(Integer, index=True)
+    jenis: Mapped[str] = mapped_column(String(16))
+    periode_awal: Mapped[dt.date] = mapped_column(Date)
+    periode_akhir: Mapped[dt.date] = mapped_column(Date)
+    batas_pengisian: Mapped[dt.date] = mapped_column(Date)
+    buka_otomatis: Mapped[bool] = mapped_column(Boolean, default=False)
+    dibuka_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    dibuka_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    __table_args__ = (UniqueConstraint("instansi_id", "tahun", "nama"),)
+
+
+class Penilaian(Base):
+    __tablename__ = "penilaian"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    skp_id: Mapped[int] = mapped_column(ForeignKey("skp.id"), index=True)
+    periode_id: Mapped[int] = mapped_column(ForeignKey("periode.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="BELUM_DIISI", index=True)
+    rating_hasil_kerja: Mapped[Optional[str]] = mapped_column(String(16))
+    rating_perilaku: Mapped[Optional[str]] = mapped_column(String(16))
+    predikat: Mapped[Optional[str]] = mapped_column(String(24))
+    catatan: Mapped[str] = mapped_column(Text, default="")
+    penilai_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    waktu_dinilai: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    terkunci_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    buka_kembali: Mapped[list] = mapped_column(JSON, default=list)  # [{at, oleh_id, alasan, batas}]
+
+    skp: Mapped[Skp] = relationship()
+    periode: Mapped[Periode] = relationship()
+    penilai: Mapped[Optional[Pegawai]] = relationship()
+    realisasi: Mapped[list["Realisasi"]] = relationship(order_by="Realisasi.rhk_id", cascade="all, delete-orphan")
+    umpan_balik_perilaku: Mapped[list["UmpanBalikPerilaku"]] = relationship(cascade="all, delete-orphan")
+    __table_args__ = (UniqueConstraint("skp_id", "periode_id"),)
+
+
+class Realisasi(Base):
+    """Per RHK and period: the pegawai's rencana aksi, realisasi and bukti dukung; the penilai's umpan balik."""
+
+    __tablename__ = "realisasi"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penilaian_id: Mapped[int] = mapped_column(ForeignKey("penilaian.id", ondelete="CASCADE"), index=True)
+    rhk_id: Mapped[int] = mapped_column(ForeignKey("rhk.id"))
+    rencana_aksi: Mapped[str] = mapped_column(Text, default="")
+    realisasi: Mapped[str] = mapped_column(Text, default="")
+    bukti_dukung_url: Mapped[str] = mapped_column(Text, default="")
+    umpan_balik: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("penilaian_id", "rhk_id"),)
+
+
+class UmpanBalikPerilaku(Base):
+    __tablename__ = "umpan_balik_perilaku"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penilaian_id: Mapped[int] = mapped_column(ForeignKey("penilaian.id", ondelete="CASCADE"), index=True)
+    kode: Mapped[str] = mapped_column(String(32))
+    teks: Mapped[str] = mapped_column(Text, default="")
+    __table_args__ = (UniqueConstraint("penilaian_id", "kode"),)
+
+
+# ------------------------------------------------------------------ periods
+
+def _date(value, field: str, fields: dict) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value))
+    except (TypeError, ValueError):
+        fields[field] = "tanggal harus berformat YYYY-MM-DD"
+        return None
+
+
+def buat_periode(session: Session, instansi_id: int, data: dict) -> Periode:
+    """Create a period from the admin form / API body, naming every invalid field."""
+    fields: dict[str, str] = {}
+    nama = str(data.get("nama") or "").strip()
+    if not nama:
+        fields["nama"] = "wajib diisi"
+    jenis = data.get("jenis")
+    if jenis not in JENIS_PERIODE:
+        fields["jenis"] = f"harus salah satu dari {', '.join(JENIS_PERIODE)}"
+    awal = _date(data.get("periode_awal"), "periode_awal", fields)
+    akhir = _date(data.get("periode_akhir"), "periode_akhir", fields)
+    batas = _date(data.get("batas_pengisian"), "batas_pengisian", fields)
+    if awal and akhir and akhir < awal:
+        fields["periode_akhir"] = "tidak boleh sebelum periode_awal"
+    if akhir and batas and batas < akhir:
+        fields["batas_pengisian"] = "tidak boleh sebelum periode_akhir"
+    if awal and akhir and awal.year != akhir.year:
+        fields["periode_akhir"] = "periode harus dalam satu tahun"
+    if not isinstance(data.get("buka_otomatis", False), bool):
+        fields["buka_otomatis"] = "harus true atau false"
+    if fields:
+        raise ValidationFailed(fields)
+    if session.scalar(select(Periode.id).where(Periode.instansi_id == instansi_id, Periode.tahun == awal.year,
+                                               Periode.nama == nama)):
+        raise ValidationFailed({"nama": f"periode '{nama}' tahun {awal.year} sudah ada"})
+    periode = Periode(instansi_id=instansi_id, nama=nama, tahun=awal.year, jenis=jenis, periode_awal=awal,
+                      periode_akhir=akhir, batas_pengisian=batas, buka_otomatis=bool(data.get("buka_otomatis")))
+    session.add(periode)
+    session.flush()
+    return periode
+
+
+def get_penilaian(session: Session, penilaian_id) -> Penilaian:
+    penilaian = session.get(Penilaian, int(penilaian_id)) if str(penilaian_id).isdigit() else None
+    if penilaian is None:
+        raise NotFound(f"Penilaian {penilaian_id} tidak ditemukan")
+    return penilaian
+
+
+def _start_data(penilaian: Penilaian) -> dict:
+    skp, periode = penilaian.skp, penilaian.periode
+    return {"penilaian_id": penilaian.id, "skp_id": skp.id, "pegawai_id": skp.pegawai_id,
+            "instansi_id": skp.instansi_id, "tahun": periode.tahun, "nama_pegawai": skp.pegawai.nama_lengkap,
+            "periode": periode.nama, "batas_pengisian": periode.batas_pengisian.isoformat()}
+
+
+def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int | None) -> list[dict]:
+    """Start the evaluation of every approved SKP of the period's year; one transaction per pegawai.
+
+    Returns one result per SKP: ``dibuka`` (started now), ``sudah_ada`` (opened before) or
+    ``dilewati`` (with the reason). A failure for one pegawai is reported and does not stop the others.
+    """
+    from workflows.instances import start_instance
+
+    session = session_factory()
+    try:
+        periode = session.get(Periode, periode_id)
+        if periode is None:
+            raise NotFound(f"Periode {periode_id} tidak ditemukan")
+        from workflows.definitions import latest
+
+        process = PROCESS[periode.jenis]
+        if latest(session, process) is None:
+            raise Conflict(f"Proses '{process}' untuk periode {periode.jenis.lower()} belum dipasang; "
+                           "pasang diagramnya lalu buka periode ini lagi")
+        skp_ids = list(session.scalars(select(Skp.id).where(
+            Skp.instansi_id == periode.instansi_id, Skp.tahun == periode.tahun,
+            Skp.status == "DISETUJUI").order_by(Skp.id)))
+        results = []
+        for skp_id in skp_ids:
+            with write_transaction(session):
+                skp = session.get(Skp, skp_id)
+                result = {"skp_id": skp.id, "nip": skp.pegawai.nip, "nama": skp.pegawai.nama_lengkap}
+                existing = session.scalar(select(Penilaian.id).where(Penilaian.skp_id == skp.id,
+                                                                     Penilaian.periode_id == periode.id))
+                if existing is not None:
+                    results.append({**result, "status": "sudah_ada", "penilaian_id": existing})
+                    continue
+                if skp.pegawai.status_kepegawaian != "AKTIF":
+                    results.append({**result, "status": "dilewati",
+                                    "alasan": f"pegawai berstatus {skp.pegawai.status_kepegawaian}"})
+                    continue
+                penilaian = Penilaian(skp=skp, periode=periode, penilai_id=skp.pejabat_penilai_id, buka_kembali=[])
+                session.add(penilaian)
+                session.flush()
+                start_instance(session, process, f"penilaian:{penilaian.id}", _start_data(penilaian), actor_id)
+                results.append({**result, "status": "dibuka", "penilaian_id": penilaian.id})
+        with write_transaction(session):
+            periode = session.get(Periode, periode_id)
+            if periode.dibuka_at is None:
+                periode.dibuka_at, periode.dibuka_oleh_id = clock.now(), actor_id
+        return results
+    finally:
+        session.close()
+
+
+@job("buka_periode", 3600)
+def open_due_periods(session_factory: sessionmaker, worker: str) -> dict:
+    """Open the periods an admin marked ``buka_otomatis`` once their first day has come."""
+    session = session_factory()
+    try:
+        due = list(session.scalars(select(Periode.id).where(
+            Periode.buka_otomatis.is_(True), Periode.dibuka_at.is_(None), Periode.periode_awal <= clock.today())))
+    finally:
+        session.close()
+    opened = 0
+    for periode_id in due:
+        opened += sum(1 for r in buka_periode(session_factory, periode_id, None) if r["status"] == "dibuka")
+    return {"periode": len(due), "dibuka": opened}
+
+
+# ------------------------------------------------------------------ what the diagram's steps do
+
+@register_service("status_penilaian")
+def status_penilaian(run, data: dict, status: str) -> str:
+    if status not in STATUS:
+        raise ValueError(f"status penilaian '{status}' tidak dikenal")
+    penilaian = get_penilaian(run.session, data["penilaian_id"])
+    penilaian.status = status
+    if status == "TERKUNCI":
+        penilaian.terkunci_at = clock.now()
+    if status == "FINAL":
+        predikat = data.get("predikat")
+        if predikat not in PREDIKAT:
+            raise ValueError(f"tabel keputusan tidak menghasilkan predikat yang sah: {predikat!r}")
+        penilaian.predikat = predikat
+        penilaian.waktu_dinilai = clock.now()
+        # a functional position earns angka kredit for the months of the period (domain §4.7)
+        from .angka_kredit import catat_dari_penilaian
+
+        catat_dari_penilaian(run.session, penilaian.skp.pegawai, penilaian.id, penilaian.periode.periode_awal,
+                             penilaian.periode.periode_akhir, predikat, run.actor_id)
+    run.session.flush()
+    return status
+
+
+def _text(value, field: str, fields: dict, required: bool = False, limit: int = 4000) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if value is not None and not isinstance(value, str):
+        fields[field] = "harus berupa teks"
+    elif required and not text:
+        fields[field] = "wajib diisi"
+    elif len(text) > limit:
+        fields[field] = f"paling banyak {limit} karakter"
+    return text
+
+
+def _realisasi_rows(session: Session, penilaian: Penilaian) -> dict[int, Realisasi]:
+    rows = {r.rhk_id: r for r in penilaian.realisasi}
+    for rhk in penilaian.skp.rhk:
+        if rhk.id not in rows:
+            rows[rhk.id] = Realisasi(rhk_id=rhk.id)
+            penilaian.realisasi.append(rows[rhk.id])
+    return rows
+
+
+@register_form("realisasi")
+def realisasi_form(run, task, data: dict) -> FormResult:
+    """The pegawai's rencana aksi, realisasi and bukti dukung per RHK; ``kirim: false`` saves a draft."""
+    penilaian = get_penilaian(run.session, task.data["penilaian_id"])
+    rows = _realisasi_rows(run.session, penilaian)
+    fields: dict[str, str] = {}
+    for key, item in (data.get("rhk") or {}).items():
+        if not str(key).isdigit() or int(key) not in rows:
+            fields[f"rhk.{key}"] = "bukan RHK dari SKP ini"
+            continue
+        row = rows[int(key)]
+        row.rencana_aksi = _text(item.get("rencana_aksi"), f"rhk.{key}.rencana_aksi", fields)
+        row.realisasi = _text(item.get("realisasi"), f"rhk.{key}.realisasi", fields, required=data.get("kirim"))
+        url = _text(item.get("bukti_dukung_url"), f"rhk.{key}.bukti_dukung_url", fields, limit=1000)
+        if url and not url.startswith(("https://", "http://")):
+            fields[f"rhk.{key}.bukti_dukung_url"] = "harus tautan http(s)://"
+        row.bukti_dukung_url = url
+    if data.get("kirim"):
+        for rhk_id, row in rows.items():
+            if not row.realisasi and f"rhk.{rhk_id}.realisasi" not in fields:
+                fields[f"rhk.{rhk_id}.realisasi"] = "wajib diisi sebelum dikirim"
+    if fields:
+        raise ValidationFailed(fields)
+    run.session.flush()
+    return FormResult({"kirim": True}) if data.get("kirim") else FormResult(complete=False)
+
+
+@register_form("penilaian")
+def penilaian_form(run, task, data: dict) -> FormResult:
+    """The penilai's umpan balik per RHK and per BerAKHLAK value and the two ratings."""
+    penilaian = get_penilaian(run.session, task.data["penilaian_id"])
+    rows = _realisasi_rows(run.session, penilaian)
+    fields: dict[str, str] = {}
+    umpan_balik = data.get("umpan_balik_rhk") or {}
+    for key in umpan_balik:
+        if not str(key).isdigit() or int(key) not in rows:
+            fields[f"umpan_balik_rhk.{key}"] = "bukan RHK dari SKP ini"
+    for rhk_id, row in rows.items():
+        row.umpan_balik = _text(umpan_balik.get(str(rhk_id)), f"umpan_balik_rhk.{rhk_id}", fields, required=True)
+    perilaku = data.get("umpan_balik_perilaku") or {}
+    existing = {u.kode: u for u in penilaian.umpan_balik_perilaku}
+    for kode, teks in perilaku.items():
+        if kode not in KODE:
+            fields[f"umpan_balik_perilaku.{kode}"] = "bukan nilai dasar BerAKHLAK"
+            continue
+        row = existing.get(kode) or UmpanBalikPerilaku(kode=kode)
+        row.teks = _text(teks, f"umpan_balik_perilaku.{kode}", fields)
+        if kode not in existing:
+            penilaian.umpan_balik_perilaku.append(row)
+    if fields:
+        raise ValidationFailed(fields)
+    penilaian.rating_hasil_kerja = data["rating_hasil_kerja"]
+    penilaian.rating_perilaku = data["rating_perilaku"]
+    penilaian.catatan = (data.get("catatan") or "").strip()
+    penilaian.penilai_id = run.actor_id
+    penilaian.status = "DINILAI"
+    run.session.flush()
+    return FormResult({"rating_hasil_kerja": data["rating_hasil_kerja"], "rating_perilaku": data["rating_perilaku"]})
+
+
+@register_form("buka-kembali")
+def buka_kembali_form(run, task, data: dict) -> FormResult:
+    """An admin kinerja reopens a locked evaluation with a reason and a new batas pengisian."""
+    penilaian = get_penilaian(run.session, task.data["penilaian_id"])
+    fields: dict[str, str] = {}
+    alasan = _text(data.get("alasan"), "alasan", fields, required=True)
+    batas = _date(data.get("batas_pengisian"), "batas_pengisian", fields)
+    if batas and batas < clock.today():
+        fields["batas_pengisian"] = "batas baru tidak boleh sebelum hari ini"
+    if fields:
+        raise ValidationFailed(fields)
+    penilaian.buka_kembali = [*penilaian.buka_kembali, {"at": clock.now().isoformat(), "oleh_id": run.actor_id,
+                                                       "alasan": alasan, "batas": batas.isoformat()}]
+    penilaian.terkunci_at = None
+    return FormResult({"alasan": alasan, "batas_pengisian": batas.isoformat()})
+
