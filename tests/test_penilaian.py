@@ -233,14 +233,41 @@ def test_period_opens_itself_on_its_first_day(app, accounts, as_user, two_approv
     assert admin.get(f"/periode?tahun={DEMO_TAHUN}").get_json()[0]["dibuka_at"] is not None
 
 
-def test_annual_period_needs_its_own_process(accounts, as_user, two_approved):
+def test_annual_evaluation_closes_the_skp(app, accounts, as_user, two_approved):
+    """After a periodic BAIK, the annual judgement is separate: SANGAT_BAIK; the SKP is SELESAI; no AK twice."""
+    clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")
+    _, opened = open_first_period(accounts, as_user)
+    kabid_acc = find(accounts, "Kepala Bidang Aplikasi")
+    kabid, kadis = as_user(kabid_acc["nip"]), as_user(find(accounts, "Kepala Dinas")["nip"])
+    periodik = next(r["penilaian_id"] for r in opened["hasil"] if r["skp_id"] == two_approved["kabid"])
+    rhk_id = kabid.get(f"/penilaian/{periodik}").get_json()["rhk"][0]["id"]
+    task = task_with_form(kabid, "realisasi")
+    kabid.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": {str(rhk_id): {"realisasi": "1"}}, "kirim": True}})
+    review = next(t for t in kadis.get("/tasks").get_json() if t["form"] == "penilaian")
+    kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
+        "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI", "umpan_balik_rhk": {str(rhk_id): "Baik"}}})
+
+    clock.set(f"{DEMO_TAHUN}-12-31T09:00:00+07:00")
+    _, annual = open_first_period(accounts, as_user, {
+        "nama": "Tahunan", "jenis": "TAHUNAN", "periode_awal": f"{DEMO_TAHUN}-01-01",
+        "periode_akhir": f"{DEMO_TAHUN}-12-31", "batas_pengisian": f"{DEMO_TAHUN + 1}-01-10"})
+    tahunan = next(r["penilaian_id"] for r in annual["hasil"] if r["skp_id"] == two_approved["kabid"])
+    shown = kabid.get(f"/penilaian/{tahunan}").get_json()
+    assert shown["predikat_periodik"] == [{"penilaian_id": periodik, "periode": "Januari", "predikat": "BAIK"}]
+    assert [t for t in kabid.get("/tasks").get_json() if t["form"] == "realisasi"] == []  # the penilai judges
+    review = next(t for t in kadis.get("/tasks").get_json()
+                  if t["form"] == "penilaian" and "tahunan" in t["title"] and kabid_acc["nama"].split(",")[0] in t["title"])
+    done = kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
+        "rating_hasil_kerja": "DI_ATAS", "rating_perilaku": "DI_ATAS", "umpan_balik_rhk": {str(rhk_id): "Melampaui"}}})
+    assert done.status_code == 200, done.get_json()
+    result = kabid.get(f"/penilaian/{tahunan}").get_json()
+    assert result["status"] == "FINAL" and result["predikat"] == "SANGAT_BAIK"
+    skp = kabid.get(f"/skp/{two_approved['kabid']}").get_json()
+    assert skp["status"] == "SELESAI"
+    assert skp["history"][-1]["to_status"] == "SELESAI"
     admin = as_user(admin_of(accounts)["nip"])
-    created = admin.post("/periode", json={"nama": "Tahunan", "jenis": "TAHUNAN", "periode_awal": f"{DEMO_TAHUN}-01-01",
-                                           "periode_akhir": f"{DEMO_TAHUN}-12-31",
-                                           "batas_pengisian": f"{DEMO_TAHUN + 1}-01-10"})
-    assert created.status_code == 201
-    refused = admin.post(f"/periode/{created.get_json()['id']}/buka")
-    assert refused.status_code == 409 and "evaluasi_tahunan" in refused.get_json()["error"]["message"]
+    assert admin.post(f"/skp/{two_approved['kabid']}/rollback", json={"reason": "salah"}).status_code == 409
+
 
 
 def test_functional_position_earns_angka_kredit(app, accounts, as_user, kadis_approved):

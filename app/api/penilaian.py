@@ -91,6 +91,10 @@ def penilaian_json(p: Penilaian) -> dict:
                  "realisasi": getattr(realisasi.get(rhk.id), "realisasi", ""),
                  "bukti_dukung_url": getattr(realisasi.get(rhk.id), "bukti_dukung_url", ""),
                  "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", "")} for rhk in p.skp.rhk],
+        "predikat_periodik": [{"penilaian_id": o.id, "periode": o.periode.nama, "predikat": o.predikat}
+                              for o in get_session().scalars(select(Penilaian).join(Periode).where(
+                                  Penilaian.skp_id == p.skp_id, Penilaian.id != p.id, Periode.jenis != "TAHUNAN",
+                                  Penilaian.status == "FINAL").order_by(Periode.periode_awal))],
         "umpan_balik_perilaku": {u.kode: u.teks for u in sorted(p.umpan_balik_perilaku,
                                                                  key=lambda u: KODE.index(u.kode))},
     }

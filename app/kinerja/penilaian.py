@@ -227,7 +227,10 @@ def open_due_periods(session_factory: sessionmaker, worker: str) -> dict:
 # ------------------------------------------------------------------ what the diagram's steps do
 
 @register_service("status_penilaian")
-def status_penilaian(run, data: dict, status: str) -> str:
+def status_penilaian(run, data: dict, status: str, angka_kredit: bool = True) -> str:
+    """Set the penilaian's status; FINAL records the predikat and, when the diagram says
+    ``angka_kredit`` (periodic evaluations do, the annual one does not, so AK is not counted
+    twice), the angka kredit of a functional position."""
     if status not in STATUS:
         raise ValueError(f"status penilaian '{status}' tidak dikenal")
     penilaian = get_penilaian(run.session, data["penilaian_id"])
@@ -240,11 +243,11 @@ def status_penilaian(run, data: dict, status: str) -> str:
             raise ValueError(f"tabel keputusan tidak menghasilkan predikat yang sah: {predikat!r}")
         penilaian.predikat = predikat
         penilaian.waktu_dinilai = clock.now()
-        # a functional position earns angka kredit for the months of the period (domain §4.7)
         from .angka_kredit import catat_dari_penilaian
 
-        catat_dari_penilaian(run.session, penilaian.skp.pegawai, penilaian.id, penilaian.periode.periode_awal,
-                             penilaian.periode.periode_akhir, predikat, run.actor_id)
+        if angka_kredit:  # a functional position earns AK for the months of the period (domain §4.7)
+            catat_dari_penilaian(run.session, penilaian.skp.pegawai, penilaian.id, penilaian.periode.periode_awal,
+                                 penilaian.periode.periode_akhir, predikat, run.actor_id)
     run.session.flush()
     return status
 
