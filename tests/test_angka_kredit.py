@@ -291,7 +291,10 @@ def test_referensi_read_and_change(app, accounts, as_user, client):
     assert forbidden.status_code == 403
     assert table_state(app) == before
 
-    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    admin_kinerja = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    assert client.put("/api/v1/referensi/angka-kredit", headers=admin_kinerja.headers, json=change).status_code == 403
+    assert table_state(app) == before  # shared by every instansi: only a superadmin changes them
+    admin = as_user(next(a for a in accounts if "superadmin" in a["roles"])["nip"])
     put = lambda body: client.put("/api/v1/referensi/angka-kredit", headers=admin.headers, json=body)  # noqa: E731
     bad = put({"persentase": {"SANGAT_BAIK": 160, "BAIK": -5, "ISTIMEWA": 200},
                "koefisien": {"AHLI_PERTAMA": {"koefisien": "abc", "akk_kp": 60}, "AHLI_SUPER": {"koefisien": 1},

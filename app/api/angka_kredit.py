@@ -91,8 +91,10 @@ def get_referensi():
 @api.put("/referensi/angka-kredit")
 @login_required
 def put_referensi():
-    if not g.actor.has(*ADMIN_ROLES):
-        raise Forbidden("Hanya admin kinerja atau superadmin yang dapat mengubah referensi angka kredit")
+    # The reference values come from national regulation and are shared by every instansi:
+    # an admin kinerja of one instansi must not change them for the others.
+    if not g.actor.has("superadmin"):
+        raise Forbidden("Hanya superadmin yang dapat mengubah referensi angka kredit (berlaku untuk semua instansi)")
     body = json_body()
     session = get_session()
     with write_transaction(session):
