@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -108,7 +107,6 @@ def demo():
 @with_appcontext
 def demo_load(tahun, as_json):
     """Buat instansi contoh dengan ±30 pegawai dan akun untuk setiap peran."""
-    import datetime as dt
 
     from app.kinerja.demo import load_demo
 

@@ -54,7 +54,6 @@ def worker_name() -> str:
 def _load_jobs() -> None:
     from . import kinerja  # noqa: F401 - registers the domain's jobs, roles, forms and services
     from . import notifications  # noqa: F401 - the e-mail job
-    from .kinerja import reminders  # noqa: F401
 
 
 @job("timers", 15)

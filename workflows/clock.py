@@ -74,9 +74,7 @@ class _ClockDatetime(dt.datetime):
 
     @classmethod
     def now(cls, tz=None):
-        current = now()
-        result = current.astimezone(tz) if tz is not None else current.astimezone().replace(tzinfo=None)
-        return cls.combine(result.date(), result.timetz()) if tz is not None else cls.combine(result.date(), result.time())
+        return cls.fromtimestamp(now().timestamp(), tz)
 
 
 def install() -> None:

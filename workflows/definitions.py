@@ -7,7 +7,6 @@ on; new instances take the newest. Parsed specs are cached in-process per versio
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass, field

@@ -143,7 +143,8 @@ _NEW_TASK_LISTENERS: list[NewTasksListener] = []
 
 
 def on_new_tasks(fn: NewTasksListener) -> NewTasksListener:
-    """Register ``fn(session, instance, new_human_tasks, actor_id)``, called in the saving transaction."""
+    """Register ``fn(session, instance, [(human_task_row, spiff_task), …], actor_id)``, called in the
+    saving transaction; the SpiffWorkflow task gives the diagram's properties and the task data."""
     _NEW_TASK_LISTENERS.append(fn)
     return fn
 
@@ -169,7 +170,7 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
             listener(session, instance, new_tasks, actor_id)
 
 
-def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> list[HumanTask]:
+def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> list[tuple]:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if instance.status == "suspended":
         ready = {}
@@ -195,7 +196,7 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
             created_at=now())
         row.candidates = [HumanTaskCandidate(pegawai_id=pid) for pid in candidates]
         session.add(row)
-        new_rows.append(row)
+        new_rows.append((row, task))
     return new_rows
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.db import write_transaction
+from app.db import is_postgresql, write_transaction
 
 from . import clock, store
 from .instances import Run, advance, load
@@ -68,7 +68,7 @@ def _claim(session: Session, now: dt.datetime, skip: set[str]):
              .order_by(Timer.due_at, Timer.id).limit(1))
     if skip:
         query = query.where(Timer.id.not_in(skip))
-    if session.get_bind().dialect.name == "postgresql":
+    if is_postgresql(session):
         query = query.with_for_update(skip_locked=True, of=[Timer, Instance])
     return session.execute(query.execution_options(populate_existing=True)).first()
 
@@ -126,18 +126,13 @@ def fire_due(session_factory: sessionmaker, worker: str = "scheduler", limit: in
             report.failed += 1
             log.exception("firing a timer failed")
         finally:
-            sqlite = session.get_bind().dialect.name == "sqlite"
+            sqlite = not is_postgresql(session)
             session.close()
         if sqlite and began is not None:
             # SQLite has one write lock and its waiters poll with growing sleeps; giving the
             # lock up for as long as we held it lets web requests in between timers.
             time.sleep(min(max(time.monotonic() - began, 0.002), 0.2))
     return report
-
-
-def next_due(session: Session) -> dt.datetime | None:
-    return session.scalar(select(Timer.due_at).join(Instance, Instance.id == Timer.instance_id)
-                          .where(Instance.status.not_in(SKIPPED_STATUS)).order_by(Timer.due_at).limit(1))
 
 
 def timer_start_events(spec) -> list:
@@ -177,7 +172,7 @@ def arm_timer_starts(session_factory: sessionmaker) -> list[int]:
                 continue
             key = f"jadwal:{process_id}:v{version}"
             with write_transaction(session):
-                if session.get_bind().dialect.name == "postgresql":  # two schedulers arm it once
+                if is_postgresql(session):  # two schedulers arm it once
                     session.execute(text("select pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())})
                 if session.scalar(select(Instance.id).where(Instance.business_key == key).limit(1)) is None:
                     started.append(start_instance(session, process_id, key, {}, None).id)

@@ -263,7 +263,7 @@ def _text(value, field: str, fields: dict, required: bool = False, limit: int = 
     return text
 
 
-def _realisasi_rows(session: Session, penilaian: Penilaian) -> dict[int, Realisasi]:
+def _realisasi_rows(penilaian: Penilaian) -> dict[int, Realisasi]:
     rows = {r.rhk_id: r for r in penilaian.realisasi}
     for rhk in penilaian.skp.rhk:
         if rhk.id not in rows:
@@ -276,7 +276,7 @@ def _realisasi_rows(session: Session, penilaian: Penilaian) -> dict[int, Realisa
 def realisasi_form(run, task, data: dict) -> FormResult:
     """The pegawai's rencana aksi, realisasi and bukti dukung per RHK; ``kirim: false`` saves a draft."""
     penilaian = get_penilaian(run.session, task.data["penilaian_id"])
-    rows = _realisasi_rows(run.session, penilaian)
+    rows = _realisasi_rows(penilaian)
     fields: dict[str, str] = {}
     for key, item in (data.get("rhk") or {}).items():
         if not str(key).isdigit() or int(key) not in rows:
@@ -303,7 +303,7 @@ def realisasi_form(run, task, data: dict) -> FormResult:
 def penilaian_form(run, task, data: dict) -> FormResult:
     """The penilai's umpan balik per RHK and per BerAKHLAK value and the two ratings."""
     penilaian = get_penilaian(run.session, task.data["penilaian_id"])
-    rows = _realisasi_rows(run.session, penilaian)
+    rows = _realisasi_rows(penilaian)
     fields: dict[str, str] = {}
     umpan_balik = data.get("umpan_balik_rhk") or {}
     for key in umpan_balik:

@@ -56,40 +56,16 @@ def kirim_notifikasi(run, data: dict, jenis: str, kepada: str, **context) -> int
 
 @store.on_new_tasks
 def tell_candidates(session: Session, instance, tasks, actor_id: int | None) -> None:
-    for task in tasks:
-        if not task.in_inbox:
+    for row, task in tasks:
+        if not row.in_inbox or str(store.task_properties(task).get("notifikasi", "true")).lower() == "false":
             continue
-        recipients = [c.pegawai_id for c in task.candidates if c.pegawai_id != actor_id]
-        if not recipients or _muted(instance, task):
+        recipients = [c.pegawai_id for c in row.candidates if c.pegawai_id != actor_id]
+        if not recipients:
             continue
         notify(session, recipients, "tugas_baru",
-               {"judul": task.title or task.name, "tenggat": task.due_at.date().isoformat() if task.due_at else "",
-                "nama_pegawai": _nama_pegawai(session, instance)},
-               link=f"/tugas/{task.id}", dedup_key=f"tugas:{task.id}")
-
-
-def _muted(instance, task) -> bool:
-    from workflows.definitions import specs_of
-
-    spec, subs = specs_of(instance.definition)
-    for candidate in [spec, *subs.values()]:
-        task_spec = candidate.task_specs.get(task.bpmn_id)
-        if task_spec is not None:
-            props = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
-            return str(props.get("notifikasi", "true")).lower() == "false"
-    return False
-
-
-def _nama_pegawai(session: Session, instance) -> str:
-    """Whose matter the instance is, from its business key (``skp:<id>`` or ``penilaian:<id>``)."""
-    from .penilaian import Penilaian
-
-    kind, _, key = instance.business_key.partition(":")
-    model = {"skp": Skp, "penilaian": Penilaian}.get(kind)
-    row = session.get(model, int(key)) if model is not None and key.isdigit() else None
-    if row is None:
-        return ""
-    return (row.pegawai if isinstance(row, Skp) else row.skp.pegawai).nama_lengkap
+               {"judul": row.title or row.name, "tenggat": row.due_at.date().isoformat() if row.due_at else "",
+                "nama_pegawai": task.data.get("nama_pegawai", "")},
+               link=f"/tugas/{row.id}", dedup_key=f"tugas:{row.id}")
 
 
 def reminder_days() -> list[int]:

@@ -10,10 +10,10 @@ from sqlalchemy import select
 from app import get_session
 from app.auth import authenticate
 from app.db import write_transaction
-from app.documents.skp import MEDIA_TYPES, archived, render
+from app.documents.skp import MEDIA_TYPES
 from app.documents.skp import document_bytes
 from app.kinerja import skp_access
-from app.errors import DomainError, NotFound
+from app.errors import DomainError
 from app.kinerja.perilaku import NAMA
 from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, DokumenArsip, Skp, business_key, buat_skp
 from app.kinerja.views import skp_detail
