@@ -47,6 +47,15 @@ def open_first_period(accounts, as_user, periode=None):
     return created.get_json(), opened.get_json()
 
 
+def tetapkan_capaian(api, periode_id, unor_nama, predikat, dasar="Capaian rencana aksi unit"):
+    """The leader one level up sets the capaian kinerja organisasi of a unit (a leader's rating follows it)."""
+    unor_id = next(u["unor_id"] for u in api.get(f"/capaian?periode_id={periode_id}").get_json() if u["unor"] == unor_nama)
+    response = api.client.put(f"/api/v1/unor/{unor_id}/capaian/{periode_id}", headers=api.headers,
+                              json={"predikat": predikat, "dasar": dasar})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
 def task_with_form(api, form):
     tasks = [t for t in api.get("/tasks").get_json() if t["form"] == form]
     assert len(tasks) == 1, tasks
@@ -92,11 +101,12 @@ def test_opening_is_idempotent_and_skips_exempted(app, accounts, as_user, two_ap
 
 def test_realisasi_penilaian_predikat(app, accounts, as_user, two_approved):
     clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")  # before the batas pengisian, or it locks at once
-    _, opened = open_first_period(accounts, as_user)
+    periode, opened = open_first_period(accounts, as_user)
     kabid_acc = find(accounts, "Kepala Bidang Aplikasi")
     kabid, kadis = as_user(kabid_acc["nip"]), as_user(find(accounts, "Kepala Dinas")["nip"])
     penilaian_id = next(r["penilaian_id"] for r in opened["hasil"] if r["skp_id"] == two_approved["kabid"])
     rhk_id = kabid.get(f"/penilaian/{penilaian_id}").get_json()["rhk"][0]["id"]
+    tetapkan_capaian(kadis, periode["id"], "Bidang Aplikasi Informatika", "BAIK")  # the Kabid's rating: SESUAI
 
     task = task_with_form(kabid, "realisasi")
     assert task["due_at"].startswith(f"{DEMO_TAHUN}-02-05")
@@ -236,9 +246,10 @@ def test_period_opens_itself_on_its_first_day(app, accounts, as_user, two_approv
 def test_annual_evaluation_closes_the_skp(app, accounts, as_user, two_approved):
     """After a periodic BAIK, the annual judgement is separate: SANGAT_BAIK; the SKP is SELESAI; no AK twice."""
     clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")
-    _, opened = open_first_period(accounts, as_user)
+    periode, opened = open_first_period(accounts, as_user)
     kabid_acc = find(accounts, "Kepala Bidang Aplikasi")
     kabid, kadis = as_user(kabid_acc["nip"]), as_user(find(accounts, "Kepala Dinas")["nip"])
+    tetapkan_capaian(kadis, periode["id"], "Bidang Aplikasi Informatika", "BAIK")
     periodik = next(r["penilaian_id"] for r in opened["hasil"] if r["skp_id"] == two_approved["kabid"])
     rhk_id = kabid.get(f"/penilaian/{periodik}").get_json()["rhk"][0]["id"]
     task = task_with_form(kabid, "realisasi")
@@ -248,9 +259,10 @@ def test_annual_evaluation_closes_the_skp(app, accounts, as_user, two_approved):
         "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI", "umpan_balik_rhk": {str(rhk_id): "Baik"}}})
 
     clock.set(f"{DEMO_TAHUN}-12-31T09:00:00+07:00")
-    _, annual = open_first_period(accounts, as_user, {
+    tahunan_periode, annual = open_first_period(accounts, as_user, {
         "nama": "Tahunan", "jenis": "TAHUNAN", "periode_awal": f"{DEMO_TAHUN}-01-01",
         "periode_akhir": f"{DEMO_TAHUN}-12-31", "batas_pengisian": f"{DEMO_TAHUN + 1}-01-10"})
+    tetapkan_capaian(kadis, tahunan_periode["id"], "Bidang Aplikasi Informatika", "ISTIMEWA")  # → DI_ATAS
     tahunan = next(r["penilaian_id"] for r in annual["hasil"] if r["skp_id"] == two_approved["kabid"])
     shown = kabid.get(f"/penilaian/{tahunan}").get_json()
     assert shown["predikat_periodik"] == [{"penilaian_id": periodik, "periode": "Januari", "predikat": "BAIK"}]

@@ -12,6 +12,7 @@ from app.kinerja import skp_access
 from app.kinerja.penilaian import Penilaian, Periode, buat_periode, buka_periode, get_penilaian
 from app.kinerja.perilaku import KODE
 from app.kinerja.views import iso
+from app.kinerja.kurva import kurva_fields
 from workflows.instances import by_business_key, complete_task, may_complete, open_tasks_of
 
 from . import api, json_body, login_required
@@ -97,6 +98,7 @@ def penilaian_json(p: Penilaian) -> dict:
                                   Penilaian.status == "FINAL").order_by(Periode.periode_awal))],
         "umpan_balik_perilaku": {u.kode: u.teks for u in sorted(p.umpan_balik_perilaku,
                                                                  key=lambda u: KODE.index(u.kode))},
+        **kurva_fields(get_session(), p),
     }
 
 

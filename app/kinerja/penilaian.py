@@ -329,7 +329,8 @@ def penilaian_form(run, task, data: dict) -> FormResult:
     penilaian.penilai_id = run.actor_id
     penilaian.status = "DINILAI"
     run.session.flush()
-    return FormResult({"rating_hasil_kerja": data["rating_hasil_kerja"], "rating_perilaku": data["rating_perilaku"]})
+    return FormResult({"rating_hasil_kerja": data["rating_hasil_kerja"], "rating_perilaku": data["rating_perilaku"],
+                       "alasan_kurva": (data.get("alasan_kurva") or "").strip()})
 
 
 @register_form("buka-kembali")

@@ -1,0 +1,201 @@
+"""Monitoring of a period for admin kinerja (whole instansi) and leaders (their subtree).
+
+Per unit: pegawai, SKP approved, realisasi filled, penilaian final, fill rates and the kurva;
+who is late (batas pengisian passed, penilaian not final); one row per pegawai for the export.
+Every figure comes from a few grouped queries over the whole scope, never a query per pegawai.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Optional
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session, aliased
+
+from app.errors import Forbidden, NotFound
+from workflows import clock
+
+from .capaian import ADMIN_ROLES, current_by_unor, led_unors
+from .kurva import kurva_unit, sebaran_semua
+from .org import Jabatan, Pegawai, Unor
+from .penilaian import PREDIKAT_LABEL, Penilaian, Periode
+from .skp import Skp
+
+SKP_DISETUJUI = ("DISETUJUI", "SELESAI")
+REALISASI_TERISI = ("DIISI_PEGAWAI", "DINILAI", "FINAL")
+STATUS_LABEL = {"BELUM_DIISI": "Belum diisi", "DIISI_PEGAWAI": "Realisasi terisi", "DINILAI": "Dinilai",
+                "FINAL": "Final", "TERKUNCI": "Terkunci", None: "Belum dibuka"}
+MENUNGGU = {"BELUM_DIISI": "pegawai", "DIISI_PEGAWAI": "pejabat penilai", "DINILAI": "pejabat penilai",
+            "TERKUNCI": "admin kinerja (buka kembali)"}
+
+
+def scope(session: Session, actor, periode: Periode, unor_id: Optional[int] = None) -> list[Unor]:
+    """The units the caller monitors: the whole instansi for an admin kinerja, the subtrees of the
+    units he leads for a leader; narrowed to one subtree by ``unor_id`` (404 outside his scope)."""
+    unors = session.scalars(select(Unor).where(Unor.instansi_id == periode.instansi_id, Unor.aktif.is_(True))
+                            .order_by(Unor.kode)).all()
+    children: dict[Optional[int], list[Unor]] = {}
+    for u in unors:
+        children.setdefault(u.parent_id, []).append(u)
+
+    def subtree(roots):
+        out, stack = [], list(roots)
+        while stack:
+            node = stack.pop()
+            if node not in out:
+                out.append(node)
+                stack.extend(children.get(node.id, []))
+        return out
+
+    if actor.has(*ADMIN_ROLES):
+        allowed = unors
+    else:
+        led = led_unors(session, actor.pegawai)
+        if not led:
+            raise Forbidden("Monitoring hanya untuk admin kinerja dan pimpinan unit kerja")
+        allowed = subtree(led)
+    if unor_id is not None:
+        root = next((u for u in allowed if u.id == unor_id), None)
+        if root is None:
+            raise NotFound(f"Unit kerja {unor_id} tidak ditemukan")
+        allowed = subtree([root])
+    return sorted(allowed, key=lambda u: u.kode)
+
+
+def _by_unor(session: Session, query) -> dict[int, tuple]:
+    return {row[0]: tuple(row[1:]) for row in session.execute(query)}
+
+
+def _rate(part: int, whole: int) -> Optional[float]:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int] = None) -> dict:
+    units = scope(session, actor, periode, unor_id)
+    ids = [u.id for u in units]
+    pegawai = _by_unor(session, select(Jabatan.unor_id, func.count(Pegawai.id))
+                       .join(Pegawai, Pegawai.jabatan_id == Jabatan.id)
+                       .where(Jabatan.unor_id.in_(ids), Pegawai.status_kepegawaian == "AKTIF")
+                       .group_by(Jabatan.unor_id))
+    skp = _by_unor(session, select(Skp.unor_id, func.count(Skp.id))
+                   .where(Skp.unor_id.in_(ids), Skp.tahun == periode.tahun, Skp.status.in_(SKP_DISETUJUI))
+                   .group_by(Skp.unor_id))
+    penilaian = _by_unor(session, select(
+        Skp.unor_id, func.count(Penilaian.id),
+        func.sum(case((Penilaian.status.in_(REALISASI_TERISI), 1), else_=0)),
+        func.sum(case((Penilaian.status == "FINAL", 1), else_=0)))
+        .join(Skp, Skp.id == Penilaian.skp_id)
+        .where(Penilaian.periode_id == periode.id, Skp.unor_id.in_(ids)).group_by(Skp.unor_id))
+    counts = sebaran_semua(session, periode.instansi_id, periode.id)
+    capaian = current_by_unor(session, periode.instansi_id, periode.id)
+    rows, total = [], {"pegawai": 0, "skp_disetujui": 0, "penilaian": 0, "realisasi_terisi": 0, "penilaian_final": 0}
+    for u in units:
+        n_pen, n_real, n_final = (int(x or 0) for x in penilaian.get(u.id, (0, 0, 0)))
+        row = {"unor_id": u.id, "kode": u.kode, "unor": u.nama, "parent_id": u.parent_id,
+               "pegawai": int(pegawai.get(u.id, (0,))[0]), "skp_disetujui": int(skp.get(u.id, (0,))[0]),
+               "penilaian": n_pen, "realisasi_terisi": n_real, "penilaian_final": n_final}
+        for key in total:
+            total[key] += row[key]
+        row.update(_rates(row))
+        unit_counts = counts.get(u.id, {})
+        row["capaian_organisasi"] = capaian[u.id].predikat if u.id in capaian else None
+        row["kurva"] = kurva_unit(session, u, periode, counts=unit_counts,
+                                  capaian_predikat=row["capaian_organisasi"]) if unit_counts or u.id in capaian else None
+        rows.append(row)
+    total.update(_rates(total))
+    pegawai_rows = daftar_pegawai(session, periode, ids)
+    return {"periode": {"id": periode.id, "nama": periode.nama, "tahun": periode.tahun,
+                        "batas_pengisian": periode.batas_pengisian.isoformat()},
+            "batas_terlewat": clock.today() > periode.batas_pengisian, "unit": rows, "total": total,
+            "terlambat": [p for p in pegawai_rows if p["terlambat"]], "pegawai": pegawai_rows}
+
+
+def _rates(row: dict) -> dict:
+    return {"persen_skp_disetujui": _rate(row["skp_disetujui"], row["pegawai"]),
+            "persen_realisasi_terisi": _rate(row["realisasi_terisi"], row["penilaian"]),
+            "persen_penilaian_final": _rate(row["penilaian_final"], row["penilaian"])}
+
+
+def daftar_pegawai(session: Session, periode: Periode, unor_ids: list[int]) -> list[dict]:
+    """One row per active pegawai of the units: SKP status, penilaian status, predikat, late or not (one query)."""
+    penilai = aliased(Pegawai)
+    late = clock.today() > periode.batas_pengisian
+    query = (select(Pegawai.nip, Pegawai.nama, Pegawai.gelar_depan, Pegawai.gelar_belakang, Jabatan.nama, Unor.nama,
+                    Skp.status, Penilaian.status, Penilaian.predikat, penilai.nip, penilai.nama)
+             .join(Jabatan, Jabatan.id == Pegawai.jabatan_id).join(Unor, Unor.id == Jabatan.unor_id)
+             .outerjoin(Skp, and_(Skp.pegawai_id == Pegawai.id, Skp.tahun == periode.tahun,
+                                  Skp.status.notin_(("DIBATALKAN",))))
+             .outerjoin(Penilaian, and_(Penilaian.skp_id == Skp.id, Penilaian.periode_id == periode.id))
+             .outerjoin(penilai, penilai.id == Penilaian.penilai_id)
+             .where(Jabatan.unor_id.in_(unor_ids), Pegawai.status_kepegawaian == "AKTIF")
+             .order_by(Unor.kode, Pegawai.nip))
+    out = []
+    for nip, nama, depan, belakang, jabatan, unor, skp_status, status, predikat, penilai_nip, penilai_nama in \
+            session.execute(query):
+        nama_lengkap = f"{depan + ' ' if depan else ''}{nama}{', ' + belakang if belakang else ''}"
+        out.append({"nip": nip, "nama": nama_lengkap, "jabatan": jabatan, "unor": unor, "status_skp": skp_status,
+                    "status_penilaian": status, "status_label": STATUS_LABEL.get(status, status),
+                    "predikat": predikat, "predikat_label": PREDIKAT_LABEL.get(predikat, ""),
+                    "pejabat_penilai_nip": penilai_nip, "pejabat_penilai": penilai_nama,
+                    "terlambat": bool(late and status is not None and status != "FINAL"),
+                    "menunggu": MENUNGGU.get(status, "") if status != "FINAL" else ""})
+    return out
+
+
+# ------------------------------------------------------------------ export
+
+UNIT_COLUMNS = [("kode", "Kode unit"), ("unor", "Unit kerja"), ("pegawai", "Pegawai"),
+                ("skp_disetujui", "SKP disetujui"), ("persen_skp_disetujui", "% SKP disetujui"),
+                ("penilaian", "Penilaian dibuka"), ("realisasi_terisi", "Realisasi terisi"),
+                ("persen_realisasi_terisi", "% realisasi terisi"), ("penilaian_final", "Penilaian final"),
+                ("persen_penilaian_final", "% penilaian final"), ("capaian_organisasi", "Capaian organisasi"),
+                ("pelanggaran_kurva", "Pelanggaran kurva")]
+PEGAWAI_COLUMNS = [("nip", "NIP"), ("nama", "Nama"), ("jabatan", "Jabatan"), ("unor", "Unit kerja"),
+                   ("status_skp", "Status SKP"), ("status_label", "Status penilaian"), ("predikat_label", "Predikat"),
+                   ("pejabat_penilai", "Pejabat penilai"), ("terlambat", "Terlambat"), ("menunggu", "Menunggu")]
+
+
+def _unit_values(row: dict) -> list:
+    values = {**row, "pelanggaran_kurva": "; ".join(v["pesan"] for v in (row["kurva"] or {}).get("pelanggaran", []))}
+    return [values.get(key) if values.get(key) is not None else "" for key, _ in UNIT_COLUMNS]
+
+
+def _pegawai_values(row: dict) -> list:
+    return [("Ya" if row[key] else "Tidak") if key == "terlambat" else (row[key] or "") for key, _ in PEGAWAI_COLUMNS]
+
+
+def to_csv(data: dict) -> bytes:
+    """One row per pegawai; every text cell quoted, so a NIP stays text in a spreadsheet."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
+    writer.writerow([label for _, label in PEGAWAI_COLUMNS])
+    for row in data["pegawai"]:
+        writer.writerow(_pegawai_values(row))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def to_xlsx(data: dict) -> bytes:
+    """Two sheets, Unit and Pegawai; NIP cells are strings formatted as text."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    units = book.active
+    units.title = "Unit"
+    units.append([label for _, label in UNIT_COLUMNS])
+    for row in data["unit"]:
+        units.append(_unit_values(row))
+    sheet = book.create_sheet("Pegawai")
+    sheet.append([label for _, label in PEGAWAI_COLUMNS])
+    for row in data["pegawai"]:
+        sheet.append(_pegawai_values(row))
+    for ws in (units, sheet):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+    for (cell,) in sheet.iter_rows(min_row=2, max_col=1):
+        cell.value, cell.number_format, cell.data_type = str(cell.value), "@", "s"
+    sheet.column_dimensions["A"].width = 21
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
