@@ -76,9 +76,11 @@ def _visible(session, penilaian_id) -> Penilaian:
 
 def penilaian_json(p: Penilaian) -> dict:
     from app.kinerja.angka_kredit import for_penilaian, row_to_json
+    from app.kinerja.bukti_dukung import bukti_json, daftar
 
     realisasi = {r.rhk_id: r for r in p.realisasi}
     ak = for_penilaian(get_session(), p.id)
+    files = daftar(get_session(), p.id)
     return {
         "angka_kredit": row_to_json(ak) if ak is not None else None,
         "id": p.id, "skp_id": p.skp_id, "status": p.status, "nip": p.skp.pegawai.nip,
@@ -90,7 +92,8 @@ def penilaian_json(p: Penilaian) -> dict:
                  "rencana_aksi": getattr(realisasi.get(rhk.id), "rencana_aksi", ""),
                  "realisasi": getattr(realisasi.get(rhk.id), "realisasi", ""),
                  "bukti_dukung_url": getattr(realisasi.get(rhk.id), "bukti_dukung_url", ""),
-                 "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", "")} for rhk in p.skp.rhk],
+                 "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", ""),
+                 "bukti_dukung": [bukti_json(b) for b in files.get(rhk.id, [])]} for rhk in p.skp.rhk],
         "predikat_periodik": [{"penilaian_id": o.id, "periode": o.periode.nama, "predikat": o.predikat}
                               for o in get_session().scalars(select(Penilaian).join(Periode).where(
                                   Penilaian.skp_id == p.skp_id, Penilaian.id != p.id, Periode.jenis != "TAHUNAN",
