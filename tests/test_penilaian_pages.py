@@ -11,6 +11,7 @@ from test_penilaian import PERIODE, admin_of, open_first_period, two_approved  #
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app.kinerja.penilaian import Periode
+from app.scheduler import run_once
 from workflows import clock
 
 
@@ -46,12 +47,19 @@ def test_periode_page_create_with_field_errors_and_open(app, accounts, pages, tw
     listing = pages.html(f"/periode?tahun={DEMO_TAHUN}")
     periode_id = re.search(r'id="periode-(\d+)"', listing).group(1)
     opened = pages.post(f"/periode/{periode_id}/buka", {})
-    assert opened.status_code == 200
-    html = opened.get_data(as_text=True)
+    assert opened.status_code == 302 and opened.headers["Location"].endswith(f"/periode/{periode_id}/pembukaan")
+    waiting = pages.html(f"/periode/{periode_id}/pembukaan")
+    assert "Menunggu penjadwal" in waiting and 'id="kemajuan-diproses">0<' in waiting
+    assert pages.get(f"/periode/{periode_id}/pembukaan.json").get_json()["total"] == 2
+    run_once(app.extensions["db_sessionmaker"], ["pembukaan_periode"])
+    html = pages.html(f"/periode/{periode_id}/pembukaan")
     assert "Dibuka <strong>2</strong>" in html and "sudah ada <strong>0</strong>" in html
     kabid = find(accounts, "Kepala Bidang Aplikasi")
     assert re.search(kabid["nip"] + r"</td><td>[^<]+</td><td>Dibuka</td>", html)
-    again = pages.post(f"/periode/{periode_id}/buka", {}).get_data(as_text=True)
+    assert "Selesai</a>\n        2/2" in pages.html(f"/periode?tahun={DEMO_TAHUN}")
+    pages.post(f"/periode/{periode_id}/buka", {})
+    run_once(app.extensions["db_sessionmaker"], ["pembukaan_periode"])
+    again = pages.html(f"/periode/{periode_id}/pembukaan")
     assert "Dibuka <strong>0</strong>" in again and "sudah ada <strong>2</strong>" in again
     pages.login(pegawai["nip"])
     assert pages.post(f"/periode/{periode_id}/buka", {}).status_code == 403

@@ -11,12 +11,13 @@ from app import get_session
 from app.api.bukti_dukung import download_response, max_bytes, storage
 from app.api.penilaian import ADMIN_ROLES, penilaian_json
 from app.db import write_transaction
-from app.errors import DomainError
+from app.errors import DomainError, NotFound
 from app.kinerja import bukti_dukung as bd
 from app.kinerja import skp_access
 from app.kinerja.kuadran import predikat_table
+from app.kinerja.pembukaan import kemajuan, minta_pembukaan
 from app.kinerja.penilaian import (JENIS_PERIODE, PREDIKAT_LABEL, RATING, RATING_LABEL, Penilaian, Periode,
-                                   buat_periode, buka_periode, get_penilaian)
+                                   buat_periode, get_penilaian)
 from app.kinerja.perilaku import CORE_VALUES
 from workflows import clock
 from workflows.instances import by_business_key
@@ -28,10 +29,11 @@ from .tasks import DONE_MESSAGE, FORM_PAGES
 RHK_FIELD = re.compile(r"^rhk-(\d{1,12})-(rencana_aksi|realisasi|bukti_dukung_url)$")
 STATUS_LABEL = {"BELUM_DIISI": "Belum diisi", "DIISI_PEGAWAI": "Diisi pegawai", "DINILAI": "Dinilai",
                 "FINAL": "Final", "TERKUNCI": "Terkunci"}
-HASIL_LABEL = {"dibuka": "Dibuka", "sudah_ada": "Sudah ada", "dilewati": "Dilewati"}
+HASIL_LABEL = {"dibuka": "Dibuka", "sudah_ada": "Sudah ada", "dilewati": "Dilewati", "gagal": "Gagal"}
+PEMBUKAAN_LABEL = {"MENUNGGU": "Menunggu penjadwal", "BERJALAN": "Berjalan", "SELESAI": "Selesai"}
 JENIS_LABEL = {"BULANAN": "Bulanan", "TRIWULANAN": "Triwulanan", "SEMESTERAN": "Semesteran", "TAHUNAN": "Tahunan"}
 LABELS = {"status_penilaian": STATUS_LABEL, "predikat": PREDIKAT_LABEL, "rating": RATING_LABEL,
-          "jenis_periode": JENIS_LABEL, "hasil": HASIL_LABEL}
+          "jenis_periode": JENIS_LABEL, "hasil": HASIL_LABEL, "pembukaan": PEMBUKAAN_LABEL}
 
 
 def _penilaian_of_task(db, task) -> Penilaian:
@@ -176,6 +178,7 @@ def _admin_or_403():
 
 
 def _periode_rows(db, tahun: int) -> list[dict]:
+    """The year's periods with their counts of penilaian (all, final) and the state of their opening."""
     periods = list(db.scalars(select(Periode).where(Periode.instansi_id == g.actor.pegawai.instansi_id,
                                                     Periode.tahun == tahun)
                               .order_by(Periode.periode_awal, Periode.id)))
@@ -183,15 +186,15 @@ def _periode_rows(db, tahun: int) -> list[dict]:
         select(Penilaian.periode_id, Penilaian.status, func.count()).where(
             Penilaian.periode_id.in_([p.id for p in periods])).group_by(Penilaian.periode_id, Penilaian.status)))
     return [{"periode": p, "jumlah": sum(n for (pid, _), n in counts.items() if pid == p.id),
-             "final": counts.get((p.id, "FINAL"), 0)} for p in periods]
+             "final": counts.get((p.id, "FINAL"), 0), "pembukaan": kemajuan(db, p.id, dengan_hasil=False)}
+            for p in periods]
 
 
 def _periode_page(tahun: int, form: dict | None = None, error: str | None = None, fields: dict | None = None,
-                  hasil: dict | None = None, status: int = 200):
+                  status: int = 200):
     db = get_session()
     return render_template("periode.html", tahun=tahun, rows=_periode_rows(db, tahun), jenis=JENIS_PERIODE,
-                           labels=LABELS, form=form or {"jenis": "BULANAN"}, error=error, fields=fields or {},
-                           hasil=hasil), status
+                           labels=LABELS, form=form or {"jenis": "BULANAN"}, error=error, fields=fields or {}), status
 
 
 def _tahun_arg() -> int:
@@ -222,16 +225,44 @@ def periode_create():
     return redirect(url_for("web.periode_page", tahun=periode.tahun))
 
 
+def _own_periode(periode_id: str) -> Periode:
+    periode = get_session().get(Periode, parse_id(periode_id))
+    if periode is None or periode.instansi_id != g.actor.pegawai.instansi_id:
+        raise NotFound(f"Periode {periode_id} tidak ditemukan.")
+    return periode
+
+
 @web.post("/periode/<periode_id>/buka")
 def periode_open(periode_id):
+    """Record the opening (the scheduler does it in batches) and show its progress."""
     if (denied := _admin_or_403()) is not None:
         return denied
     db = get_session()
-    periode = db.get(Periode, parse_id(periode_id))
-    if periode is None or periode.instansi_id != g.actor.pegawai.instansi_id:
-        return render_error(404, f"Periode {periode_id} tidak ditemukan.")
-    tahun, nama = periode.tahun, periode.nama
-    db.rollback()
-    results = buka_periode(current_app.extensions["db_sessionmaker"], periode.id, g.actor.id)
-    summary = {k: sum(1 for r in results if r["status"] == k) for k in HASIL_LABEL}
-    return _periode_page(tahun, hasil={"nama": nama, "ringkasan": summary, "hasil": results})
+    periode = _own_periode(periode_id)
+    with write_transaction(db):
+        minta_pembukaan(db, periode.id, g.actor.id)
+    flash(f"Pembukaan periode {periode.nama} dicatat; penjadwal membukanya bertahap.", "success")
+    return redirect(url_for("web.periode_opening", periode_id=periode.id))
+
+
+@web.get("/periode/<periode_id>/pembukaan")
+def periode_opening(periode_id):
+    if (denied := _admin_or_403()) is not None:
+        return denied
+    db = get_session()
+    periode = _own_periode(periode_id)
+    progress = kemajuan(db, periode.id)
+    if progress is None:
+        return render_error(404, f"Periode {periode.nama} belum pernah diminta dibuka.")
+    return render_template("periode_pembukaan.html", periode=periode, kemajuan=progress, labels=LABELS)
+
+
+@web.get("/periode/<periode_id>/pembukaan.json")
+def periode_opening_json(periode_id):
+    """The progress for the page's polling (no per-pegawai rows)."""
+    if (denied := _admin_or_403()) is not None:
+        return denied
+    progress = kemajuan(get_session(), _own_periode(periode_id).id, dengan_hasil=False)
+    if progress is None:
+        return render_error(404)
+    return progress
