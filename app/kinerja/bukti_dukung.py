@@ -95,7 +95,7 @@ def clean_name(name: str | None) -> str:
 
 # ------------------------------------------------------------------ who may do what
 
-def _open_realisasi_task(session: Session, penilaian: Penilaian):
+def open_realisasi_task(session: Session, penilaian: Penilaian):
     instance = by_business_key(session, f"penilaian:{penilaian.id}")
     if instance is None:
         return None
@@ -115,7 +115,7 @@ def _check_may_change(session: Session, actor, penilaian: Penilaian) -> None:
         if may_download(actor, penilaian):
             raise Forbidden("Hanya pegawai yang dinilai yang dapat mengubah bukti dukung")
         raise NotFound(f"Penilaian {penilaian.id} tidak ditemukan")
-    task = _open_realisasi_task(session, penilaian)
+    task = open_realisasi_task(session, penilaian)
     if task is None or not may_complete(session, task, actor.id):
         raise Conflict(f"Penilaian berstatus {penilaian.status}: bukti dukung hanya dapat diubah selama "
                        "pengisian realisasi terbuka")

@@ -20,7 +20,7 @@ from app.kinerja.penilaian import (JENIS_PERIODE, PREDIKAT_LABEL, RATING, RATING
                                    buat_periode, get_penilaian)
 from app.kinerja.perilaku import CORE_VALUES
 from workflows import clock
-from workflows.instances import by_business_key
+from workflows.instances import may_complete
 
 from . import web
 from .common import parse_id, render_error
@@ -123,9 +123,8 @@ def penilaian_detail(penilaian_id):
 def _back_to_task(penilaian_id: int):
     """The pegawai's open realisasi task page, else the read-only page."""
     db = get_session()
-    instance = by_business_key(db, f"penilaian:{penilaian_id}")
-    task = bd._open_realisasi_task(db, get_penilaian(db, penilaian_id)) if instance else None
-    if task is not None:
+    task = bd.open_realisasi_task(db, get_penilaian(db, penilaian_id))
+    if task is not None and may_complete(db, task, g.actor.id):
         return redirect(url_for("web.task_page", task_id=task.id))
     return redirect(url_for("web.penilaian_detail", penilaian_id=penilaian_id))
 
