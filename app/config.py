@@ -47,7 +47,10 @@ def from_environment(instance_path: Path) -> dict:
         "PASSWORD_HASH_FAST": False,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "MAX_CONTENT_LENGTH": 16 * 1024 * 1024,
+        # Bukti dukung files: stored outside the web root; the size limit is checked while streaming.
+        "BUKTI_DUKUNG_DIR": os.environ.get("BUKTI_DUKUNG_DIR") or str(instance_path / "bukti_dukung"),
+        "BUKTI_DUKUNG_MAX_MB": _int("BUKTI_DUKUNG_MAX_MB", 10),
+        "MAX_CONTENT_LENGTH": (max(16, _int("BUKTI_DUKUNG_MAX_MB", 10) + 1)) * 1024 * 1024,
         # E-mail of notifications; an empty SMTP_HOST turns e-mail off (in-app notifications stay).
         "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),
         "SMTP_PORT": _int("SMTP_PORT", 25),

@@ -42,9 +42,18 @@ def open_first_period(accounts, as_user, periode=None):
     admin = as_user(admin_of(accounts)["nip"])
     created = admin.post("/periode", json=periode or PERIODE)
     assert created.status_code == 201, created.get_json()
-    opened = admin.post(f"/periode/{created.get_json()['id']}/buka")
-    assert opened.status_code == 200, opened.get_json()
-    return created.get_json(), opened.get_json()
+    return created.get_json(), open_period(admin, created.get_json()["id"])
+
+
+def open_period(admin, periode_id) -> dict:
+    """Ask to open the period (202), let the scheduler's job do it, return the progress with the results."""
+    requested = admin.post(f"/periode/{periode_id}/buka")
+    assert requested.status_code == 202, requested.get_json()
+    assert requested.get_json()["status"] == "MENUNGGU"
+    run_once(admin.client.application.extensions["db_sessionmaker"], ["pembukaan_periode"])
+    opened = admin.get(f"/periode/{periode_id}/pembukaan")
+    assert opened.status_code == 200 and opened.get_json()["status"] == "SELESAI", opened.get_json()
+    return opened.get_json()
 
 
 def tetapkan_capaian(api, periode_id, unor_nama, predikat, dasar="Capaian rencana aksi unit"):
@@ -92,8 +101,9 @@ def test_opening_is_idempotent_and_skips_exempted(app, accounts, as_user, two_ap
     assert by_skp[two_approved["kadis"]]["status"] == "dibuka"
     assert by_skp[two_approved["kabid"]]["status"] == "dilewati"
     assert "TUGAS_BELAJAR" in by_skp[two_approved["kabid"]]["alasan"]
-    again = as_user(admin_of(accounts)["nip"]).post(f"/periode/{periode['id']}/buka").get_json()
-    assert again["ringkasan"] == {"dibuka": 0, "sudah_ada": 1, "dilewati": 1}
+    assert opened["total"] == opened["diproses"] == 2
+    again = open_period(as_user(admin_of(accounts)["nip"]), periode["id"])
+    assert again["ringkasan"] == {"dibuka": 0, "sudah_ada": 1, "dilewati": 1, "gagal": 0}
     session = app.extensions["db_sessionmaker"]()
     assert session.scalar(select(func.count()).select_from(Penilaian)) == 1
     session.close()

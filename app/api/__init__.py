@@ -74,3 +74,4 @@ from . import angka_kredit  # noqa: E402,F401
 from . import penilaian  # noqa: E402,F401
 from . import capaian  # noqa: E402,F401
 from . import monitoring  # noqa: E402,F401
+from . import bukti_dukung  # noqa: E402,F401

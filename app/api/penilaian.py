@@ -2,14 +2,15 @@
 reopen one locked at its batas pengisian."""
 from __future__ import annotations
 
-from flask import current_app, g, jsonify, request
+from flask import g, jsonify, request
 from sqlalchemy import select
 
 from app import get_session
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.kinerja import skp_access
-from app.kinerja.penilaian import Penilaian, Periode, buat_periode, buka_periode, get_penilaian
+from app.kinerja.pembukaan import kemajuan, minta_pembukaan
+from app.kinerja.penilaian import Penilaian, Periode, buat_periode, get_penilaian
 from app.kinerja.perilaku import KODE
 from app.kinerja.views import iso
 from app.kinerja.kurva import kurva_fields
@@ -58,15 +59,32 @@ def create_periode():
 @api.post("/periode/<int:periode_id>/buka")
 @login_required
 def open_periode(periode_id):
+    """Record the opening; the scheduler does it in batches (202 with the progress)."""
     _admin_only()
     session = get_session()
+    _own_periode(session, periode_id)
+    with write_transaction(session):
+        minta_pembukaan(session, periode_id, g.actor.id)
+    return jsonify(kemajuan(session, periode_id, dengan_hasil=False)), 202
+
+
+@api.get("/periode/<int:periode_id>/pembukaan")
+@login_required
+def opening_progress(periode_id):
+    _admin_only()
+    session = get_session()
+    _own_periode(session, periode_id)
+    progress = kemajuan(session, periode_id, dengan_hasil=request.args.get("hasil", "1") != "0")
+    if progress is None:
+        raise NotFound(f"Periode {periode_id} belum pernah diminta dibuka")
+    return jsonify(progress)
+
+
+def _own_periode(session, periode_id) -> Periode:
     periode = session.get(Periode, periode_id)
     if periode is None or periode.instansi_id != g.actor.pegawai.instansi_id:
         raise NotFound(f"Periode {periode_id} tidak ditemukan")
-    session.rollback()
-    results = buka_periode(current_app.extensions["db_sessionmaker"], periode_id, g.actor.id)
-    summary = {k: sum(1 for r in results if r["status"] == k) for k in ("dibuka", "sudah_ada", "dilewati")}
-    return jsonify({"periode_id": periode_id, "ringkasan": summary, "hasil": results})
+    return periode
 
 
 def _visible(session, penilaian_id) -> Penilaian:
@@ -77,9 +95,11 @@ def _visible(session, penilaian_id) -> Penilaian:
 
 def penilaian_json(p: Penilaian) -> dict:
     from app.kinerja.angka_kredit import for_penilaian, row_to_json
+    from app.kinerja.bukti_dukung import bukti_json, daftar
 
     realisasi = {r.rhk_id: r for r in p.realisasi}
     ak = for_penilaian(get_session(), p.id)
+    files = daftar(get_session(), p.id)
     return {
         "angka_kredit": row_to_json(ak) if ak is not None else None,
         "id": p.id, "skp_id": p.skp_id, "status": p.status, "nip": p.skp.pegawai.nip,
@@ -91,7 +111,8 @@ def penilaian_json(p: Penilaian) -> dict:
                  "rencana_aksi": getattr(realisasi.get(rhk.id), "rencana_aksi", ""),
                  "realisasi": getattr(realisasi.get(rhk.id), "realisasi", ""),
                  "bukti_dukung_url": getattr(realisasi.get(rhk.id), "bukti_dukung_url", ""),
-                 "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", "")} for rhk in p.skp.rhk],
+                 "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", ""),
+                 "bukti_dukung": [bukti_json(b) for b in files.get(rhk.id, [])]} for rhk in p.skp.rhk],
         "predikat_periodik": [{"penilaian_id": o.id, "periode": o.periode.nama, "predikat": o.predikat}
                               for o in get_session().scalars(select(Penilaian).join(Periode).where(
                                   Penilaian.skp_id == p.skp_id, Penilaian.id != p.id, Periode.jenis != "TAHUNAN",
@@ -146,8 +167,14 @@ def _describe() -> None:
                 ["nama", "jenis", "periode_awal", "periode_akhir", "batas_pengisian"]),
                 "responses": {"201": _resp("Periode dibuat"), **ERRORS, **invalid}}},
         "/periode/{id}/buka": {"post": {
-            "summary": "Buka periode: mulai evaluasi untuk setiap SKP yang disetujui (idempoten; hasil per pegawai)",
-            "parameters": [ID("id")], "responses": {"200": _resp("Ringkasan dan hasil per pegawai"), **ERRORS}}},
+            "summary": "Minta pembukaan periode: penjadwal memulai evaluasi untuk setiap SKP yang disetujui, "
+                       "bertahap, satu transaksi per pegawai (idempoten; dapat dilanjutkan setelah gangguan)",
+            "parameters": [ID("id")], "responses": {"202": _resp("Pembukaan tercatat; kemajuan tanpa hasil"),
+                                                    "409": _resp("Diagram belum dipasang"), **ERRORS}}},
+        "/periode/{id}/pembukaan": {"get": {
+            "summary": "Kemajuan pembukaan periode: status MENUNGGU | BERJALAN | SELESAI, total, diproses, "
+                       "ringkasan (dibuka, sudah_ada, dilewati, gagal) dan hasil per pegawai (?hasil=0 tanpa hasil)",
+            "parameters": [ID("id")], "responses": {"200": _resp("Kemajuan"), **ERRORS}}},
         "/penilaian/{id}": {"get": {
             "summary": "Penilaian: status, realisasi dan umpan balik per RHK, rating, predikat, periode",
             "parameters": [ID("id")], "responses": {"200": _resp("Penilaian"), **ERRORS}}},

@@ -159,52 +159,61 @@ def _start_data(penilaian: Penilaian) -> dict:
             "periode": periode.nama, "batas_pengisian": periode.batas_pengisian.isoformat()}
 
 
-def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int | None) -> list[dict]:
-    """Start the evaluation of every approved SKP of the period's year; one transaction per pegawai.
+def proses_periode(session: Session, periode: Periode) -> str:
+    """The process a period starts, or Conflict when its diagram is not deployed."""
+    from workflows.definitions import latest
 
-    Returns one result per SKP: ``dibuka`` (started now), ``sudah_ada`` (opened before) or
-    ``dilewati`` (with the reason). A failure for one pegawai is reported and does not stop the others.
+    process = PROCESS[periode.jenis]
+    if latest(session, process) is None:
+        raise Conflict(f"Proses '{process}' untuk periode {periode.jenis.lower()} belum dipasang; "
+                       "pasang diagramnya lalu buka periode ini lagi")
+    return process
+
+
+def skp_untuk_periode(session: Session, periode: Periode):
+    """The query of the ids of the approved SKPs a period opens an evaluation for."""
+    return select(Skp.id).where(Skp.instansi_id == periode.instansi_id, Skp.tahun == periode.tahun,
+                                Skp.status == "DISETUJUI")
+
+
+def buka_untuk_skp(session: Session, periode: Periode, skp_id: int, actor_id: int | None) -> dict:
+    """Inside the caller's write transaction: start the evaluation of one SKP for the period.
+
+    Returns ``dibuka`` (started now), ``sudah_ada`` (opened before) or ``dilewati`` (with the reason).
     """
     from workflows.instances import start_instance
 
+    skp = session.get(Skp, skp_id)
+    result = {"skp_id": skp.id, "nip": skp.pegawai.nip, "nama": skp.pegawai.nama_lengkap}
+    existing = session.scalar(select(Penilaian.id).where(Penilaian.skp_id == skp.id,
+                                                         Penilaian.periode_id == periode.id))
+    if existing is not None:
+        return {**result, "status": "sudah_ada", "penilaian_id": existing}
+    if skp.pegawai.status_kepegawaian != "AKTIF":
+        return {**result, "status": "dilewati", "alasan": f"pegawai berstatus {skp.pegawai.status_kepegawaian}"}
+    penilaian = Penilaian(skp=skp, periode=periode, penilai_id=skp.pejabat_penilai_id, buka_kembali=[])
+    session.add(penilaian)
+    session.flush()
+    start_instance(session, PROCESS[periode.jenis], f"penilaian:{penilaian.id}", _start_data(penilaian), actor_id)
+    return {**result, "status": "dibuka", "penilaian_id": penilaian.id}
+
+
+def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int | None) -> list[dict]:
+    """Open a period now, to the end, in this process (the scheduler's automatic opening, the benchmark);
+    requests record the opening and let the scheduler do it in batches (``pembukaan``)."""
+    from .pembukaan import minta_pembukaan, proses_pembukaan, hasil_pembukaan
+
     session = session_factory()
     try:
-        periode = session.get(Periode, periode_id)
-        if periode is None:
-            raise NotFound(f"Periode {periode_id} tidak ditemukan")
-        from workflows.definitions import latest
-
-        process = PROCESS[periode.jenis]
-        if latest(session, process) is None:
-            raise Conflict(f"Proses '{process}' untuk periode {periode.jenis.lower()} belum dipasang; "
-                           "pasang diagramnya lalu buka periode ini lagi")
-        skp_ids = list(session.scalars(select(Skp.id).where(
-            Skp.instansi_id == periode.instansi_id, Skp.tahun == periode.tahun,
-            Skp.status == "DISETUJUI").order_by(Skp.id)))
-        results = []
-        for skp_id in skp_ids:
-            with write_transaction(session):
-                skp = session.get(Skp, skp_id)
-                result = {"skp_id": skp.id, "nip": skp.pegawai.nip, "nama": skp.pegawai.nama_lengkap}
-                existing = session.scalar(select(Penilaian.id).where(Penilaian.skp_id == skp.id,
-                                                                     Penilaian.periode_id == periode.id))
-                if existing is not None:
-                    results.append({**result, "status": "sudah_ada", "penilaian_id": existing})
-                    continue
-                if skp.pegawai.status_kepegawaian != "AKTIF":
-                    results.append({**result, "status": "dilewati",
-                                    "alasan": f"pegawai berstatus {skp.pegawai.status_kepegawaian}"})
-                    continue
-                penilaian = Penilaian(skp=skp, periode=periode, penilai_id=skp.pejabat_penilai_id, buka_kembali=[])
-                session.add(penilaian)
-                session.flush()
-                start_instance(session, process, f"penilaian:{penilaian.id}", _start_data(penilaian), actor_id)
-                results.append({**result, "status": "dibuka", "penilaian_id": penilaian.id})
         with write_transaction(session):
-            periode = session.get(Periode, periode_id)
-            if periode.dibuka_at is None:
-                periode.dibuka_at, periode.dibuka_oleh_id = clock.now(), actor_id
-        return results
+            minta_pembukaan(session, periode_id, actor_id)
+    finally:
+        session.close()
+    while proses_pembukaan(session_factory, "langsung", periode_id=periode_id)["diproses"]:
+        pass
+    session = session_factory()
+    try:
+        return hasil_pembukaan(session, periode_id)
     finally:
         session.close()
 

@@ -5,3 +5,4 @@ web = Blueprint("web", __name__, template_folder="templates", static_folder="sta
 
 from . import notifications, pages  # noqa: E402,F401
 from . import organisasi  # noqa: E402,F401
+from . import penilaian  # noqa: E402,F401

@@ -17,6 +17,10 @@ from .common import render_error
 from .pages import LABEL, skp_context
 
 RHK_FIELD = re.compile(r"^rhk-(\d{1,6})-(id|jenis|deskripsi|rhk_atasan_id|rhk_atasan_text|klasifikasi|penugasan_dari)$")
+# Form keys with a page of their own registered by another page module:
+# key -> (render(db, task, ctx, posted) -> response, parse(db, task, form) -> task data)
+FORM_PAGES: dict[str, tuple] = {}
+DONE_MESSAGE = {"skp-editor": "SKP diajukan", "skp-review": "Keputusan tersimpan"}
 IKI_FIELD = re.compile(r"^rhk-(\d{1,6})-iki-(\d{1,6})-(id|aspek|perspektif|indikator|target)$")
 
 
@@ -131,6 +135,8 @@ def _page(db, task, posted: dict | None = None, error: str | None = None, fields
     skp = get_skp(db, view["skp_id"]) if "skp_id" in view else None
     if skp is not None:
         ctx.update(skp_context(db, skp))
+    if key in FORM_PAGES:
+        return FORM_PAGES[key][0](db, task, ctx, posted)
     if key == "skp-editor" and skp is not None:
         data = posted if posted is not None else view["data"]
         if not data.get("rhk"):
@@ -181,6 +187,9 @@ def task_submit(task_id):
     elif key == "skp-review":
         data = review_data_from_form(request.form)
         skp_id = task_view(db, task).get("skp_id")
+    elif key in FORM_PAGES:
+        data = FORM_PAGES[key][1](db, task, request.form)
+        skp_id = task_view(db, task).get("skp_id")
     else:
         view = task_view(db, task)
         data = generic_data_from_form(request.form, generic_fields((view.get("form") or {}).get("schema")))
@@ -199,10 +208,10 @@ def task_submit(task_id):
         except DomainError:
             return render_error(exc.status, exc.message, exc.details.get("fields"))
         return _page(db, task, posted=data, error=exc.message, fields=exc.details.get("fields") or {}), exc.status
-    if key == "skp-editor" and not result["completed"]:
+    if not result["completed"]:  # a form that saves drafts kept the task open
         flash("Draf tersimpan", "success")
         return redirect(url_for("web.task_page", task_id=task_id))
-    flash({"skp-editor": "SKP diajukan", "skp-review": "Keputusan tersimpan"}.get(key, "Tugas selesai"), "success")
+    flash(DONE_MESSAGE.get(key, "Tugas selesai"), "success")
     if skp_id is not None:
         return redirect(url_for("web.skp_page", skp_id=skp_id))
     return redirect(url_for("web.home"))

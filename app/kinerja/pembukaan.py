@@ -1,0 +1,213 @@
+"""Opening a period in the background: the request records it, the scheduler does it in batches.
+
+Opening a period starts one evaluation per approved SKP (``penilaian.buka_untuk_skp``), about 25–40 ms
+each (``bench/periode.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
+``POST /periode/{id}/buka`` therefore records a PembukaanPeriode (answer 202) and the scheduler job
+``pembukaan_periode`` works through it: one transaction per pegawai, in which the penilaian, its
+instance and the per-pegawai result row (PembukaanHasil) are written together, so a crash loses
+nothing and the next round resumes with the SKPs that have no result yet. A worker holds a lease on
+the opening (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers never work on
+one opening at once; a lease left by a crashed worker expires. Asking again while an opening is
+under way changes nothing; asking after it is done runs it again (everything already opened then
+reports ``sudah_ada``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from typing import Optional
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
+
+from app.db import Base, is_postgresql, write_transaction
+from app.errors import NotFound
+from app.scheduler import job
+from workflows import clock
+
+from .penilaian import Periode, buka_untuk_skp, proses_periode, skp_untuk_periode
+from .skp import Skp
+
+STATUS = ("MENUNGGU", "BERJALAN", "SELESAI")
+HASIL = ("dibuka", "sudah_ada", "dilewati", "gagal")
+LEASE = dt.timedelta(seconds=120)
+BATCH = 200          # SKPs per claim
+ROUND_SECONDS = 50   # a scheduler round stops taking new batches after this
+
+
+class PembukaanPeriode(Base):
+    __tablename__ = "pembukaan_periode"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    periode_id: Mapped[int] = mapped_column(ForeignKey("periode.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="MENUNGGU", index=True)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    diminta_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    diminta_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    selesai_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    diklaim_oleh: Mapped[Optional[str]] = mapped_column(String(120))
+    diklaim_sampai: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class PembukaanHasil(Base):
+    """The result of opening the period for one SKP; written in the transaction that opened it."""
+
+    __tablename__ = "pembukaan_hasil"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pembukaan_id: Mapped[int] = mapped_column(ForeignKey("pembukaan_periode.id", ondelete="CASCADE"), index=True)
+    skp_id: Mapped[int] = mapped_column(ForeignKey("skp.id"))
+    nip: Mapped[str] = mapped_column(String(18))
+    nama: Mapped[str] = mapped_column(String(255))
+    status: Mapped[str] = mapped_column(String(16))
+    alasan: Mapped[str] = mapped_column(Text, default="")
+    penilaian_id: Mapped[Optional[int]] = mapped_column(ForeignKey("penilaian.id", ondelete="SET NULL"))
+    __table_args__ = (UniqueConstraint("pembukaan_id", "skp_id"),)
+
+
+def _of(session: Session, periode_id: int) -> PembukaanPeriode | None:
+    return session.scalar(select(PembukaanPeriode).where(PembukaanPeriode.periode_id == periode_id))
+
+
+def minta_pembukaan(session: Session, periode_id: int, actor_id: int | None) -> PembukaanPeriode:
+    """Inside the caller's write transaction: record that the period is to be opened."""
+    periode = session.get(Periode, periode_id)
+    if periode is None:
+        raise NotFound(f"Periode {periode_id} tidak ditemukan")
+    proses_periode(session, periode)  # 409 now, not later in the background, when the diagram is missing
+    total = session.scalar(select(func.count()).select_from(skp_untuk_periode(session, periode).subquery()))
+    row = _of(session, periode_id)
+    if row is None:
+        row = PembukaanPeriode(periode_id=periode_id)
+        session.add(row)
+    elif row.status != "SELESAI":
+        return row  # under way: asking again changes nothing
+    else:
+        session.execute(delete(PembukaanHasil).where(PembukaanHasil.pembukaan_id == row.id))
+    row.status, row.total, row.selesai_at = "MENUNGGU", total, None
+    row.diminta_oleh_id, row.diminta_at = actor_id, clock.now()
+    row.diklaim_oleh = row.diklaim_sampai = None
+    session.flush()
+    return row
+
+
+def _claim(session: Session, worker: str, periode_id: int | None) -> PembukaanPeriode | None:
+    now = clock.now()
+    query = (select(PembukaanPeriode).where(PembukaanPeriode.status != "SELESAI",
+                                            or_(PembukaanPeriode.diklaim_sampai.is_(None),
+                                                PembukaanPeriode.diklaim_sampai < now))
+             .order_by(PembukaanPeriode.diminta_at, PembukaanPeriode.id).limit(1))
+    if periode_id is not None:
+        query = query.where(PembukaanPeriode.periode_id == periode_id)
+    if is_postgresql(session):
+        query = query.with_for_update(skip_locked=True)
+    row = session.scalar(query.execution_options(populate_existing=True))
+    if row is not None:
+        row.status, row.diklaim_oleh, row.diklaim_sampai = "BERJALAN", worker, now + LEASE
+    return row
+
+
+def _pending(session: Session, row: PembukaanPeriode, periode: Periode, limit: int) -> list[int]:
+    """The next SKPs without a result: what a resumed opening still has to do."""
+    done = select(PembukaanHasil.skp_id).where(PembukaanHasil.pembukaan_id == row.id)
+    return list(session.scalars(skp_untuk_periode(session, periode).where(Skp.id.not_in(done))
+                                .order_by(Skp.id).limit(limit)))
+
+
+def _open_one(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, skp_id: int,
+              actor_id: int | None) -> None:
+    """One SKP in one transaction: the penilaian, its instance and the result row together."""
+    session = session_factory()
+    began = time.monotonic()
+    try:
+        try:
+            with write_transaction(session):
+                if session.scalar(select(PembukaanHasil.id).where(PembukaanHasil.pembukaan_id == pembukaan_id,
+                                                                  PembukaanHasil.skp_id == skp_id)):
+                    return
+                result = buka_untuk_skp(session, session.get(Periode, periode_id), skp_id, actor_id)
+                session.add(PembukaanHasil(pembukaan_id=pembukaan_id, skp_id=skp_id, nip=result["nip"],
+                                           nama=result["nama"], status=result["status"],
+                                           alasan=result.get("alasan", ""), penilaian_id=result.get("penilaian_id")))
+        except IntegrityError:
+            return  # another worker opened this SKP at the same moment; its result row stands
+        except Exception as exc:  # noqa: BLE001 - one pegawai's failure is reported, the others go on
+            with write_transaction(session):
+                pegawai = session.get(Skp, skp_id).pegawai
+                session.add(PembukaanHasil(pembukaan_id=pembukaan_id, skp_id=skp_id, nip=pegawai.nip,
+                                           nama=pegawai.nama_lengkap, status="gagal",
+                                           alasan=f"{exc.__class__.__name__}: {str(exc)[:300]}"))
+    finally:
+        sqlite = not is_postgresql(session)
+        session.close()
+    if sqlite:  # give SQLite's one write lock to waiting web requests between pegawai (as workflows.timers)
+        time.sleep(min(max(time.monotonic() - began, 0.002), 0.2) / 2)
+
+
+def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BATCH,
+                     periode_id: int | None = None) -> dict:
+    """Claim one opening that is due and open up to ``batch`` SKPs of it; returns counts."""
+    session = session_factory()
+    try:
+        with write_transaction(session):
+            row = _claim(session, worker, periode_id)
+            if row is None:
+                return {"diproses": 0, "selesai": 0}
+            pembukaan_id, pid, actor_id = row.id, row.periode_id, row.diminta_oleh_id
+            pending = _pending(session, row, session.get(Periode, pid), batch)
+        for skp_id in pending:
+            _open_one(session_factory, pembukaan_id, pid, skp_id, actor_id)
+        with write_transaction(session):
+            row = session.get(PembukaanPeriode, pembukaan_id, populate_existing=True)
+            finished = len(pending) < batch
+            if finished:
+                row.status, row.selesai_at = "SELESAI", clock.now()
+                row.total = max(row.total, session.scalar(select(func.count()).select_from(PembukaanHasil).where(
+                    PembukaanHasil.pembukaan_id == row.id)))
+                periode = session.get(Periode, pid)
+                if periode.dibuka_at is None:
+                    periode.dibuka_at, periode.dibuka_oleh_id = clock.now(), actor_id
+            row.diklaim_oleh = row.diklaim_sampai = None
+        return {"diproses": len(pending), "selesai": int(finished)}
+    finally:
+        session.close()
+
+
+@job("pembukaan_periode", 5)
+def run_openings(session_factory: sessionmaker, worker: str) -> dict:
+    """Work through recorded openings in batches for up to ROUND_SECONDS."""
+    started, total = time.monotonic(), {"diproses": 0, "selesai": 0}
+    while time.monotonic() - started < ROUND_SECONDS:
+        done = proses_pembukaan(session_factory, worker)
+        total = {k: total[k] + done[k] for k in total}
+        if not done["diproses"] and not done["selesai"]:
+            break
+    return total
+
+
+# ------------------------------------------------------------------ reading the progress
+
+def hasil_pembukaan(session: Session, periode_id: int) -> list[dict]:
+    row = _of(session, periode_id)
+    if row is None:
+        return []
+    return [{"skp_id": h.skp_id, "nip": h.nip, "nama": h.nama, "status": h.status,
+             **({"alasan": h.alasan} if h.alasan else {}),
+             **({"penilaian_id": h.penilaian_id} if h.penilaian_id else {})}
+            for h in session.scalars(select(PembukaanHasil).where(PembukaanHasil.pembukaan_id == row.id)
+                                     .order_by(PembukaanHasil.id))]
+
+
+def kemajuan(session: Session, periode_id: int, dengan_hasil: bool = True) -> dict | None:
+    """The progress of a period's opening: status, total, done, a count per result, and the results."""
+    row = _of(session, periode_id)
+    if row is None:
+        return None
+    counts = dict(session.execute(select(PembukaanHasil.status, func.count())
+                                  .where(PembukaanHasil.pembukaan_id == row.id).group_by(PembukaanHasil.status)).all())
+    out = {"periode_id": periode_id, "status": row.status, "total": row.total,
+           "diproses": sum(counts.values()), "ringkasan": {k: counts.get(k, 0) for k in HASIL},
+           "diminta_at": row.diminta_at.isoformat() if row.diminta_at else None,
+           "selesai_at": row.selesai_at.isoformat() if row.selesai_at else None}
+    if dengan_hasil:
+        out["hasil"] = hasil_pembukaan(session, periode_id)
+    return out

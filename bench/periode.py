@@ -1,0 +1,278 @@
+#!/usr/bin/env python
+"""Benchmark of opening an evaluation period: ours (the request records the opening, the scheduler's
+job ``pembukaan_periode`` works through it, one transaction per pegawai: Penilaian row, result row,
+``evaluasi_periodik`` instance, human task, timers, notification) on SQLite and PostgreSQL, against
+bare SpiffWorkflow starting the same diagram in memory. A script: it prints figures and ratios,
+never fails. On SQLite the job gives the write lock up between pegawai (half as long as it held it),
+so web requests get in; that time is part of the figure.
+
+Population: the demo instansi with an approved SKP (rows written directly, one RHK each) for every
+demo pegawai who has a pejabat penilai, then ``--n`` generated pegawai (100 per Seksi under a
+generated Pengawas, below the demo Dinas) with approved SKPs. The period is opened twice: the second
+run finds every penilaian already there (``sudah_ada``), which is what a resumed or repeated run costs.
+
+PostgreSQL runs in a schema of its own (``bench_periode``) of the ``--pg-url`` database, dropped
+after the run; other schemas (the tests') are not touched.
+
+    python bench/periode.py [--n 10000] [--pg-url URL | --skip-pg] [--skip-sqlite]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import SpiffWorkflow  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+SCHEMA = "bench_periode"
+TAHUN = 2026
+NOW = f"{TAHUN}-01-28T09:00:00+07:00"
+PERIODE = {"nama": "Januari", "jenis": "BULANAN", "periode_awal": f"{TAHUN}-01-01",
+           "periode_akhir": f"{TAHUN}-01-31", "batas_pengisian": f"{TAHUN}-02-05"}
+PER_SEKSI = 100
+
+
+def fresh_database(url: str):
+    from app.db import make_engine, make_sessionmaker, write_transaction
+    from app.kinerja.demo import load_demo
+    from app.migrate import drop_everything, upgrade
+    from workflows.definitions import deploy, read_dir
+
+    engine = make_engine(url)
+    drop_everything(engine)
+    upgrade(engine)
+    factory = make_sessionmaker(engine)
+    session = factory()
+    with write_transaction(session):
+        deploy(session, read_dir(ROOT / "bpmn"))
+    load_demo(session, TAHUN, fast_hash=True)
+    session.close()
+    return engine, factory
+
+
+def approved_skp(session, pegawai, penilai) -> None:
+    from app.kinerja.skp import Iki, Rhk, Skp
+
+    skp = Skp(instansi_id=pegawai.instansi_id, pegawai_id=pegawai.id, tahun=TAHUN,
+              periode_awal=dt.date(TAHUN, 1, 1), periode_akhir=dt.date(TAHUN, 12, 31),
+              jabatan_id=pegawai.jabatan_id, unor_id=pegawai.jabatan.unor_id, pejabat_penilai_id=penilai.id,
+              pendekatan="KUANTITATIF", jenis_skp="JA_JF", status="DISETUJUI", snapshot={},
+              tanggal_penetapan=dt.datetime(TAHUN, 1, 20, tzinfo=dt.timezone.utc))
+    rhk = Rhk(urutan=1, jenis="UTAMA", deskripsi="Tersusunnya laporan layanan", rhk_atasan_text="")
+    rhk.iki = [Iki(urutan=1, indikator="Jumlah laporan", aspek="KUANTITAS", target_text="12 Laporan")]
+    skp.rhk = [rhk]
+    session.add(skp)
+
+
+def populate(factory, n: int) -> tuple[int, int]:
+    """Approved SKPs for the demo pegawai with a penilai and for n generated pegawai; returns (demo, generated)."""
+    from app.db import write_transaction
+    from app.kinerja import org
+
+    session = factory()
+    with write_transaction(session):
+        demo = 0
+        for pegawai in session.scalars(select(org.Pegawai).order_by(org.Pegawai.id)).all():
+            penilai = org.pejabat_penilai(session, pegawai)
+            if penilai is not None and pegawai.jabatan is not None:
+                approved_skp(session, pegawai, penilai)
+                demo += 1
+        dinas = session.scalar(select(org.Unor).where(org.Unor.nama.like("Dinas Komunikasi%")))
+        instansi_id = dinas.instansi_id
+    generated = 0
+    for s in range((n + PER_SEKSI - 1) // PER_SEKSI):
+        with write_transaction(session):
+            seksi = org.Unor(instansi_id=instansi_id, parent_id=dinas.id, kode=f"BENCH{s}", nama=f"Seksi Uji {s}")
+            head_job = org.Jabatan(unor=seksi, nama=f"Kepala Seksi Uji {s}", jenis_jabatan="PENGAWAS",
+                                   is_pimpinan_unor=True)
+            head = org.Pegawai(instansi_id=instansi_id, nip=f"19900101201501{s:04d}", nama=f"Kepala Uji {s}",
+                               jabatan=head_job)
+            session.add_all([seksi, head_job, head])
+            for i in range(min(PER_SEKSI, n - generated)):
+                job = org.Jabatan(unor=seksi, nama="Pengelola Layanan", jenis_jabatan="PELAKSANA")
+                staff = org.Pegawai(instansi_id=instansi_id, nip=f"19950101202001{s * PER_SEKSI + i:04d}",
+                                    nama=f"Pegawai Uji {s}-{i}", jabatan=job)
+                session.add_all([job, staff])
+                session.flush()
+                approved_skp(session, staff, head)
+                generated += 1
+    session.close()
+    return demo, generated
+
+
+def open_period(factory) -> tuple[int, float, float]:
+    """As in production: the request records the opening, then the scheduler's job works through it.
+    Returns (periode id, seconds of the request, seconds of the job until the opening is SELESAI)."""
+    from app.db import write_transaction
+    from app.kinerja.org import Instansi
+    from app.kinerja.pembukaan import minta_pembukaan, proses_pembukaan
+    from app.kinerja.penilaian import buat_periode
+
+    session = factory()
+    with write_transaction(session):
+        periode = buat_periode(session, session.scalar(select(Instansi.id)), dict(PERIODE))
+    started = time.perf_counter()
+    with write_transaction(session):
+        minta_pembukaan(session, periode.id, None)
+    request_s = time.perf_counter() - started
+    session.close()
+    started = time.perf_counter()
+    while not proses_pembukaan(factory, "bench")["selesai"]:
+        pass
+    return periode.id, request_s, time.perf_counter() - started
+
+
+def results_of(factory, periode_id: int) -> list[dict]:
+    from app.kinerja.pembukaan import hasil_pembukaan
+
+    session = factory()
+    try:
+        return hasil_pembukaan(session, periode_id)
+    finally:
+        session.close()
+
+
+def ours(name: str, url: str, n: int) -> dict:
+    from workflows import clock
+
+    clock.set(NOW)
+    engine, factory = fresh_database(url)
+    populate(factory, 0)
+    demo_id, _, demo_s = open_period(factory)
+    results_demo = results_of(factory, demo_id)
+    engine.dispose()
+    engine, factory = fresh_database(url)
+    t0 = time.perf_counter()
+    demo, generated = populate(factory, n)
+    setup = time.perf_counter() - t0
+    periode_id, request_s, big_s = open_period(factory)
+    results = results_of(factory, periode_id)
+    from app.kinerja.pembukaan import minta_pembukaan, proses_pembukaan
+    from app.db import write_transaction
+
+    session = factory()
+    with write_transaction(session):
+        minta_pembukaan(session, periode_id, None)
+    session.close()
+    t = time.perf_counter()
+    while not proses_pembukaan(factory, "bench")["selesai"]:
+        pass
+    again_s = time.perf_counter() - t
+    again = results_of(factory, periode_id)
+    session = factory()
+    from workflows.models import HumanTask, Instance
+
+    instances = session.scalar(select(func.count()).select_from(Instance).where(Instance.process_id == "evaluasi_periodik"))
+    tasks = session.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.form_key == "realisasi"))
+    session.close()
+    engine.dispose()
+    clock.reset()
+    opened = sum(1 for r in results if r["status"] == "dibuka")
+    return {"name": name, "setup_s": setup, "demo_n": len(results_demo), "demo_s": demo_s, "big_n": len(results),
+            "big_opened": opened, "big_s": big_s, "again_s": again_s, "request_s": request_s,
+            "again_existing": sum(1 for r in again if r["status"] == "sudah_ada"),
+            "instances": instances, "tasks": tasks, "demo_total": demo, "generated": generated}
+
+
+def bare(n: int) -> float:
+    """Bare SpiffWorkflow: parse once, then start evaluasi_periodik n times in memory until the first user task."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    import app.kinerja  # noqa: F401 - the diagram's services and forms, for validation
+    from workflows.definitions import parse_sources, read_dir
+    from workflows.scripting import Engine
+
+    from workflows import clock
+
+    clock.set(NOW)  # before the reminder, as in our runs
+    parsed = next(p for p in parse_sources(read_dir(ROOT / "bpmn")) if p.process_id == "evaluasi_periodik")
+    engine = Engine()  # the diagram's timer expressions need date/timedelta from our script environment
+    data = {"penilaian_id": 1, "skp_id": 1, "pegawai_id": 1, "instansi_id": 1, "tahun": TAHUN,
+            "nama_pegawai": "Uji", "periode": "Januari", "batas_pengisian": PERIODE["batas_pengisian"]}
+    started = time.perf_counter()
+    for _ in range(n):
+        wf = BpmnWorkflow(parsed.spec, parsed.subprocess_specs, script_engine=engine)
+        wf.task_tree.data.update(data)
+        for task in wf.get_tasks():
+            task.data.update(data)
+        wf.do_engine_steps()
+        assert [t.task_spec.bpmn_id for t in wf.get_tasks(state=TaskState.READY, manual=True)] == ["Task_IsiRealisasi"]
+    elapsed = time.perf_counter() - started
+    clock.reset()
+    return elapsed
+
+
+def pg_schema_url(base: str) -> str:
+    from app.db import make_engine
+
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
+    admin.dispose()
+    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
+
+
+def drop_pg_schema(base: str) -> None:
+    from app.db import make_engine
+
+    admin = make_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
+    admin.dispose()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=10000)
+    ap.add_argument("--pg-url", default=DEFAULT_PG)
+    ap.add_argument("--skip-pg", action="store_true")
+    ap.add_argument("--skip-sqlite", action="store_true")
+    args = ap.parse_args()
+    print(f"# {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}  Python {platform.python_version()}  "
+          f"SpiffWorkflow {getattr(SpiffWorkflow, '__version__', '3.2.0')}  cpus {os.cpu_count()}  "
+          f"load average {os.getloadavg()[0]:.1f} (other processes share the CPUs: compare ratios, not seconds)")
+    bare_n = min(args.n, 2000)
+    bare_s = bare(bare_n)
+    per_bare = bare_s / bare_n
+    print(f"bare SpiffWorkflow, in memory: start evaluasi_periodik to its first user task: {per_bare * 1000:.2f} ms "
+          f"each ({bare_n} starts in {bare_s:.2f} s); {args.n:,} would take {per_bare * args.n:.1f} s")
+    runs = []
+    workdir = tempfile.mkdtemp(prefix="bench-periode-")
+    if not args.skip_sqlite:
+        runs.append(("SQLite (file, WAL)", f"sqlite:///{workdir}/bench.db", None))
+    if not args.skip_pg:
+        runs.append(("PostgreSQL", pg_schema_url(args.pg_url), args.pg_url))
+    for name, url, base in runs:
+        try:
+            r = ours(name, url, args.n)
+        finally:
+            if base:
+                drop_pg_schema(base)
+        per_demo, per_big = r["demo_s"] / max(r["demo_n"], 1), r["big_s"] / max(r["big_n"], 1)
+        print(f"\n{name}:")
+        print(f"  demo instansi: {r['demo_n']} pegawai opened in {r['demo_s']:.2f} s = {per_demo * 1000:.1f} ms each; "
+              f"bare/ours per pegawai = 1:{per_demo / per_bare:,.0f}")
+        print(f"  demo + generated: {r['big_n']:,} pegawai ({r['big_opened']:,} dibuka) in {r['big_s']:.1f} s "
+              f"= {per_big * 1000:.1f} ms each, {r['big_n'] / r['big_s']:,.0f} pegawai/s; "
+              f"bare/ours = 1:{per_big / per_bare:,.0f}")
+        print(f"  population (demo + {r['generated']:,} generated approved SKPs, written directly): {r['setup_s']:.0f} s")
+        print(f"  the request (POST /periode/{{id}}/buka: record the opening): {r['request_s'] * 1000:.0f} ms")
+        print(f"  opening again (all sudah_ada: {r['again_existing']:,}): {r['again_s']:.1f} s")
+        print(f"  check: {r['instances']:,} evaluasi_periodik instances, {r['tasks']:,} open realisasi tasks; "
+              f"load average now {os.getloadavg()[0]:.1f}")
+
+
+if __name__ == "__main__":
+    main()
