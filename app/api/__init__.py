@@ -73,3 +73,4 @@ from . import instances, notifications, openapi, skp, tasks, token  # noqa: E402
 from . import angka_kredit  # noqa: E402,F401
 from . import penilaian  # noqa: E402,F401
 from . import penilaian_dokumen  # noqa: E402,F401
+from . import dialog  # noqa: E402,F401
