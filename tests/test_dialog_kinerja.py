@@ -102,3 +102,36 @@ def test_dialog_input_and_permissions(app, accounts, as_user):
     assert pelaksana.get(f"/dialog-kinerja?nip={aplikasi_acc['nip']}").status_code == 404
     assert as_user(aplikasi_acc["nip"]).get(f"/dialog-kinerja/{dialog_id}").status_code == 200
     assert count(app, DialogCatatan) == 0
+
+
+def test_dialog_pages(app, accounts, client):
+    from test_pages import Pages
+
+    kadis_acc, aplikasi_acc = find(accounts, "Kepala Dinas"), find(accounts, "Kepala Bidang Aplikasi")
+    pages = Pages(client)
+    pages.login(kadis_acc["nip"])
+    html = pages.html("/dialog-kinerja")
+    assert "Mulai dialog kinerja" in html and aplikasi_acc["nip"] in html  # a subordinate to choose
+    assert find(accounts, "Kepala Seksi Pengembangan")["nip"] not in html  # evaluated by the Kabid, not the Kadis
+    bad = pages.post("/dialog-kinerja", {"topik": "", "tanggal": f"{DEMO_TAHUN}-05-01", "peserta": aplikasi_acc["nip"]})
+    assert bad.status_code == 422 and "wajib diisi" in bad.get_data(as_text=True)
+    assert count(app, DialogKinerja) == 0
+    made = pages.post("/dialog-kinerja", {"topik": "Rencana pengembangan kompetensi", "tanggal": f"{DEMO_TAHUN}-05-01",
+                                          "peserta": aplikasi_acc["nip"]})
+    assert made.status_code == 302
+    page = made.headers["Location"]
+    saved = pages.post(f"{page}/catat", {"catatan": "Ikut pelatihan <arsitektur>", "baris": "3", "konfirmasi": "0",
+                                         "kesepakatan-0-teks": "Pelatihan bulan Juni",
+                                         "kesepakatan-0-peserta": aplikasi_acc["nip"]})
+    assert saved.status_code == 302
+    html = pages.html(page)
+    assert "Ikut pelatihan &lt;arsitektur&gt;" in html and "Pelatihan bulan Juni" in html and "Konfirmasi hasil dialog" in html
+
+    pages.login(aplikasi_acc["nip"])
+    link = pages.task_link("Catat hasil dialog (peserta)")
+    assert pages.get(link).headers["Location"].endswith(page)  # the task opens the dialog page
+    assert pages.post(f"{page}/catat", {"catatan": "Siap", "baris": "3", "konfirmasi": "1"}).status_code == 302
+    pages.login(kadis_acc["nip"])
+    assert pages.post(f"{page}/catat", {"catatan": "Ikut pelatihan", "baris": "3", "konfirmasi": "1"}).status_code == 302
+    html = pages.html(page)
+    assert "Selesai" in html and "Konfirmasi hasil dialog" not in html

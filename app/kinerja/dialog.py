@@ -132,6 +132,19 @@ def buat_dialog(session: Session, pimpinan: Pegawai, data: dict) -> DialogKinerj
     return dialog
 
 
+def bawahan(session: Session, pimpinan: Pegawai) -> list[Pegawai]:
+    """The pegawai whose pejabat penilai is this leader (who may take part in his dialogs)."""
+    from .skp_access import _subtree_unor_ids
+
+    if pimpinan.jabatan is None:
+        return []
+    unor_ids = _subtree_unor_ids(session, pimpinan.jabatan.unor_id)
+    rows = session.scalars(select(Pegawai).join(org.Jabatan, Pegawai.jabatan_id == org.Jabatan.id)
+                           .where(org.Jabatan.unor_id.in_(unor_ids), Pegawai.id != pimpinan.id,
+                                  Pegawai.status_kepegawaian == "AKTIF").order_by(Pegawai.nama))
+    return [p for p in rows if getattr(org.pejabat_penilai(session, p), "id", None) == pimpinan.id]
+
+
 def can_view(session: Session, actor, dialog: DialogKinerja) -> bool:
     if actor.id == dialog.pimpinan_id or any(p.pegawai_id == actor.id for p in dialog.peserta):
         return True
