@@ -102,6 +102,9 @@ def test_dialog_input_and_permissions(app, accounts, as_user):
     assert pelaksana.get(f"/dialog-kinerja?nip={aplikasi_acc['nip']}").status_code == 404
     assert as_user(aplikasi_acc["nip"]).get(f"/dialog-kinerja/{dialog_id}").status_code == 200
     assert count(app, DialogCatatan) == 0
+    assert kadis.get("/dialog-kinerja?nip=199999999999999999").status_code == 404
+    paths = kadis.get("/openapi.json").get_json()["paths"]
+    assert {"/dialog-kinerja", "/dialog-kinerja/{id}"} <= set(paths) and "post" in paths["/dialog-kinerja"]
 
 
 def test_dialog_pages(app, accounts, client):

@@ -12,7 +12,7 @@ from test_penilaian import admin_of, open_first_period, task_with_form, two_appr
 from test_skp_api import kadis_approved  # noqa: F401
 
 from app.documents import evaluasi
-from app.documents.render import render_html
+from app.documents.render import render_docx, render_html
 from workflows import clock
 
 needs_wkhtmltopdf = pytest.mark.skipif(shutil.which("wkhtmltopdf") is None, reason="wkhtmltopdf not installed")
@@ -153,3 +153,31 @@ def test_skp_page_lists_penilaian_with_document_links(accounts, client, evaluate
     assert word.status_code == 200 and "DOKUMEN EVALUASI KINERJA PEGAWAI" in docx_text(word.data)
     pages.login(find(accounts, "Pranata Komputer Ahli Pertama")["nip"])
     assert pages.get(link).status_code == 404
+
+
+@pytest.mark.parametrize("jenis_skp,pendekatan", [("JA_JF", "KUANTITATIF"), ("JA_JF", "KUALITATIF"),
+                                                  ("JPT_PIMPINAN_UNIT", "KUANTITATIF"),
+                                                  ("JPT_PIMPINAN_UNIT", "KUALITATIF")])
+def test_every_variant_prints_realisasi_and_umpan_balik(jenis_skp, pendekatan):
+    """The four layouts of §5.6 (JA/JF and JPT columns, kuantitatif table or kualitatif list), no database."""
+    from test_documents_render import make_context
+
+    context = make_context(jenis_skp, pendekatan)
+    for g in context["rhk_groups"]:
+        for r in g["rhk"]:
+            r.update(realisasi=f"Realisasi {g['huruf']}{r['no']}", umpan_balik=f"Umpan balik {g['huruf']}{r['no']}")
+    for p in context["perilaku"]:
+        p["umpan_balik"] = f"UB perilaku {p['no']}"
+    counts = dict.fromkeys(evaluasi.KURVA_URUTAN, 0) | {"BAIK": 3, "SANGAT_BAIK": 1}
+    context.update(judul=["EVALUASI KINERJA PEGAWAI", "PERIODE: BULAN MEI"], capaian_organisasi="BAIK",
+                   kurva=evaluasi.kurva(counts, "BAIK"), unit_kurva="Dinas", rating_hasil_kerja="SESUAI EKSPEKTASI",
+                   rating_perilaku="SESUAI EKSPEKTASI", predikat="BAIK", draft_note="")
+    html = " ".join(render_html(evaluasi.SETTINGS["templates"] / "evaluasi.html", context).split())
+    word = docx_text(render_docx(evaluasi.SETTINGS["templates"] / "evaluasi.docx", context))
+    first = context["rhk_groups"][0]["rhk"][0]
+    for text in (html, word):
+        assert f"Realisasi A{first['no']}" in text and f"Umpan balik A{first['no']}" in text
+        assert "UB perilaku 7" in text and "PERIODE: BULAN MEI" in text
+        assert "KURVA DISTRIBUSI PREDIKAT KINERJA PEGAWAI DENGAN CAPAIAN KINERJA ORGANISASI BAIK" in text
+        assert ("PERSPEKTIF" in text) == (jenis_skp == "JPT_PIMPINAN_UNIT" and pendekatan == "KUANTITATIF")
+    assert html.count("<rect") == 5
