@@ -118,28 +118,37 @@ def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> d
             row = open_task(session, task_id)
             if not may_complete(session, row, actor_id):
                 raise Forbidden("Tugas ini bukan untuk Anda")
-            instance = _lock(session, row.instance_id)
-            if instance.status == "suspended":
-                raise Conflict("Proses sedang ditangguhkan oleh admin")
-            run = Run(session, actor_id, instance)
-            workflow = load(run)
-            task = workflow.get_task_from_id(store.task_uuid(task_id))
-            if task is None or task.state != TaskState.READY:
-                raise Conflict(f"Tugas {task_id} tidak lagi menunggu (diselesaikan atau diubah)")
-            result = forms.apply(row.form_key, run, task, data)
-            if not result.complete:
-                store.log_event(session, instance, "draft_saved", actor_id, task=task)
-                instance.updated_at = store.now()
-                session.flush()
-                return {"completed": False, "instance": instance}
-            task.data.update(result.task_data)
-            task.run()
-            store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)
-            advance(run, workflow)
-            store.save(session, instance, workflow, actor_id)
-            return {"completed": True, "instance": instance}
+            return complete_in_transaction(session, row, actor_id, data)
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
+
+
+def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | None, data: Any) -> dict:
+    """Complete an open human task inside the caller's write transaction.
+
+    The caller has decided that ``actor_id`` may act: ``complete_task`` checks the task's candidates;
+    a service of another process (a dialog kinerja's agreement rolling an SKP back) acts by its own right.
+    """
+    instance = _lock(session, row.instance_id)
+    if instance.status == "suspended":
+        raise Conflict("Proses sedang ditangguhkan oleh admin")
+    run = Run(session, actor_id, instance)
+    workflow = load(run)
+    task = workflow.get_task_from_id(store.task_uuid(row.id))
+    if task is None or task.state != TaskState.READY:
+        raise Conflict(f"Tugas {row.id} tidak lagi menunggu (diselesaikan atau diubah)")
+    result = forms.apply(row.form_key, run, task, data)
+    if not result.complete:
+        store.log_event(session, instance, "draft_saved", actor_id, task=task)
+        instance.updated_at = store.now()
+        session.flush()
+        return {"completed": False, "instance": instance}
+    task.data.update(result.task_data)
+    task.run()
+    store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)
+    advance(run, workflow)
+    store.save(session, instance, workflow, actor_id)
+    return {"completed": True, "instance": instance}
 
 
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:

@@ -75,3 +75,5 @@ from . import penilaian  # noqa: E402,F401
 from . import capaian  # noqa: E402,F401
 from . import monitoring  # noqa: E402,F401
 from . import bukti_dukung  # noqa: E402,F401
+from . import penilaian_dokumen  # noqa: E402,F401
+from . import dialog  # noqa: E402,F401

@@ -6,3 +6,5 @@ web = Blueprint("web", __name__, template_folder="templates", static_folder="sta
 from . import notifications, pages  # noqa: E402,F401
 from . import organisasi  # noqa: E402,F401
 from . import penilaian  # noqa: E402,F401
+from . import penilaian_dokumen  # noqa: E402,F401
+from . import dialog  # noqa: E402,F401

@@ -14,6 +14,7 @@ from workflows.instances import complete_task, may_complete, open_task
 
 from . import web
 from .common import render_error
+from .dialog import dialog_of_task
 from .pages import LABEL, skp_context
 
 RHK_FIELD = re.compile(r"^rhk-(\d{1,6})-(id|jenis|deskripsi|rhk_atasan_id|rhk_atasan_text|klasifikasi|penugasan_dari)$")
@@ -169,6 +170,8 @@ def task_page(task_id):
     task = _own_task(db, task_id)
     if task is None:
         return render_error(403, "Tugas ini bukan untuk Anda.")
+    if (dialog_id := dialog_of_task(task)) is not None:  # the dialog page holds its own form
+        return redirect(url_for("web.dialog_page", dialog_id=dialog_id))
     return _page(db, task)
 
 
