@@ -255,16 +255,28 @@ def skip(repair: Repair) -> None:
 
 @action("reassign")
 def reassign(repair: Repair) -> None:
-    """Give an open human task to another pegawai (of the instance's instansi)."""
+    """Give open human tasks to another pegawai (of the instance's instansi): the task named by
+    ``task_id``, or every open task waiting on ``dari_nip`` (what a batch uses when a penilai moved)."""
     from app.kinerja.org import Pegawai
 
     _not_finished(repair)
     session, instance = repair.run.session, repair.run.instance
     task_id, nip = str(repair.params.get("task_id") or ""), str(repair.params.get("nip") or "").strip()
-    row = session.get(HumanTask, task_id) if store.task_uuid(task_id) else None
+    dari = str(repair.params.get("dari_nip") or "").strip()
     errors = {}
-    if row is None or row.instance_id != instance.id:
-        errors["task_id"] = "bukan tugas terbuka pada instance ini"
+    if task_id:
+        row = session.get(HumanTask, task_id) if store.task_uuid(task_id) else None
+        rows = [row] if row is not None and row.instance_id == instance.id else []
+        if not rows:
+            errors["task_id"] = "bukan tugas terbuka pada instance ini"
+    elif dari:
+        rows = list(session.scalars(select(HumanTask).join(HumanTaskCandidate).join(
+            Pegawai, Pegawai.id == HumanTaskCandidate.pegawai_id).where(
+            HumanTask.instance_id == instance.id, Pegawai.nip == dari)))
+        if not rows:
+            errors["dari_nip"] = "tidak ada tugas terbuka pada instance ini yang menunggu pegawai ini"
+    else:
+        errors["task_id"] = "wajib diisi (atau dari_nip: NIP pegawai yang ditunggu)"
     pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == nip)) if nip else None
     if pegawai is None or (instance.instansi_id is not None and pegawai.instansi_id != instance.instansi_id):
         errors["nip"] = "pegawai dengan NIP ini tidak ada di instansi proses ini"
@@ -272,10 +284,13 @@ def reassign(repair: Repair) -> None:
         errors["nip"] = f"pegawai berstatus {pegawai.status_kepegawaian}"
     if errors:
         raise ValidationFailed(errors)
-    previous = [c.pegawai_id for c in row.candidates]
-    if previous == [pegawai.id]:
-        raise ValidationFailed({"nip": "tugas ini sudah untuk pegawai tersebut"})
-    row.candidates = [HumanTaskCandidate(pegawai_id=pegawai.id)]
-    row.assignee_id = pegawai.id
+    moved = []
+    for row in rows:
+        previous = [c.pegawai_id for c in row.candidates]
+        if previous == [pegawai.id]:
+            raise ValidationFailed({"nip": "tugas ini sudah untuk pegawai tersebut"})
+        row.candidates = [HumanTaskCandidate(pegawai_id=pegawai.id)]
+        row.assignee_id = pegawai.id
+        moved.append({"task_id": row.id, "bpmn_id": row.bpmn_id, "dari": previous, "ke": pegawai.id})
     session.flush()
-    repair.details.update(task={"id": row.id, "bpmn_id": row.bpmn_id}, dari=previous, ke=pegawai.id)
+    repair.details["tasks"] = moved
