@@ -282,6 +282,8 @@ def test_skip_as_admin_and_reassign(app, as_user, people):
     moved = act(admin, iid, "reassign", reason="penilai mutasi", task_id=open_task["id"], nip=people["kadis"]["nip"])
     assert moved.status_code == 200, moved.get_json()
     assert all(t["instance_id"] != iid for t in as_user(people["penilai"]["nip"]).get("/tasks").get_json())
+    told = as_user(people["kadis"]["nip"]).get("/notifications").get_json()["items"]
+    assert any(n["link"] == f"/tugas/{open_task['id']}" for n in told)  # the new assignee is told
     complete_open(as_user, people["kadis"]["nip"], iid)
     assert admin.get(f"/admin/instances/{iid}").get_json()["status"] == "completed"
     kinds = [e["kind"] for e in admin.get(f"/admin/instances/{iid}").get_json()["events"]]

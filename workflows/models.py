@@ -64,6 +64,7 @@ class Instance(Base):
     __table_args__ = (
         Index("ix_instance_instansi_status_waiting", "instansi_id", "status", "waiting_since"),
         Index("ix_instance_status_waiting", "status", "waiting_since"),
+        Index("ix_instance_waiting", "waiting_since", "id"),
         Index("ix_instance_definition_status", "definition_id", "status"),
         Index("ix_instance_unor_status", "unor_id", "status"),
         Index("ix_instance_subject", "subject_pegawai_id"),

@@ -226,10 +226,10 @@ def rewind(repair: Repair) -> None:
     """Go back to an earlier task: it opens again with the data it had, everything after it is dropped."""
     if repair.run.instance.status in ("terminated", "suspended"):
         raise Conflict(f"Instance berstatus {repair.run.instance.status}; lanjutkan dulu sebelum dikembalikan")
-    task = _task(repair, TaskState.COMPLETED | TaskState.ERROR | TaskState.READY | TaskState.WAITING,
-                 "hanya tugas yang sudah dilalui dapat menjadi titik kembali")
     if not repair.params.get("task_id"):
         raise ValidationFailed({"task_id": "wajib diisi: pilih tugas tujuan"})
+    task = _task(repair, TaskState.COMPLETED | TaskState.ERROR | TaskState.READY | TaskState.WAITING,
+                 "hanya tugas yang sudah dilalui dapat menjadi titik kembali")
     removed = repair.workflow.reset_from_task_id(task.id)
     repair.workflow.completed = False  # SpiffWorkflow leaves it set on a finished workflow (pitfall P4)
     repair.details.update(task={"id": str(task.id), "bpmn_id": task.task_spec.bpmn_id},
@@ -293,4 +293,6 @@ def reassign(repair: Repair) -> None:
         row.assignee_id = pegawai.id
         moved.append({"task_id": row.id, "bpmn_id": row.bpmn_id, "dari": previous, "ke": pegawai.id})
     session.flush()
+    store.tell_new_tasks(session, instance, [(row, repair.workflow.get_task_from_id(store.task_uuid(row.id)))
+                                             for row in rows], repair.run.actor_id)
     repair.details["tasks"] = moved

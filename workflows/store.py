@@ -184,6 +184,11 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     _sync_timers(session, instance, workflow)
     _sync_elements(session, instance, workflow)
     session.flush()
+    tell_new_tasks(session, instance, new_tasks, actor_id)
+
+
+def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
+    """Let the listeners know about tasks that are new to someone (opened, or given to another pegawai)."""
     if new_tasks:
         for listener in _NEW_TASK_LISTENERS:
             listener(session, instance, new_tasks, actor_id)

@@ -25,6 +25,7 @@ def upgrade() -> None:
                                     ['subject_pegawai_id'], ['id'])
         batch_op.create_index('ix_instance_instansi_status_waiting', ['instansi_id', 'status', 'waiting_since'])
         batch_op.create_index('ix_instance_status_waiting', ['status', 'waiting_since'])
+        batch_op.create_index('ix_instance_waiting', ['waiting_since', 'id'])
         batch_op.create_index('ix_instance_definition_status', ['definition_id', 'status'])
         batch_op.create_index('ix_instance_unor_status', ['unor_id', 'status'])
         batch_op.create_index('ix_instance_subject', ['subject_pegawai_id'])
@@ -91,7 +92,7 @@ def downgrade() -> None:
     op.drop_table('instance_element')
     with op.batch_alter_table('instance', schema=None) as batch_op:
         for name in ('ix_instance_subject', 'ix_instance_unor_status', 'ix_instance_definition_status',
-                     'ix_instance_status_waiting', 'ix_instance_instansi_status_waiting'):
+                     'ix_instance_waiting', 'ix_instance_status_waiting', 'ix_instance_instansi_status_waiting'):
             batch_op.drop_index(name)
         batch_op.drop_constraint(batch_op.f('fk_instance_subject_pegawai_id_pegawai'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('fk_instance_unor_id_unor'), type_='foreignkey')
