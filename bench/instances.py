@@ -73,8 +73,8 @@ def generate(session, n: int) -> dict:
             FROM instance i WHERE i.status = 'waiting'""",
         """INSERT INTO human_task_candidate (human_task_id, pegawai_id)
             SELECT id, assignee_id FROM human_task""",
-        """INSERT INTO instance_element (id, instance_id, definition_id, bpmn_id, state, since)
-            SELECT md5('e' || i.id)::uuid::text, i.id, i.definition_id,
+        """INSERT INTO instance_element (id, instance_id, definition_id, instansi_id, bpmn_id, state, since)
+            SELECT md5('e' || i.id)::uuid::text, i.id, i.definition_id, i.instansi_id,
                    CASE WHEN i.status = 'error' THEN 'Service_AjukanSkp'
                         WHEN i.id % 2 = 0 THEN 'Task_PeriksaSkp' ELSE 'Task_SusunSkp' END,
                    CASE WHEN i.status = 'error' THEN 'error' ELSE 'waiting' END, i.waiting_since
@@ -100,9 +100,17 @@ def generate(session, n: int) -> dict:
     with session.get_bind().connect() as conn:  # what autovacuum does soon after a bulk load
         conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
     timings.append(("VACUUM ANALYZE", time.perf_counter() - started))
+    return {"timings": timings, **facts(session)}
+
+
+def facts(session) -> dict:
+    """Ids the queries use: the skp_perencanaan definition and the pegawai most tasks wait for."""
+    from workflows.models import ProcessDefinition
+
+    skp = session.query(ProcessDefinition.id).filter(ProcessDefinition.process_id == "skp_perencanaan").scalar()
     busy = session.execute(text(
         "SELECT c.pegawai_id, count(*) FROM human_task_candidate c GROUP BY 1 ORDER BY 2 DESC LIMIT 1")).first()
-    return {"skp": skp, "timings": timings, "busy_pegawai_id": busy[0], "busy_tasks": busy[1]}
+    return {"skp": skp, "busy_pegawai_id": busy[0], "busy_tasks": busy[1]}
 
 
 def explain(session, query) -> tuple[float, list[str]]:
@@ -119,6 +127,8 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG))
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--keep", action="store_true", help="keep the generated schema (to rerun with --schema)")
+    parser.add_argument("--schema", help="time the queries on a schema kept by --keep, without generating")
     args = parser.parse_args()
 
     import app.kinerja  # noqa: F401 - registers lanes, forms and services the diagrams use
@@ -129,24 +139,29 @@ def main() -> None:
     from workflows.definitions import deploy, read_dir
     from sqlalchemy import select
 
-    schema = f"bench_admin_{os.getpid()}"
+    schema = args.schema or f"bench_admin_{os.getpid()}"
     admin = make_engine(args.pg_url)
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    if not args.schema:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
     sep = "&" if "?" in args.pg_url else "?"
     engine = make_engine(f"{args.pg_url}{sep}options=-csearch_path%3D{schema}")
     started_all = time.perf_counter()
     try:
-        upgrade(engine)
         session = make_sessionmaker(engine)()
-        with write_transaction(session):
-            deploy(session, read_dir(ROOT / "bpmn"))
+        if not args.schema:
+            upgrade(engine)
+            with write_transaction(session):
+                deploy(session, read_dir(ROOT / "bpmn"))
         print(f"# {time.strftime('%Y-%m-%dT%H:%M:%S%z')}  PostgreSQL "
               f"{session.execute(text('show server_version')).scalar()}  schema {schema}  cpus {os.cpu_count()}")
-        started = time.perf_counter()
-        info = generate(session, args.n)
-        print(f"generated {args.n:,} instances in {time.perf_counter() - started:.1f} s: "
-              + ", ".join(f"{t} {s:.1f} s" for t, s in info["timings"]))
+        if args.schema:
+            info = facts(session)
+        else:
+            started = time.perf_counter()
+            info = generate(session, args.n)
+            print(f"generated {args.n:,} instances in {time.perf_counter() - started:.1f} s: "
+                  + ", ".join(f"{t} {s:.1f} s" for t, s in info["timings"]))
         sizes = session.execute(text(
             "SELECT relname, n_live_tup, pg_size_pretty(pg_total_relation_size(relid)) FROM pg_stat_user_tables "
             "WHERE schemaname = current_schema() "
@@ -213,10 +228,12 @@ def main() -> None:
         session.close()
     finally:
         engine.dispose()
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        if not args.keep:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         admin.dispose()
-        print(f"\nschema {schema} dropped; whole run {time.perf_counter() - started_all:.0f} s")
+        print(f"\nschema {schema} {'kept' if args.keep else 'dropped'}; "
+              f"whole run {time.perf_counter() - started_all:.0f} s")
 
 
 if __name__ == "__main__":

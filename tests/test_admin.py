@@ -343,3 +343,12 @@ def test_batch_preview_run_and_one_failure_does_not_stop_the_others(app, as_user
     assert admin.get(f"/admin/batches/{result['id']}").get_json()["failed"] == 1
     statuses = {i["id"]: i["status"] for i in admin.get("/admin/instances?process_id=uji_admin").get_json()["items"]}
     assert set(statuses.values()) == {"waiting"}
+
+
+def test_openapi_describes_the_admin_paths(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path in ("/admin/instances", "/admin/instances/{id}", "/admin/instances/{id}/migration",
+                 "/admin/instances/{id}/actions/{action}", "/admin/definitions/{id}/elements", "/admin/batches",
+                 "/admin/batches/{id}"):
+        assert path in paths, path
+    assert "rewind" in paths["/admin/instances/{id}/actions/{action}"]["post"]["summary"]

@@ -79,10 +79,13 @@ class InstanceElement(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))  # copied from the instance
     bpmn_id: Mapped[str] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(16))  # waiting | error
     since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    __table_args__ = (Index("ix_instance_element_definition", "definition_id", "bpmn_id", "state", "since"),)
+    __table_args__ = (Index("ix_instance_element_definition", "definition_id", "bpmn_id", "state", "since"),
+                      Index("ix_instance_element_instansi", "instansi_id", "definition_id", "bpmn_id", "state",
+                            "since"))
 
 
 class HumanTask(Base):

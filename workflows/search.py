@@ -130,15 +130,17 @@ def conditions(f: Filter) -> list:
         where.append(Instance.status == "error")
     elif f.ada_error is False:
         where.append(Instance.status != "error")
-    if f.elemen:
-        element = [InstanceElement.instance_id == Instance.id, InstanceElement.bpmn_id == f.elemen]
+    if f.elemen:  # driven by the element's own index: (instansi,) definition, element, state, since
+        element = [InstanceElement.bpmn_id == f.elemen]
+        if f.instansi_id is not None:
+            element.append(InstanceElement.instansi_id == f.instansi_id)
         if f.definition_id:
             element.append(InstanceElement.definition_id == f.definition_id)
         if f.elemen_status:
             element.append(InstanceElement.state == f.elemen_status)
         if f.lebih_dari_hari is not None:
             element.append(InstanceElement.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
-        where.append(exists().where(and_(*element)))
+        where.append(Instance.id.in_(select(InstanceElement.instance_id).where(and_(*element))))
     return where
 
 
@@ -190,16 +192,15 @@ def find(session: Session, f: Filter) -> dict:
 
 
 def element_counts(session: Session, definition_id: int, older_than_days: int, instansi_id: int | None) -> dict:
-    """{bpmn id: {"menunggu", "lama", "error"}}: how many instances of one version stand at each element."""
+    """{bpmn id: {"menunggu", "lama", "error"}}: how many instances of one version stand at each element
+    (an index-only count; a multi-instance task waiting several times in one instance counts each time)."""
     limit = clock.now() - dt.timedelta(days=older_than_days)
-    query = (select(InstanceElement.bpmn_id, InstanceElement.state,
-                    func.count(func.distinct(InstanceElement.instance_id)),
-                    func.count(func.distinct(InstanceElement.instance_id)).filter(InstanceElement.since < limit))
+    query = (select(InstanceElement.bpmn_id, InstanceElement.state, func.count(),
+                    func.count().filter(InstanceElement.since < limit))
              .where(InstanceElement.definition_id == definition_id)
              .group_by(InstanceElement.bpmn_id, InstanceElement.state))
     if instansi_id is not None:
-        query = query.join(Instance, Instance.id == InstanceElement.instance_id).where(
-            Instance.instansi_id == instansi_id)
+        query = query.where(InstanceElement.instansi_id == instansi_id)
     counts: dict[str, dict] = {}
     for bpmn_id, state, total, old in session.execute(query):
         entry = counts.setdefault(bpmn_id, {"menunggu": 0, "lama": 0, "error": 0})

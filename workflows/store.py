@@ -283,16 +283,17 @@ def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow)
                                                  .where(InstanceElement.instance_id == instance.id))}
     for element_id, row in existing.items():
         if element_id not in found or found[element_id] != (row.bpmn_id, row.state) \
-                or row.definition_id != instance.definition_id:
+                or (row.definition_id, row.instansi_id) != (instance.definition_id, instance.instansi_id):
             session.delete(row)
     session.flush()
     current = now()
     for element_id, (bpmn_id, state) in found.items():
         row = existing.get(element_id)
-        if row is None or row.bpmn_id != bpmn_id or row.state != state or row.definition_id != instance.definition_id:
+        if row is None or (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != (
+                bpmn_id, state, instance.definition_id, instance.instansi_id):
             since = utc(row.since) if row is not None else current
             session.add(InstanceElement(id=element_id, instance_id=instance.id, definition_id=instance.definition_id,
-                                        bpmn_id=bpmn_id, state=state, since=since))
+                                        instansi_id=instance.instansi_id, bpmn_id=bpmn_id, state=state, since=since))
     sinces = [utc(existing[e].since) for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
     instance.waiting_since = min(sinces) if sinces else None
 

@@ -34,11 +34,13 @@ def upgrade() -> None:
     sa.Column('id', sa.String(length=36), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('definition_id', sa.Integer(), nullable=False),
+    sa.Column('instansi_id', sa.Integer(), nullable=True),
     sa.Column('bpmn_id', sa.String(length=128), nullable=False),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('since', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['definition_id'], ['process_definition.id'],
                             name=op.f('fk_instance_element_definition_id_process_definition')),
+    sa.ForeignKeyConstraint(['instansi_id'], ['instansi.id'], name=op.f('fk_instance_element_instansi_id_instansi')),
     sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], name=op.f('fk_instance_element_instance_id_instance'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_instance_element'))
@@ -46,6 +48,8 @@ def upgrade() -> None:
     with op.batch_alter_table('instance_element', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_instance_element_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index('ix_instance_element_definition', ['definition_id', 'bpmn_id', 'state', 'since'])
+        batch_op.create_index('ix_instance_element_instansi',
+                              ['instansi_id', 'definition_id', 'bpmn_id', 'state', 'since'])
 
     op.create_table('admin_batch',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -87,6 +91,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table('admin_batch')
     with op.batch_alter_table('instance_element', schema=None) as batch_op:
+        batch_op.drop_index('ix_instance_element_instansi')
         batch_op.drop_index('ix_instance_element_definition')
         batch_op.drop_index(batch_op.f('ix_instance_element_instance_id'))
     op.drop_table('instance_element')
