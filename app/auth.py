@@ -59,3 +59,15 @@ def actor_from_token(session: Session, token: str) -> Actor | None:
 def actor_from_id(session: Session, akun_id: int | None) -> Actor | None:
     akun = session.get(Akun, akun_id) if akun_id else None
     return actor_of(session, akun) if akun is not None and akun.aktif else None
+
+
+def admin_scope(actor: Actor) -> int | None:
+    """The instansi an admin console user may act in: None for a superadmin (every instansi), the
+    own instansi for an admin kinerja; anyone else is refused (403)."""
+    from .errors import Forbidden
+
+    if actor.has("superadmin"):
+        return None
+    if actor.has("admin_kinerja"):
+        return actor.pegawai.instansi_id
+    raise Forbidden("Halaman dan tindakan admin hanya untuk admin kinerja dan superadmin")

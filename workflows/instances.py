@@ -69,6 +69,7 @@ def start_instance(session: Session, process_id: str, business_key: str, data: d
     instance = Instance(definition_id=definition.id, process_id=process_id, business_key=business_key,
                         status="running", state=b"", serializer_version="", started_by_id=actor_id,
                         created_at=store.now(), updated_at=store.now())
+    store.set_subject(session, instance, data)
     session.add(instance)
     session.flush()
     run = Run(session, actor_id, instance)

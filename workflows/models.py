@@ -50,11 +50,42 @@ class Instance(Base):
     started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # Who the instance is about (set once from the start data) and since when it waits where it
+    # is: the admin console filters on these without deserializing anything.
+    instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))
+    unor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unor.id"))
+    subject_pegawai_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    waiting_since: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
 
     definition: Mapped[ProcessDefinition] = relationship()
     # SQLAlchemy adds "WHERE version = <read>" to every UPDATE and raises StaleDataError when
     # another transaction saved in between: the optimistic lock that works on every database.
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        Index("ix_instance_instansi_status_waiting", "instansi_id", "status", "waiting_since"),
+        Index("ix_instance_status_waiting", "status", "waiting_since"),
+        Index("ix_instance_waiting", "waiting_since", "id"),
+        Index("ix_instance_definition_status", "definition_id", "status"),
+        Index("ix_instance_unor_status", "unor_id", "status"),
+        Index("ix_instance_subject", "subject_pegawai_id"),
+    )
+
+
+class InstanceElement(Base):
+    """Where an unfinished instance stands: one row per active diagram element (a task that is
+    ready, waiting or started, or the element that failed), rewritten at every save."""
+
+    __tablename__ = "instance_element"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))  # copied from the instance
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    state: Mapped[str] = mapped_column(String(16))  # waiting | error
+    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_instance_element_definition", "definition_id", "bpmn_id", "state", "since"),
+                      Index("ix_instance_element_instansi", "instansi_id", "definition_id", "bpmn_id", "state",
+                            "since"))
 
 
 class HumanTask(Base):
@@ -115,3 +146,23 @@ class InstanceEvent(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     data: Mapped[Optional[dict]] = mapped_column(JSON)
     __table_args__ = (Index("ix_instance_event_instance_at", "instance_id", "id"),)
+
+
+class AdminBatch(Base):
+    """One batch repair: the filter it matched, the action, and a result per instance as it goes."""
+
+    __tablename__ = "admin_batch"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))  # the scope it ran in
+    action: Mapped[str] = mapped_column(String(32))
+    filter: Mapped[dict] = mapped_column(JSON)
+    params: Mapped[dict] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # berjalan | selesai
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    failed: Mapped[int] = mapped_column(Integer, default=0)
+    results: Mapped[list] = mapped_column(JSON, default=list)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))

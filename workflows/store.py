@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, lanes
-from .models import HumanTask, HumanTaskCandidate, Instance, InstanceEvent, Timer
+from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, Timer
 
 SCHEMA_VERSION = 1  # our own layout of the stored state; bump with a data migration
 
@@ -149,6 +149,24 @@ def on_new_tasks(fn: NewTasksListener) -> NewTasksListener:
     return fn
 
 
+SubjectResolver = Callable[[Session, dict], dict]
+_SUBJECT: list[SubjectResolver] = []
+
+
+def subject_resolver(fn: SubjectResolver) -> SubjectResolver:
+    """Register ``fn(session, start_data) -> {"instansi_id", "unor_id", "subject_pegawai_id"}``:
+    who an instance is about, so that admins find it by instansi, unor and pegawai."""
+    _SUBJECT.append(fn)
+    return fn
+
+
+def set_subject(session: Session, instance: Instance, data: dict) -> None:
+    for fn in _SUBJECT:
+        for key, value in (fn(session, data) or {}).items():
+            if key in ("instansi_id", "unor_id", "subject_pegawai_id") and value is not None:
+                setattr(instance, key, value)
+
+
 def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id: int | None = None) -> None:
     """Write the state and rewrite the derived tables; the version counter guards concurrent saves.
 
@@ -164,7 +182,13 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     instance.updated_at = now()
     new_tasks = _sync_human_tasks(session, instance, workflow)
     _sync_timers(session, instance, workflow)
+    _sync_elements(session, instance, workflow)
     session.flush()
+    tell_new_tasks(session, instance, new_tasks, actor_id)
+
+
+def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
+    """Let the listeners know about tasks that are new to someone (opened, or given to another pegawai)."""
     if new_tasks:
         for listener in _NEW_TASK_LISTENERS:
             listener(session, instance, new_tasks, actor_id)
@@ -230,6 +254,48 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -
                               event_type=event_type, due_at=due))
         elif utc(row.due_at) != due:
             row.due_at = due
+
+
+ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+
+
+def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tuple[str, str]]:
+    """{task id: (bpmn id, "waiting" | "error")} of the diagram elements the instance stands at."""
+    found = {}
+    if instance.status in ("completed", "terminated"):
+        return found
+    for task in workflow.get_tasks(state=ACTIVE):
+        bpmn_id = task.task_spec.bpmn_id
+        if bpmn_id is None or getattr(task.task_spec, "__class__").__name__.startswith("_"):
+            continue
+        if task.state == TaskState.STARTED and any(c.state & ACTIVE for c in task.children):
+            continue  # a boundary-event parent: its children are where the instance waits
+        found[str(task.id)] = (bpmn_id, "error" if task.state == TaskState.ERROR else "waiting")
+    error = (instance.last_error or {}).get("element") if instance.status == "error" else None
+    if error and not any(b == error and s == "error" for b, s in found.values()):
+        found[f"error:{instance.id}"[:36]] = (error, "error")  # an error outside any task (a timer expression)
+    return found
+
+
+def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+    found = active_elements(instance, workflow)
+    existing = {e.id: e for e in session.scalars(select(InstanceElement)
+                                                 .where(InstanceElement.instance_id == instance.id))}
+    for element_id, row in existing.items():
+        if element_id not in found or found[element_id] != (row.bpmn_id, row.state) \
+                or (row.definition_id, row.instansi_id) != (instance.definition_id, instance.instansi_id):
+            session.delete(row)
+    session.flush()
+    current = now()
+    for element_id, (bpmn_id, state) in found.items():
+        row = existing.get(element_id)
+        if row is None or (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != (
+                bpmn_id, state, instance.definition_id, instance.instansi_id):
+            since = utc(row.since) if row is not None else current
+            session.add(InstanceElement(id=element_id, instance_id=instance.id, definition_id=instance.definition_id,
+                                        instansi_id=instance.instansi_id, bpmn_id=bpmn_id, state=state, since=since))
+    sinces = [utc(existing[e].since) for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
+    instance.waiting_since = min(sinces) if sinces else None
 
 
 def log_event(session: Session, instance: Instance, kind: str, actor_id: int | None = None, task=None,

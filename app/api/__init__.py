@@ -77,3 +77,4 @@ from . import monitoring  # noqa: E402,F401
 from . import bukti_dukung  # noqa: E402,F401
 from . import penilaian_dokumen  # noqa: E402,F401
 from . import dialog  # noqa: E402,F401
+from . import admin  # noqa: E402,F401

@@ -5,6 +5,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from workflows.lanes import register_role
+from workflows.store import subject_resolver
 
 from . import org
 from .org import Akun, Pegawai
@@ -54,3 +55,13 @@ def with_role(session: Session, instansi_id: int, role: str) -> list[int]:
 def admin_kinerja(session: Session, data: dict) -> list[int]:
     p = _pegawai(session, data)
     return with_role(session, p.instansi_id, "admin_kinerja") if p else []
+
+
+@subject_resolver
+def subject(session: Session, data: dict) -> dict:
+    """An instance is about the pegawai its start data names, in that pegawai's instansi and unor."""
+    p = _pegawai(session, data)
+    if p is None:
+        return {"instansi_id": data.get("instansi_id")}
+    return {"instansi_id": p.instansi_id, "subject_pegawai_id": p.id,
+            "unor_id": p.jabatan.unor_id if p.jabatan is not None else None}

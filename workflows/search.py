@@ -1,0 +1,217 @@
+"""Finding instances for the admin console: filters over the derived, indexed columns only.
+
+Nothing here deserializes a workflow: an instance's subject (instansi, unor, pegawai), its
+status, since when it waits, the elements it stands at (``instance_element``) and who its
+open tasks wait for (``human_task_candidate``) are all columns kept in step by ``store.save``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, fields
+from typing import Mapping
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session
+
+from app.errors import ValidationFailed
+from app.kinerja.org import Pegawai, Unor
+
+from . import clock
+from .models import INSTANCE_STATUS, HumanTask, HumanTaskCandidate, Instance, InstanceElement, ProcessDefinition
+
+SORTS = {"menunggu": Instance.waiting_since, "diubah": Instance.updated_at, "dibuat": Instance.created_at,
+         "id": Instance.id}
+MAX_PER_PAGE = 200
+
+
+@dataclass
+class Filter:
+    """What the admin asked for; ``instansi_id`` is the caller's scope (None = every instansi)."""
+
+    process_id: str | None = None
+    definition_id: int | None = None
+    status: str | None = None
+    unor_id: int | None = None
+    pegawai: str | None = None  # NIP (18 digits) or part of the name
+    menunggu_nip: str | None = None  # the person an open task waits for
+    lebih_dari_hari: int | None = None
+    ada_error: bool | None = None
+    elemen: str | None = None  # a diagram element id the instance stands at
+    elemen_status: str | None = None  # waiting | error
+    urut: str = "menunggu"
+    arah: str = "asc"
+    halaman: int = 1
+    per_halaman: int = 50
+    instansi_id: int | None = None
+
+    def as_args(self) -> dict:
+        """The filter as query arguments (scope and paging left out), e.g. for links and batches."""
+        skip = {"instansi_id", "halaman"}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in skip and getattr(self, f.name) not in (None, "")}
+
+
+def _int(args: Mapping, name: str, errors: dict, low: int = 0, high: int = 10**9) -> int | None:
+    raw = args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        errors[name] = "harus bilangan bulat"
+        return None
+    if not low <= value <= high:
+        errors[name] = f"harus antara {low} dan {high}"
+        return None
+    return value
+
+
+def parse_filter(args: Mapping, instansi_id: int | None) -> Filter:
+    """A Filter from query arguments or JSON; a 422 naming every argument that is wrong."""
+    errors: dict[str, str] = {}
+    text = {k: (str(args.get(k)).strip() if args.get(k) not in (None, "") else None)
+            for k in ("process_id", "status", "pegawai", "menunggu_nip", "elemen", "elemen_status", "ada_error")}
+    if text["status"] and text["status"] not in INSTANCE_STATUS:
+        errors["status"] = f"harus salah satu dari: {', '.join(INSTANCE_STATUS)}"
+    if text["elemen_status"] and text["elemen_status"] not in ("waiting", "error"):
+        errors["elemen_status"] = "harus waiting atau error"
+    if text["menunggu_nip"] and not (text["menunggu_nip"].isdigit() and len(text["menunggu_nip"]) == 18):
+        errors["menunggu_nip"] = "NIP harus 18 digit"
+    ada_error = None
+    if text["ada_error"] is not None:
+        if text["ada_error"].lower() not in ("1", "0", "true", "false", "ya", "tidak"):
+            errors["ada_error"] = "harus ya atau tidak"
+        ada_error = text["ada_error"].lower() in ("1", "true", "ya")
+    urut = str(args.get("urut") or "menunggu")
+    if urut not in SORTS:
+        errors["urut"] = f"harus salah satu dari: {', '.join(SORTS)}"
+    arah = str(args.get("arah") or "asc")
+    if arah not in ("asc", "desc"):
+        errors["arah"] = "harus asc atau desc"
+    result = Filter(
+        process_id=text["process_id"], definition_id=_int(args, "definition_id", errors, 1),
+        status=text["status"], unor_id=_int(args, "unor_id", errors, 1), pegawai=text["pegawai"],
+        menunggu_nip=text["menunggu_nip"], lebih_dari_hari=_int(args, "lebih_dari_hari", errors, 0, 36500),
+        ada_error=ada_error, elemen=text["elemen"], elemen_status=text["elemen_status"], urut=urut, arah=arah,
+        halaman=_int(args, "halaman", errors, 1) or 1,
+        per_halaman=_int(args, "per_halaman", errors, 1, MAX_PER_PAGE) or 50, instansi_id=instansi_id)
+    if errors:
+        raise ValidationFailed(errors, "Filter tidak valid")
+    return result
+
+
+def conditions(f: Filter) -> list:
+    """The WHERE clauses of a filter (shared by the list, its count and batch actions)."""
+    where = []
+    if f.instansi_id is not None:
+        where.append(Instance.instansi_id == f.instansi_id)
+    if f.process_id:
+        where.append(Instance.process_id == f.process_id)
+    if f.definition_id and not f.elemen:  # with an element, its own indexed row says the version
+        where.append(Instance.definition_id == f.definition_id)
+    if f.status:
+        where.append(Instance.status == f.status)
+    if f.unor_id:
+        where.append(Instance.unor_id == f.unor_id)
+    if f.pegawai:
+        if f.pegawai.isdigit():
+            people = select(Pegawai.id).where(Pegawai.nip == f.pegawai)
+        else:
+            people = select(Pegawai.id).where(func.lower(Pegawai.nama).contains(f.pegawai.lower(), autoescape=True))
+        where.append(Instance.subject_pegawai_id.in_(people))
+    if f.menunggu_nip:
+        where.append(exists().where(
+            HumanTask.instance_id == Instance.id, HumanTaskCandidate.human_task_id == HumanTask.id,
+            HumanTaskCandidate.pegawai_id == select(Pegawai.id).where(Pegawai.nip == f.menunggu_nip)
+            .scalar_subquery()))
+    if f.lebih_dari_hari is not None and not f.elemen:  # with an element: how long it waits there
+        where.append(Instance.waiting_since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
+    if f.ada_error is True:
+        where.append(Instance.status == "error")
+    elif f.ada_error is False:
+        where.append(Instance.status != "error")
+    if f.elemen:  # driven by the element's own index: (instansi,) definition, element, state, since
+        element = [InstanceElement.bpmn_id == f.elemen]
+        if f.instansi_id is not None:
+            element.append(InstanceElement.instansi_id == f.instansi_id)
+        if f.definition_id:
+            element.append(InstanceElement.definition_id == f.definition_id)
+        if f.elemen_status:
+            element.append(InstanceElement.state == f.elemen_status)
+        if f.lebih_dari_hari is not None:
+            element.append(InstanceElement.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
+        where.append(Instance.id.in_(select(InstanceElement.instance_id).where(and_(*element))))
+    return where
+
+
+def matching_ids(session: Session, f: Filter, limit: int | None = None) -> list[int]:
+    query = select(Instance.id).where(*conditions(f)).order_by(Instance.id)
+    return list(session.scalars(query.limit(limit) if limit else query))
+
+
+def count(session: Session, f: Filter) -> int:
+    return session.scalar(select(func.count()).select_from(Instance).where(*conditions(f))) or 0
+
+
+def page_query(f: Filter):
+    """The SELECT of one page of the list (the benchmark explains it)."""
+    column = SORTS[f.urut]
+    order = [column.asc().nulls_last() if f.arah == "asc" else column.desc().nulls_last(), Instance.id.asc()]
+    return (select(Instance.id, Instance.process_id, Instance.business_key, Instance.status, Instance.waiting_since,
+                   Instance.updated_at, Instance.created_at, ProcessDefinition.version, ProcessDefinition.name,
+                   Pegawai.nip, Pegawai.nama, Unor.nama.label("unor"))
+            .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
+            .outerjoin(Pegawai, Pegawai.id == Instance.subject_pegawai_id)
+            .outerjoin(Unor, Unor.id == Instance.unor_id)
+            .where(*conditions(f)).order_by(*order)
+            .offset((f.halaman - 1) * f.per_halaman).limit(f.per_halaman))
+
+
+def find(session: Session, f: Filter) -> dict:
+    """One page of instances matching the filter, with who they are about and where they stand."""
+    rows = session.execute(page_query(f)).all()
+    ids = [r.id for r in rows]
+    elements: dict[int, list] = {i: [] for i in ids}
+    waiting_for: dict[int, list] = {i: [] for i in ids}
+    if ids:
+        for e in session.scalars(select(InstanceElement).where(InstanceElement.instance_id.in_(ids))
+                                 .order_by(InstanceElement.since)):
+            elements[e.instance_id].append({"bpmn_id": e.bpmn_id, "status": e.state, "since": e.since})
+        for instance_id, task, nip, nama in session.execute(
+                select(HumanTask.instance_id, HumanTask.name, Pegawai.nip, Pegawai.nama)
+                .join(HumanTaskCandidate, HumanTaskCandidate.human_task_id == HumanTask.id)
+                .join(Pegawai, Pegawai.id == HumanTaskCandidate.pegawai_id)
+                .where(HumanTask.instance_id.in_(ids)).order_by(HumanTask.created_at)):
+            waiting_for[instance_id].append({"task": task, "nip": nip, "nama": nama})
+    items = [{"id": r.id, "process_id": r.process_id, "process_name": r.name, "definition_version": r.version,
+              "business_key": r.business_key, "status": r.status, "waiting_since": r.waiting_since,
+              "updated_at": r.updated_at, "created_at": r.created_at,
+              "pegawai": {"nip": r.nip, "nama": r.nama} if r.nip else None, "unor": r.unor,
+              "elements": elements[r.id], "waiting_for": waiting_for[r.id]} for r in rows]
+    return {"items": items, "total": count(session, f), "halaman": f.halaman, "per_halaman": f.per_halaman}
+
+
+def element_counts(session: Session, definition_id: int, older_than_days: int, instansi_id: int | None) -> dict:
+    """{bpmn id: {"menunggu", "lama", "error"}}: how many instances of one version stand at each element
+    (an index-only count; a multi-instance task waiting several times in one instance counts each time)."""
+    limit = clock.now() - dt.timedelta(days=older_than_days)
+    query = (select(InstanceElement.bpmn_id, InstanceElement.state, func.count(),
+                    func.count().filter(InstanceElement.since < limit))
+             .where(InstanceElement.definition_id == definition_id)
+             .group_by(InstanceElement.bpmn_id, InstanceElement.state))
+    if instansi_id is not None:
+        query = query.where(InstanceElement.instansi_id == instansi_id)
+    counts: dict[str, dict] = {}
+    for bpmn_id, state, total, old in session.execute(query):
+        entry = counts.setdefault(bpmn_id, {"menunggu": 0, "lama": 0, "error": 0})
+        if state == "error":
+            entry["error"] += total
+        else:
+            entry["menunggu"] += total
+            entry["lama"] += old
+    return counts
+
+
+def in_scope(instance: Instance, instansi_id: int | None) -> bool:
+    return instansi_id is None or instance.instansi_id == instansi_id
+
