@@ -153,14 +153,13 @@ def bpmn():
 @with_appcontext
 def bpmn_validate(files):
     """Periksa file BPMN/DMN; setiap kesalahan disebut dengan file, baris dan elemennya."""
-    from workflows.definitions import DefinitionInvalid, parse_sources
+    from workflows.definitions import check_sources
 
     sources = {f.name: f.read_text(encoding="utf-8") for f in files}
-    try:
-        parsed = parse_sources(sources)
-    except DefinitionInvalid as exc:
-        for problem in exc.problems:
-            click.echo(f"KESALAHAN {problem}", err=True)
+    parsed, problems = check_sources(sources)
+    for problem in problems:
+        click.echo(f"{'KESALAHAN' if problem.severity == 'error' else 'PERINGATAN'} {problem}", err=True)
+    if any(p.severity == "error" for p in problems):
         sys.exit(1)
     for item in parsed:
         click.echo(f"OK {item.process_id} ({item.name}) sha256 {item.content_hash[:12]}")

@@ -56,6 +56,30 @@ def schema_of(key: str) -> dict:
     return _SCHEMAS[path][1]
 
 
+def schema_error(key: str) -> str | None:
+    """What is wrong with a form's file (not JSON, not an object, not a valid JSON Schema), or None."""
+    try:
+        schema = schema_of(key)
+    except ValueError as exc:
+        return f"formulir '{key}' bukan JSON yang valid: {exc}"
+    return check_schema(schema, key)
+
+
+def check_schema(schema: Any, key: str = "") -> str | None:
+    from jsonschema.exceptions import SchemaError
+
+    if not isinstance(schema, dict):
+        return f"formulir '{key}' harus berupa objek JSON Schema"
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(map(str, exc.absolute_path)) or "(akar)"
+        return f"formulir '{key}' bukan JSON Schema yang valid di {where}: {exc.message}"
+    if schema.get("type", "object") != "object":
+        return f"formulir '{key}' harus ber-type object"
+    return None
+
+
 def _path(parts) -> str:
     out = ""
     for part in parts:
