@@ -96,6 +96,23 @@ def versions_of(session: Session, process_id: str) -> list[ProcessDefinition]:
     return rows
 
 
+def version_zip(row: ProcessDefinition) -> bytes:
+    """Every file of one version as a ZIP archive."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(row.sources.items()):
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def main_file(sources: dict[str, str], process_id: str) -> str | None:
+    """The BPMN file that holds the process itself."""
+    return next((n for n, t in sorted(sources.items()) if n.endswith(".bpmn") and f'id="{process_id}"' in t), None)
+
+
 def working_files(session: Session, process_id: str, tests_dir: Path) -> tuple[dict[str, str], DefinitionDraft | None]:
     """What the modeler opens: the draft, else the newest version with its shipped scenarios."""
     draft = session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_id == process_id))

@@ -1,8 +1,6 @@
 """Process definitions for process owners: versions, downloads, diff, drafts, validation, tests, deploy."""
 from __future__ import annotations
 
-import io
-import zipfile
 from pathlib import Path
 
 from flask import Response, current_app, g, jsonify, request
@@ -71,11 +69,7 @@ def version_file(process_id, version, name):
 def version_zip(process_id, version):
     workbench.require_reader(g.actor)
     row = workbench.definition_of(get_session(), process_id, version)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, text in sorted(row.sources.items()):
-            archive.writestr(name, text)
-    return Response(buffer.getvalue(), mimetype="application/zip", headers={
+    return Response(workbench.version_zip(row), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{process_id}-v{version}.zip"'})
 
 
