@@ -185,5 +185,34 @@ def bpmn_deploy(comment):
         click.echo(f"{r.process_id} v{r.version} ({r.content_hash[:12]})")
 
 
+@bpmn.command("test")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def bpmn_test(files):
+    """Jalankan skenario uji proses (bawaan: semua di BPMN_DIR/tests/<proses>/*.json) terhadap diagram di BPMN_DIR."""
+    from workflows.definitions import DefinitionInvalid, parse_sources, read_dir
+    from workflows.scenarios import run_files, scenario_files
+
+    bpmn_dir = Path(current_app.config["BPMN_DIR"])
+    try:
+        parsed = {p.process_id: p for p in parse_sources(read_dir(bpmn_dir))}
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"KESALAHAN {problem}", err=True)
+        sys.exit(1)
+    if files:
+        scenarios = {f"{f.parent.name}/{f.name}": f.read_text(encoding="utf-8") for f in files}
+    else:
+        scenarios = {k: v for pid in parsed for k, v in scenario_files(bpmn_dir / "tests", pid).items()}
+    results = run_files(parsed, scenarios)
+    for r in results:
+        click.echo(f"{'LULUS' if r['lulus'] else 'GAGAL'} {r['file']}: {r['nama']}")
+        for failure in r["kegagalan"]:
+            click.echo(f"  {failure}")
+    failed = sum(not r["lulus"] for r in results)
+    click.echo(f"{len(results)} skenario, {failed} gagal")
+    sys.exit(1 if failed or not results else 0)
+
+
 if __name__ == "__main__":
     main()

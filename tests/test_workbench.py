@@ -183,3 +183,33 @@ def test_scenarios_run_from_the_workbench(owner):
     assert outcome["kegagalan"] == ["data akhir 'predikat': diharapkan \"BAIK\", didapat \"SANGAT_BAIK\""]
     bad = owner.post("/definitions/evaluasi_tahunan/test", json={"files": files, "scenario": {"tugas": 3}})
     assert bad.status_code == 422 and bad.get_json()["error"]["details"]["fields"] == {"skenario.tugas": "harus berupa daftar"}
+
+
+def test_a_camunda_modeler_diagram_is_deployed_as_a_new_process_and_runs(owner, accounts, as_user, app):
+    from app.db import write_transaction
+    from workflows.instances import start_instance
+
+    text = (ROOT / "tests" / "bpmn" / "camunda7_persetujuan.bpmn").read_text(encoding="utf-8")
+    checked = owner.post("/definitions/persetujuan_camunda/validate", json={"files": {"persetujuan.bpmn": text}})
+    assert checked.get_json()["errors"] == [] and len(checked.get_json()["warnings"]) == 2
+    deployed = owner.post("/definitions/persetujuan_camunda/deploy",
+                          json={"files": {"persetujuan.bpmn": text}, "comment": "Dari Camunda Modeler"})
+    assert deployed.status_code == 201, deployed.get_json()
+    assert deployed.get_json()["version"] == 1
+
+    kadis_account, sekda = find(accounts, "Kepala Dinas"), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    kadis = as_user(kadis_account["nip"])
+    session = app.extensions["db_sessionmaker"]()
+    from app.kinerja.org import Pegawai
+
+    pegawai_id = session.scalar(select(Pegawai.id).where(Pegawai.nip == kadis_account["nip"]))
+    with write_transaction(session):
+        instance = start_instance(session, "persetujuan_camunda", "uji-camunda-1", {"pegawai_id": pegawai_id}, None)
+    session.close()
+    [task] = [t for t in kadis.get("/tasks").get_json() if t["instance_id"] == instance.id]
+    assert task["form"] == "konfirmasi" and task["title"] == "Ajukan permohonan" and task["lane"] == "Pegawai"
+    assert kadis.post(f"/tasks/{task['id']}/complete", json={"data": {"catatan": "mohon"}}).status_code == 200
+    [review] = [t for t in sekda.get("/tasks").get_json() if t["instance_id"] == instance.id]
+    assert review["name"] == "Periksa permohonan" and review["lane"] == "Pejabat Penilai"
+    assert sekda.post(f"/tasks/{review['id']}/complete", json={"data": {"catatan": "setuju"}}).status_code == 200
+    assert sekda.get(f"/instances/{instance.id}").get_json()["status"] == "completed"

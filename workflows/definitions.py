@@ -20,11 +20,9 @@ from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
-from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-from SpiffWorkflow.camunda.parser import CamundaParser
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from . import clock
+from . import camunda, clock
 from .forms import form_exists, schema_error
 from .lanes import lane_roles, known_lane
 from .models import ProcessDefinition
@@ -60,8 +58,7 @@ class Parsed:
 
 def _user_task_form(task_spec) -> str | None:
     props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
-    camunda_form = getattr(task_spec, "form", None)  # Camunda Modeler 7: camunda:formKey
-    return props.get("formKey") or getattr(camunda_form, "key", None)
+    return props.get("formKey")
 
 
 def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, problems: list[Problem]) -> None:
@@ -126,29 +123,26 @@ def _problem_of(exc: ValidationException, file: str) -> Problem:
                    element=getattr(exc, "id", None) or None)
 
 
-def _parser_for(bpmn_files: dict[str, str]):
-    """Camunda Modeler 7 diagrams go through CamundaParser (plain BPMN schema); the rest through SpiffBpmnParser."""
-    if any(CAMUNDA in text for text in bpmn_files.values()):
-        return CamundaParser(validator=BpmnValidator())
-    return SpiffBpmnParser(validator=VALIDATOR)
-
-
 def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]:
     """Parse and check BPMN/DMN sources {file name: XML}: the parsed processes and every error and warning."""
     problems: list[Problem] = []
     bpmn_files = {n: s for n, s in sources.items() if n.endswith(".bpmn")}
     dmn_files = {n: s for n, s in sources.items() if n.endswith(".dmn")}
-    parser = _parser_for(bpmn_files)
+    parser = SpiffBpmnParser(validator=VALIDATOR)
     for name in sorted(set(sources) - set(bpmn_files) - set(dmn_files)):
         problems.append(Problem(name, "hanya file .bpmn dan .dmn yang dapat dipasang"))
     for name, text in {**dmn_files, **bpmn_files}.items():
         if CAMUNDA_8_NS in text:
             problems.append(Problem(name, "diagram Camunda 8 (Zeebe) tidak didukung; simpan sebagai Camunda 7 "
-                                          "(Camunda Platform 7) atau gunakan modeler e-Kinerja"))
+                                          "(Camunda Platform 7) atau gunakan modeler e-Kinerja",
+                                    line=text[:text.index(CAMUNDA_8_NS)].count("\n") + 1))
             continue
         try:
             if name.endswith(".dmn"):
                 parser.add_dmn_str(text.encode(), filename=name)
+            elif CAMUNDA in text:  # Camunda Modeler 7: its extensions read as ours, the source kept as it is
+                problems.extend(camunda.unsupported(name, text))
+                parser.add_bpmn_str(camunda.to_spiff(text).encode(), filename=name)
             else:
                 parser.add_bpmn_str(text.encode(), filename=name)
         except etree.XMLSyntaxError as exc:
@@ -187,6 +181,9 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
         used.update(dmn_files)
         parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
     problems += check_xml(sources)
+    if bpmn_files and not parsed and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(sorted(bpmn_files)[0], "tidak ada proses yang dapat dijalankan "
+                                                       "(semua bertanda isExecutable=\"false\")"))
     return parsed, locate(problems, sources)
 
 

@@ -105,6 +105,36 @@ def _script_problems(file: str, root) -> list[Problem]:
     return problems
 
 
+JUEL_OR_FEEL = ("${", "#{", "=")
+
+
+def _camunda_problems(file: str, root) -> list[Problem]:
+    """Camunda Modeler 7: expressions must be Python; assignment attributes are not used (lanes are)."""
+    problems = []
+    for node in root.iter(_q(BPMN, "conditionExpression"), _q(BPMN, "timeDate"), _q(BPMN, "timeDuration"),
+                          _q(BPMN, "timeCycle")):
+        text = (node.text or "").strip()
+        if text.startswith(JUEL_OR_FEEL):
+            owner = node.getparent()
+            while owner is not None and not owner.get("id"):
+                owner = owner.getparent()
+            problems.append(Problem(file, f"ekspresi '{text}' ditulis dalam JUEL/FEEL (Camunda); mesin ini memakai "
+                                    "ekspresi Python, mis. disetujui == True atau \"P7D\"", node.sourceline,
+                                    owner.get("id") if owner is not None else None))
+    for task in root.iter(_q(BPMN, "userTask")):
+        ignored = [a for a in ("assignee", "candidateGroups", "candidateUsers") if task.get(_q(CAMUNDA, a))]
+        if ignored:
+            problems.append(Problem(file, f"camunda:{', camunda:'.join(ignored)} diabaikan; siapa yang mengerjakan "
+                                    "tugas ditentukan oleh nama lane (peran)", task.sourceline, task.get("id"),
+                                    "warning"))
+    for process in root.iter(_q(BPMN, "process")):
+        if process.get("isExecutable") == "false":
+            problems.append(Problem(file, f"proses {_label(process)} tidak bertanda dapat dijalankan "
+                                    "(isExecutable=\"true\"); ia tidak akan dipasang. Centang 'Executable' di modeler",
+                                    process.sourceline, process.get("id"), "warning"))
+    return problems
+
+
 def _names_in(expression: str) -> set[str]:
     try:
         tree = ast.parse(expression.strip(), mode="eval")
@@ -227,7 +257,7 @@ def check_xml(sources: dict[str, str]) -> list[Problem]:
     for name, root in roots.items():
         if root is not None and name.endswith(".bpmn"):
             problems += _gateway_problems(name, root) + _dmn_input_warnings(name, root, decisions)
-            problems += _task_warnings(name, root) + _script_problems(name, root)
+            problems += _task_warnings(name, root) + _script_problems(name, root) + _camunda_problems(name, root)
     return problems
 
 

@@ -174,9 +174,10 @@ def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = 
 
 
 def deploy_files(session: Session, actor, process_id: str, files, comment) -> ProcessDefinition:
-    """Deploy a new version of one process from the workbench (inside the caller's write transaction)."""
+    """Deploy a new version of one process from the workbench (inside the caller's write transaction).
+
+    A process id that has no version yet is created (e.g. a diagram drawn in Camunda Modeler)."""
     require_owner(actor)
-    definition_of(session, process_id)
     if not isinstance(comment, str) or not comment.strip():
         raise ValidationFailed({"comment": "wajib diisi: apa yang berubah dan mengapa"})
     files = check_files(files)
@@ -191,7 +192,7 @@ def deploy_files(session: Session, actor, process_id: str, files, comment) -> Pr
     before = latest(session, process_id)
     rows = deploy(session, diagram_files(files), comment.strip(), author_id=actor.id)
     row = next(r for r in rows if r.process_id == process_id)
-    if row.id == before.id or row.version < before.version:
+    if before is not None and (row.id == before.id or row.version < before.version):
         raise Conflict(f"Tidak ada perubahan dibanding versi {before.version}; tidak ada versi baru yang dipasang"
                        if row.id == before.id else
                        f"Isi ini sama dengan versi lama {row.version}; ubah sesuatu atau pasang ulang dengan catatan")
