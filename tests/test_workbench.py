@@ -213,3 +213,82 @@ def test_a_camunda_modeler_diagram_is_deployed_as_a_new_process_and_runs(owner, 
     assert review["name"] == "Periksa permohonan" and review["lane"] == "Pejabat Penilai"
     assert sekda.post(f"/tasks/{review['id']}/complete", json={"data": {"catatan": "setuju"}}).status_code == 200
     assert sekda.get(f"/instances/{instance.id}").get_json()["status"] == "completed"
+
+
+@pytest.fixture
+def forms_dir(tmp_path):
+    """A copy of bpmn/forms/ that the test may add to."""
+    import shutil
+
+    from workflows import forms
+
+    before = forms.schema_path("x").parent
+    folder = tmp_path / "forms"
+    shutil.copytree(ROOT / "bpmn" / "forms", folder)
+    forms.set_forms_dir(folder)
+    yield folder
+    forms.set_forms_dir(before)
+
+
+CUTI_FORM = {"title": "Cuti", "type": "object", "required": ["alasan"],
+             "properties": {"alasan": {"type": "string", "title": "Alasan cuti"},
+                            "jenis": {"enum": ["TAHUNAN", "SAKIT"], "title": "Jenis cuti"},
+                            "hari": {"type": "integer", "title": "Jumlah hari"}}}
+
+
+def test_a_new_form_with_a_live_preview_then_used_by_a_new_version(owner, accounts, as_user, forms_dir):
+    preview = owner.post("/forms/preview", json={"schema": CUTI_FORM}).get_json()
+    assert preview["error"] is None
+    assert 'for="f-alasan">Alasan cuti *</label>' in preview["html"] and '<option value="SAKIT"' in preview["html"]
+    assert "Jumlah hari" not in preview["html"] and "hari" in preview["html"]  # named as not shown on the page
+    broken = owner.post("/forms/preview", json={"schema": {"type": "object", "properties": {"a": {"type": 5}}}})
+    assert "bukan JSON Schema yang valid di properties/a/type" in broken.get_json()["error"]
+
+    pegawai = as_user(find(accounts, "Pranata Komputer Ahli Pertama")["nip"])
+    assert pegawai.post("/forms", json={"key": "cuti", "schema": CUTI_FORM}).status_code == 403
+    assert owner.post("/forms", json={"key": "Cuti Baru", "schema": CUTI_FORM}).status_code == 422
+    assert owner.post("/forms", json={"key": "cuti", "schema": {"type": "array"}}).status_code == 422
+    created = owner.post("/forms", json={"key": "cuti", "schema": CUTI_FORM})
+    assert created.status_code == 201 and (forms_dir / "cuti.schema.json").exists()
+    again = owner.post("/forms", json={"key": "konfirmasi", "schema": CUTI_FORM})
+    assert again.status_code == 409 and json_of(forms_dir / "konfirmasi.schema.json")["title"] == "Konfirmasi"
+    assert "cuti" in [f["key"] for f in owner.get("/forms").get_json()]
+    assert owner.get("/forms/cuti").get_json()["schema"] == CUTI_FORM
+
+    files = files_of(owner)
+    files["skp_perencanaan.bpmn"] = files["skp_perencanaan.bpmn"].replace(
+        'name="formKey" value="skp-rollback"', 'name="formKey" value="cuti"')
+    assert owner.post("/definitions/skp_perencanaan/validate", json={"files": files}).get_json()["errors"] == []
+
+
+def json_of(path):
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def test_the_pages_are_for_process_owners_and_superadmins(client, accounts, owner):
+    from test_pages import Pages
+
+    pages = Pages(client)
+    pages.login(find(accounts, "Pranata Komputer Ahli Pertama")["nip"])
+    for path in ("/meja-kerja", "/meja-kerja/skp_perencanaan", "/meja-kerja/skp_perencanaan/versi",
+                 "/meja-kerja/skp_perencanaan/versi/1/unduh"):
+        assert pages.get(path).status_code == 403, path
+    assert "Meja Kerja Proses" not in pages.get("/").get_data(as_text=True)
+
+    pages.login(SUPERADMIN_NIP)
+    listing = pages.get("/meja-kerja").get_data(as_text=True)
+    assert "skp_perencanaan" in listing and "hanya dapat melihat" in listing
+    modeler = pages.get("/meja-kerja/skp_perencanaan").get_data(as_text=True)
+    assert "btn-validate" in modeler and "btn-deploy" not in modeler  # no deploy button without the role
+
+    pages.login(OWNER_NIP)
+    assert 'id="btn-deploy"' in pages.get("/meja-kerja/skp_perencanaan").get_data(as_text=True)
+    download = pages.get("/meja-kerja/skp_perencanaan/versi/1/unduh?file=skp_perencanaan.bpmn")
+    assert download.status_code == 200 and b'id="skp_perencanaan"' in download.data
+    assert pages.get("/meja-kerja/skp_perencanaan/versi/1/unduh?file=x.bpmn").status_code == 404
+    assert pages.get("/meja-kerja/skp_perencanaan/versi/7/unduh").status_code == 404
+    assert pages.get("/meja-kerja/tidak_ada").status_code == 404
+    assert pages.get("/meja-kerja/skp_perencanaan/beda?dari=1&ke=1").status_code == 200
+    assert pages.get("/meja-kerja/skp_perencanaan/beda?dari=x&ke=1").status_code == 404

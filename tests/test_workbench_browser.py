@@ -72,5 +72,14 @@ def test_rename_a_task_deploy_and_see_the_new_version(base_url, browser, tmp_pat
     assert "formulir 'formulir-tidak-ada' tidak ada" in page.inner_text("#problems")
     assert page.locator(".djs-element.wb-error[data-element-id=Task_PeriksaSkp]").count() == 1
     page.screenshot(path=str(tmp_path / "error.png"), full_page=True)
+
+    # a form with a live preview rendered as the pegawai's task page renders it
+    page.click("#tabs button:has-text('Formulir')")
+    page.select_option("#form-select", "konfirmasi")
+    page.wait_for_selector("#form-preview label:has-text('Catatan')")
+    schema = page.input_value("#form-editor").replace('"properties": {', '"properties": {"alasan": {"type": "string", "title": "Alasan"}, ', 1)
+    page.fill("#form-editor", schema)
+    page.wait_for_selector("#form-preview label:has-text('Alasan')")
+    page.screenshot(path=str(tmp_path / "form.png"), full_page=True)
     print("screenshots in", tmp_path)
     assert errors == []

@@ -47,6 +47,16 @@ def form_exists(key: str) -> bool:
     return schema_path(key).exists()
 
 
+def form_keys() -> list[str]:
+    return sorted(p.name[: -len(".schema.json")] for p in _DIR["forms"].glob("*.schema.json"))
+
+
+def write_form(key: str, schema: dict) -> None:
+    """Write a new form file (the caller checked that the key is new and the schema valid)."""
+    path = schema_path(key)
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def schema_of(key: str) -> dict:
     path = schema_path(key)
     mtime = path.stat().st_mtime

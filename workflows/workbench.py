@@ -10,6 +10,7 @@ version they started on; new instances take the newest (``definitions.latest``).
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from . import clock
+from . import clock, forms
 from .definitions import check_sources, deploy, latest
 from .models import DefinitionDraft, Instance, ProcessDefinition
 from .scenarios import check_scenario, run_files, scenario_files
@@ -201,3 +202,27 @@ def deploy_files(session: Session, actor, process_id: str, files, comment) -> Pr
         session.delete(draft)
     log.info("deploy %s v%s by pegawai %s: %s", process_id, row.version, actor.id, comment.strip())
     return row
+
+
+FORM_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def create_form(actor, key, schema) -> str:
+    """Save a new JSON Schema form under ``bpmn/forms/``.
+
+    Forms already there are never changed from the workbench: instances of older versions
+    may show them. A changed form is saved under a new key, and the user task that should
+    use it names the new key in the version deployed next.
+    """
+    require_owner(actor)
+    if not isinstance(key, str) or not FORM_KEY.match(key):
+        raise ValidationFailed({"key": "2-63 huruf kecil, angka atau tanda hubung, diawali huruf atau angka"})
+    problem = forms.check_schema(schema, key)
+    if problem:
+        raise ValidationFailed({"schema": problem})
+    if forms.form_exists(key):
+        raise Conflict(f"Formulir '{key}' sudah ada dan mungkin dipakai instance yang berjalan; "
+                       "simpan perubahan dengan nama baru")
+    forms.write_form(key, schema)
+    log.info("form %s created by pegawai %s", key, actor.id)
+    return key

@@ -144,6 +144,55 @@ def deploy_definition(process_id):
     return jsonify(version_json(session, row)), 201
 
 
+@api.get("/forms")
+@login_required
+def list_forms():
+    workbench.require_reader(g.actor)
+    from workflows import forms
+
+    return jsonify([{"key": k, "title": forms.schema_of(k).get("title", k) if not forms.schema_error(k) else k}
+                    for k in forms.form_keys()])
+
+
+@api.get("/forms/<key>")
+@login_required
+def get_form(key):
+    workbench.require_reader(g.actor)
+    from workflows import forms
+
+    if not workbench.FORM_KEY.match(key) or not forms.form_exists(key):
+        raise NotFound(f"Formulir '{key}' tidak ada")
+    return jsonify({"key": key, "schema": forms.schema_of(key)})
+
+
+@api.post("/forms/preview")
+@login_required
+def preview_form():
+    """The form as the pegawai's generic task page renders it (same fields, same markup)."""
+    from flask import render_template
+
+    from app.web.tasks import generic_fields
+    from workflows import forms
+
+    workbench.require_reader(g.actor)
+    schema = json_body().get("schema")
+    problem = forms.check_schema(schema, "pratinjau")
+    if problem:
+        return jsonify({"error": problem, "html": ""})
+    shown = generic_fields(schema)
+    hidden = sorted(set(schema.get("properties") or {}) - {f["name"] for f in shown})
+    return jsonify({"error": None, "html": render_template("workbench_form_preview.html", schema=schema,
+                                                           form_fields=shown, hidden=hidden)})
+
+
+@api.post("/forms")
+@login_required
+def create_form():
+    body = json_body()
+    key = workbench.create_form(g.actor, body.get("key"), body.get("schema"))
+    return jsonify({"key": key}), 201
+
+
 def _describe() -> None:
     from .openapi import DOCUMENT, ERRORS, _resp
 
@@ -190,6 +239,17 @@ def _describe() -> None:
             "summary": "Jalankan skenario uji (uji/*.json di files, atau `scenario`, atau skenario bawaan)",
             "parameters": [pid], "requestBody": body({**files, "scenario": {"type": "object"}}, ["files"]),
             "responses": {"200": _resp("Hasil per skenario"), **ERRORS, **invalid}}},
+        "/forms": {
+            "get": {"summary": "Formulir JSON Schema di bpmn/forms/", "responses": {"200": _resp("Daftar"), **ERRORS}},
+            "post": {"summary": "Simpan formulir baru (pemilik proses); formulir yang ada tidak diubah (409)",
+                     "requestBody": body({"key": {"type": "string"}, "schema": {"type": "object"}}, ["key", "schema"]),
+                     "responses": {"201": _resp("Tersimpan"), "409": _resp("Sudah ada"), **ERRORS, **invalid}}},
+        "/forms/{key}": {"get": {"summary": "Skema sebuah formulir", "parameters": [{
+            "name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _resp("Skema"), **ERRORS}}},
+        "/forms/preview": {"post": {
+            "summary": "Pratinjau formulir seperti halaman tugas pegawai (HTML) atau kesalahan skemanya",
+            "requestBody": body({"schema": {"type": "object"}}, ["schema"]), "responses": {"200": _resp("HTML"), **ERRORS}}},
         "/definitions/{process_id}/deploy": {"post": {
             "summary": "Pasang versi baru (pemilik proses; catatan wajib); 409 bila ada kesalahan atau tidak berubah",
             "parameters": [pid], "requestBody": body({**files, "comment": {"type": "string"}}, ["files", "comment"]),

@@ -5,6 +5,7 @@
   const cfg = JSON.parse(document.getElementById('workbench-config').textContent);
   const $ = (id) => document.getElementById(id);
   const SPIFF_FIELDS = ['formKey', 'judul', 'tenggat', 'inbox', 'notifikasi'];
+  const FORMS_TAB = 'Formulir';
   let files = {};
   let current = null;
   let problems = [];
@@ -21,7 +22,9 @@
   }
 
   async function call(method, path, body) {
-    const response = await fetch(cfg.api + '/' + encodeURIComponent(cfg.processId) + path, {
+    const url = path.startsWith('/forms') ? cfg.api.replace(/\/definitions$/, '') + path
+      : cfg.api + '/' + encodeURIComponent(cfg.processId) + path;
+    const response = await fetch(url, {
       method: method,
       headers: { 'Authorization': 'Bearer ' + cfg.token, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body)
@@ -48,7 +51,7 @@
   function renderTabs() {
     const tabs = $('tabs');
     tabs.innerHTML = '';
-    order(Object.keys(files)).forEach((name) => {
+    order(Object.keys(files)).concat([FORMS_TAB]).forEach((name) => {
       const button = document.createElement('button');
       button.type = 'button';
       button.textContent = name;
@@ -68,7 +71,7 @@
   }
 
   async function stash() {
-    if (!current) { return; }
+    if (!current || current === FORMS_TAB) { return; }
     if (current.endsWith('.bpmn')) {
       files[current] = (await bpmn.saveXML({ format: true })).xml;
     } else if (current.endsWith('.dmn')) {
@@ -84,9 +87,12 @@
     $('bpmn-canvas').hidden = !name.endsWith('.bpmn');
     $('dmn-canvas').hidden = !name.endsWith('.dmn');
     $('scenario-pane').hidden = !name.endsWith('.json');
+    $('form-pane').hidden = name !== FORMS_TAB;
     renderTabs();
     try {
-      if (name.endsWith('.bpmn')) {
+      if (name === FORMS_TAB) {
+        await loadForms();
+      } else if (name.endsWith('.bpmn')) {
         await bpmn.importXML(files[name]);
         bpmn.get('canvas').zoom('fit-viewport');
         applyMarkers();
@@ -109,6 +115,61 @@
     const file = 'uji/' + name.replace(/[^a-z0-9_-]/gi, '_') + '.json';
     files[file] = JSON.stringify({ nama: name, data_awal: {}, layanan: {}, tugas: [], jalur: [], data_akhir: {} }, null, 1);
     switchTo(file);
+  }
+
+  // ------------------------------------------------------------------ forms with a live preview
+
+  let formsLoaded = false;
+  let previewTimer = null;
+
+  async function loadForms() {
+    if (formsLoaded) { return; }
+    formsLoaded = true;
+    const r = await call('GET', '/forms');
+    if (r.status !== 200) { say(errorText(r.data), false); return; }
+    $('form-select').innerHTML = '<option value="">—</option>' + r.data.map((f) =>
+      '<option value="' + esc(f.key) + '">' + esc(f.key) + ' · ' + esc(f.title) + '</option>').join('');
+    $('form-select').addEventListener('change', openForm);
+    $('form-editor').addEventListener('input', () => { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 300); });
+    if ($('btn-form-save')) { $('btn-form-save').addEventListener('click', saveForm); }
+  }
+
+  async function openForm() {
+    const key = $('form-select').value;
+    if (!key) { return; }
+    const r = await call('GET', '/forms/' + encodeURIComponent(key));
+    if (r.status !== 200) { say(errorText(r.data), false); return; }
+    $('form-editor').value = JSON.stringify(r.data.schema, null, 2);
+    preview();
+  }
+
+  function editedSchema() {
+    try { return { schema: JSON.parse($('form-editor').value) }; } catch (err) { return { error: 'JSON tidak valid: ' + err.message }; }
+  }
+
+  async function preview() {
+    const edited = editedSchema();
+    if (edited.error) { $('form-error').textContent = edited.error; return; }
+    const r = await call('POST', '/forms/preview', { schema: edited.schema });
+    if (r.status !== 200) { $('form-error').textContent = errorText(r.data); return; }
+    $('form-error').textContent = r.data.error || '';
+    if (!r.data.error) { $('form-preview').innerHTML = r.data.html; }
+  }
+
+  async function saveForm() {
+    const edited = editedSchema();
+    if (edited.error) { say(edited.error, false); return; }
+    const key = $('form-key').value.trim();
+    const r = await call('POST', '/forms', { key: key, schema: edited.schema });
+    if (r.status === 201) {
+      say('Formulir ' + key + ' tersimpan; sebut namanya di formKey user task lalu pasang versi baru', true);
+      const option = document.createElement('option');
+      option.value = key;
+      option.textContent = key;
+      $('form-select').appendChild(option);
+      return;
+    }
+    say(errorText(r.data), false);
   }
 
   // ------------------------------------------------------------------ validation markers
