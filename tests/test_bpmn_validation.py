@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-BROKEN = ROOT / "tests" / "bpmn" / "broken"
+WB = ROOT / "tests" / "bpmn" / "workbench"
+BROKEN = WB / "broken"
 DMN = ROOT / "bpmn" / "predikat_kuadran.dmn"
 
 
@@ -34,7 +35,7 @@ def problems_of(*paths: Path):
 
 
 def test_the_valid_base_diagram_has_no_problem(flask_app):
-    parsed, problems = problems_of(ROOT / "tests" / "bpmn" / "uji_sederhana.bpmn", DMN)
+    parsed, problems = problems_of(WB / "uji_sederhana.bpmn", DMN)
     assert [p.process_id for p in parsed] == ["uji_sederhana"] and problems == []
 
 
@@ -70,7 +71,7 @@ def test_each_broken_diagram_gives_its_own_error(flask_app, name, fragment, elem
 
 
 def test_a_broken_decision_table_is_reported_at_the_table(flask_app):
-    _parsed, problems = problems_of(ROOT / "tests" / "bpmn" / "uji_sederhana.bpmn", BROKEN / "predikat_rusak.dmn")
+    _parsed, problems = problems_of(WB / "uji_sederhana.bpmn", BROKEN / "predikat_rusak.dmn")
     assert any(p.file == "predikat_rusak.dmn" and p.element == "predikat_kuadran" and p.line == 5
                and "Malformed Output Expression" in p.message for p in problems), [str(p) for p in problems]
 
@@ -84,7 +85,7 @@ def test_a_form_that_is_not_a_json_schema_is_an_error(flask_app, tmp_path):
     before = forms.schema_path("x").parent
     forms.set_forms_dir(folder)
     try:
-        _parsed, problems = problems_of(ROOT / "tests" / "bpmn" / "uji_sederhana.bpmn", DMN)
+        _parsed, problems = problems_of(WB / "uji_sederhana.bpmn", DMN)
     finally:
         forms.set_forms_dir(before)
     assert [(p.element, p.severity) for p in problems if "bukan JSON Schema yang valid di properties/x/type" in p.message] \
@@ -129,7 +130,7 @@ def test_a_failing_scenario_says_what_differs(flask_app):
     from workflows.definitions import parse_sources
     from workflows.scenarios import run_scenario
 
-    [item] = parse_sources(sources(ROOT / "tests" / "bpmn" / "uji_sederhana.bpmn", DMN))
+    [item] = parse_sources(sources(WB / "uji_sederhana.bpmn", DMN))
     scenario = {"data_awal": {"nama": "A"},
                 "tugas": [{"tugas": "Task_Isi", "data": {"rating_hasil_kerja": "DI_BAWAH", "rating_perilaku": "SESUAI",
                                                          "umpan_balik_rhk": {"1": "a", "2": "b"}}}],
@@ -150,7 +151,7 @@ def test_a_camunda_modeler_7_diagram_loads_and_runs_unmodified(flask_app):
     from workflows.definitions import check_sources
     from workflows.scenarios import run_scenario
 
-    parsed, problems = check_sources(sources(ROOT / "tests" / "bpmn" / "camunda7_persetujuan.bpmn"))
+    parsed, problems = check_sources(sources(WB / "camunda7_persetujuan.bpmn"))
     assert [p.severity for p in problems] == ["warning", "warning"]  # candidateGroups / assignee are not used
     [item] = parsed
     outcome = run_scenario(item.spec, item.subprocess_specs, {
@@ -163,7 +164,7 @@ def test_a_camunda_modeler_7_diagram_loads_and_runs_unmodified(flask_app):
 def test_a_camunda_juel_expression_is_named(flask_app):
     from workflows.definitions import check_sources
 
-    text = (ROOT / "tests" / "bpmn" / "camunda7_persetujuan.bpmn").read_text().replace('catatan == "setuju"', "${disetujui}")
+    text = (WB / "camunda7_persetujuan.bpmn").read_text().replace('catatan == "setuju"', "${disetujui}")
     _parsed, problems = check_sources({"c.bpmn": text})
     assert any("ekspresi '${disetujui}' ditulis dalam JUEL/FEEL" in p.message and p.element == "Flow_0setuju"
                and p.severity == "error" for p in problems), [str(p) for p in problems]
@@ -173,12 +174,12 @@ def test_a_bpmn_js_diagram_with_default_ids_runs(flask_app):
     from workflows.definitions import parse_sources
     from workflows.scenarios import run_scenario
 
-    [item] = parse_sources(sources(ROOT / "tests" / "bpmn" / "bpmnjs_hitung.bpmn"))
+    [item] = parse_sources(sources(WB / "bpmnjs_hitung.bpmn"))
     outcome = run_scenario(item.spec, item.subprocess_specs, {"data_awal": {"realisasi": 9, "target": 12},
                                                               "data_akhir": {"capaian": 75}})
     assert outcome.passed, outcome.failures
     assert outcome.path == ["StartEvent_1", "Activity_0y8w3xf", "Gateway_1q0u8zd", "Event_1n6u2ty"]
-    text = (ROOT / "tests" / "bpmn" / "bpmnjs_hitung.bpmn").read_text().replace('isExecutable="true"', 'isExecutable="false"')
+    text = (WB / "bpmnjs_hitung.bpmn").read_text().replace('isExecutable="true"', 'isExecutable="false"')
     from workflows.definitions import check_sources
 
     _parsed, problems = check_sources({"demo.bpmn": text})
@@ -188,7 +189,7 @@ def test_a_bpmn_js_diagram_with_default_ids_runs(flask_app):
 def test_camunda_java_delegates_and_other_script_languages_are_named(flask_app):
     from workflows.definitions import check_sources
 
-    text = (ROOT / "tests" / "bpmn" / "camunda7_persetujuan.bpmn").read_text()
+    text = (WB / "camunda7_persetujuan.bpmn").read_text()
     text = text.replace('<bpmn:userTask id="Activity_0periksa" name="Periksa permohonan" camunda:formKey="konfirmasi" '
                         'camunda:assignee="${atasan}">',
                         '<bpmn:serviceTask id="Activity_0periksa" name="Periksa otomatis" '

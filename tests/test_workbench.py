@@ -189,7 +189,7 @@ def test_a_camunda_modeler_diagram_is_deployed_as_a_new_process_and_runs(owner, 
     from app.db import write_transaction
     from workflows.instances import start_instance
 
-    text = (ROOT / "tests" / "bpmn" / "camunda7_persetujuan.bpmn").read_text(encoding="utf-8")
+    text = (ROOT / "tests" / "bpmn" / "workbench" / "camunda7_persetujuan.bpmn").read_text(encoding="utf-8")
     checked = owner.post("/definitions/persetujuan_camunda/validate", json={"files": {"persetujuan.bpmn": text}})
     assert checked.get_json()["errors"] == [] and len(checked.get_json()["warnings"]) == 2
     deployed = owner.post("/definitions/persetujuan_camunda/deploy",

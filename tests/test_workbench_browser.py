@@ -73,6 +73,11 @@ def test_rename_a_task_deploy_and_see_the_new_version(base_url, browser, tmp_pat
     assert page.locator(".djs-element.wb-error[data-element-id=Task_PeriksaSkp]").count() == 1
     page.screenshot(path=str(tmp_path / "error.png"), full_page=True)
 
+    # the decision table opens in dmn-js
+    page.click("#tabs button:has-text('predikat_kuadran.dmn')")
+    page.wait_for_selector("#dmn-canvas .tjs-table")
+    assert "SANGAT_BAIK" in page.inner_text("#dmn-canvas")
+
     # a form with a live preview rendered as the pegawai's task page renders it
     page.click("#tabs button:has-text('Formulir')")
     page.select_option("#form-select", "konfirmasi")
