@@ -153,14 +153,13 @@ def bpmn():
 @with_appcontext
 def bpmn_validate(files):
     """Periksa file BPMN/DMN; setiap kesalahan disebut dengan file, baris dan elemennya."""
-    from workflows.definitions import DefinitionInvalid, parse_sources
+    from workflows.definitions import check_sources
 
     sources = {f.name: f.read_text(encoding="utf-8") for f in files}
-    try:
-        parsed = parse_sources(sources)
-    except DefinitionInvalid as exc:
-        for problem in exc.problems:
-            click.echo(f"KESALAHAN {problem}", err=True)
+    parsed, problems = check_sources(sources)
+    for problem in problems:
+        click.echo(f"{'KESALAHAN' if problem.severity == 'error' else 'PERINGATAN'} {problem}", err=True)
+    if any(p.severity == "error" for p in problems):
         sys.exit(1)
     for item in parsed:
         click.echo(f"OK {item.process_id} ({item.name}) sha256 {item.content_hash[:12]}")
@@ -184,6 +183,35 @@ def bpmn_deploy(comment):
         sys.exit(1)
     for r in rows:
         click.echo(f"{r.process_id} v{r.version} ({r.content_hash[:12]})")
+
+
+@bpmn.command("test")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def bpmn_test(files):
+    """Jalankan skenario uji proses (bawaan: semua di BPMN_DIR/tests/<proses>/*.json) terhadap diagram di BPMN_DIR."""
+    from workflows.definitions import DefinitionInvalid, parse_sources, read_dir
+    from workflows.scenarios import run_files, scenario_files
+
+    bpmn_dir = Path(current_app.config["BPMN_DIR"])
+    try:
+        parsed = {p.process_id: p for p in parse_sources(read_dir(bpmn_dir))}
+    except DefinitionInvalid as exc:
+        for problem in exc.problems:
+            click.echo(f"KESALAHAN {problem}", err=True)
+        sys.exit(1)
+    if files:
+        scenarios = {f"{f.parent.name}/{f.name}": f.read_text(encoding="utf-8") for f in files}
+    else:
+        scenarios = {k: v for pid in parsed for k, v in scenario_files(bpmn_dir / "tests", pid).items()}
+    results = run_files(parsed, scenarios)
+    for r in results:
+        click.echo(f"{'LULUS' if r['lulus'] else 'GAGAL'} {r['file']}: {r['nama']}")
+        for failure in r["kegagalan"]:
+            click.echo(f"  {failure}")
+    failed = sum(not r["lulus"] for r in results)
+    click.echo(f"{len(results)} skenario, {failed} gagal")
+    sys.exit(1 if failed or not results else 0)
 
 
 if __name__ == "__main__":

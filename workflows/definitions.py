@@ -22,26 +22,16 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from . import clock
-from .forms import form_exists
+from . import camunda, clock
+from .forms import form_exists, schema_error
 from .lanes import lane_roles, known_lane
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_names
 from .store import SERIALIZER
+from .validation import CAMUNDA, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
-
-
-@dataclass
-class Problem:
-    file: str
-    message: str
-    line: int | None = None
-    element: str | None = None
-
-    def __str__(self) -> str:
-        where = self.file + (f":{self.line}" if self.line else "") + (f" ({self.element})" if self.element else "")
-        return f"{where}: {self.message}"
+__all__ = ["Problem", "DefinitionInvalid", "Parsed", "check_sources", "parse_sources", "deploy", "latest", "specs_of"]
 
 
 class DefinitionInvalid(Exception):
@@ -95,6 +85,13 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
                 problems.append(Problem(file, "user task tidak menyebut formKey", element=bpmn_id))
             elif not form_exists(form):
                 problems.append(Problem(file, f"formulir '{form}' tidak ada", element=bpmn_id))
+            elif schema_error(form):
+                problems.append(Problem(file, schema_error(form), element=bpmn_id))
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
+            for prop in ("judul", "tenggat"):
+                if props.get(prop):
+                    _compiles(compile_expression, props[prop], f"ekspresi {prop} '{props[prop]}' ditolak",
+                              file, bpmn_id, problems)
         if isinstance(task_spec, ScriptTask):
             _compiles(compile_script, task_spec.script or "", "skrip ditolak", file, bpmn_id, problems)
         timer = getattr(task_spec, "event_definition", None)
@@ -113,28 +110,55 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
                 _compiles(compile_expression, expression, f"kondisi '{expression}' ditolak", file, bpmn_id, problems)
 
 
-def parse_sources(sources: dict[str, str]) -> list[Parsed]:
-    """Parse and validate BPMN/DMN sources {file name: XML}; raise DefinitionInvalid listing every problem."""
+def _problem_of(exc: ValidationException, file: str) -> Problem:
+    message = str(exc).split("\n")[0]
+    tag = getattr(exc, "tag", "")
+    if tag and "no support implemented" in message:
+        message = f"elemen {tag} {('(' + exc.name + ') ') if exc.name else ''}tidak didukung oleh mesin proses"
+    elif "Multiple outgoing flows are not supported" in message:
+        message = "tugas dengan lebih dari satu alur keluar tidak didukung; gunakan gateway"
+    elif "not found. Did you mean" in message:
+        message = f"proses tidak ditemukan: {message}"
+    return Problem(Path(exc.file_name).name if exc.file_name else file, message, line=exc.line_number or None,
+                   element=getattr(exc, "id", None) or None)
+
+
+def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]:
+    """Parse and check BPMN/DMN sources {file name: XML}: the parsed processes and every error and warning."""
     problems: list[Problem] = []
-    parser = SpiffBpmnParser(validator=VALIDATOR)
     bpmn_files = {n: s for n, s in sources.items() if n.endswith(".bpmn")}
     dmn_files = {n: s for n, s in sources.items() if n.endswith(".dmn")}
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    for name in sorted(set(sources) - set(bpmn_files) - set(dmn_files)):
+        problems.append(Problem(name, "hanya file .bpmn dan .dmn yang dapat dipasang"))
     for name, text in {**dmn_files, **bpmn_files}.items():
         if CAMUNDA_8_NS in text:
-            problems.append(Problem(name, "diagram Camunda 8 (Zeebe) tidak didukung; gunakan bpmn-js atau Camunda 7"))
+            problems.append(Problem(name, "diagram Camunda 8 (Zeebe) tidak didukung; simpan sebagai Camunda 7 "
+                                          "(Camunda Platform 7) atau gunakan modeler e-Kinerja",
+                                    line=text[:text.index(CAMUNDA_8_NS)].count("\n") + 1))
             continue
         try:
             if name.endswith(".dmn"):
                 parser.add_dmn_str(text.encode(), filename=name)
+            elif CAMUNDA in text:  # Camunda Modeler 7: its extensions read as ours, the source kept as it is
+                problems.extend(camunda.unsupported(name, text))
+                parser.add_bpmn_str(camunda.to_spiff(text).encode(), filename=name)
             else:
                 parser.add_bpmn_str(text.encode(), filename=name)
         except etree.XMLSyntaxError as exc:
             problems.append(Problem(name, f"XML tidak valid: {exc.msg}", line=exc.lineno))
         except ValidationException as exc:
-            problems.append(Problem(exc.file_name or name, str(exc).split("\n")[0], line=exc.line_number or None,
-                                    element=getattr(exc, "id", None)))
-    if problems:
-        raise DefinitionInvalid(problems)
+            problems.append(_problem_of(exc, name))
+    for decision_id, dmn_parser in getattr(parser, "dmn_parsers", {}).items():
+        try:
+            dmn_parser.parse()
+        except Exception as exc:  # noqa: BLE001 - any parse failure of a table is reported at it
+            problems.append(Problem(Path(dmn_parser.filename or "?").name,
+                                    f"tabel keputusan '{decision_id}' tidak dapat dibaca: {exc}", element=decision_id))
+    if any(p.severity == "error" for p in problems):
+        return [], locate(problems, sources)
+    if not bpmn_files:
+        problems.append(Problem("-", "tidak ada file .bpmn"))
     parsed = []
     for process_id in parser.get_process_ids():
         process_parser = parser.get_process_parser(process_id)
@@ -145,8 +169,7 @@ def parse_sources(sources: dict[str, str]) -> list[Parsed]:
         except ValidationException as exc:
             if "is not executable" in str(exc):
                 continue
-            problems.append(Problem(exc.file_name or file, str(exc).split("\n")[0], line=exc.line_number or None,
-                                    element=getattr(exc, "id", None)))
+            problems.append(_problem_of(exc, file))
             continue
         _check_spec(file, spec, problems)
         for sub in subs.values():
@@ -157,8 +180,19 @@ def parse_sources(sources: dict[str, str]) -> list[Parsed]:
             used[sub_file] = bpmn_files.get(sub_file, "")
         used.update(dmn_files)
         parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
-    if problems:
-        raise DefinitionInvalid(problems)
+    problems += check_xml(sources)
+    if bpmn_files and not parsed and not any(p.severity == "error" for p in problems):
+        problems.append(Problem(sorted(bpmn_files)[0], "tidak ada proses yang dapat dijalankan "
+                                                       "(semua bertanda isExecutable=\"false\")"))
+    return parsed, locate(problems, sources)
+
+
+def parse_sources(sources: dict[str, str]) -> list[Parsed]:
+    """Parse and validate BPMN/DMN sources {file name: XML}; raise DefinitionInvalid listing every error."""
+    parsed, problems = check_sources(sources)
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DefinitionInvalid(errors)
     return parsed
 
 
@@ -166,7 +200,8 @@ def read_dir(bpmn_dir: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(bpmn_dir.glob("*")) if p.suffix in (".bpmn", ".dmn")}
 
 
-def deploy(session: Session, sources: dict[str, str], comment: str = "") -> list[ProcessDefinition]:
+def deploy(session: Session, sources: dict[str, str], comment: str = "",
+           author_id: int | None = None) -> list[ProcessDefinition]:
     """Store a new version of every process whose sources changed; return the newest versions."""
     newest = []
     for item in parse_sources(sources):
@@ -178,7 +213,7 @@ def deploy(session: Session, sources: dict[str, str], comment: str = "") -> list
             existing = ProcessDefinition(
                 process_id=item.process_id, version=version, name=item.name, content_hash=item.content_hash,
                 sources=item.sources, spec_json=_spec_json(item), serializer_version=SERIALIZER.VERSION,
-                created_at=clock.now(), comment=comment)
+                created_at=clock.now(), comment=comment, author_id=author_id)
             session.add(existing)
             session.flush()
         newest.append(existing)

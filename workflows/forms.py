@@ -47,6 +47,16 @@ def form_exists(key: str) -> bool:
     return schema_path(key).exists()
 
 
+def form_keys() -> list[str]:
+    return sorted(p.name[: -len(".schema.json")] for p in _DIR["forms"].glob("*.schema.json"))
+
+
+def write_form(key: str, schema: dict) -> None:
+    """Write a new form file (the caller checked that the key is new and the schema valid)."""
+    path = schema_path(key)
+    path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
 def schema_of(key: str) -> dict:
     path = schema_path(key)
     mtime = path.stat().st_mtime
@@ -54,6 +64,30 @@ def schema_of(key: str) -> dict:
     if cached is None or cached[0] != mtime:
         _SCHEMAS[path] = (mtime, json.loads(path.read_text(encoding="utf-8")))
     return _SCHEMAS[path][1]
+
+
+def schema_error(key: str) -> str | None:
+    """What is wrong with a form's file (not JSON, not an object, not a valid JSON Schema), or None."""
+    try:
+        schema = schema_of(key)
+    except ValueError as exc:
+        return f"formulir '{key}' bukan JSON yang valid: {exc}"
+    return check_schema(schema, key)
+
+
+def check_schema(schema: Any, key: str = "") -> str | None:
+    from jsonschema.exceptions import SchemaError
+
+    if not isinstance(schema, dict):
+        return f"formulir '{key}' harus berupa objek JSON Schema"
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        where = "/".join(map(str, exc.absolute_path)) or "(akar)"
+        return f"formulir '{key}' bukan JSON Schema yang valid di {where}: {exc.message}"
+    if schema.get("type", "object") != "object":
+        return f"formulir '{key}' harus ber-type object"
+    return None
 
 
 def _path(parts) -> str:

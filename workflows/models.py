@@ -32,6 +32,7 @@ class ProcessDefinition(Base):
     serializer_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     comment: Mapped[str] = mapped_column(Text, default="")
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))  # who deployed it (None: CLI)
     __table_args__ = (UniqueConstraint("process_id", "version"), UniqueConstraint("process_id", "content_hash"))
 
 
@@ -166,3 +167,14 @@ class AdminBatch(Base):
     results: Mapped[list] = mapped_column(JSON, default=list)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+
+
+class DefinitionDraft(Base):
+    """A process owner's unsaved-to-production edit of one process: its files, who saved it and when."""
+
+    __tablename__ = "definition_draft"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(128), unique=True)
+    files: Mapped[dict] = mapped_column(JSON)  # {file name: text}
+    author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))

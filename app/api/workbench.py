@@ -1,0 +1,261 @@
+"""Process definitions for process owners: versions, downloads, diff, drafts, validation, tests, deploy."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Response, current_app, g, jsonify, request
+
+from app import get_session
+from app.db import write_transaction
+from app.errors import NotFound, ValidationFailed
+from app.kinerja.org import Pegawai
+from app.kinerja.views import iso
+from workflows import workbench
+from workflows.diff import diff
+
+from . import api, json_body, login_required
+
+
+def _tests_dir() -> Path:
+    return Path(current_app.config["BPMN_DIR"]) / "tests"
+
+
+def _author(session, pegawai_id):
+    p = session.get(Pegawai, pegawai_id) if pegawai_id else None
+    return {"id": p.id, "nip": p.nip, "nama": p.nama_lengkap} if p else None
+
+
+def version_json(session, row) -> dict:
+    return {"process_id": row.process_id, "version": row.version, "name": row.name, "content_hash": row.content_hash,
+            "created_at": iso(row.created_at), "comment": row.comment, "author": _author(session, row.author_id),
+            "files": sorted(row.sources)}
+
+
+def draft_json(session, draft) -> dict | None:
+    return draft and {"author": _author(session, draft.author_id), "updated_at": iso(draft.updated_at),
+                      "files": sorted(draft.files)}
+
+
+@api.get("/definitions")
+@login_required
+def list_definitions():
+    workbench.require_reader(g.actor)
+    session = get_session()
+    rows = workbench.definitions_overview(session)
+    return jsonify([{**r, "draft": draft_json(session, r["draft"])} for r in rows])
+
+
+@api.get("/definitions/<process_id>/versions")
+@login_required
+def list_versions(process_id):
+    workbench.require_reader(g.actor)
+    session = get_session()
+    return jsonify([version_json(session, r) for r in workbench.versions_of(session, process_id)])
+
+
+@api.get("/definitions/<process_id>/versions/<int:version>/files/<path:name>")
+@login_required
+def version_file(process_id, version, name):
+    workbench.require_reader(g.actor)
+    row = workbench.definition_of(get_session(), process_id, version)
+    if name not in row.sources:
+        raise NotFound(f"File '{name}' tidak ada di versi {version}")
+    return Response(row.sources[name], mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+@api.get("/definitions/<process_id>/versions/<int:version>/download")
+@login_required
+def version_zip(process_id, version):
+    workbench.require_reader(g.actor)
+    row = workbench.definition_of(get_session(), process_id, version)
+    return Response(workbench.version_zip(row), mimetype="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{process_id}-v{version}.zip"'})
+
+
+@api.get("/definitions/<process_id>/diff")
+@login_required
+def version_diff(process_id):
+    workbench.require_reader(g.actor)
+    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    fields = {k: "wajib diisi: nomor versi" for k, v in (("from", old), ("to", new)) if v is None}
+    if fields:
+        raise ValidationFailed(fields)
+    session = get_session()
+    a, b = workbench.definition_of(session, process_id, old), workbench.definition_of(session, process_id, new)
+    return jsonify({"from": old, "to": new, **diff(a.sources, b.sources)})
+
+
+@api.get("/definitions/<process_id>/draft")
+@login_required
+def get_draft(process_id):
+    """The files the modeler opens: the draft if there is one, else the newest version."""
+    workbench.require_reader(g.actor)
+    session = get_session()
+    files, draft = workbench.working_files(session, process_id, _tests_dir())
+    return jsonify({"process_id": process_id, "files": files, "draft": draft_json(session, draft),
+                    "version": workbench.definition_of(session, process_id).version})
+
+
+@api.put("/definitions/<process_id>/draft")
+@login_required
+def put_draft(process_id):
+    body = json_body()
+    session = get_session()
+    with write_transaction(session):
+        draft = workbench.save_draft(session, g.actor, process_id, body.get("files"))
+    return jsonify(draft_json(session, draft))
+
+
+@api.delete("/definitions/<process_id>/draft")
+@login_required
+def delete_draft(process_id):
+    session = get_session()
+    with write_transaction(session):
+        workbench.discard_draft(session, g.actor, process_id)
+    return jsonify({"deleted": True})
+
+
+@api.post("/definitions/<process_id>/validate")
+@login_required
+def validate_definition(process_id):
+    workbench.require_reader(g.actor)
+    return jsonify(workbench.validate_files(json_body().get("files")))
+
+
+@api.post("/definitions/<process_id>/test")
+@login_required
+def test_definition(process_id):
+    workbench.require_reader(g.actor)
+    body = json_body()
+    scenario = body.get("scenario")
+    if scenario is not None and not isinstance(scenario, dict):
+        raise ValidationFailed({"scenario": "harus berupa objek JSON"})
+    return jsonify(workbench.test_files(process_id, body.get("files"), _tests_dir(), scenario))
+
+
+@api.post("/definitions/<process_id>/deploy")
+@login_required
+def deploy_definition(process_id):
+    body = json_body()
+    session = get_session()
+    with write_transaction(session):
+        row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"))
+    return jsonify(version_json(session, row)), 201
+
+
+@api.get("/forms")
+@login_required
+def list_forms():
+    workbench.require_reader(g.actor)
+    from workflows import forms
+
+    return jsonify([{"key": k, "title": forms.schema_of(k).get("title", k) if not forms.schema_error(k) else k}
+                    for k in forms.form_keys()])
+
+
+@api.get("/forms/<key>")
+@login_required
+def get_form(key):
+    workbench.require_reader(g.actor)
+    from workflows import forms
+
+    if not workbench.FORM_KEY.match(key) or not forms.form_exists(key):
+        raise NotFound(f"Formulir '{key}' tidak ada")
+    return jsonify({"key": key, "schema": forms.schema_of(key)})
+
+
+@api.post("/forms/preview")
+@login_required
+def preview_form():
+    """The form as the pegawai's generic task page renders it (same fields, same markup)."""
+    from flask import render_template
+
+    from app.web.tasks import generic_fields
+    from workflows import forms
+
+    workbench.require_reader(g.actor)
+    schema = json_body().get("schema")
+    problem = forms.check_schema(schema, "pratinjau")
+    if problem:
+        return jsonify({"error": problem, "html": ""})
+    shown = generic_fields(schema)
+    hidden = sorted(set(schema.get("properties") or {}) - {f["name"] for f in shown})
+    return jsonify({"error": None, "html": render_template("workbench_form_preview.html", schema=schema,
+                                                           form_fields=shown, hidden=hidden)})
+
+
+@api.post("/forms")
+@login_required
+def create_form():
+    body = json_body()
+    key = workbench.create_form(g.actor, body.get("key"), body.get("schema"))
+    return jsonify({"key": key}), 201
+
+
+def _describe() -> None:
+    from .openapi import DOCUMENT, ERRORS, _resp
+
+    pid = {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    ver = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
+    files = {"files": {"type": "object", "additionalProperties": {"type": "string"},
+                       "description": "{nama file: isi}: *.bpmn, *.dmn, uji/*.json (skenario)"}}
+
+    def body(props, required):
+        return {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": required, "properties": props}}}}
+
+    invalid = {"422": _resp("Data tidak valid; setiap kolom disebut", {"$ref": "#/components/schemas/Error"})}
+    DOCUMENT["paths"].update({
+        "/definitions": {"get": {"summary": "Definisi proses: versi terbaru, jumlah versi, instance terbuka, draf "
+                                           "(pemilik proses, superadmin)", "responses": {"200": _resp("Daftar"), **ERRORS}}},
+        "/definitions/{process_id}/versions": {"get": {
+            "summary": "Versi sebuah proses: nomor, penulis, waktu, catatan, file", "parameters": [pid],
+            "responses": {"200": _resp("Versi, terbaru dulu"), **ERRORS}}},
+        "/definitions/{process_id}/versions/{version}/files/{name}": {"get": {
+            "summary": "Unduh satu file BPMN/DMN sebuah versi", "parameters": [pid, ver, {
+                "name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _resp("XML"), **ERRORS}}},
+        "/definitions/{process_id}/versions/{version}/download": {"get": {
+            "summary": "Unduh semua file sebuah versi (ZIP)", "parameters": [pid, ver],
+            "responses": {"200": _resp("ZIP"), **ERRORS}}},
+        "/definitions/{process_id}/diff": {"get": {
+            "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah)",
+            "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": {"type": "integer"}}
+                                   for n in ("from", "to")],
+            "responses": {"200": _resp("Perbedaan"), **ERRORS, **invalid}}},
+        "/definitions/{process_id}/draft": {
+            "get": {"summary": "File yang dibuka modeler: draf bila ada, selain itu versi terbaru", "parameters": [pid],
+                    "responses": {"200": _resp("File"), **ERRORS}},
+            "put": {"summary": "Simpan draf (pemilik proses)", "parameters": [pid], "requestBody": body(files, ["files"]),
+                    "responses": {"200": _resp("Draf tersimpan"), **ERRORS, **invalid}},
+            "delete": {"summary": "Buang draf (pemilik proses)", "parameters": [pid],
+                       "responses": {"200": _resp("Draf dibuang"), **ERRORS}}},
+        "/definitions/{process_id}/validate": {"post": {
+            "summary": "Periksa file: errors dan warnings, masing-masing dengan file, baris, elemen",
+            "parameters": [pid], "requestBody": body(files, ["files"]),
+            "responses": {"200": _resp("Hasil pemeriksaan"), **ERRORS, **invalid}}},
+        "/definitions/{process_id}/test": {"post": {
+            "summary": "Jalankan skenario uji (uji/*.json di files, atau `scenario`, atau skenario bawaan)",
+            "parameters": [pid], "requestBody": body({**files, "scenario": {"type": "object"}}, ["files"]),
+            "responses": {"200": _resp("Hasil per skenario"), **ERRORS, **invalid}}},
+        "/forms": {
+            "get": {"summary": "Formulir JSON Schema di bpmn/forms/", "responses": {"200": _resp("Daftar"), **ERRORS}},
+            "post": {"summary": "Simpan formulir baru (pemilik proses); formulir yang ada tidak diubah (409)",
+                     "requestBody": body({"key": {"type": "string"}, "schema": {"type": "object"}}, ["key", "schema"]),
+                     "responses": {"201": _resp("Tersimpan"), "409": _resp("Sudah ada"), **ERRORS, **invalid}}},
+        "/forms/{key}": {"get": {"summary": "Skema sebuah formulir", "parameters": [{
+            "name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _resp("Skema"), **ERRORS}}},
+        "/forms/preview": {"post": {
+            "summary": "Pratinjau formulir seperti halaman tugas pegawai (HTML) atau kesalahan skemanya",
+            "requestBody": body({"schema": {"type": "object"}}, ["schema"]), "responses": {"200": _resp("HTML"), **ERRORS}}},
+        "/definitions/{process_id}/deploy": {"post": {
+            "summary": "Pasang versi baru (pemilik proses; catatan wajib); 409 bila ada kesalahan atau tidak berubah",
+            "parameters": [pid], "requestBody": body({**files, "comment": {"type": "string"}}, ["files", "comment"]),
+            "responses": {"201": _resp("Versi baru"), "409": _resp("Ada kesalahan (details.errors) atau tidak berubah"),
+                          **ERRORS, **invalid}}},
+    })
+
+
+_describe()

@@ -1,0 +1,228 @@
+"""The process owners' workbench: drafts, validation, process tests and deploying a new version.
+
+Only the ``process_owner`` role changes definitions (saves drafts, deploys); a superadmin
+may look at them but not change them, so that every change of a running process has one
+accountable kind of author. A deploy needs a comment, refuses a definition with errors
+(warnings pass), refuses sources that are the same as the newest version, and records
+who, when and why on the new ``process_definition`` row. Running instances keep the
+version they started on; new instances take the newest (``definitions.latest``).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+
+from . import clock, forms
+from .definitions import check_sources, deploy, latest
+from .models import DefinitionDraft, Instance, ProcessDefinition
+from .scenarios import check_scenario, run_files, scenario_files
+
+log = logging.getLogger("ekinerja.workbench")
+OWNER = "process_owner"
+READERS = ("process_owner", "superadmin")
+MAX_FILE_CHARS = 2_000_000
+
+
+def may_read(actor) -> bool:
+    return actor.has(*READERS)
+
+
+def require_reader(actor) -> None:
+    if not may_read(actor):
+        raise Forbidden("Hanya pemilik proses (atau superadmin) yang dapat membuka meja kerja proses")
+
+
+def require_owner(actor) -> None:
+    if not actor.has(OWNER):
+        raise Forbidden("Hanya pemilik proses yang dapat mengubah dan memasang definisi proses")
+
+
+def check_files(files) -> dict[str, str]:
+    """The ``files`` of a request: {name: text}, .bpmn/.dmn plus scenario files ``uji/<name>.json``."""
+    if not isinstance(files, dict) or not files:
+        raise ValidationFailed({"files": "wajib diisi: objek {nama file: isi}"})
+    fields = {}
+    for name, text in files.items():
+        if not isinstance(text, str):
+            fields[f"files.{name}"] = "isi file harus berupa teks"
+        elif len(text) > MAX_FILE_CHARS:
+            fields[f"files.{name}"] = f"maksimal {MAX_FILE_CHARS} karakter"
+        elif "/" in name.replace("uji/", "", 1) or not (name.endswith((".bpmn", ".dmn"))
+                                                       or (name.startswith("uji/") and name.endswith(".json"))):
+            fields[f"files.{name}"] = "nama file harus *.bpmn, *.dmn atau uji/*.json"
+    if fields:
+        raise ValidationFailed(fields)
+    return dict(files)
+
+
+def diagram_files(files: dict[str, str]) -> dict[str, str]:
+    return {n: t for n, t in files.items() if n.endswith((".bpmn", ".dmn"))}
+
+
+def definitions_overview(session: Session) -> list[dict]:
+    """Each process: its newest version, how many versions, running instances, and the draft if any."""
+    rows = []
+    ids = session.scalars(select(ProcessDefinition.process_id).distinct().order_by(ProcessDefinition.process_id))
+    drafts = {d.process_id: d for d in session.scalars(select(DefinitionDraft))}
+    for process_id in ids:
+        newest = latest(session, process_id)
+        count = session.scalar(select(func.count()).where(ProcessDefinition.process_id == process_id))
+        open_instances = session.scalar(select(func.count()).select_from(Instance).where(
+            Instance.process_id == process_id, Instance.status.notin_(("completed", "terminated"))))
+        rows.append({"process_id": process_id, "name": newest.name, "latest_version": newest.version,
+                     "versions": count, "open_instances": open_instances, "draft": drafts.get(process_id)})
+    return rows
+
+
+def definition_of(session: Session, process_id: str, version: int | None = None) -> ProcessDefinition:
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+    row = session.scalar(query.where(ProcessDefinition.version == version)) if version is not None \
+        else latest(session, process_id)
+    if row is None:
+        raise NotFound(f"Definisi proses '{process_id}'" + (f" versi {version}" if version else "") + " tidak ada")
+    return row
+
+
+def versions_of(session: Session, process_id: str) -> list[ProcessDefinition]:
+    rows = list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                                .order_by(ProcessDefinition.version.desc())))
+    if not rows:
+        raise NotFound(f"Definisi proses '{process_id}' tidak ada")
+    return rows
+
+
+def version_zip(row: ProcessDefinition) -> bytes:
+    """Every file of one version as a ZIP archive."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, text in sorted(row.sources.items()):
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def main_file(sources: dict[str, str], process_id: str) -> str | None:
+    """The BPMN file that holds the process itself."""
+    return next((n for n, t in sorted(sources.items()) if n.endswith(".bpmn") and f'id="{process_id}"' in t), None)
+
+
+def working_files(session: Session, process_id: str, tests_dir: Path) -> tuple[dict[str, str], DefinitionDraft | None]:
+    """What the modeler opens: the draft, else the newest version with its shipped scenarios."""
+    draft = session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_id == process_id))
+    if draft is not None:
+        return dict(draft.files), draft
+    files = dict(definition_of(session, process_id).sources)
+    for name, text in scenario_files(tests_dir, process_id).items():
+        files["uji/" + name.split("/", 1)[1]] = text
+    return files, None
+
+
+def save_draft(session: Session, actor, process_id: str, files) -> DefinitionDraft:
+    require_owner(actor)
+    definition_of(session, process_id)
+    files = check_files(files)
+    draft = session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_id == process_id))
+    if draft is None:
+        draft = DefinitionDraft(process_id=process_id, files=files, author_id=actor.id, updated_at=clock.now())
+        session.add(draft)
+    draft.files, draft.author_id, draft.updated_at = files, actor.id, clock.now()
+    session.flush()
+    return draft
+
+
+def discard_draft(session: Session, actor, process_id: str) -> None:
+    require_owner(actor)
+    draft = session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_id == process_id))
+    if draft is None:
+        raise NotFound(f"Tidak ada draf untuk '{process_id}'")
+    session.delete(draft)
+
+
+def validate_files(files) -> dict:
+    """{"errors": [...], "warnings": [...], "processes": [...]} of the diagram files."""
+    parsed, problems = check_sources(diagram_files(check_files(files)))
+    return {"errors": [p.as_dict() for p in problems if p.severity == "error"],
+            "warnings": [p.as_dict() for p in problems if p.severity == "warning"],
+            "processes": [p.process_id for p in parsed]}
+
+
+def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = None) -> dict:
+    """Run the scenarios among the files (``uji/*.json``), or the shipped ones, or the one given."""
+    import json
+
+    files = check_files(files)
+    if scenario is not None:
+        check_scenario(scenario)
+    parsed, problems = check_sources(diagram_files(files))
+    errors = [p.as_dict() for p in problems if p.severity == "error"]
+    if errors:
+        return {"errors": errors, "results": []}
+    scenarios = {f"{process_id}/{n[4:]}": t for n, t in files.items() if n.startswith("uji/")}
+    if scenario is not None:
+        scenarios = {f"{process_id}/(skenario)": json.dumps(scenario)}
+    elif not scenarios:
+        scenarios = scenario_files(tests_dir, process_id)
+    results = run_files({p.process_id: p for p in parsed}, scenarios, process_id)
+    return {"errors": [], "results": results}
+
+
+def deploy_files(session: Session, actor, process_id: str, files, comment) -> ProcessDefinition:
+    """Deploy a new version of one process from the workbench (inside the caller's write transaction).
+
+    A process id that has no version yet is created (e.g. a diagram drawn in Camunda Modeler)."""
+    require_owner(actor)
+    if not isinstance(comment, str) or not comment.strip():
+        raise ValidationFailed({"comment": "wajib diisi: apa yang berubah dan mengapa"})
+    files = check_files(files)
+    parsed, problems = check_sources(diagram_files(files))
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise Conflict(f"Definisi punya {len(errors)} kesalahan; perbaiki sebelum dipasang",
+                       {"errors": [p.as_dict() for p in errors],
+                        "warnings": [p.as_dict() for p in problems if p.severity == "warning"]})
+    if process_id not in {p.process_id for p in parsed}:
+        raise Conflict(f"File tidak memuat proses '{process_id}' yang dapat dijalankan")
+    before = latest(session, process_id)
+    rows = deploy(session, diagram_files(files), comment.strip(), author_id=actor.id)
+    row = next(r for r in rows if r.process_id == process_id)
+    if before is not None and (row.id == before.id or row.version < before.version):
+        raise Conflict(f"Tidak ada perubahan dibanding versi {before.version}; tidak ada versi baru yang dipasang"
+                       if row.id == before.id else
+                       f"Isi ini sama dengan versi lama {row.version}; ubah sesuatu atau pasang ulang dengan catatan")
+    draft = session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_id == process_id))
+    if draft is not None:
+        session.delete(draft)
+    log.info("deploy %s v%s by pegawai %s: %s", process_id, row.version, actor.id, comment.strip())
+    return row
+
+
+FORM_KEY = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+def create_form(actor, key, schema) -> str:
+    """Save a new JSON Schema form under ``bpmn/forms/``.
+
+    Forms already there are never changed from the workbench: instances of older versions
+    may show them. A changed form is saved under a new key, and the user task that should
+    use it names the new key in the version deployed next.
+    """
+    require_owner(actor)
+    if not isinstance(key, str) or not FORM_KEY.match(key):
+        raise ValidationFailed({"key": "2-63 huruf kecil, angka atau tanda hubung, diawali huruf atau angka"})
+    problem = forms.check_schema(schema, key)
+    if problem:
+        raise ValidationFailed({"schema": problem})
+    if forms.form_exists(key):
+        raise Conflict(f"Formulir '{key}' sudah ada dan mungkin dipakai instance yang berjalan; "
+                       "simpan perubahan dengan nama baru")
+    forms.write_form(key, schema)
+    log.info("form %s created by pegawai %s", key, actor.id)
+    return key
