@@ -165,9 +165,14 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     new_tasks = _sync_human_tasks(session, instance, workflow)
     _sync_timers(session, instance, workflow)
     session.flush()
-    if new_tasks:
+    announce(session, instance, new_tasks, actor_id)
+
+
+def announce(session: Session, instance: Instance, tasks: list[tuple], actor_id: int | None) -> None:
+    """Tell the ``on_new_tasks`` listeners about tasks that opened (or moved to new people)."""
+    if tasks:
         for listener in _NEW_TASK_LISTENERS:
-            listener(session, instance, new_tasks, actor_id)
+            listener(session, instance, tasks, actor_id)
 
 
 def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> list[tuple]:

@@ -72,3 +72,4 @@ def login_required(fn):
 from . import instances, notifications, openapi, skp, tasks, token  # noqa: E402,F401
 from . import angka_kredit  # noqa: E402,F401
 from . import penilaian  # noqa: E402,F401
+from . import organisasi  # noqa: E402,F401

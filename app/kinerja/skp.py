@@ -98,9 +98,11 @@ class Rhk(Base):
     rhk_atasan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rhk.id"), index=True)
     rhk_atasan_text: Mapped[str] = mapped_column(Text, default="")
     penugasan_dari: Mapped[str] = mapped_column(String(255), default="")
+    # An organisational RHK copied from the predecessor's SKP when the leader changed (domain §3.6).
+    inherited_from_rhk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rhk.id"))
 
     skp: Mapped[Skp] = relationship(back_populates="rhk")
-    rhk_atasan: Mapped[Optional["Rhk"]] = relationship(remote_side=[id])
+    rhk_atasan: Mapped[Optional["Rhk"]] = relationship(remote_side=[id], foreign_keys=[rhk_atasan_id])
     iki: Mapped[list["Iki"]] = relationship(back_populates="rhk", order_by="Iki.urutan",
                                             cascade="all, delete-orphan")
 
@@ -205,11 +207,16 @@ def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     leader = org.leader_of(session, skp.unor_id, clock.today())
     if leader is not None and leader.id != skp.pegawai_id:
         people.add(leader.id)
-    if not people:
+    from .cascade import leader_positions
+
+    # Organisational RHK belong to the leader position: they stay valid when the leader changes.
+    positions = leader_positions(session, skp)
+    if not people and not positions:
         return []
     return list(session.scalars(
         select(Rhk).join(Skp, Rhk.skp_id == Skp.id)
-        .where(Skp.pegawai_id.in_(people), Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
+        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI")),
+               Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
         .order_by(Skp.pegawai_id, Rhk.urutan)))
 
 
@@ -285,6 +292,9 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
     session.flush()
     if to_status == "DISETUJUI":
         from app.documents.skp import archive
+
+        from .cascade import follow_successor
+        follow_successor(session, skp)
         archive(session, skp)
 
 
@@ -325,6 +335,8 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
     skp.riwayat = [SkpRiwayat(at=_now(), actor_id=actor_id, action="buat", from_status=None, to_status="DRAFT")]
     session.add(skp)
     session.flush()
+    from .cascade import seed_organisational_rhk
+    seed_organisational_rhk(session, skp)
     start_instance(session, "skp_perencanaan", business_key(skp), {
         "skp_id": skp.id, "pegawai_id": pegawai.id, "instansi_id": pegawai.instansi_id, "tahun": tahun,
         "nama_pegawai": pegawai.nama_lengkap}, actor_id)

@@ -1,0 +1,108 @@
+"""Organisation changes (admin kinerja): import with a preview of the tasks that move, moving a
+pegawai to another position, PLT/PLH assignments. Each re-routes the open tasks it affects."""
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import g, jsonify, request
+
+from app import get_session
+from app.errors import ValidationFailed
+from app.kinerja import org_change, penugasan
+
+from . import api, json_body, login_required
+
+
+@api.post("/organisasi/impor")
+@login_required
+def import_organisasi():
+    """``?preview=1``: what would change and which tasks would move; without: import and re-route."""
+    session = get_session()
+    org_change.require_admin(g.actor, g.actor.pegawai.instansi_id)
+    upload = request.files.get("berkas")
+    suffix = Path(upload.filename or "").suffix.lower() if upload else ""
+    if upload is None or suffix not in (".csv", ".xlsx"):
+        raise ValidationFailed({"berkas": "kirim berkas .csv atau .xlsx pada kolom formulir 'berkas'"})
+    kode = None if g.actor.has("superadmin") else g.actor.pegawai.instansi.kode
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"impor{suffix}"
+        upload.save(path)
+        if request.args.get("preview") in ("1", "true"):
+            return jsonify({"preview": True, **org_change.preview_import(session, path, kode)})
+        return jsonify({"preview": False, **org_change.apply_import(session, path, kode, g.actor.id)})
+
+
+@api.put("/pegawai/<nip>/jabatan")
+@login_required
+def move_pegawai(nip):
+    body = json_body()
+    return jsonify(org_change.pindah_jabatan(get_session(), g.actor, nip, body.get("jabatan_id")))
+
+
+@api.get("/plt-plh")
+@login_required
+def list_penugasan():
+    return jsonify([penugasan.as_dict(p) for p in penugasan.daftar(get_session(), g.actor)])
+
+
+@api.post("/plt-plh")
+@login_required
+def create_penugasan():
+    row, rerouted = penugasan.tetapkan(get_session(), g.actor, json_body())
+    return jsonify({"penugasan": penugasan.as_dict(row), "pengalihan": rerouted}), 201
+
+
+@api.post("/plt-plh/<int:penugasan_id>/akhiri")
+@login_required
+def end_penugasan(penugasan_id):
+    body = json_body() if request.get_data() else {}
+    row, rerouted = penugasan.akhiri(get_session(), g.actor, penugasan_id, body)
+    return jsonify({"penugasan": penugasan.as_dict(row), "pengalihan": rerouted})
+
+
+def _describe() -> None:
+    from .openapi import DOCUMENT, ERRORS, ID, _resp
+
+    body = lambda props, required: {"required": True, "content": {"application/json": {"schema": {  # noqa: E731
+        "type": "object", "required": required, "properties": props}}}}
+    invalid = {"422": _resp("Data tidak valid; setiap kolom disebut", {"$ref": "#/components/schemas/Error"})}
+    moved = _resp("Tugas terbuka yang dialihkan: instance, tugas_dialihkan[] (tugas, lane, sebelum[], sesudah[]), "
+                  "masalah[]")
+    DOCUMENT["paths"].update({
+        "/organisasi/impor": {"post": {
+            "summary": "Impor unor dan pegawai (CSV/XLSX, kolom formulir 'berkas'; admin kinerja). ?preview=1: "
+                       "tampilkan perubahan dan tugas yang akan dialihkan tanpa menyimpan; tanpa preview: impor "
+                       "lalu alihkan tugas terbuka ke pejabat penilai baru",
+            "parameters": [{"name": "preview", "in": "query", "schema": {"type": "string", "enum": ["1"]}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"berkas": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"200": moved, **ERRORS, **invalid}}},
+        "/pegawai/{nip}/jabatan": {"put": {
+            "summary": "Pindahkan pegawai ke jabatan lain (admin kinerja); tugas terbuka yang terdampak dialihkan",
+            "parameters": [{"name": "nip", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "requestBody": body({"jabatan_id": {"type": "integer"}}, ["jabatan_id"]),
+            "responses": {"200": moved, "409": _resp("Jabatan pimpinan masih dijabat orang lain"), **ERRORS,
+                          **invalid}}},
+        "/plt-plh": {
+            "get": {"summary": "Penugasan PLT/PLH instansi (admin kinerja)", "responses": {"200": _resp("Daftar"),
+                                                                                          **ERRORS}},
+            "post": {"summary": "Tetapkan PLT/PLH pada jabatan pimpinan; bila periode sudah mulai, tugas jabatan itu "
+                                "langsung dialihkan", "requestBody": body({
+                                    "nip": {"type": "string"}, "jabatan_id": {"type": "integer"},
+                                    "jenis": {"enum": ["PLT", "PLH"]},
+                                    "tmt_mulai": {"type": "string", "format": "date"},
+                                    "tmt_selesai": {"type": "string", "format": "date"}},
+                                    ["nip", "jabatan_id", "jenis", "tmt_mulai"]),
+                     "responses": {"201": moved, "409": _resp("Beririsan dengan penugasan lain"), **ERRORS,
+                                   **invalid}}},
+        "/plt-plh/{id}/akhiri": {"post": {
+            "summary": "Akhiri penugasan pada tmt_selesai (bawaan: kemarin, berakhir sekarang); tugas dialihkan kembali",
+            "parameters": [ID("id")],
+            "requestBody": {"required": False, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"tmt_selesai": {"type": "string", "format": "date"}}}}}},
+            "responses": {"200": moved, **ERRORS, **invalid}}},
+    })
+
+
+_describe()

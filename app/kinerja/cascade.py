@@ -1,0 +1,75 @@
+"""Cascading of RHK through a change of leader (domain §1.2 "RHK organisasi", §3.6).
+
+Organisational RHK (``klasifikasi = ORGANISASI``) belong to the leader *position*, not to the
+person: a subordinate's link to one stays valid when the leader changes, as long as it is an
+RHK of an approved SKP of that position in the same year. The successor's new SKP is seeded
+with copies of them (``inherited_from_rhk_id``); once the successor's SKP is approved the
+subordinates' links that are still open to change follow to the copies.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows import clock
+
+from . import org
+from .org import Pegawai
+from .skp import Iki, Rhk, Skp
+
+APPROVED = ("DISETUJUI", "SELESAI")
+FOLLOWING = ("DRAFT", "DIKEMBALIKAN", "DIAJUKAN", "DISETUJUI")
+
+
+def leader_positions(session: Session, skp: Skp) -> list[int]:
+    """Leader positions whose organisational RHK this SKP may intervene: that of the unit through
+    which the penilai evaluates it, and that of the SKP's own unit (for its members)."""
+    pegawai: Pegawai = skp.pegawai
+    unor = None
+    if pegawai.jabatan is not None and not pegawai.penilai_override_id:
+        _penilai, unor = org._penilai_at(session, pegawai, clock.today())
+    found = []
+    for node in [unor, skp.unor if not skp.jabatan.is_pimpinan_unor else None]:
+        position = org.leader_position(session, node.id) if node is not None else None
+        if position is not None and position.id != skp.jabatan_id and position.id not in found:
+            found.append(position.id)
+    return found
+
+
+def seed_organisational_rhk(session: Session, skp: Skp) -> int:
+    """Copy the organisational RHK of the predecessor in this leader position (same year) into a new SKP."""
+    if not skp.jabatan.is_pimpinan_unor or skp.rhk:
+        return 0
+    source = session.scalar(
+        select(Skp).where(Skp.jabatan_id == skp.jabatan_id, Skp.tahun == skp.tahun, Skp.id != skp.id,
+                          Skp.pegawai_id != skp.pegawai_id, Skp.status.in_(APPROVED + ("DIBATALKAN",)))
+        .order_by(Skp.tanggal_penetapan.desc().nulls_last(), Skp.id.desc()).limit(1))
+    if source is None:
+        return 0
+    copied = [r for r in source.rhk if r.klasifikasi == "ORGANISASI"]
+    for i, rhk in enumerate(copied):
+        skp.rhk.append(Rhk(
+            urutan=i + 1, jenis=rhk.jenis, klasifikasi=rhk.klasifikasi, deskripsi=rhk.deskripsi,
+            rhk_atasan_id=rhk.rhk_atasan_id, rhk_atasan_text=rhk.rhk_atasan_text, penugasan_dari=rhk.penugasan_dari,
+            inherited_from_rhk_id=rhk.id,
+            iki=[Iki(urutan=k.urutan, indikator=k.indikator, aspek=k.aspek, perspektif=k.perspektif,
+                     target_text=k.target_text, target_nilai=k.target_nilai, target_satuan=k.target_satuan)
+                 for k in rhk.iki]))
+    session.flush()
+    return len(copied)
+
+
+def follow_successor(session: Session, skp: Skp) -> int:
+    """After the successor's SKP is approved, re-point subordinates' links to its inherited copies."""
+    moved = 0
+    for rhk in skp.rhk:
+        if rhk.inherited_from_rhk_id is None:
+            continue
+        users = session.scalars(select(Rhk).join(Skp, Rhk.skp_id == Skp.id)
+                                .where(Rhk.rhk_atasan_id == rhk.inherited_from_rhk_id, Skp.tahun == skp.tahun,
+                                       Skp.status.in_(FOLLOWING)))
+        for user in users:
+            user.rhk_atasan_id = rhk.id
+            moved += 1
+    session.flush()
+    return moved
