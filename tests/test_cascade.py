@@ -132,3 +132,127 @@ def test_leader_replaced_mid_january(app, accounts, as_user, tmp_path):
     open_instances = list(db.scalars(select(HumanTask.instance_id)))
     assert all(hendra.id not in people for people in _candidates(db, open_instances).values())
     db.close()
+
+
+def _run_job(app, name):
+    from app.scheduler import run_once
+
+    return run_once(app.extensions["db_sessionmaker"], [name])[name]
+
+
+def _tasks(api, form="skp-review"):
+    return [t for t in api.get("/tasks").get_json() if t["form"] == form]
+
+
+def test_plt_acts_only_during_the_assignment(app, accounts, as_user):
+    clock.set(dt.datetime(DEMO_TAHUN, 1, 5, 9, 0))
+    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    sekda, kadis = as_user(find(accounts, "Sekretaris Daerah")["nip"]), as_user(find(accounts, "Kepala Dinas")["nip"])
+    kabid = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"])
+    rizki = as_user(find(accounts, "Kepala Seksi Pengembangan")["nip"])
+    fajar_acc = next(a for a in accounts if a["nama"].startswith("Fajar"))
+    fajar = as_user(fajar_acc["nip"])
+    create_and_submit(kadis, [JPT_RHK])
+    approve(sekda)
+    kadis_rhk = kadis.get("/skp").get_json()[0]["id"]
+    kadis_rhk = kadis.get(f"/skp/{kadis_rhk}").get_json()["rhk"][0]["id"]
+    kabid_skp = create_and_submit(kabid, [ja_rhk(kadis_rhk)])
+    approve(kadis)
+    rizki_skp = create_and_submit(rizki, [ja_rhk(kabid.get(f"/skp/{kabid_skp}").get_json()["rhk"][0]["id"])])
+    approve(kabid)
+    rizki_rhk = rizki.get(f"/skp/{rizki_skp}").get_json()["rhk"][0]["id"]
+
+    # the demo PLT (Rizki, Kepala Seksi Infrastruktur dan Jaringan) reviews Dedi's SKP
+    dedi = as_user(find(accounts, "Teknisi Sarana")["nip"])
+    dedi_skp = create_and_submit(dedi, [ja_rhk(rizki_rhk)])
+    review = only_task(rizki, "skp-review")
+    plt = admin.get("/plt-plh").get_json()
+    assert [(p["nip"], p["jenis"], p["aktif"]) for p in plt] == [(rizki.nip, "PLT", True)]
+    infra_jabatan = plt[0]["jabatan_id"]
+
+    # ended: the task goes to the next leader up (the Kepala Bidang) and Rizki can no longer act
+    r = admin.post(f"/plt-plh/{plt[0]['id']}/akhiri", json={})
+    assert r.status_code == 200, r.get_json()
+    moved = r.get_json()["pengalihan"]["tugas_dialihkan"]
+    assert [(m["task_id"], m["sebelum"][0]["nip"], m["sesudah"][0]["nip"]) for m in moved] == [
+        (review["id"], rizki.nip, kabid.nip)]
+    assert _tasks(rizki) == [] and [t["id"] for t in _tasks(kabid)] == [review["id"]]
+    r = rizki.post(f"/tasks/{review['id']}/complete", json={"data": {"keputusan": "SETUJUI", "catatan": ""}})
+    assert r.status_code == 403
+    assert len(_tasks(rizki, "skp-editor")) == 0 and rizki.get(f"/skp/{rizki_skp}").get_json()["status"] == "DISETUJUI"
+
+    # without a PLT Rina submits to the Kepala Bidang, linking his RHK
+    rina = as_user(find(accounts, "Pengelola Layanan Operasional")["nip"])
+    kabid_rhk = kabid.get(f"/skp/{kabid_skp}").get_json()["rhk"][0]["id"]
+    create_and_submit(rina, [ja_rhk(kabid_rhk, "Terkelolanya layanan jaringan")])
+    rina_review = next(t for t in _tasks(kabid) if t["id"] != review["id"])
+
+    # a new PLT from the 20th to the 25th: nothing moves before the period starts
+    fajar_skp = fajar.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()["id"]
+    r = admin.post("/plt-plh", json={"nip": fajar.nip, "jabatan_id": infra_jabatan, "jenis": "PLT",
+                                     "tmt_mulai": f"{DEMO_TAHUN}-01-20", "tmt_selesai": f"{DEMO_TAHUN}-01-25"})
+    assert r.status_code == 201, r.get_json()
+    assert r.get_json()["pengalihan"]["tugas_dialihkan"] == [] and _tasks(fajar) == []
+    clock.set(dt.datetime(DEMO_TAHUN, 1, 20, 7, 0))
+    assert _run_job(app, "penugasan_plt_plh") == {"instance": 2, "tugas": 2}
+    assert sorted(t["id"] for t in _tasks(fajar)) == sorted([review["id"], rina_review["id"]])
+    assert _tasks(kabid) == []
+    assert [t["business_key"] for t in _tasks(fajar, "skp-editor")] == [f"skp:{fajar_skp}"]  # own SKP continues
+    r = fajar.post(f"/tasks/{review['id']}/complete", json={"data": {"keputusan": "SETUJUI", "catatan": ""}})
+    assert r.status_code == 200, r.get_json()
+    history = dedi.get(f"/skp/{dedi_skp}").get_json()["history"]
+    assert (history[-1]["action"], history[-1]["actor_nip"], history[-1]["actor_sebagai"]) == (
+        "setujui", fajar.nip, "sebagai PLT Kepala Seksi Infrastruktur dan Jaringan")
+    assert history[1]["actor_sebagai"] == ""  # Dedi submitted as himself
+
+    # after the period Rina's review is the Kepala Bidang's again
+    clock.set(dt.datetime(DEMO_TAHUN, 1, 26, 7, 0))
+    assert _run_job(app, "penugasan_plt_plh")["tugas"] == 1
+    assert _run_job(app, "penugasan_plt_plh")["tugas"] == 0  # once
+    assert _tasks(fajar) == [] and [t["id"] for t in _tasks(kabid)] == [rina_review["id"]]
+    r = fajar.post(f"/tasks/{rina_review['id']}/complete", json={"data": {"keputusan": "SETUJUI", "catatan": ""}})
+    assert r.status_code == 403
+
+
+def test_organisation_changes_refuse_bad_input(app, accounts, as_user, client):
+    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    pegawai = as_user(find(accounts, "Pengolah Data")["nip"])
+    db = _db(app)
+    leader = db.scalar(select(Jabatan).where(Jabatan.nama == KADIS_JABATAN))
+    staff = db.scalar(select(Jabatan).where(Jabatan.nama == "Pengolah Data dan Informasi"))
+    db.close()
+    ok = {"nip": pegawai.nip, "jabatan_id": leader.id, "jenis": "PLH", "tmt_mulai": "2030-01-01"}
+    assert client.get("/api/v1/plt-plh").status_code == 401
+    assert pegawai.post("/plt-plh", json=ok).status_code == 403
+    assert pegawai.get("/plt-plh").status_code == 403
+    r = admin.post("/plt-plh", json={"nip": "1", "jabatan_id": staff.id, "jenis": "X", "tmt_mulai": "kemarin",
+                                     "tmt_selesai": "2030-13-01"})
+    assert r.status_code == 422
+    assert set(r.get_json()["error"]["details"]["fields"]) == {"nip", "jabatan_id", "jenis", "tmt_mulai",
+                                                                "tmt_selesai"}
+    r = admin.post("/plt-plh", json={**ok, "jabatan_id": staff.id})
+    assert "bukan jabatan pimpinan" in r.get_json()["error"]["details"]["fields"]["jabatan_id"]
+    r = admin.post("/plt-plh", json={**ok, "tmt_selesai": "2029-12-31"})
+    assert r.get_json()["error"]["details"]["fields"] == {"tmt_selesai": "tidak boleh sebelum tmt_mulai"}
+    assert admin.post("/plt-plh", json=ok).status_code == 201
+    r = admin.post("/plt-plh", json={**ok, "jenis": "PLT", "tmt_mulai": "2030-06-01"})
+    assert r.status_code == 409 and "beririsan" in r.get_json()["error"]["message"]
+    assert admin.post("/plt-plh/999999/akhiri", json={}).status_code == 404
+    assert admin.client.post("/api/v1/plt-plh", data="{", headers={**admin.headers, "Content-Type": "application/json"}
+                             ).status_code == 400
+    # moving a pegawai
+    assert pegawai.client.put(f"/api/v1/pegawai/{pegawai.nip}/jabatan", headers=pegawai.headers,
+                              json={"jabatan_id": staff.id}).status_code == 403
+    put = lambda nip, body: admin.client.put(f"/api/v1/pegawai/{nip}/jabatan", headers=admin.headers, json=body)  # noqa
+    assert put("000000000000000000", {"jabatan_id": staff.id}).status_code == 404
+    assert put(pegawai.nip, {"jabatan_id": "x"}).get_json()["error"]["details"]["fields"] == {
+        "jabatan_id": "wajib diisi dengan id jabatan (angka)"}
+    r = put(pegawai.nip, {"jabatan_id": leader.id})
+    assert r.status_code == 409 and "masih dijabat" in r.get_json()["error"]["message"]
+    # an upload that is not a spreadsheet
+    r = admin.client.post("/api/v1/organisasi/impor?preview=1", headers=admin.headers,
+                          data={"berkas": (__import__("io").BytesIO(b"x"), "a.txt")})
+    assert r.status_code == 422 and "berkas" in r.get_json()["error"]["details"]["fields"]
+    # nothing of the refused requests was written: the demo PLT and the one accepted PLH
+    assert sorted((p["nip"], p["jenis"]) for p in admin.get("/plt-plh").get_json()) == sorted(
+        [(find(accounts, "Kepala Seksi Pengembangan")["nip"], "PLT"), (pegawai.nip, "PLH")])
