@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from conftest import DEMO_PASSWORD, DEMO_TAHUN, find
 from sqlalchemy import select
@@ -256,3 +257,44 @@ def test_organisation_changes_refuse_bad_input(app, accounts, as_user, client):
     # nothing of the refused requests was written: the demo PLT and the one accepted PLH
     assert sorted((p["nip"], p["jenis"]) for p in admin.get("/plt-plh").get_json()) == sorted(
         [(find(accounts, "Kepala Seksi Pengembangan")["nip"], "PLT"), (pegawai.nip, "PLH")])
+
+
+def test_admin_pages_preview_confirm_and_plt(app, accounts, as_user, client, tmp_path):
+    from test_pages import Pages
+
+    kadis, sekda = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    kadis_skp = create_and_submit(kadis, [JPT_RHK])
+    approve(sekda)
+    yudi = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"])
+    create_and_submit(yudi, [ja_rhk(kadis.get(f"/skp/{kadis_skp}").get_json()["rhk"][0]["id"])])
+    review = only_task(kadis, "skp-review")
+    pages = Pages(client)
+    pages.login(find(accounts, "Pengolah Data")["nip"])
+    assert pages.get("/organisasi").status_code == 403
+    pages.login(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    assert 'href="/organisasi"' in pages.html("/")
+    path = _org_change_csv(tmp_path, kadis.nip)
+    with path.open("rb") as stream:
+        r = pages.post("/organisasi/impor", {"berkas": (stream, "mutasi.csv")}, content_type="multipart/form-data")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 200, html[:500]
+    assert "Tugas yang akan dialihkan: 1" in html and f"Budi Santoso ({NEW_KADIS})" in html
+    assert [t["id"] for t in kadis.get("/tasks").get_json() if t["form"] == "skp-review"] == [review["id"]]
+    token = re.search(r'name="token" value="([^"]+)"', html).group(1)
+    assert pages.post("/organisasi/impor/konfirmasi", {"token": "lain"}).status_code == 422
+    r = pages.post("/organisasi/impor/konfirmasi", {"token": token})
+    assert r.status_code == 200 and "Tugas dialihkan: 1" in r.get_data(as_text=True)
+    assert [t["id"] for t in as_user(NEW_KADIS).get("/tasks").get_json()] == [review["id"]]
+    assert pages.post("/organisasi/impor/konfirmasi", {"token": token}).status_code == 422  # used once
+
+    db = _db(app)
+    infra = db.scalar(select(Jabatan).where(Jabatan.nama.like("Kepala Seksi Statistik%")))
+    db.close()
+    r = pages.post("/organisasi/plt-plh", {"nip": yudi.nip, "jabatan_id": str(infra.id), "jenis": "PLH",
+                                           "tmt_mulai": "2031-01-01", "tmt_selesai": "2030-01-01"})
+    assert r.status_code == 422 and "tidak boleh sebelum tmt_mulai" in r.get_data(as_text=True)
+    r = pages.post("/organisasi/plt-plh", {"nip": yudi.nip, "jabatan_id": str(infra.id), "jenis": "PLH",
+                                           "tmt_mulai": "2031-01-01", "tmt_selesai": ""})
+    assert r.status_code == 302
+    html = pages.html("/organisasi")
+    assert "PLH" in html and yudi.nip in html
