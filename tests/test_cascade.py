@@ -298,3 +298,62 @@ def test_admin_pages_preview_confirm_and_plt(app, accounts, as_user, client, tmp
     assert r.status_code == 302
     html = pages.html("/organisasi")
     assert "PLH" in html and yudi.nip in html
+
+
+def test_parallel_drafting_holds_submission_until_the_leader_is_approved(app, accounts, as_user, client):
+    from test_pages import Pages
+
+    kadis, sekda = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    yudi, sri = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"]), as_user(find(accounts, "Sekretaris Dinas")["nip"])
+    second = {**JPT_RHK, "deskripsi": "Terwujudnya tata kelola data", "klasifikasi": "INDIVIDU"}
+
+    def draft(api, rhk):
+        task = only_task(api, "skp-editor")
+        r = api.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": rhk, "lampiran": LAMPIRAN, "ajukan": False}})
+        assert r.status_code == 200 and r.get_json()["completed"] is False, r.get_json()
+        return task, api.get(f"/tasks/{task['id']}").get_json()["data"]
+
+    kadis_skp = kadis.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()["id"]
+    _task, kadis_data = draft(kadis, [JPT_RHK, second])
+    first_id, second_id = [r["id"] for r in kadis_data["rhk"]]
+    # subordinates start before their leader is approved: a link to a draft RHK, or the RHK as text
+    yudi_skp = yudi.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()["id"]
+    yudi_task, _ = draft(yudi, [ja_rhk(first_id), ja_rhk(second_id, "Tersedianya katalog data")])
+    sri.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"})
+    sri_task, _ = draft(sri, [{**ja_rhk(None), "rhk_atasan_text": "Meningkatnya kualitas layanan digital"}])
+    pages = Pages(client)
+    pages.login(yudi.nip)
+    assert f"{JPT_RHK['deskripsi']} — Ir. Hendra Wijaya, M.T. (draf atasan)" in pages.html(f"/tugas/{yudi_task['id']}")
+
+    # the leader drops one draft RHK: the subordinate's link becomes text, nothing breaks
+    kadis_task = only_task(kadis, "skp-editor")
+    r = kadis.post(f"/tasks/{kadis_task['id']}/complete", json={"data": {
+        **kadis_data, "rhk": kadis_data["rhk"][:1], "ajukan": False}})
+    assert r.status_code == 200, r.get_json()
+    rhk = yudi.get(f"/skp/{yudi_skp}").get_json()["rhk"]
+    assert [(x["rhk_atasan_id"], x["rhk_atasan_text"]) for x in rhk] == [(first_id, ""), (None, second["deskripsi"])]
+
+    # submission is held with a clear message while the leader's SKP is a draft
+    data = yudi.get(f"/tasks/{yudi_task['id']}").get_json()["data"]
+    data["rhk"] = data["rhk"][:1]
+    r = yudi.post(f"/tasks/{yudi_task['id']}/complete", json={"data": {**data, "ajukan": True}})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["details"]["fields"]["rhk[0].rhk_atasan_id"].startswith("pengajuan ditahan")
+    assert yudi.get(f"/skp/{yudi_skp}").get_json()["status"] == "DRAFT"
+
+    # approved: both are told, the link now submits, the text link is asked to be re-linked
+    data_kadis = kadis.get(f"/tasks/{kadis_task['id']}").get_json()["data"]
+    assert kadis.post(f"/tasks/{kadis_task['id']}/complete", json={"data": {**data_kadis, "ajukan": True}}
+                      ).status_code == 200
+    approve(sekda)
+    assert kadis.get(f"/skp/{kadis_skp}").get_json()["status"] == "DISETUJUI"
+    for api in (yudi, sri):
+        kinds = [n["subject"] for n in api.get("/notifications").get_json()["items"]]
+        assert any("SKP atasan tahun" in k for k in kinds), kinds
+    assert yudi.post(f"/tasks/{yudi_task['id']}/complete", json={"data": {**data, "ajukan": True}}).status_code == 200
+    assert only_task(kadis, "skp-review")["business_key"] == f"skp:{yudi_skp}"
+    data = sri.get(f"/tasks/{sri_task['id']}").get_json()["data"]
+    r = sri.post(f"/tasks/{sri_task['id']}/complete", json={"data": {**data, "ajukan": True}})
+    assert "masih ditulis sebagai teks" in r.get_json()["error"]["details"]["fields"]["rhk[0].rhk_atasan_id"]
+    data["rhk"][0]["rhk_atasan_id"] = first_id
+    assert sri.post(f"/tasks/{sri_task['id']}/complete", json={"data": {**data, "ajukan": True}}).status_code == 200

@@ -73,3 +73,61 @@ def follow_successor(session: Session, skp: Skp) -> int:
             moved += 1
     session.flush()
     return moved
+
+
+# ---------------------------------------------------------------- parallel drafting (domain §6.2)
+
+DRAFTING = ("DRAFT", "DIKEMBALIKAN")
+
+
+def _leaders_of(session: Session, skp: Skp) -> set[int]:
+    people = set()
+    penilai = org.pejabat_penilai(session, skp.pegawai)
+    if penilai is not None:
+        people.add(penilai.id)
+    leader = org.leader_of(session, skp.unor_id, clock.today())
+    if leader is not None and leader.id != skp.pegawai_id:
+        people.add(leader.id)
+    return people
+
+
+def provisional_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
+    """RHK a draft may link to while the leader is still drafting: those of the penilai's or the
+    unit leader's SKP of the same year in any status but cancelled (submission still needs an
+    approved one), and the organisational RHK the approved ones of the position offer."""
+    from .skp import allowed_rhk_atasan
+
+    found = {r.id: r for r in allowed_rhk_atasan(session, skp)}
+    people = _leaders_of(session, skp)
+    if people:
+        for rhk in session.scalars(select(Rhk).join(Skp, Rhk.skp_id == Skp.id).where(
+                Skp.pegawai_id.in_(people), Skp.tahun == skp.tahun, Skp.status != "DIBATALKAN")
+                .order_by(Skp.pegawai_id, Rhk.urutan)):
+            found.setdefault(rhk.id, rhk)
+    return list(found.values())
+
+
+def release_removed(session: Session, removed: Rhk) -> bool:
+    """A leader removes a draft RHK that drafts link to: those links become text to re-link later.
+    False when an SKP past drafting links to it (then it may not be removed)."""
+    users = list(session.scalars(select(Rhk).where(Rhk.rhk_atasan_id == removed.id)))
+    if any(u.skp.status not in DRAFTING for u in users):
+        return False
+    for user in users:
+        user.rhk_atasan_id, user.rhk_atasan_text = None, user.rhk_atasan_text or removed.deskripsi
+    return True
+
+
+def offer_relinking(session: Session, skp: Skp) -> int:
+    """The leader's SKP is approved: tell subordinates whose drafts link to it or wait with a text link."""
+    from app.notifications import notify
+
+    ids = [r.id for r in skp.rhk]
+    waiting = set(session.scalars(select(Skp.pegawai_id).join(Rhk, Rhk.skp_id == Skp.id).where(
+        Skp.tahun == skp.tahun, Skp.status.in_(DRAFTING), Skp.pegawai_id != skp.pegawai_id,
+        (Rhk.rhk_atasan_id.in_(ids) if ids else False)
+        | (Rhk.rhk_atasan_id.is_(None) & (Skp.pejabat_penilai_id == skp.pegawai_id)))))
+    rows = notify(session, sorted(waiting), "skp_atasan_disetujui",
+                  {"tahun": skp.tahun, "nama_atasan": skp.pegawai.nama_lengkap}, link="/",
+                  dedup_key=f"skp-atasan-disetujui:{skp.id}:{skp.tanggal_penetapan.isoformat()}"[:150])
+    return len(rows)

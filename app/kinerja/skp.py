@@ -236,9 +236,14 @@ def submission_problems(session: Session, skp: Skp) -> dict[str, str]:
             if not rhk.klasifikasi:
                 problems[f"{where}.klasifikasi"] = "wajib diisi (ORGANISASI atau INDIVIDU)"
         elif rhk.rhk_atasan_id is None:
-            problems[f"{where}.rhk_atasan_id"] = "wajib memilih RHK atasan yang diintervensi"
+            problems[f"{where}.rhk_atasan_id"] = "wajib memilih RHK atasan yang diintervensi" + (
+                " (RHK atasan masih ditulis sebagai teks: pilih RHK dari SKP atasan yang sudah disetujui)"
+                if rhk.rhk_atasan_text else "")
         elif rhk.rhk_atasan_id not in allowed:
-            problems[f"{where}.rhk_atasan_id"] = "bukan RHK dari SKP pejabat penilai yang sudah disetujui"
+            pending = rhk.rhk_atasan is not None and rhk.rhk_atasan.skp.status not in ("DISETUJUI", "SELESAI", "DIBATALKAN")
+            problems[f"{where}.rhk_atasan_id"] = (
+                "pengajuan ditahan: SKP atasan yang memuat RHK ini belum disetujui; Anda diberi tahu saat disetujui"
+                if pending else "bukan RHK dari SKP pejabat penilai yang sudah disetujui")
         for j, iki in enumerate(rhk.iki):
             if not iki.indikator.strip():
                 problems[f"{where}.iki[{j}].indikator"] = "wajib diisi"
@@ -293,8 +298,9 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
     if to_status == "DISETUJUI":
         from app.documents.skp import archive
 
-        from .cascade import follow_successor
+        from .cascade import follow_successor, offer_relinking
         follow_successor(session, skp)
+        offer_relinking(session, skp)
         archive(session, skp)
 
 
