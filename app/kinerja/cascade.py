@@ -80,7 +80,8 @@ def follow_successor(session: Session, skp: Skp) -> int:
 DRAFTING = ("DRAFT", "DIKEMBALIKAN")
 
 
-def _leaders_of(session: Session, skp: Skp) -> set[int]:
+def leaders_of(session: Session, skp: Skp) -> set[int]:
+    """The penilai of the SKP's pegawai and the leader of its unit (whose RHK it may intervene)."""
     people = set()
     penilai = org.pejabat_penilai(session, skp.pegawai)
     if penilai is not None:
@@ -98,7 +99,7 @@ def provisional_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     from .skp import allowed_rhk_atasan
 
     found = {r.id: r for r in allowed_rhk_atasan(session, skp)}
-    people = _leaders_of(session, skp)
+    people = leaders_of(session, skp)
     if people:
         for rhk in session.scalars(select(Rhk).join(Skp, Rhk.skp_id == Skp.id).where(
                 Skp.pegawai_id.in_(people), Skp.tahun == skp.tahun, Skp.status != "DIBATALKAN")

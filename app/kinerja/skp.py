@@ -197,20 +197,11 @@ def get_skp(session: Session, skp_id: int) -> Skp:
 
 
 def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
-    """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader."""
-    from . import org
+    """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader,
+    and the organisational RHK of the leader position (they stay valid when the leader changes)."""
+    from .cascade import leader_positions, leaders_of
 
-    people = set()
-    penilai = org.pejabat_penilai(session, skp.pegawai)
-    if penilai is not None:
-        people.add(penilai.id)
-    leader = org.leader_of(session, skp.unor_id, clock.today())
-    if leader is not None and leader.id != skp.pegawai_id:
-        people.add(leader.id)
-    from .cascade import leader_positions
-
-    # Organisational RHK belong to the leader position: they stay valid when the leader changes.
-    positions = leader_positions(session, skp)
+    people, positions = leaders_of(session, skp), leader_positions(session, skp)
     if not people and not positions:
         return []
     return list(session.scalars(
