@@ -357,3 +357,42 @@ def test_parallel_drafting_holds_submission_until_the_leader_is_approved(app, ac
     assert "masih ditulis sebagai teks" in r.get_json()["error"]["details"]["fields"]["rhk[0].rhk_atasan_id"]
     data["rhk"][0]["rhk_atasan_id"] = first_id
     assert sri.post(f"/tasks/{sri_task['id']}/complete", json={"data": {**data, "ajukan": True}}).status_code == 200
+
+
+def test_who_waits_on_whom(app, accounts, as_user, client):
+    from test_pages import Pages
+
+    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    kadis, sekda = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    yudi = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"])
+    andi = find(accounts, "Pranata Komputer Ahli Muda")
+    clock.set(dt.datetime(DEMO_TAHUN, 1, 5, 9, 0))
+    yudi_skp = yudi.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()["id"]
+    clock.set(dt.datetime(DEMO_TAHUN, 1, 6, 9, 0))
+    kadis_skp = create_and_submit(kadis, [JPT_RHK])
+
+    items = admin.get(f"/kaskade?tahun={DEMO_TAHUN}").get_json()["items"]
+    by_nip = {r["nip"]: r for r in items}
+    assert [r["sejak"] for r in items] == sorted(r["sejak"] for r in items)
+    assert by_nip[andi["nip"]]["menunggu"][0]["nip"] == yudi.nip
+    assert by_nip[andi["nip"]]["alasan"] == "SKP atasan belum disetujui (draf)"
+    dewi = find(accounts, "Pengadministrasi Perkantoran")["nip"]
+    assert by_nip[dewi]["alasan"] == "SKP atasan belum disetujui (belum dibuat)" and by_nip[dewi]["status"] is None
+    assert (by_nip[yudi.nip]["skp_id"], by_nip[yudi.nip]["menunggu"][0]["nip"], by_nip[yudi.nip]["alasan"]) == (
+        yudi_skp, kadis.nip, "SKP atasan belum disetujui (diajukan)")
+    assert (by_nip[kadis.nip]["skp_id"], by_nip[kadis.nip]["menunggu"][0]["nip"]) == (kadis_skp, sekda.nip)
+    order = [r["nip"] for r in items]
+    assert order.index(andi["nip"]) < order.index(yudi.nip) < order.index(kadis.nip)
+
+    # a leader sees the units below; approval of the leader releases the wait
+    mine = {r["nip"] for r in yudi.get(f"/kaskade?tahun={DEMO_TAHUN}").get_json()["items"]}
+    assert andi["nip"] in mine and kadis.nip not in mine and find(accounts, "Sekretaris Dinas")["nip"] not in mine
+    approve(sekda)
+    items = {r["nip"]: r for r in admin.get(f"/kaskade?tahun={DEMO_TAHUN}").get_json()["items"]}
+    assert kadis.nip not in items and yudi.nip not in items and items[andi["nip"]]["menunggu"][0]["nip"] == yudi.nip
+    assert as_user(find(accounts, "Pengolah Data")["nip"]).get("/kaskade").status_code == 403
+    assert admin.get("/kaskade?tahun=abc").status_code == 422
+    pages = Pages(client)
+    pages.login(yudi.nip)
+    html = pages.html(f"/kaskade?tahun={DEMO_TAHUN}")
+    assert "Siapa menunggu siapa" in html and andi["nama"] in html

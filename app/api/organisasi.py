@@ -9,7 +9,9 @@ from flask import g, jsonify, request
 
 from app import get_session
 from app.errors import ValidationFailed
-from app.kinerja import org_change, penugasan
+from app.kinerja import cascade, org_change, penugasan
+from app.kinerja.views import iso
+from workflows import clock
 
 from . import api, json_body, login_required
 
@@ -61,6 +63,24 @@ def end_penugasan(penugasan_id):
     return jsonify({"penugasan": penugasan.as_dict(row), "pengalihan": rerouted})
 
 
+@api.get("/kaskade")
+@login_required
+def who_waits():
+    """Whose SKP waits on whom in the caller's units (admin: the instansi), the oldest wait first."""
+    tahun = _tahun()
+    rows = cascade.who_waits(get_session(), g.actor, tahun)
+    return jsonify({"tahun": tahun, "items": [{**r, "sejak": iso(r["sejak"])} for r in rows]})
+
+
+def _tahun() -> int:
+    raw = request.args.get("tahun", "").strip()
+    if not raw:
+        return clock.today().year
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        raise ValidationFailed({"tahun": f"harus berupa angka tahun, bukan '{raw[:20]}'"})
+    return int(raw)
+
+
 def _describe() -> None:
     from .openapi import DOCUMENT, ERRORS, ID, _resp
 
@@ -84,6 +104,12 @@ def _describe() -> None:
             "requestBody": body({"jabatan_id": {"type": "integer"}}, ["jabatan_id"]),
             "responses": {"200": moved, "409": _resp("Jabatan pimpinan masih dijabat orang lain"), **ERRORS,
                           **invalid}}},
+        "/kaskade": {"get": {
+            "summary": "Siapa menunggu siapa: SKP yang menunggu pemeriksaan atau SKP atasan yang belum disetujui, "
+                       "di unit pemanggil (pimpinan) atau seluruh instansi (admin kinerja), yang terlama dulu",
+            "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer"}}],
+            "responses": {"200": _resp("tahun, items[] (unor, nip, nama, jabatan, skp_id, status, alasan, sejak, "
+                                       "menunggu[])"), **ERRORS, **invalid}}},
         "/plt-plh": {
             "get": {"summary": "Penugasan PLT/PLH instansi (admin kinerja)", "responses": {"200": _resp("Daftar"),
                                                                                           **ERRORS}},

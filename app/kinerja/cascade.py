@@ -5,6 +5,11 @@ person: a subordinate's link to one stays valid when the leader changes, as long
 RHK of an approved SKP of that position in the same year. The successor's new SKP is seeded
 with copies of them (``inherited_from_rhk_id``); once the successor's SKP is approved the
 subordinates' links that are still open to change follow to the copies.
+
+Parallel drafting: a subordinate may draft against the leader's draft RHK or write the
+intervened RHK as text; submission is held until the link points to an approved RHK, and the
+approval of the leader's SKP tells the waiting subordinates to re-link. ``who_waits`` lists,
+per unit, whose SKP waits on whom (the review, or the atasan's SKP), the oldest wait first.
 """
 from __future__ import annotations
 
@@ -132,3 +137,69 @@ def offer_relinking(session: Session, skp: Skp) -> int:
                   {"tahun": skp.tahun, "nama_atasan": skp.pegawai.nama_lengkap}, link="/",
                   dedup_key=f"skp-atasan-disetujui:{skp.id}:{skp.tanggal_penetapan.isoformat()}"[:150])
     return len(rows)
+
+
+# ---------------------------------------------------------------- who waits on whom (domain §6.2)
+
+def _scope(session: Session, actor) -> list[int] | None:
+    """Unor ids the actor may look at: None = the whole instansi (admin); a leader sees the units below
+    the positions they lead, acting ones included; anyone else gets a 403."""
+    from app.errors import Forbidden
+
+    if actor.has("admin_kinerja", "superadmin"):
+        return None
+    led = [u for u in session.scalars(select(org.Unor).where(org.Unor.instansi_id == actor.pegawai.instansi_id))
+           if (leader := org.leader_of(session, u.id, clock.today())) is not None and leader.id == actor.id]
+    if not led:
+        raise Forbidden("Halaman ini untuk pimpinan unit kerja dan admin kinerja")
+    every = list(session.scalars(select(org.Unor).where(org.Unor.instansi_id == actor.pegawai.instansi_id)))
+    return [u.id for u in every if any(a in led for a in u.ancestors())]
+
+
+def who_waits(session: Session, actor, tahun: int) -> list[dict]:
+    """Per pegawai in scope whose SKP of the year cannot move on without someone else: the penilai
+    who has to review it, or the atasan whose SKP is not approved yet; the oldest wait first."""
+    import datetime as dt
+
+    from workflows.instances import by_business_key, open_tasks_of
+    from workflows.store import utc
+
+    from .skp import STATUS_LABEL, allowed_rhk_atasan, business_key
+
+    units = _scope(session, actor)
+    query = (select(Pegawai).join(org.Jabatan, Pegawai.jabatan_id == org.Jabatan.id)
+             .where(Pegawai.instansi_id == actor.pegawai.instansi_id, Pegawai.status_kepegawaian == "AKTIF"))
+    if units is not None:
+        query = query.where(org.Jabatan.unor_id.in_(units))
+    start = dt.datetime(tahun, 1, 1, tzinfo=dt.timezone.utc)
+    rows = []
+    for pegawai in session.scalars(query):
+        skp = session.scalar(select(Skp).where(Skp.pegawai_id == pegawai.id, Skp.tahun == tahun,
+                                               Skp.jabatan_id == pegawai.jabatan_id, Skp.status != "DIBATALKAN")
+                             .order_by(Skp.id.desc()).limit(1))
+        if skp is not None and skp.status == "DIAJUKAN":
+            instance = by_business_key(session, business_key(skp))
+            review = [t for t in open_tasks_of(session, instance.id) if t.form_key == "skp-review"] if instance else []
+            waits = [session.get(Pegawai, c.pegawai_id) for t in review for c in t.candidates] or [skp.pejabat_penilai]
+            reason, since = "Menunggu pemeriksaan SKP oleh pejabat penilai", utc(skp.tanggal_pengajuan)
+        elif (skp is None or skp.status in DRAFTING) and not pegawai.jabatan.is_jpt:
+            penilai = org.pejabat_penilai(session, pegawai)
+            if penilai is None or (skp is not None and allowed_rhk_atasan(session, skp)):
+                continue
+            atasan_skp = session.scalar(select(Skp).where(Skp.pegawai_id == penilai.id, Skp.tahun == tahun,
+                                                          Skp.status != "DIBATALKAN").order_by(Skp.id.desc()).limit(1))
+            if atasan_skp is not None and atasan_skp.status in APPROVED:
+                continue
+            waits = [penilai]
+            reason = "SKP atasan belum disetujui (" + (
+                STATUS_LABEL[atasan_skp.status].lower() if atasan_skp else "belum dibuat") + ")"
+            since = utc(skp.riwayat[0].at) if skp is not None and skp.riwayat else start
+        else:
+            continue
+        rows.append({"unor": pegawai.jabatan.unor.nama, "nip": pegawai.nip, "nama": pegawai.nama_lengkap,
+                     "jabatan": pegawai.jabatan.nama, "skp_id": skp.id if skp else None,
+                     "status": skp.status if skp else None, "alasan": reason, "sejak": since,
+                     "menunggu": [{"nip": w.nip, "nama": w.nama_lengkap,
+                                   "jabatan": w.jabatan.nama if w.jabatan else ""} for w in waits if w is not None]})
+    rows.sort(key=lambda r: (r["sejak"] or start, r["unor"], r["nama"]))
+    return rows

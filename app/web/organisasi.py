@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app import get_session
 from app.errors import ValidationFailed
-from app.kinerja import org_change, penugasan
+from app.kinerja import cascade, org_change, penugasan
 from app.kinerja.org import Jabatan, Unor
 
 from . import web
@@ -93,3 +93,13 @@ def organisasi_plt_end(penugasan_id):
     _row, rerouted = penugasan.akhiri(get_session(), g.actor, parse_id(penugasan_id), body)
     flash(f"Penugasan diakhiri; {len(rerouted['tugas_dialihkan'])} tugas dialihkan.")
     return redirect(url_for("web.organisasi_page"))
+
+
+@web.get("/kaskade")
+def kaskade_page():
+    from workflows import clock
+
+    raw = request.args.get("tahun", "")
+    tahun = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
+    rows = cascade.who_waits(get_session(), g.actor, tahun)
+    return render_template("kaskade.html", rows=rows, tahun=tahun)
