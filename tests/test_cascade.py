@@ -396,3 +396,76 @@ def test_who_waits_on_whom(app, accounts, as_user, client):
     pages.login(yudi.nip)
     html = pages.html(f"/kaskade?tahun={DEMO_TAHUN}")
     assert "Siapa menunggu siapa" in html and andi["nama"] in html
+
+
+def _open_periode(admin, nama, jenis, awal, akhir, batas):
+    created = admin.post("/periode", json={"nama": nama, "jenis": jenis, "periode_awal": awal, "periode_akhir": akhir,
+                                           "batas_pengisian": batas})
+    assert created.status_code == 201, created.get_json()
+    opened = admin.post(f"/periode/{created.get_json()['id']}/buka")
+    assert opened.status_code == 200, opened.get_json()
+    return opened.get_json()["hasil"]
+
+
+def test_mutasi_splits_the_year(app, accounts, as_user):
+    import io
+
+    import docx
+
+    y = DEMO_TAHUN
+    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    kadis, sekda = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    yudi, eko = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"]), as_user(find(accounts, "Kepala Bidang Statistik")["nip"])
+    clock.set(dt.datetime(y, 1, 10, 9, 0))
+    kadis_skp = create_and_submit(kadis, [JPT_RHK])
+    approve(sekda)
+    kadis_rhk = kadis.get(f"/skp/{kadis_skp}").get_json()["rhk"][0]["id"]
+    yudi_skp = create_and_submit(yudi, [ja_rhk(kadis_rhk)])
+    approve(kadis)
+    old_skp = create_and_submit(eko, [ja_rhk(kadis_rhk, "Tersedianya statistik sektoral")])
+    approve(kadis)
+    clock.set(dt.datetime(y, 3, 31, 9, 0))
+    q1 = _open_periode(admin, "Triwulan I", "TRIWULANAN", f"{y}-01-01", f"{y}-03-31", f"{y}-04-10")
+    assert [r["skp_id"] for r in q1 if r["nip"] == eko.nip] == [old_skp]
+
+    # mutasi on 1 July to a functional position under the Kepala Bidang Aplikasi
+    clock.set(dt.datetime(y, 7, 1, 9, 0))
+    db = _db(app)
+    jf = db.scalar(select(Jabatan).where(Jabatan.nama == "Pranata Komputer Ahli Muda"))
+    db.close()
+    put = lambda body: admin.client.put(f"/api/v1/pegawai/{eko.nip}/jabatan", headers=admin.headers, json=body)  # noqa
+    assert put({"jabatan_id": jf.id, "tmt": "1 Juli"}).get_json()["error"]["details"]["fields"] == {
+        "tmt": "tanggal tidak valid: '1 Juli' (YYYY-MM-DD)"}
+    r = put({"jabatan_id": jf.id, "tmt": f"{y}-07-01"})
+    assert r.status_code == 200 and r.get_json()["skp_diakhiri"] == [old_skp], r.get_json()
+    old = eko.get(f"/skp/{old_skp}").get_json()
+    assert (old["status"], old["periode_awal"], old["periode_akhir"]) == ("DISETUJUI", f"{y}-01-01", f"{y}-06-30")
+    assert old["history"][-1]["action"] == "mutasi" and "Pranata Komputer Ahli Muda" in old["history"][-1]["note"]
+    new_skp = create_and_submit(eko, [ja_rhk(yudi.get(f"/skp/{yudi_skp}").get_json()["rhk"][0]["id"])])
+    new = eko.get(f"/skp/{new_skp}").get_json()
+    assert (new["periode_awal"], new["periode_akhir"], new["jabatan"]) == (f"{y}-07-01", f"{y}-12-31",
+                                                                           "Pranata Komputer Ahli Muda")
+    approve(yudi)
+
+    # each period evaluates the SKP it overlaps; the annual one evaluates both, each by its own penilai
+    clock.set(dt.datetime(y, 12, 31, 9, 0))
+    q4 = _open_periode(admin, "Triwulan IV", "TRIWULANAN", f"{y}-10-01", f"{y}-12-31", f"{y + 1}-01-10")
+    assert [r["skp_id"] for r in q4 if r["nip"] == eko.nip] == [new_skp]
+    annual = _open_periode(admin, "Tahunan", "TAHUNAN", f"{y}-01-01", f"{y}-12-31", f"{y + 1}-01-10")
+    penilaian = {r["skp_id"]: r["penilaian_id"] for r in annual if r["nip"] == eko.nip}
+    assert set(penilaian) == {old_skp, new_skp}
+    for penilai, skp_id, rating, predikat in ((kadis, old_skp, "SESUAI", "BAIK"), (yudi, new_skp, "DI_ATAS", "SANGAT_BAIK")):
+        rhk_id = eko.get(f"/skp/{skp_id}").get_json()["rhk"][0]["id"]
+        task = next(t for t in penilai.get("/tasks").get_json()
+                    if t["business_key"] == f"penilaian:{penilaian[skp_id]}")
+        done = penilai.post(f"/tasks/{task['id']}/complete", json={"data": {
+            "rating_hasil_kerja": rating, "rating_perilaku": rating, "umpan_balik_rhk": {str(rhk_id): "Catatan"}}})
+        assert done.status_code == 200, done.get_json()
+        shown = eko.get(f"/penilaian/{penilaian[skp_id]}").get_json()
+        assert (shown["predikat"], shown["penilai_nip"]) == (predikat, penilai.nip)
+    # the documents show the two periods
+    for skp_id, period in ((old_skp, "1 JANUARI SD 30 JUNI"), (new_skp, "1 JULI SD 31 DESEMBER")):
+        content = eko.get(f"/skp/{skp_id}/document.docx").data
+        text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
+        text += "\n".join(c.text for t in docx.Document(io.BytesIO(content)).tables for row in t.rows for c in row.cells)
+        assert period in text.upper(), text[:400]

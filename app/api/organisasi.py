@@ -39,7 +39,7 @@ def import_organisasi():
 @login_required
 def move_pegawai(nip):
     body = json_body()
-    return jsonify(org_change.pindah_jabatan(get_session(), g.actor, nip, body.get("jabatan_id")))
+    return jsonify(org_change.pindah_jabatan(get_session(), g.actor, nip, body.get("jabatan_id"), body.get("tmt")))
 
 
 @api.get("/plt-plh")
@@ -99,9 +99,12 @@ def _describe() -> None:
                 "type": "object", "properties": {"berkas": {"type": "string", "format": "binary"}}}}}},
             "responses": {"200": moved, **ERRORS, **invalid}}},
         "/pegawai/{nip}/jabatan": {"put": {
-            "summary": "Pindahkan pegawai ke jabatan lain (admin kinerja); tugas terbuka yang terdampak dialihkan",
+            "summary": "Pindahkan pegawai ke jabatan lain (admin kinerja); tugas terbuka yang terdampak dialihkan. "
+                       "Dengan tmt: mutasi, SKP jabatan lama berakhir sehari sebelum tmt (skp_diakhiri) dan SKP "
+                       "baru pegawai dimulai pada tmt; tanpa tmt: koreksi data",
             "parameters": [{"name": "nip", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "requestBody": body({"jabatan_id": {"type": "integer"}}, ["jabatan_id"]),
+            "requestBody": body({"jabatan_id": {"type": "integer"}, "tmt": {"type": "string", "format": "date"}},
+                                ["jabatan_id"]),
             "responses": {"200": moved, "409": _resp("Jabatan pimpinan masih dijabat orang lain"), **ERRORS,
                           **invalid}}},
         "/kaskade": {"get": {

@@ -13,7 +13,9 @@ per unit, whose SKP waits on whom (the review, or the atasan's SKP), the oldest 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+import datetime as dt
+
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflows import clock
@@ -39,6 +41,14 @@ def leader_positions(session: Session, skp: Skp) -> list[int]:
         if position is not None and position.id != skp.jabatan_id and position.id not in found:
             found.append(position.id)
     return found
+
+
+def periode_awal_baru(session: Session, pegawai: Pegawai, tahun: int) -> dt.date:
+    """A new SKP starts on 1 January, or after a mutasi the day after the previous position's SKP ended."""
+    ended = session.scalar(select(func.max(Skp.periode_akhir)).where(
+        Skp.pegawai_id == pegawai.id, Skp.tahun == tahun, Skp.jabatan_id != pegawai.jabatan_id,
+        Skp.status != "DIBATALKAN", Skp.periode_akhir < dt.date(tahun, 12, 31)))
+    return ended + dt.timedelta(days=1) if ended else dt.date(tahun, 1, 1)
 
 
 def seed_organisational_rhk(session: Session, skp: Skp) -> int:
@@ -159,8 +169,6 @@ def _scope(session: Session, actor) -> list[int] | None:
 def who_waits(session: Session, actor, tahun: int) -> list[dict]:
     """Per pegawai in scope whose SKP of the year cannot move on without someone else: the penilai
     who has to review it, or the atasan whose SKP is not approved yet; the oldest wait first."""
-    import datetime as dt
-
     from workflows.instances import by_business_key, open_tasks_of
     from workflows.store import utc
 

@@ -8,6 +8,7 @@ rolled back.
 """
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,12 +16,13 @@ from sqlalchemy.orm import Session
 
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from workflows import clock
 from workflows.rerouting import Move, on_rerouted, planned_moves, reroute_all
 
 from . import org
 from .importer import import_pegawai
 from .org import Jabatan, Pegawai, Unor
-from .skp import Skp, identity
+from .skp import Skp, SkpRiwayat, identity
 
 ADMIN_ROLES = ("admin_kinerja", "superadmin")
 PLANNING = ("DRAFT", "DIAJUKAN", "DIKEMBALIKAN")
@@ -91,14 +93,46 @@ def apply_import(session: Session, path: Path, instansi_kode: str | None, actor_
     return {"impor": counts, **reroute_after_change(session, actor_id, "Perubahan organisasi dari impor pegawai")}
 
 
-def pindah_jabatan(session: Session, actor, nip: str, jabatan_id) -> dict:
-    """An admin moves a pegawai to another position (also of another unor); open tasks follow."""
+def _tmt(value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def end_date_skp(session: Session, pegawai: Pegawai, jabatan: Jabatan, tmt: dt.date, actor_id: int | None) -> list[int]:
+    """Mutasi (domain §2.1 phase 2): the SKP of the old position end the day before the TMT; they keep
+    their status and evaluations, and a new SKP for the new position starts on the TMT."""
+    ended = []
+    for skp in session.scalars(select(Skp).where(Skp.pegawai_id == pegawai.id, Skp.tahun == tmt.year,
+                                                 Skp.jabatan_id != jabatan.id, Skp.status != "DIBATALKAN",
+                                                 Skp.periode_akhir >= tmt)):
+        if skp.periode_awal >= tmt:
+            continue
+        skp.periode_akhir = tmt - dt.timedelta(days=1)
+        skp.riwayat.append(SkpRiwayat(at=clock.now(), actor_id=actor_id, action="mutasi", from_status=skp.status,
+                                      to_status=skp.status, note=f"Pindah ke {jabatan.nama} TMT {tmt.isoformat()}; "
+                                                                 f"periode SKP berakhir {skp.periode_akhir.isoformat()}"))
+        ended.append(skp.id)
+    return ended
+
+
+def pindah_jabatan(session: Session, actor, nip: str, jabatan_id, tmt=None) -> dict:
+    """An admin moves a pegawai to another position (also of another unor); open tasks follow.
+
+    With ``tmt`` it is a mutasi: the SKP of the old position end the day before (``end_date_skp``);
+    without, a correction of the data (the SKP stay as they are)."""
     pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == nip))
     if pegawai is None:
         raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
     require_admin(actor, pegawai.instansi_id)
     if not isinstance(jabatan_id, int) or isinstance(jabatan_id, bool):
         raise ValidationFailed({"jabatan_id": "wajib diisi dengan id jabatan (angka)"})
+    tmt_date = _tmt(tmt)
+    if tmt not in (None, "") and tmt_date is None:
+        raise ValidationFailed({"tmt": f"tanggal tidak valid: {str(tmt)[:20]!r} (YYYY-MM-DD)"})
     jabatan = session.get(Jabatan, jabatan_id)
     if jabatan is None or session.get(Unor, jabatan.unor_id).instansi_id != pegawai.instansi_id:
         raise ValidationFailed({"jabatan_id": f"jabatan {jabatan_id} tidak ada di instansi pegawai"})
@@ -110,11 +144,12 @@ def pindah_jabatan(session: Session, actor, nip: str, jabatan_id) -> dict:
                 raise Conflict(f"Jabatan {jabatan.nama} masih dijabat {holder.nama_lengkap} (NIP {holder.nip}); "
                                "pindahkan dulu pejabat tersebut")
         before = pegawai.jabatan.nama if pegawai.jabatan else None
+        ended = end_date_skp(session, pegawai, jabatan, tmt_date, actor.id) if tmt_date else []
         pegawai.jabatan_id = jabatan.id
     session.expire_all()
     result = reroute_after_change(session, actor.id, f"{pegawai.nama_lengkap} pindah dari {before or '-'} "
                                                      f"ke {jabatan.nama}")
-    return {"nip": pegawai.nip, "jabatan": jabatan.nama, "unor": jabatan.unor.nama, **result}
+    return {"nip": pegawai.nip, "jabatan": jabatan.nama, "unor": jabatan.unor.nama, "skp_diakhiri": ended, **result}
 
 
 @on_rerouted

@@ -179,8 +179,9 @@ def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int |
             raise Conflict(f"Proses '{process}' untuk periode {periode.jenis.lower()} belum dipasang; "
                            "pasang diagramnya lalu buka periode ini lagi")
         skp_ids = list(session.scalars(select(Skp.id).where(
-            Skp.instansi_id == periode.instansi_id, Skp.tahun == periode.tahun,
-            Skp.status == "DISETUJUI").order_by(Skp.id)))
+            Skp.instansi_id == periode.instansi_id, Skp.tahun == periode.tahun, Skp.status == "DISETUJUI",
+            # after a mutasi each SKP covers part of the year: only periods that overlap it
+            Skp.periode_awal <= periode.periode_akhir, Skp.periode_akhir >= periode.periode_awal).order_by(Skp.id)))
         results = []
         for skp_id in skp_ids:
             with write_transaction(session):

@@ -323,8 +323,10 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
     penilai = org.pejabat_penilai(session, pegawai)
     if penilai is None:
         raise Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
+    from .cascade import periode_awal_baru
+
     skp = Skp(instansi_id=pegawai.instansi_id, pegawai_id=pegawai.id, tahun=tahun,
-              periode_awal=dt.date(tahun, 1, 1), periode_akhir=dt.date(tahun, 12, 31),
+              periode_awal=periode_awal_baru(session, pegawai, tahun), periode_akhir=dt.date(tahun, 12, 31),
               jabatan_id=pegawai.jabatan_id, unor_id=pegawai.jabatan.unor_id, pejabat_penilai_id=penilai.id,
               pendekatan=pendekatan, jenis_skp="JPT_PIMPINAN_UNIT" if pegawai.jabatan.is_jpt else "JA_JF",
               status="DRAFT", snapshot={"pegawai": identity(session, pegawai), "penilai": identity(session, penilai)})
