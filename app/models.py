@@ -3,3 +3,4 @@ from app.kinerja import org, penilaian, skp  # noqa: F401
 from app.kinerja import angka_kredit  # noqa: F401
 from app.notifications import models as notification_models  # noqa: F401
 from workflows import models  # noqa: F401
+from app.kinerja import mph  # noqa: F401

@@ -469,3 +469,62 @@ def test_mutasi_splits_the_year(app, accounts, as_user):
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(content)).paragraphs)
         text += "\n".join(c.text for t in docx.Document(io.BytesIO(content)).tables for row in t.rows for c in row.cells)
         assert period in text.upper(), text[:400]
+
+
+def test_matriks_peran_hasil_prefills_subordinates_and_prints(app, accounts, as_user):
+    import io
+
+    import docx
+
+    kadis, sekda = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    yudi, eko = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"]), as_user(find(accounts, "Kepala Bidang Statistik")["nip"])
+    sri = find(accounts, "Sekretaris Dinas")["nip"]
+    kadis_skp = kadis.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()["id"]
+    task = only_task(kadis, "skp-editor")
+    second = {**JPT_RHK, "deskripsi": "Terwujudnya tata kelola data", "klasifikasi": "INDIVIDU"}
+    kadis.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": [JPT_RHK, second], "lampiran": LAMPIRAN,
+                                                               "ajukan": False}})
+    rhk1, rhk2 = [r["id"] for r in kadis.get(f"/skp/{kadis_skp}").get_json()["rhk"]]
+    shown = kadis.get(f"/skp/{kadis_skp}/matriks").get_json()
+    assert [k["rhk_id"] for k in shown["kolom"]] == [rhk1, rhk2]
+    assert {b["nip"] for b in shown["baris"]} == {yudi.nip, eko.nip, sri}
+
+    put = lambda api, body: api.client.put(f"/api/v1/skp/{kadis_skp}/matriks", headers=api.headers, json=body)  # noqa
+    cells = [{"rhk_id": rhk1, "nip": yudi.nip, "peran": "Penanggung jawab aplikasi",
+              "hasil": "Tersedianya aplikasi layanan publik terintegrasi"},
+             {"rhk_id": rhk2, "nip": yudi.nip, "peran": "Pengelola data", "hasil": "Tersedianya katalog data aplikasi"},
+             {"rhk_id": rhk1, "nip": eko.nip, "hasil": "Tersedianya statistik layanan digital"}]
+    r = put(kadis, {"sel": [{"rhk_id": 999999, "nip": find(accounts, "Pranata Komputer Ahli Muda")["nip"], "hasil": " "},
+                            cells[0], cells[0]]})
+    assert r.status_code == 422
+    assert r.get_json()["error"]["details"]["fields"] == {
+        "sel[0].rhk_id": "bukan RHK dari SKP ini", "sel[0].nip": "bukan bawahan yang dinilai pemilik SKP ini",
+        "sel[0].hasil": "wajib diisi", "sel[2]": "sel ganda untuk pegawai dan RHK yang sama"}
+    assert put(sekda, {"sel": cells}).status_code == 403
+    assert put(yudi, {"sel": cells}).status_code == 404
+    r = put(kadis, {"sel": cells})
+    assert r.status_code == 200, r.get_json()
+    row = next(b for b in r.get_json()["baris"] if b["nip"] == yudi.nip)
+    assert [s["hasil"] for s in row["sel"]] == [cells[0]["hasil"], cells[1]["hasil"]]
+
+    # the subordinate's new SKP starts from the matrix, linked to the leader's (draft) RHK
+    yudi_skp = yudi.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()
+    assert [(r["deskripsi"], r["rhk_atasan_id"]) for r in yudi_skp["rhk"]] == [
+        (cells[0]["hasil"], rhk1), (cells[1]["hasil"], rhk2)]
+    sri_skp = as_user(sri).post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()
+    assert sri_skp["rhk"] == []
+
+    content = kadis.get(f"/skp/{kadis_skp}/matriks.docx")
+    assert content.status_code == 200
+    document = docx.Document(io.BytesIO(content.data))
+    text = "\n".join(p.text for p in document.paragraphs) + "\n".join(
+        c.text for t in document.tables for row in t.rows for c in row.cells)
+    assert "MATRIKS PEMBAGIAN PERAN DAN HASIL DARI KEPALA DINAS KOMUNIKASI DAN INFORMATIKA" in text
+    assert cells[2]["hasil"] in text and "Penanggung jawab aplikasi" in text and JPT_RHK["deskripsi"] in text
+    pdf = kadis.get(f"/skp/{kadis_skp}/matriks.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    import pypdf
+
+    pdf_text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "MATRIKS PEMBAGIAN PERAN DAN HASIL" in pdf_text and "Penanggung jawab aplikasi" in pdf_text
+    assert kadis.get(f"/skp/{kadis_skp}/matriks.txt").status_code == 404

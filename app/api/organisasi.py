@@ -5,11 +5,12 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from flask import g, jsonify, request
+from flask import Response, g, jsonify, request
 
 from app import get_session
 from app.errors import ValidationFailed
-from app.kinerja import cascade, org_change, penugasan
+from app.documents import mph as mph_document
+from app.kinerja import cascade, mph, org_change, penugasan, skp_access
 from app.kinerja.views import iso
 from workflows import clock
 
@@ -63,6 +64,35 @@ def end_penugasan(penugasan_id):
     return jsonify({"penugasan": penugasan.as_dict(row), "pengalihan": rerouted})
 
 
+@api.get("/skp/<int:skp_id>/matriks")
+@login_required
+def get_matriks(skp_id):
+    session = get_session()
+    return jsonify(mph.matriks(session, skp_access.visible(session, g.actor, skp_id)))
+
+
+@api.put("/skp/<int:skp_id>/matriks")
+@login_required
+def put_matriks(skp_id):
+    body = json_body()
+    session = get_session()
+    skp = skp_access.visible(session, g.actor, skp_id)
+    mph.simpan(session, g.actor, skp, body)
+    session.expire_all()
+    return jsonify(mph.matriks(session, skp_access.visible(session, g.actor, skp_id)))
+
+
+@api.get("/skp/<int:skp_id>/matriks.<fmt>")
+@login_required
+def matriks_document(skp_id, fmt):
+    session = get_session()
+    skp = skp_access.visible(session, g.actor, skp_id)
+    content = mph_document.render(session, skp, fmt)
+    response = Response(content, mimetype=mph_document.MEDIA_TYPES[fmt])
+    response.headers["Content-Disposition"] = f'attachment; filename="MPH-{skp.pegawai.nip}-{skp.tahun}.{fmt}"'
+    return response
+
+
 @api.get("/kaskade")
 @login_required
 def who_waits():
@@ -107,6 +137,22 @@ def _describe() -> None:
                                 ["jabatan_id"]),
             "responses": {"200": moved, "409": _resp("Jabatan pimpinan masih dijabat orang lain"), **ERRORS,
                           **invalid}}},
+        "/skp/{id}/matriks": {
+            "get": {"summary": "Matriks peran hasil SKP pimpinan: kolom (RHK dan IKI), baris (bawahan yang dinilai, "
+                               "sel per RHK: peran, hasil)", "parameters": [ID("id")],
+                    "responses": {"200": _resp("Matriks"), **ERRORS}},
+            "put": {"summary": "Simpan matriks (pemilik SKP); menggantikan semua sel. SKP bawahan yang dibuat "
+                               "sesudahnya berisi RHK dari selnya, terhubung ke RHK pimpinan",
+                    "parameters": [ID("id")], "requestBody": body({"sel": {"type": "array", "items": {
+                        "type": "object", "required": ["rhk_id", "nip", "hasil"],
+                        "properties": {"rhk_id": {"type": "integer"}, "nip": {"type": "string"},
+                                       "peran": {"type": "string"}, "hasil": {"type": "string"}}}}}, ["sel"]),
+                    "responses": {"200": _resp("Matriks tersimpan"), **ERRORS, **invalid}}},
+        "/skp/{id}/matriks.{fmt}": {"get": {
+            "summary": "Cetak matriks peran hasil (fmt: pdf atau docx)",
+            "parameters": [ID("id"), {"name": "fmt", "in": "path", "required": True,
+                                      "schema": {"enum": ["pdf", "docx"]}}],
+            "responses": {"200": _resp("Dokumen"), **ERRORS}}},
         "/kaskade": {"get": {
             "summary": "Siapa menunggu siapa: SKP yang menunggu pemeriksaan atau SKP atasan yang belum disetujui, "
                        "di unit pemanggil (pimpinan) atau seluruh instansi (admin kinerja), yang terlama dulu",

@@ -51,6 +51,14 @@ def periode_awal_baru(session: Session, pegawai: Pegawai, tahun: int) -> dt.date
     return ended + dt.timedelta(days=1) if ended else dt.date(tahun, 1, 1)
 
 
+def seed_new_skp(session: Session, skp: Skp) -> int:
+    """A new SKP starts from what the organisation already decided: a leader's from the organisational RHK
+    of the predecessor, a subordinate's from the leader's matriks peran hasil."""
+    from .mph import prefill
+
+    return seed_organisational_rhk(session, skp) or prefill(session, skp, leaders_of(session, skp))
+
+
 def seed_organisational_rhk(session: Session, skp: Skp) -> int:
     """Copy the organisational RHK of the predecessor in this leader position (same year) into a new SKP."""
     if not skp.jabatan.is_pimpinan_unor or skp.rhk:

@@ -334,8 +334,8 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
     skp.riwayat = [SkpRiwayat(at=_now(), actor_id=actor_id, action="buat", from_status=None, to_status="DRAFT")]
     session.add(skp)
     session.flush()
-    from .cascade import seed_organisational_rhk
-    seed_organisational_rhk(session, skp)
+    from .cascade import seed_new_skp
+    seed_new_skp(session, skp)
     start_instance(session, "skp_perencanaan", business_key(skp), {
         "skp_id": skp.id, "pegawai_id": pegawai.id, "instansi_id": pegawai.instansi_id, "tahun": tahun,
         "nama_pegawai": pegawai.nama_lengkap}, actor_id)
