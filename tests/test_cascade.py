@@ -528,3 +528,29 @@ def test_matriks_peran_hasil_prefills_subordinates_and_prints(app, accounts, as_
     pdf_text = " ".join(" ".join(page.extract_text().split()) for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
     assert "MATRIKS PEMBAGIAN PERAN DAN HASIL" in pdf_text and "Penanggung jawab aplikasi" in pdf_text
     assert kadis.get(f"/skp/{kadis_skp}/matriks.txt").status_code == 404
+
+
+def test_matriks_page(app, accounts, as_user, client):
+    from test_pages import Pages
+
+    kadis, yudi = as_user(find(accounts, "Kepala Dinas")["nip"]), find(accounts, "Kepala Bidang Aplikasi")["nip"]
+    skp_id = kadis.post("/skp", json={"tahun": DEMO_TAHUN, "pendekatan": "KUANTITATIF"}).get_json()["id"]
+    task = only_task(kadis, "skp-editor")
+    kadis.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": [JPT_RHK], "lampiran": LAMPIRAN, "ajukan": False}})
+    rhk_id = kadis.get(f"/skp/{skp_id}").get_json()["rhk"][0]["id"]
+    pages = Pages(client)
+    pages.login(kadis.nip)
+    assert f'href="/skp/{skp_id}/matriks"' in pages.html(f"/skp/{skp_id}")
+    assert f'name="sel-{yudi}-{rhk_id}-hasil"' in pages.html(f"/skp/{skp_id}/matriks")
+    r = pages.post(f"/skp/{skp_id}/matriks", {f"sel-{yudi}-{rhk_id}-peran": "Koordinator", f"sel-{yudi}-{rhk_id}-hasil": ""})
+    assert r.status_code == 422 and "wajib diisi" in r.get_data(as_text=True) and 'value="Koordinator"' in r.get_data(as_text=True)
+    assert kadis.get(f"/skp/{skp_id}/matriks").get_json()["baris"][0]["sel"][0]["hasil"] == ""
+    r = pages.post(f"/skp/{skp_id}/matriks", {f"sel-{yudi}-{rhk_id}-peran": "Koordinator",
+                                              f"sel-{yudi}-{rhk_id}-hasil": "Aplikasi layanan terintegrasi"})
+    assert r.status_code == 302
+    row = next(b for b in kadis.get(f"/skp/{skp_id}/matriks").get_json()["baris"] if b["nip"] == yudi)
+    assert row["sel"][0] == {"rhk_id": rhk_id, "peran": "Koordinator", "hasil": "Aplikasi layanan terintegrasi"}
+    assert pages.get(f"/skp/{skp_id}/matriks.docx").status_code == 200
+    pages.login(find(accounts, "Sekretaris Daerah")["nip"])  # the penilai sees it, read-only
+    html = pages.html(f"/skp/{skp_id}/matriks")
+    assert "Koordinator: Aplikasi layanan terintegrasi" in html and "<textarea" not in html

@@ -87,10 +87,8 @@ def put_matriks(skp_id):
 def matriks_document(skp_id, fmt):
     session = get_session()
     skp = skp_access.visible(session, g.actor, skp_id)
-    content = mph_document.render(session, skp, fmt)
-    response = Response(content, mimetype=mph_document.MEDIA_TYPES[fmt])
-    response.headers["Content-Disposition"] = f'attachment; filename="MPH-{skp.pegawai.nip}-{skp.tahun}.{fmt}"'
-    return response
+    content, media_type, filename = mph_document.download(session, skp, fmt)
+    return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @api.get("/kaskade")

@@ -35,3 +35,8 @@ def render(session: Session, skp: Skp, fmt: str) -> bytes:
     if fmt == "docx":
         return render_docx(SETTINGS["templates"] / "mph.docx", context)
     return render_pdf(SETTINGS["templates"] / "mph.html", context, SETTINGS["wkhtmltopdf"])
+
+
+def download(session: Session, skp: Skp, fmt: str) -> tuple[bytes, str, str]:
+    """The printed matrix with its media type and file name (for the page and the API)."""
+    return render(session, skp, fmt), MEDIA_TYPES[fmt], f"MPH-{skp.pegawai.nip}-{skp.tahun}.{fmt}"

@@ -4,4 +4,4 @@ from flask import Blueprint
 web = Blueprint("web", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
 
 from . import notifications, pages  # noqa: E402,F401
-from . import organisasi  # noqa: E402,F401
+from . import matriks, organisasi  # noqa: E402,F401
