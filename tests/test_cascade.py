@@ -170,6 +170,9 @@ def test_plt_acts_only_during_the_assignment(app, accounts, as_user):
     plt = admin.get("/plt-plh").get_json()
     assert [(p["nip"], p["jenis"], p["aktif"]) for p in plt] == [(rizki.nip, "PLT", True)]
     infra_jabatan = plt[0]["jabatan_id"]
+    db = _db(app)
+    kabid_jabatan = _person(db, kabid.nip).jabatan_id
+    db.close()
 
     # ended: the task goes to the next leader up (the Kepala Bidang) and Rizki can no longer act
     r = admin.post(f"/plt-plh/{plt[0]['id']}/akhiri", json={})
@@ -185,7 +188,7 @@ def test_plt_acts_only_during_the_assignment(app, accounts, as_user):
     # without a PLT Rina submits to the Kepala Bidang, linking his RHK
     rina = as_user(find(accounts, "Pengelola Layanan Operasional")["nip"])
     kabid_rhk = kabid.get(f"/skp/{kabid_skp}").get_json()["rhk"][0]["id"]
-    create_and_submit(rina, [ja_rhk(kabid_rhk, "Terkelolanya layanan jaringan")])
+    rina_skp = create_and_submit(rina, [ja_rhk(kabid_rhk, "Terkelolanya layanan jaringan")])
     rina_review = next(t for t in _tasks(kabid) if t["id"] != review["id"])
 
     # a new PLT from the 20th to the 25th: nothing moves before the period starts
@@ -213,6 +216,16 @@ def test_plt_acts_only_during_the_assignment(app, accounts, as_user):
     assert _tasks(fajar) == [] and [t["id"] for t in _tasks(kabid)] == [rina_review["id"]]
     r = fajar.post(f"/tasks/{rina_review['id']}/complete", json={"data": {"keputusan": "SETUJUI", "catatan": ""}})
     assert r.status_code == 403
+
+    # a PLH stands in for the Kepala Bidang from today: both names in the history
+    andi = as_user(find(accounts, "Pranata Komputer Ahli Muda")["nip"])
+    r = admin.post("/plt-plh", json={"nip": andi.nip, "jabatan_id": kabid_jabatan, "jenis": "PLH",
+                                     "tmt_mulai": f"{DEMO_TAHUN}-01-26", "tmt_selesai": f"{DEMO_TAHUN}-01-30"})
+    assert [m["task_id"] for m in r.get_json()["pengalihan"]["tugas_dialihkan"]] == [rina_review["id"]]
+    approve(andi)
+    history = rina.get(f"/skp/{rina_skp}").get_json()["history"]
+    assert history[-1]["actor_sebagai"] == ("sebagai PLH Kepala Bidang Aplikasi Informatika "
+                                            "(pejabat definitif: Yudi Prasetyo, S.T., M.Kom.)")
 
 
 def test_organisation_changes_refuse_bad_input(app, accounts, as_user, client):

@@ -164,11 +164,14 @@ def reroute_started_and_ended(session_factory: sessionmaker, worker: str) -> dic
 
 
 def sebagai(session: Session, pegawai_id: int | None, on: dt.date, unor: Unor) -> str:
-    """" sebagai PLT <jabatan>" when the pegawai acted then in a leader position above this unor, else ""."""
+    """" sebagai PLT <jabatan>" when the pegawai acted then in a leader position above this unor, else "";
+    a PLH also names the definitive holder they stood in for."""
     if pegawai_id is None:
         return ""
     above = {u.id for u in unor.ancestors()}
     for p in session.scalars(select(PenugasanPltPlh).where(PenugasanPltPlh.pegawai_id == pegawai_id)):
         if is_active(p, on) and p.jabatan.unor_id in above:
-            return f" sebagai {p.jenis} {p.jabatan.nama}"
+            holder = session.scalar(select(Pegawai).where(Pegawai.jabatan_id == p.jabatan_id))
+            return f" sebagai {p.jenis} {p.jabatan.nama}" + (
+                f" (pejabat definitif: {holder.nama_lengkap})" if holder is not None and p.jenis == "PLH" else "")
     return ""
