@@ -127,20 +127,39 @@ def import_group():
 @import_group.command("pegawai")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--instansi", default=None, help="Kode instansi tujuan (bawaan: satu-satunya instansi).")
+@click.option("--preview", is_flag=True, help="Tampilkan perubahan dan tugas yang akan dialihkan; tidak menyimpan.")
 @with_appcontext
-def import_pegawai(file, instansi):
-    """Impor unor dan pegawai dari CSV atau XLSX; baris yang salah dilaporkan dan tidak ada yang diimpor."""
+def import_pegawai(file, instansi, preview):
+    """Impor unor dan pegawai dari CSV atau XLSX; baris yang salah dilaporkan dan tidak ada yang diimpor.
+
+    Tugas terbuka yang pejabat penilainya berubah dialihkan ke pejabat baru (--preview: hanya ditampilkan)."""
     from app.errors import DomainError
-    from app.kinerja.importer import import_pegawai as run_import
+    from app.kinerja import org_change
 
     try:
-        counts = run_import(_session(), file, instansi)
+        if preview:
+            result = org_change.preview_import(_session(), file, instansi)
+        else:
+            result = org_change.apply_import(_session(), file, instansi, None)
     except DomainError as exc:
         click.echo(f"Impor dibatalkan, tidak ada data yang disimpan: {exc.message}", err=True)
         for where, what in (exc.details.get("fields") or {}).items():
             click.echo(f"  {where}: {what}", err=True)
         sys.exit(1)
-    click.echo(", ".join(f"{k}: {v}" for k, v in counts.items()))
+    click.echo(("PRATINJAU, tidak ada yang disimpan. " if preview else "")
+               + ", ".join(f"{k}: {v}" for k, v in result["impor"].items()))
+    _echo_moves(result, preview)
+
+
+def _echo_moves(result: dict, preview: bool) -> None:
+    moves = result.get("tugas_dialihkan", [])
+    click.echo(f"Tugas {'yang akan dialihkan' if preview else 'dialihkan'}: {len(moves)}")
+    names = lambda people: ", ".join(f"{p['nama']} ({p['nip']})" for p in people) or "-"  # noqa: E731
+    for m in moves:
+        click.echo(f"  {m['business_key']} {m['tugas']} [{m['lane']}]: {names(m['sebelum'])} -> {names(m['sesudah'])}")
+    for m in result.get("masalah", []):
+        click.echo(f"  MASALAH {m.get('business_key', m.get('instance_id'))} {m.get('tugas', '')}: "
+                   f"{m.get('masalah') or m.get('problem', '')}", err=True)
 
 
 @main.group()

@@ -6,3 +6,4 @@ from workflows import models  # noqa: F401
 from app.kinerja import capaian, kurva  # noqa: F401
 from app.kinerja import bukti_dukung, pembukaan  # noqa: F401
 from app.kinerja import dialog  # noqa: F401
+from app.kinerja import mph  # noqa: F401

@@ -79,3 +79,4 @@ from . import penilaian_dokumen  # noqa: E402,F401
 from . import dialog  # noqa: E402,F401
 from . import admin  # noqa: E402,F401
 from . import workbench  # noqa: E402,F401
+from . import organisasi  # noqa: E402,F401

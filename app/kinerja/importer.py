@@ -69,8 +69,12 @@ PEGAWAI_FIELDS = ("jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat
                   "status_kepegawaian")
 
 
-def import_pegawai(session: Session, path: Path, instansi_kode: str | None = None, fast_hash: bool = False) -> dict:
-    """Validate the whole file, then write it in one transaction; ValidationFailed lists every bad line."""
+def import_pegawai(session: Session, path: Path, instansi_kode: str | None = None, fast_hash: bool = False,
+                   after_write=None) -> dict:
+    """Validate the whole file, then write it in one transaction; ValidationFailed lists every bad line.
+
+    ``after_write(session, counts)`` runs inside that transaction once the rows are written
+    (the preview of re-routing raises from there to undo the import)."""
     path = Path(path)
     rows, errors = _read(path)
     plan = _plan(session, rows, instansi_kode, errors)  # fail before the slow password hashing
@@ -78,7 +82,10 @@ def import_pegawai(session: Session, path: Path, instansi_kode: str | None = Non
               if r["password"] and r["nip"] not in plan["pegawai"]}
     with write_transaction(session):
         plan = _plan(session, rows, instansi_kode, errors)  # again, under the write lock
-        return _write(session, rows, plan, hashes, fast_hash)
+        counts = _write(session, rows, plan, hashes, fast_hash)
+        if after_write is not None:
+            after_write(session, counts)
+        return counts
 
 
 # ---------------------------------------------------------------- reading

@@ -117,6 +117,8 @@ class PenugasanPltPlh(Base):
     jenis: Mapped[str] = mapped_column(String(8))  # PLT | PLH
     tmt_mulai: Mapped[dt.date] = mapped_column(Date)
     tmt_selesai: Mapped[Optional[dt.date]] = mapped_column(Date)
+    # '' → open tasks not yet re-routed for it; 'MULAI' after tmt_mulai; 'SELESAI' after tmt_selesai.
+    dialihkan: Mapped[str] = mapped_column(String(8), default="", server_default="")
 
     pegawai: Mapped[Pegawai] = relationship()
     jabatan: Mapped[Jabatan] = relationship()

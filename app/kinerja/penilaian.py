@@ -173,7 +173,9 @@ def proses_periode(session: Session, periode: Periode) -> str:
 def skp_untuk_periode(session: Session, periode: Periode):
     """The query of the ids of the approved SKPs a period opens an evaluation for."""
     return select(Skp.id).where(Skp.instansi_id == periode.instansi_id, Skp.tahun == periode.tahun,
-                                Skp.status == "DISETUJUI")
+                                Skp.status == "DISETUJUI",
+                                # after a mutasi each SKP covers part of the year: only periods that overlap it
+                                Skp.periode_awal <= periode.periode_akhir, Skp.periode_akhir >= periode.periode_awal)
 
 
 def buka_untuk_skp(session: Session, periode: Periode, skp_id: int, actor_id: int | None) -> dict:

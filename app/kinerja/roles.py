@@ -24,9 +24,25 @@ def pegawai(session: Session, data: dict) -> list[int]:
 
 @register_role("Pejabat Penilai")
 def pejabat_penilai(session: Session, data: dict) -> list[int]:
+    ended = _ended_skp_penilai(session, data)
+    if ended is not None:
+        return [ended]
     p = _pegawai(session, data)
     penilai = org.pejabat_penilai(session, p) if p else None
     return [penilai.id] if penilai else []
+
+
+def _ended_skp_penilai(session: Session, data: dict) -> int | None:
+    """An SKP ended by a mutasi is evaluated by the penilai who approved it, while still active."""
+    from workflows import clock
+
+    from .skp import Skp
+
+    skp = session.get(Skp, data["skp_id"]) if data.get("skp_id") else None
+    if skp is None or skp.periode_akhir >= clock.today() or skp.periode_akhir.month == 12 and skp.periode_akhir.day == 31:
+        return None
+    penilai = skp.pejabat_penilai
+    return penilai.id if penilai is not None and penilai.status_kepegawaian == "AKTIF" else None
 
 
 @register_role("Atasan Pejabat Penilai")

@@ -98,9 +98,11 @@ class Rhk(Base):
     rhk_atasan_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rhk.id"), index=True)
     rhk_atasan_text: Mapped[str] = mapped_column(Text, default="")
     penugasan_dari: Mapped[str] = mapped_column(String(255), default="")
+    # An organisational RHK copied from the predecessor's SKP when the leader changed (domain §3.6).
+    inherited_from_rhk_id: Mapped[Optional[int]] = mapped_column(ForeignKey("rhk.id"))
 
     skp: Mapped[Skp] = relationship(back_populates="rhk")
-    rhk_atasan: Mapped[Optional["Rhk"]] = relationship(remote_side=[id])
+    rhk_atasan: Mapped[Optional["Rhk"]] = relationship(remote_side=[id], foreign_keys=[rhk_atasan_id])
     iki: Mapped[list["Iki"]] = relationship(back_populates="rhk", order_by="Iki.urutan",
                                             cascade="all, delete-orphan")
 
@@ -195,21 +197,17 @@ def get_skp(session: Session, skp_id: int) -> Skp:
 
 
 def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
-    """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader."""
-    from . import org
+    """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader,
+    and the organisational RHK of the leader position (they stay valid when the leader changes)."""
+    from .cascade import leader_positions, leaders_of
 
-    people = set()
-    penilai = org.pejabat_penilai(session, skp.pegawai)
-    if penilai is not None:
-        people.add(penilai.id)
-    leader = org.leader_of(session, skp.unor_id, clock.today())
-    if leader is not None and leader.id != skp.pegawai_id:
-        people.add(leader.id)
-    if not people:
+    people, positions = leaders_of(session, skp), leader_positions(session, skp)
+    if not people and not positions:
         return []
     return list(session.scalars(
         select(Rhk).join(Skp, Rhk.skp_id == Skp.id)
-        .where(Skp.pegawai_id.in_(people), Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
+        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI")),
+               Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
         .order_by(Skp.pegawai_id, Rhk.urutan)))
 
 
@@ -229,9 +227,14 @@ def submission_problems(session: Session, skp: Skp) -> dict[str, str]:
             if not rhk.klasifikasi:
                 problems[f"{where}.klasifikasi"] = "wajib diisi (ORGANISASI atau INDIVIDU)"
         elif rhk.rhk_atasan_id is None:
-            problems[f"{where}.rhk_atasan_id"] = "wajib memilih RHK atasan yang diintervensi"
+            problems[f"{where}.rhk_atasan_id"] = "wajib memilih RHK atasan yang diintervensi" + (
+                " (RHK atasan masih ditulis sebagai teks: pilih RHK dari SKP atasan yang sudah disetujui)"
+                if rhk.rhk_atasan_text else "")
         elif rhk.rhk_atasan_id not in allowed:
-            problems[f"{where}.rhk_atasan_id"] = "bukan RHK dari SKP pejabat penilai yang sudah disetujui"
+            pending = rhk.rhk_atasan is not None and rhk.rhk_atasan.skp.status not in ("DISETUJUI", "SELESAI", "DIBATALKAN")
+            problems[f"{where}.rhk_atasan_id"] = (
+                "pengajuan ditahan: SKP atasan yang memuat RHK ini belum disetujui; Anda diberi tahu saat disetujui"
+                if pending else "bukan RHK dari SKP pejabat penilai yang sudah disetujui")
         for j, iki in enumerate(rhk.iki):
             if not iki.indikator.strip():
                 problems[f"{where}.iki[{j}].indikator"] = "wajib diisi"
@@ -285,6 +288,10 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
     session.flush()
     if to_status == "DISETUJUI":
         from app.documents.skp import archive
+
+        from .cascade import follow_successor, offer_relinking
+        follow_successor(session, skp)
+        offer_relinking(session, skp)
         archive(session, skp)
 
 
@@ -316,8 +323,10 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
     penilai = org.pejabat_penilai(session, pegawai)
     if penilai is None:
         raise Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
+    from .cascade import periode_awal_baru
+
     skp = Skp(instansi_id=pegawai.instansi_id, pegawai_id=pegawai.id, tahun=tahun,
-              periode_awal=dt.date(tahun, 1, 1), periode_akhir=dt.date(tahun, 12, 31),
+              periode_awal=periode_awal_baru(session, pegawai, tahun), periode_akhir=dt.date(tahun, 12, 31),
               jabatan_id=pegawai.jabatan_id, unor_id=pegawai.jabatan.unor_id, pejabat_penilai_id=penilai.id,
               pendekatan=pendekatan, jenis_skp="JPT_PIMPINAN_UNIT" if pegawai.jabatan.is_jpt else "JA_JF",
               status="DRAFT", snapshot={"pegawai": identity(session, pegawai), "penilai": identity(session, penilai)})
@@ -325,6 +334,8 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
     skp.riwayat = [SkpRiwayat(at=_now(), actor_id=actor_id, action="buat", from_status=None, to_status="DRAFT")]
     session.add(skp)
     session.flush()
+    from .cascade import seed_new_skp
+    seed_new_skp(session, skp)
     start_instance(session, "skp_perencanaan", business_key(skp), {
         "skp_id": skp.id, "pegawai_id": pegawai.id, "instansi_id": pegawai.instansi_id, "tahun": tahun,
         "nama_pegawai": pegawai.nama_lengkap}, actor_id)

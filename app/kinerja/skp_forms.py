@@ -17,7 +17,8 @@ from workflows.scripting import register_service
 
 from app.errors import Conflict, ValidationFailed
 from .perilaku import KODE
-from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, allowed_rhk_atasan, get_skp, transition
+from .cascade import provisional_rhk_atasan, release_removed
+from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, transition
 
 
 def _target_number(text: str) -> tuple[float | None, str]:
@@ -43,7 +44,7 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
     if "pendekatan" in data and data["pendekatan"] != skp.pendekatan:
         skp.pendekatan = data["pendekatan"]
     existing = {r.id: r for r in skp.rhk}
-    allowed = {r.id for r in allowed_rhk_atasan(session, skp)} if not skp.is_jpt else set()
+    allowed = {r.id for r in provisional_rhk_atasan(session, skp)} if not skp.is_jpt else set()
     kept_rhk: list[Rhk] = []
     for i, item in enumerate(data.get("rhk", [])):
         rhk = existing.get(item.get("id")) if item.get("id") else None
@@ -59,7 +60,7 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
             atasan_id = item.get("rhk_atasan_id")
             if atasan_id is not None and atasan_id not in allowed:
                 fields[f"rhk[{i}].rhk_atasan_id"] = (f"RHK {atasan_id} bukan RHK dari SKP pejabat penilai "
-                                                     "tahun yang sama yang sudah disetujui")
+                                                     "atau pimpinan unit tahun yang sama")
             rhk.rhk_atasan_id, rhk.klasifikasi = atasan_id, None
         rhk.rhk_atasan_text = item.get("rhk_atasan_text", "").strip()
         iki_existing = {k.id: k for k in rhk.iki}
@@ -78,7 +79,7 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
     removed = [r for r in skp.rhk if r not in kept_rhk and r.id is not None]
     for rhk in removed:
         users = session.query(Rhk).filter(Rhk.rhk_atasan_id == rhk.id).count()
-        if users:
+        if users and not release_removed(session, rhk):
             fields[f"rhk (id {rhk.id})"] = f"RHK ini diintervensi oleh {users} RHK bawahan; tidak dapat dihapus"
     if fields:
         raise ValidationFailed(fields)

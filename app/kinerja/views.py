@@ -52,9 +52,17 @@ def skp_detail(session: Session, skp: Skp) -> dict:
         **{k: v for k, v in skp_editor_data(skp).items() if k != "pendekatan"},
         "perilaku": [{"kode": p.kode, "ekspektasi_khusus": p.ekspektasi_khusus} for p in skp.perilaku],
         "history": [{"at": iso(h.at), "actor_nip": h.actor.nip if h.actor else None,
-                     "actor_nama": h.actor.nama_lengkap if h.actor else None, "action": h.action,
+                     "actor_nama": h.actor.nama_lengkap if h.actor else None,
+                     "actor_sebagai": acting_as(session, h, skp).strip(), "action": h.action,
                      "from_status": h.from_status, "to_status": h.to_status, "note": h.note} for h in skp.riwayat],
     }
+
+
+def acting_as(session: Session, entry, skp: Skp) -> str:
+    """" sebagai PLT <jabatan>" when the actor of a history entry then acted in a position above the SKP."""
+    from .penugasan import sebagai
+
+    return sebagai(session, entry.actor_id, entry.at.date(), skp.unor) if entry.at else ""
 
 
 def form_of(task: HumanTask) -> dict:

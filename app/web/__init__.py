@@ -10,3 +10,4 @@ from . import penilaian_dokumen  # noqa: E402,F401
 from . import dialog  # noqa: E402,F401
 from . import admin  # noqa: E402,F401
 from . import workbench  # noqa: E402,F401
+from . import matriks, org_change  # noqa: E402,F401

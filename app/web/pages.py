@@ -16,7 +16,7 @@ from app.kinerja import skp_access
 from app.errors import DomainError
 from app.kinerja.perilaku import NAMA
 from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, DokumenArsip, Skp, business_key, buat_skp
-from app.kinerja.views import skp_detail
+from app.kinerja.views import acting_as, skp_detail
 from workflows import clock, inbox
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
@@ -145,7 +145,8 @@ def skp_list():
 
 
 def history_rows(skp: Skp) -> list[dict]:
-    return [{"at": h.at, "nama": h.actor.nama_lengkap if h.actor else "Sistem",
+    db = get_session()
+    return [{"at": h.at, "nama": h.actor.nama_lengkap + acting_as(db, h, skp) if h.actor else "Sistem",
              "nip": h.actor.nip if h.actor else "", "action": ACTION_LABEL.get(h.action, h.action),
              "from": STATUS_LABEL.get(h.from_status, "—") if h.from_status else "—",
              "to": STATUS_LABEL.get(h.to_status, h.to_status or "—"), "note": h.note} for h in skp.riwayat]

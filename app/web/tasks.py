@@ -9,7 +9,8 @@ from app import get_session
 from app.api.tasks import task_view
 from app.errors import DomainError, ValidationFailed
 from app.kinerja.perilaku import CORE_VALUES
-from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, allowed_rhk_atasan, get_skp
+from app.kinerja.cascade import provisional_rhk_atasan
+from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, get_skp
 from workflows.instances import complete_task, may_complete, open_task
 
 from . import web
@@ -142,8 +143,9 @@ def _page(db, task, posted: dict | None = None, error: str | None = None, fields
         data = posted if posted is not None else view["data"]
         if not data.get("rhk"):
             data = {**data, "rhk": [{"jenis": "UTAMA", "deskripsi": "", "iki": [{"indikator": "", "target": ""}]}]}
-        options = [] if skp.is_jpt else [{"id": r.id, "text": r.deskripsi, "owner": r.skp.pegawai.nama_lengkap}
-                                         for r in allowed_rhk_atasan(db, skp)]
+        options = [] if skp.is_jpt else [{"id": r.id, "text": r.deskripsi, "owner": r.skp.pegawai.nama_lengkap,
+                                          "approved": r.skp.status in ("DISETUJUI", "SELESAI")}
+                                         for r in provisional_rhk_atasan(db, skp)]
         return render_template("task_editor.html", **ctx, data=data, rhk_options=options, jenis=JENIS_RHK,
                                klasifikasi=KLASIFIKASI, aspek=ASPEK, perspektif=PERSPEKTIF)
     if key == "skp-review" and skp is not None:

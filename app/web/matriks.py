@@ -1,0 +1,62 @@
+"""The leader's Matriks Peran Hasil page: one row per subordinate, one column per RHK, role and result per cell."""
+from __future__ import annotations
+
+import re
+
+from flask import Response, flash, g, redirect, render_template, request, url_for
+
+from app import get_session
+from app.documents import mph as mph_document
+from app.errors import ValidationFailed
+from app.kinerja import mph, skp_access
+
+from . import web
+from .common import parse_id
+
+CELL = re.compile(r"^sel-(\d{18})-(\d{1,12})-(peran|hasil)$")
+
+
+def _posted_cells() -> list[dict]:
+    cells: dict[tuple, dict] = {}
+    for key, value in request.form.items():
+        match = CELL.match(key)
+        if match:
+            nip, rhk_id, part = match.groups()
+            cells.setdefault((nip, int(rhk_id)), {"nip": nip, "rhk_id": int(rhk_id), "peran": "", "hasil": ""})[part] = value
+    return [c for c in cells.values() if c["peran"].strip() or c["hasil"].strip()]
+
+
+@web.route("/skp/<skp_id>/matriks", methods=["GET", "POST"])
+def matriks_page(skp_id):
+    db = get_session()
+    skp = skp_access.visible(db, g.actor, parse_id(skp_id))
+    data, fields, status = mph.matriks(db, skp), {}, 200
+    if request.method == "POST":
+        cells = _posted_cells()
+        try:
+            mph.simpan(db, g.actor, skp, {"sel": cells})
+        except ValidationFailed as exc:
+            fields, status = exc.fields, 422
+            posted = {(c["nip"], c["rhk_id"]): c for c in cells}
+            for row in data["baris"]:
+                row["sel"] = [posted.get((row["nip"], s["rhk_id"]), {**s, "peran": "", "hasil": ""})
+                              for s in row["sel"]]
+        else:
+            flash("Matriks peran hasil disimpan.")
+            return redirect(url_for("web.matriks_page", skp_id=skp.id))
+    index = {(row["nip"], s["rhk_id"]): i for row in data["baris"] for i, s in enumerate(row["sel"])}
+    errors = {}
+    for n, cell in enumerate(_posted_cells() if fields else []):
+        for key, message in fields.items():
+            if key.startswith(f"sel[{n}]"):
+                errors[(cell["nip"], cell["rhk_id"])] = message
+    return render_template("matriks.html", skp=skp, data=data, errors=errors, index=index,
+                           editable=g.actor.id == skp.pegawai_id), status
+
+
+@web.get("/skp/<skp_id>/matriks.<fmt>")
+def matriks_document_page(skp_id, fmt):
+    db = get_session()
+    skp = skp_access.visible(db, g.actor, parse_id(skp_id))
+    content, media_type, filename = mph_document.download(db, skp, fmt)
+    return Response(content, mimetype=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -1,0 +1,105 @@
+"""Admin pages for organisation changes: import with a preview of the tasks that move, PLT/PLH."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
+from sqlalchemy import select
+
+from app import get_session
+from app.errors import ValidationFailed
+from app.kinerja import cascade, org_change, penugasan
+from app.kinerja.org import Jabatan, Unor
+
+from . import web
+from .common import parse_id
+
+UPLOADS = "impor-organisasi"
+
+
+def _upload_path(token: str) -> Path:
+    folder = Path(current_app.instance_path) / UPLOADS
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / token
+
+
+def _page(**extra):
+    db = get_session()
+    org_change.require_admin(g.actor, g.actor.pegawai.instansi_id)
+    leaders = db.scalars(select(Jabatan).join(Unor).where(Unor.instansi_id == g.actor.pegawai.instansi_id,
+                                                          Jabatan.is_pimpinan_unor.is_(True)).order_by(Unor.kode))
+    return render_template("organisasi.html", penugasan=[penugasan.as_dict(p) for p in penugasan.daftar(db, g.actor)],
+                           jabatan=list(leaders), **extra)
+
+
+@web.get("/organisasi")
+def organisasi_page():
+    return _page()
+
+
+@web.post("/organisasi/impor")
+def organisasi_import_preview():
+    """Keep the upload under a random name, show what it changes; the admin confirms or cancels."""
+    org_change.require_admin(g.actor, g.actor.pegawai.instansi_id)
+    upload = request.files.get("berkas")
+    suffix = Path(upload.filename or "").suffix.lower() if upload else ""
+    if upload is None or suffix not in (".csv", ".xlsx"):
+        raise ValidationFailed({"berkas": "pilih berkas .csv atau .xlsx"})
+    token = secrets.token_hex(16) + suffix
+    path = _upload_path(token)
+    upload.save(path)
+    try:
+        preview = org_change.preview_import(get_session(), path, g.actor.pegawai.instansi.kode)
+    except Exception:
+        path.unlink(missing_ok=True)
+        raise
+    session["impor_organisasi"] = token
+    return _page(preview=preview, token=token, nama_berkas=upload.filename)
+
+
+@web.post("/organisasi/impor/konfirmasi")
+def organisasi_import_confirm():
+    org_change.require_admin(g.actor, g.actor.pegawai.instansi_id)
+    token = request.form.get("token", "")
+    if not token or token != session.get("impor_organisasi"):
+        raise ValidationFailed({"token": "pratinjau tidak ditemukan atau kedaluwarsa; unggah ulang berkas"})
+    path = _upload_path(Path(token).name)
+    try:
+        result = org_change.apply_import(get_session(), path, g.actor.pegawai.instansi.kode, g.actor.id)
+    finally:
+        path.unlink(missing_ok=True)
+        session.pop("impor_organisasi", None)
+    return _page(applied=result)
+
+
+def _form_body() -> dict:
+    body = {k: request.form.get(k, "").strip() for k in ("nip", "jenis", "tmt_mulai", "tmt_selesai")}
+    raw = request.form.get("jabatan_id", "")
+    body["jabatan_id"] = int(raw) if raw.isdigit() else None
+    return body
+
+
+@web.post("/organisasi/plt-plh")
+def organisasi_plt_create():
+    _row, rerouted = penugasan.tetapkan(get_session(), g.actor, _form_body())
+    flash(f"Penugasan disimpan; {len(rerouted['tugas_dialihkan'])} tugas dialihkan.")
+    return redirect(url_for("web.organisasi_page"))
+
+
+@web.post("/organisasi/plt-plh/<penugasan_id>/akhiri")
+def organisasi_plt_end(penugasan_id):
+    body = {"tmt_selesai": request.form.get("tmt_selesai", "").strip()}
+    _row, rerouted = penugasan.akhiri(get_session(), g.actor, parse_id(penugasan_id), body)
+    flash(f"Penugasan diakhiri; {len(rerouted['tugas_dialihkan'])} tugas dialihkan.")
+    return redirect(url_for("web.organisasi_page"))
+
+
+@web.get("/kaskade")
+def kaskade_page():
+    from workflows import clock
+
+    raw = request.args.get("tahun", "")
+    tahun = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
+    rows = cascade.who_waits(get_session(), g.actor, tahun)
+    return render_template("kaskade.html", rows=rows, tahun=tahun)
