@@ -1,14 +1,14 @@
 """admin console: derived columns of instance and the instance_element table
 
 Revision ID: 0008
-Revises: 0004
+Revises: 0007
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0004'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """workbench: author of each deployed version, drafts of process owners
 
 Revision ID: 0009
-Revises: 0004
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0009'
-down_revision = '0004'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

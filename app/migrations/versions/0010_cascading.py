@@ -1,14 +1,14 @@
 """cascading: inherited organisational RHK, PLT/PLH re-routing marks, matriks peran hasil
 
 Revision ID: 0010
-Revises: 0004
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 revision = '0010'
-down_revision = '0004'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
