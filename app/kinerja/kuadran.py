@@ -16,16 +16,18 @@ from .penilaian import RATING
 
 
 def predikat_table(instance: Instance) -> dict[str, dict[str, str | None]]:
-    """``{rating_hasil_kerja: {rating_perilaku: predikat}}`` from the instance's first decision table."""
+    """``{rating_hasil_kerja: {rating_perilaku: predikat}}`` from the instance's decision table whose output
+    is ``predikat`` (a diagram may call other tables too, e.g. the leader's rating)."""
     spec, _subs = specs_of(instance.definition)
-    rule = next((t for t in spec.task_specs.values() if getattr(t, "dmnEngine", None) is not None), None)
+    rule = next((t for t in spec.task_specs.values() if getattr(t, "dmnEngine", None) is not None
+                 and any(o.name == "predikat" for o in t.dmnEngine.decision_table.outputs)), None)
     if rule is None:
         return {}
     engine = Engine()
     table: dict[str, dict[str, str | None]] = {}
     for hasil in RATING:
         for perilaku in RATING:
-            task = SimpleNamespace(workflow=SimpleNamespace(script_engine=engine),
+            task = SimpleNamespace(workflow=SimpleNamespace(script_engine=engine), task_spec=rule,
                                    data={"rating_hasil_kerja": hasil, "rating_perilaku": perilaku})
             table.setdefault(hasil, {})[perilaku] = rule.dmnEngine.result(task).get("predikat")
     return table
