@@ -89,6 +89,7 @@ def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int]
         .where(Penilaian.periode_id == periode.id, Skp.unor_id.in_(ids)).group_by(Skp.unor_id))
     counts = sebaran_semua(session, periode.instansi_id, periode.id)
     capaian = current_by_unor(session, periode.instansi_id, periode.id)
+    rules_cache: dict = {}
     rows, total = [], {"pegawai": 0, "skp_disetujui": 0, "penilaian": 0, "realisasi_terisi": 0, "penilaian_final": 0}
     for u in units:
         n_pen, n_real, n_final = (int(x or 0) for x in penilaian.get(u.id, (0, 0, 0)))
@@ -101,7 +102,7 @@ def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int]
         unit_counts = counts.get(u.id, {})
         row["capaian_organisasi"] = capaian[u.id].predikat if u.id in capaian else None
         row["kurva"] = kurva_unit(session, u, periode, counts=unit_counts,
-                                  capaian_predikat=row["capaian_organisasi"]) if unit_counts or u.id in capaian else None
+                                  capaian_predikat=row["capaian_organisasi"], rules_cache=rules_cache) if unit_counts or u.id in capaian else None
         rows.append(row)
     total.update(_rates(total))
     pegawai_rows = daftar_pegawai(session, periode, ids)
