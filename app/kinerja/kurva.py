@@ -206,13 +206,14 @@ def svg(dist: dict[str, int], rules: list[Aturan], n: int | None = None, judul: 
     """Inline SVG: the share of each predikat (bars) against the rule limits of single-predikat rules
     (red dashed line = maximum, green line = minimum); group rules are listed under the chart."""
     total = n if n is not None else sum(dist.values())
-    width, height, left, top, plot_h, col = 520, 250, 44, 28, 150, 92
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="kurva-svg" width="{width}" height="{height + 16 * len(rules)}" '
-             f'viewBox="0 0 {width} {height + 16 * len(rules)}" role="img" font-family="DejaVu Sans, sans-serif" font-size="11">',
+    width, left, top, plot_h, col = 520, 44, 50, 150, 92
+    height = top + plot_h + 52 + 16 * len(rules)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="kurva-svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" font-family="DejaVu Sans, sans-serif" font-size="11">',
              f'<title>{escape(f"Kurva distribusi {judul}".strip())}</title>']
     org = PREDIKAT_ORGANISASI_LABEL.get(predikat_organisasi or "", "belum ditetapkan")
-    parts.append(f'<text x="{left}" y="16" font-size="12" font-weight="bold">'
-                 f'{escape(judul)} — predikat organisasi: {escape(org)}; {total} pegawai</text>')
+    parts.append(f'<text x="4" y="15" font-size="12" font-weight="bold">{escape(judul)}</text>'
+                 f'<text x="4" y="31">Predikat organisasi: {escape(org)} · {total} pegawai</text>')
     for pct in (0, 50, 100):
         y = top + plot_h - plot_h * pct / 100
         parts.append(f'<line x1="{left}" y1="{y}" x2="{left + col * 5}" y2="{y}" stroke="#ccc" />'
