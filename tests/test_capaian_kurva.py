@@ -193,6 +193,10 @@ def test_kurva_override_needs_a_reason_and_is_recorded(app, accounts, as_user, a
     session.close()
     kurva = kabid.get(f"/unor/{aptika_id}/kurva/{periode['id']}").get_json()
     assert kurva["belum_final"] == 1 and kurva["pelanggaran"][0]["batas"] == "MIN"
+    putri = as_user(PUTRI)  # the pegawai sees the override on her penilaian, not her colleagues' counts
+    assert putri.get(f"/penilaian/{putri_id}").get_json()["kurva"] is None
+    assert putri.get(f"/penilaian/{putri_id}").get_json()["kurva_override"][0]["alasan"] == override["alasan"]
+    assert putri.get(f"/unor/{aptika_id}/kurva/{periode['id']}").status_code == 403
 
 
 def test_monitoring_counts_late_and_export(accounts, as_user, aptika_three):
@@ -250,3 +254,51 @@ def test_monitoring_page(client, accounts, as_user, aptika_three):
     assert export.status_code == 200 and export.headers["Content-Type"].startswith("text/csv")
     pages.login(ANDI)
     assert client.get("/monitoring").status_code == 403
+
+
+def test_monitoring_queries_do_not_grow_with_pegawai_or_units(app, accounts, as_user, aptika_three):
+    """Set-based: the statements of one monitoring call are the same for 3 or 15 units and 1 or 2 final."""
+    from sqlalchemy import event
+
+    from app.auth import actor_from_id
+    from app.kinerja.monitoring import monitoring
+    from app.kinerja.org import Akun
+    from app.kinerja.penilaian import Periode
+
+    kabid, opened, periode = aptika_three["kabid"], aptika_three["opened"], aptika_three["periode"]
+    tetapkan_capaian(aptika_three["kadis"], periode["id"], APTIKA, "BAIK")
+    engine, factory = app.extensions["db_engine"], app.extensions["db_sessionmaker"]
+
+    def statements(nip, unor=None):
+        session = factory()
+        akun = session.scalar(select(Akun).join(Akun.pegawai).where(Akun.pegawai.has(nip=nip)))
+        actor = actor_from_id(session, akun.id)
+        seen = []
+        listener = lambda *args: seen.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            data = monitoring(session, actor, session.get(Periode, periode["id"]), unor)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+            session.close()
+        return len(seen), data
+
+    admin_nip = admin_of(accounts)["nip"]
+    assert rate(kabid, opened, ANDI, "SESUAI", "SESUAI").status_code == 200
+    one_final, data = statements(admin_nip)
+    assert len(data["unit"]) == 15
+    assert rate(kabid, opened, PUTRI, "DI_BAWAH", "SESUAI").status_code == 200
+    two_final, data = statements(admin_nip)
+    assert data["total"]["penilaian_final"] == 2 and two_final == one_final
+    aptika_only, data = statements(admin_nip, unor_id(kabid, periode["id"], APTIKA))
+    assert len(data["unit"]) == 3 and aptika_only == one_final
+
+
+def test_openapi_describes_capaian_kurva_and_monitoring(client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    paths = document["paths"]
+    assert {"put", "get"} <= set(paths["/unor/{id}/capaian/{periode_id}"])
+    assert "periode_id" in [p["name"] for p in paths["/capaian"]["get"]["parameters"]]
+    assert [p["schema"] for p in paths["/monitoring"]["get"]["parameters"] if p["name"] == "format"] == [
+        {"enum": ["json", "xlsx", "csv"]}]
+    assert "svg" in document["components"]["schemas"]["Kurva"]["properties"]

@@ -8,6 +8,7 @@ from app.db import write_transaction
 from app.errors import ValidationFailed
 from app.kinerja import capaian as capaian_mod
 from app.kinerja.kurva import kurva_unit
+from app.kinerja.monitoring import scope
 
 from . import api, json_body, login_required
 
@@ -59,7 +60,9 @@ def list_capaian():
 @login_required
 def get_kurva(unor_id, periode_id):
     session = get_session()
-    return jsonify(kurva_unit(session, *_unor_periode(session, unor_id, periode_id)))
+    unor, periode = _unor_periode(session, unor_id, periode_id)
+    scope(session, g.actor, periode, unor.id)  # admin kinerja, or a leader over the unit: 403 / 404 otherwise
+    return jsonify(kurva_unit(session, unor, periode))
 
 
 def _describe() -> None:
@@ -103,7 +106,7 @@ def _describe() -> None:
             "parameters": [{"name": "periode_id", "in": "query", "required": True, "schema": {"type": "integer"}}],
             "responses": {"200": _resp("Daftar unit"), **ERRORS, **invalid}}},
         "/unor/{id}/kurva/{periode_id}": {"get": {
-            "summary": "Kurva distribusi predikat pegawai unit itu (grafik SVG, aturan, pelanggaran)",
+            "summary": "Kurva distribusi predikat pegawai unit itu (grafik SVG, aturan, pelanggaran); admin kinerja dan pimpinan unit itu atau di atasnya",
             "parameters": [ID("id"), ID("periode_id")],
             "responses": {"200": _resp("Kurva", {"$ref": "#/components/schemas/Kurva"}), **ERRORS}}},
     })

@@ -119,7 +119,7 @@ def penilaian_json(p: Penilaian) -> dict:
                                   Penilaian.status == "FINAL").order_by(Periode.periode_awal))],
         "umpan_balik_perilaku": {u.kode: u.teks for u in sorted(p.umpan_balik_perilaku,
                                                                  key=lambda u: KODE.index(u.kode))},
-        **kurva_fields(get_session(), p),
+        **kurva_fields(get_session(), p, g.actor),
     }
 
 

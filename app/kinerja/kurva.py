@@ -176,13 +176,19 @@ def check(rules: list[Aturan], counts: dict, sisa: int = 0, pembulatan: str | No
 # ------------------------------------------------------------------ a unit's kurva, for pages, API, documents
 
 def kurva_unit(session: Session, unor: Unor, periode: Periode, counts: dict | None = None,
-               capaian_predikat: str | None = None) -> dict:
-    """Distribution, rules, violations and the SVG chart of one unit in one period."""
+               capaian_predikat: str | None = "", rules_cache: dict | None = None) -> dict:
+    """Distribution, rules, violations and the SVG chart of one unit in one period.
+
+    ``counts`` (from ``sebaran_semua``), ``capaian_predikat`` and ``rules_cache`` (predikat → rules,
+    filled as it goes) let a caller showing many units read each only once."""
     counts = sebaran(session, unor.id, periode.id) if counts is None else counts
-    if capaian_predikat is None:
+    if capaian_predikat == "":  # not given: read it (None: the unit has no capaian)
         row = current(session, unor.id, periode.id)
         capaian_predikat = row.predikat if row else None
-    rules = aturan(session, capaian_predikat, PROCESS[periode.jenis]) if capaian_predikat else []
+    rules_cache = {} if rules_cache is None else rules_cache
+    if capaian_predikat and capaian_predikat not in rules_cache:
+        rules_cache[capaian_predikat] = aturan(session, capaian_predikat, PROCESS[periode.jenis])
+    rules = rules_cache.get(capaian_predikat, []) if capaian_predikat else []
     dist = {p: counts.get(p, 0) for p in PREDIKAT}
     belum = counts.get(None, 0)
     n = sum(dist.values()) + belum
@@ -200,13 +206,14 @@ def svg(dist: dict[str, int], rules: list[Aturan], n: int | None = None, judul: 
     """Inline SVG: the share of each predikat (bars) against the rule limits of single-predikat rules
     (red dashed line = maximum, green line = minimum); group rules are listed under the chart."""
     total = n if n is not None else sum(dist.values())
-    width, height, left, top, plot_h, col = 520, 250, 44, 28, 150, 92
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="kurva-svg" width="{width}" height="{height + 16 * len(rules)}" '
-             f'viewBox="0 0 {width} {height + 16 * len(rules)}" role="img" font-family="DejaVu Sans, sans-serif" font-size="11">',
+    width, left, top, plot_h, col = 520, 44, 50, 150, 92
+    height = top + plot_h + 52 + 16 * len(rules)
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="kurva-svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" role="img" font-family="DejaVu Sans, sans-serif" font-size="11">',
              f'<title>{escape(f"Kurva distribusi {judul}".strip())}</title>']
     org = PREDIKAT_ORGANISASI_LABEL.get(predikat_organisasi or "", "belum ditetapkan")
-    parts.append(f'<text x="{left}" y="16" font-size="12" font-weight="bold">'
-                 f'{escape(judul)} — predikat organisasi: {escape(org)}; {total} pegawai</text>')
+    parts.append(f'<text x="4" y="15" font-size="12" font-weight="bold">{escape(judul)}</text>'
+                 f'<text x="4" y="31">Predikat organisasi: {escape(org)} · {total} pegawai</text>')
     for pct in (0, 50, 100):
         y = top + plot_h - plot_h * pct / 100
         parts.append(f'<line x1="{left}" y1="{y}" x2="{left + col * 5}" y2="{y}" stroke="#ccc" />'
@@ -304,9 +311,14 @@ def periksa_kurva(run, data: dict) -> list[str]:
     return messages
 
 
-def kurva_fields(session: Session, penilaian: Penilaian) -> dict:
-    """What the penilaian's JSON adds: the leader's rating from his unit's capaian, the kurva and overrides."""
-    from .capaian import rating_pimpinan
+def kurva_fields(session: Session, penilaian: Penilaian, viewer) -> dict:
+    """What the penilaian's JSON adds: the leader's rating from his unit's capaian, the overrides, and
+    for the penilai (and admin kinerja) the kurva; others get ``kurva: null`` (counts of a small unit
+    would show colleagues' predikat)."""
+    from .capaian import ADMIN_ROLES, rating_pimpinan
 
-    return {"rating_pimpinan": rating_pimpinan(session, penilaian), "kurva": kurva_penilaian(session, penilaian),
+    penilai_ids = {penilaian.penilai_id, penilaian.skp.pejabat_penilai_id}
+    sees = viewer.id in penilai_ids or viewer.has(*ADMIN_ROLES)
+    return {"rating_pimpinan": rating_pimpinan(session, penilaian),
+            "kurva": kurva_penilaian(session, penilaian) if sees else None,
             "kurva_override": overrides_json(session, penilaian.id)}

@@ -89,6 +89,7 @@ def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int]
         .where(Penilaian.periode_id == periode.id, Skp.unor_id.in_(ids)).group_by(Skp.unor_id))
     counts = sebaran_semua(session, periode.instansi_id, periode.id)
     capaian = current_by_unor(session, periode.instansi_id, periode.id)
+    rules_cache: dict = {}
     rows, total = [], {"pegawai": 0, "skp_disetujui": 0, "penilaian": 0, "realisasi_terisi": 0, "penilaian_final": 0}
     for u in units:
         n_pen, n_real, n_final = (int(x or 0) for x in penilaian.get(u.id, (0, 0, 0)))
@@ -101,7 +102,7 @@ def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int]
         unit_counts = counts.get(u.id, {})
         row["capaian_organisasi"] = capaian[u.id].predikat if u.id in capaian else None
         row["kurva"] = kurva_unit(session, u, periode, counts=unit_counts,
-                                  capaian_predikat=row["capaian_organisasi"]) if unit_counts or u.id in capaian else None
+                                  capaian_predikat=row["capaian_organisasi"], rules_cache=rules_cache) if unit_counts or u.id in capaian else None
         rows.append(row)
     total.update(_rates(total))
     pegawai_rows = daftar_pegawai(session, periode, ids)
@@ -118,26 +119,33 @@ def _rates(row: dict) -> dict:
 
 
 def daftar_pegawai(session: Session, periode: Periode, unor_ids: list[int]) -> list[dict]:
-    """One row per active pegawai of the units: SKP status, penilaian status, predikat, late or not (one query)."""
+    """One row per active pegawai of the units: SKP status, penilaian status, predikat, late or not.
+
+    Two queries (the pegawai; their SKP of the year with the period's penilaian) merged here: joined
+    in one statement, SQLite walks the SKP of the whole year once per pegawai (see bench/monitoring.py)."""
     penilai = aliased(Pegawai)
     late = clock.today() > periode.batas_pengisian
-    query = (select(Pegawai.nip, Pegawai.nama, Pegawai.gelar_depan, Pegawai.gelar_belakang, Jabatan.nama, Unor.nama,
-                    Skp.status, Penilaian.status, Penilaian.predikat, penilai.nip, penilai.nama)
-             .join(Jabatan, Jabatan.id == Pegawai.jabatan_id).join(Unor, Unor.id == Jabatan.unor_id)
-             .outerjoin(Skp, and_(Skp.pegawai_id == Pegawai.id, Skp.tahun == periode.tahun,
-                                  Skp.status.notin_(("DIBATALKAN",))))
-             .outerjoin(Penilaian, and_(Penilaian.skp_id == Skp.id, Penilaian.periode_id == periode.id))
-             .outerjoin(penilai, penilai.id == Penilaian.penilai_id)
-             .where(Jabatan.unor_id.in_(unor_ids), Pegawai.status_kepegawaian == "AKTIF")
-             .order_by(Unor.kode, Pegawai.nip))
+    in_scope = (select(Pegawai.id).join(Jabatan, Jabatan.id == Pegawai.jabatan_id)
+                .where(Jabatan.unor_id.in_(unor_ids), Pegawai.status_kepegawaian == "AKTIF"))
+    pegawai = session.execute(
+        select(Pegawai.id, Pegawai.nip, Pegawai.nama, Pegawai.gelar_depan, Pegawai.gelar_belakang, Jabatan.nama,
+               Unor.nama)
+        .join(Jabatan, Jabatan.id == Pegawai.jabatan_id).join(Unor, Unor.id == Jabatan.unor_id)
+        .where(Pegawai.id.in_(in_scope)).order_by(Unor.kode, Pegawai.nip)).all()
+    evaluated = {row[0]: row[1:] for row in session.execute(
+        select(Skp.pegawai_id, Skp.status, Penilaian.status, Penilaian.predikat, penilai.nama)
+        .outerjoin(Penilaian, and_(Penilaian.skp_id == Skp.id, Penilaian.periode_id == periode.id))
+        .outerjoin(penilai, penilai.id == Penilaian.penilai_id)
+        .where(Skp.tahun == periode.tahun, Skp.status != "DIBATALKAN", Skp.pegawai_id.in_(in_scope))
+        .order_by(Skp.id))}  # a pegawai with two SKP in the year (mutation): the newer one
     out = []
-    for nip, nama, depan, belakang, jabatan, unor, skp_status, status, predikat, penilai_nip, penilai_nama in \
-            session.execute(query):
+    for pegawai_id, nip, nama, depan, belakang, jabatan, unor in pegawai:
+        skp_status, status, predikat, penilai_nama = evaluated.get(pegawai_id, (None, None, None, None))
         nama_lengkap = f"{depan + ' ' if depan else ''}{nama}{', ' + belakang if belakang else ''}"
         out.append({"nip": nip, "nama": nama_lengkap, "jabatan": jabatan, "unor": unor, "status_skp": skp_status,
                     "status_penilaian": status, "status_label": STATUS_LABEL.get(status, status),
                     "predikat": predikat, "predikat_label": PREDIKAT_LABEL.get(predikat, ""),
-                    "pejabat_penilai_nip": penilai_nip, "pejabat_penilai": penilai_nama,
+                    "pejabat_penilai": penilai_nama,
                     "terlambat": bool(late and status is not None and status != "FINAL"),
                     "menunggu": MENUNGGU.get(status, "") if status != "FINAL" else ""})
     return out
@@ -176,26 +184,34 @@ def to_csv(data: dict) -> bytes:
 
 
 def to_xlsx(data: dict) -> bytes:
-    """Two sheets, Unit and Pegawai; NIP cells are strings formatted as text."""
+    """Two sheets, Unit and Pegawai (openpyxl write-only); NIP cells are strings formatted as text."""
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = Workbook()
-    units = book.active
-    units.title = "Unit"
-    units.append([label for _, label in UNIT_COLUMNS])
+    book = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def header(sheet, columns):
+        cells = []
+        for _, label in columns:
+            cell = WriteOnlyCell(sheet, value=label)
+            cell.font = bold
+            cells.append(cell)
+        sheet.append(cells)
+
+    units = book.create_sheet("Unit")
+    header(units, UNIT_COLUMNS)
     for row in data["unit"]:
         units.append(_unit_values(row))
     sheet = book.create_sheet("Pegawai")
-    sheet.append([label for _, label in PEGAWAI_COLUMNS])
-    for row in data["pegawai"]:
-        sheet.append(_pegawai_values(row))
-    for ws in (units, sheet):
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-    for (cell,) in sheet.iter_rows(min_row=2, max_col=1):
-        cell.value, cell.number_format, cell.data_type = str(cell.value), "@", "s"
     sheet.column_dimensions["A"].width = 21
+    header(sheet, PEGAWAI_COLUMNS)
+    for row in data["pegawai"]:
+        values = _pegawai_values(row)
+        nip = WriteOnlyCell(sheet, value=str(values[0]))
+        nip.number_format = "@"
+        sheet.append([nip, *values[1:]])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
