@@ -59,11 +59,14 @@ def test_dialog_with_two_subordinates_rolls_back_an_approved_skp(app, accounts, 
             {"peserta_nip": statistik_acc["nip"], "teks": "Pertahankan target"}]}}).status_code == 200
     skp = aplikasi.get(f"/skp/{two_approved['kabid']}").get_json()
     assert skp["status"] == "DISETUJUI"  # not before every peserta has confirmed
+    waiting = kadis.get(f"/dialog-kinerja/{dialog['id']}").get_json()
+    assert waiting["status"] == "BERLANGSUNG" and waiting["pimpinan"]["dikonfirmasi_at"]
+    assert [t["kandidat_nip"] for t in waiting["tugas_terbuka"]] == [[statistik_acc["nip"]]]
 
     assert statistik.post(f"/tasks/{theirs['id']}/complete", json={"data": {"konfirmasi": True}}).status_code == 200
     done = kadis.get(f"/dialog-kinerja/{dialog['id']}").get_json()
     assert done["status"] == "SELESAI" and done["tugas_terbuka"] == []
-    assert all(p["dikonfirmasi_at"] for p in done["peserta"])
+    assert all(p["dikonfirmasi_at"] for p in done["peserta"]) and done["pimpinan"]["dikonfirmasi_at"]
     ubah = next(c for c in done["catatan"] if c["ubah_skp"])
     assert ubah["hasil"] == "SKP dikembalikan ke draf" and ubah["skp_id"] == two_approved["kabid"]
     assert {c["penulis_nip"] for c in done["catatan"]} == {kadis_acc["nip"], aplikasi_acc["nip"]}
