@@ -59,11 +59,14 @@ def test_dialog_with_two_subordinates_rolls_back_an_approved_skp(app, accounts, 
             {"peserta_nip": statistik_acc["nip"], "teks": "Pertahankan target"}]}}).status_code == 200
     skp = aplikasi.get(f"/skp/{two_approved['kabid']}").get_json()
     assert skp["status"] == "DISETUJUI"  # not before every peserta has confirmed
+    waiting = kadis.get(f"/dialog-kinerja/{dialog['id']}").get_json()
+    assert waiting["status"] == "BERLANGSUNG" and waiting["pimpinan"]["dikonfirmasi_at"]
+    assert [t["kandidat_nip"] for t in waiting["tugas_terbuka"]] == [[statistik_acc["nip"]]]
 
     assert statistik.post(f"/tasks/{theirs['id']}/complete", json={"data": {"konfirmasi": True}}).status_code == 200
     done = kadis.get(f"/dialog-kinerja/{dialog['id']}").get_json()
     assert done["status"] == "SELESAI" and done["tugas_terbuka"] == []
-    assert all(p["dikonfirmasi_at"] for p in done["peserta"])
+    assert all(p["dikonfirmasi_at"] for p in done["peserta"]) and done["pimpinan"]["dikonfirmasi_at"]
     ubah = next(c for c in done["catatan"] if c["ubah_skp"])
     assert ubah["hasil"] == "SKP dikembalikan ke draf" and ubah["skp_id"] == two_approved["kabid"]
     assert {c["penulis_nip"] for c in done["catatan"]} == {kadis_acc["nip"], aplikasi_acc["nip"]}
@@ -138,3 +141,26 @@ def test_dialog_pages(app, accounts, client):
     assert pages.post(f"{page}/catat", {"catatan": "Ikut pelatihan", "baris": "3", "konfirmasi": "1"}).status_code == 302
     html = pages.html(page)
     assert "Selesai" in html and "Konfirmasi hasil dialog" not in html
+
+
+def test_a_leader_below_jpt_rolls_back_through_the_dialog(accounts, as_user, two_approved):  # noqa: F811
+    """The Kabid is not in the rollback lane (JPT / Admin Kinerja); the dialog's agreement still takes his
+    Kasi's SKP back to draft, done by him as pejabat penilai (domain §2.2)."""
+    from test_skp_api import approve, create_and_submit, ja_rhk
+
+    kabid_acc, kasi_acc = find(accounts, "Kepala Bidang Aplikasi"), find(accounts, "Kepala Seksi Pengembangan")
+    kabid, kasi = as_user(kabid_acc["nip"]), as_user(kasi_acc["nip"])
+    kasi_skp = create_and_submit(kasi, [ja_rhk(kabid.get(f"/skp/{two_approved['kabid']}").get_json()["rhk"][0]["id"])])
+    approve(kabid)
+    assert kabid.post(f"/skp/{kasi_skp}/rollback", json={"reason": "langsung"}).status_code == 403  # not his lane
+    dialog = kabid.post("/dialog-kinerja", json={"topik": "Target pengembangan", "tanggal": f"{DEMO_TAHUN}-02-10",
+                                                 "peserta": [kasi_acc["nip"]]}).get_json()
+    [lead] = dialog_tasks(kabid, dialog["id"])
+    [mine] = dialog_tasks(kasi, dialog["id"])
+    assert kabid.post(f"/tasks/{lead['id']}/complete", json={"data": {"konfirmasi": True, "kesepakatan": [
+        {"peserta_nip": kasi_acc["nip"], "teks": "Tambah RHK layanan API", "ubah_skp": True}]}}).status_code == 200
+    assert kasi.post(f"/tasks/{mine['id']}/complete", json={"data": {"konfirmasi": True}}).status_code == 200
+    skp = kasi.get(f"/skp/{kasi_skp}").get_json()
+    assert skp["status"] == "DRAFT"
+    assert skp["history"][-1]["actor_nip"] == kabid_acc["nip"]
+    assert skp["history"][-1]["note"].startswith(f"Dialog kinerja #{dialog['id']} (Target pengembangan")

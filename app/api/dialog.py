@@ -20,7 +20,8 @@ def dialog_json(session, dialog: DialogKinerja) -> dict:
     return {
         "id": dialog.id, "topik": dialog.topik, "tanggal": iso(dialog.tanggal), "status": dialog.status,
         "instance_id": instance.id if instance else None, "selesai_at": iso(dialog.selesai_at),
-        "pimpinan": {"nip": dialog.pimpinan.nip, "nama": dialog.pimpinan.nama_lengkap},
+        "pimpinan": {"nip": dialog.pimpinan.nip, "nama": dialog.pimpinan.nama_lengkap,
+                     "dikonfirmasi_at": iso(dialog.pimpinan_dikonfirmasi_at)},
         "peserta": [{"nip": p.pegawai.nip, "nama": p.pegawai.nama_lengkap, "dikonfirmasi_at": iso(p.dikonfirmasi_at)}
                     for p in dialog.peserta],
         "catatan": [{"penulis_nip": c.penulis.nip, "jenis": c.jenis, "teks": c.teks,

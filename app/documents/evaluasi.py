@@ -111,7 +111,7 @@ def _draft_note(penilaian: Penilaian) -> str:
     return "" if penilaian.status == "FINAL" else f"PENILAIAN BELUM FINAL (STATUS {penilaian.status.replace('_', ' ')})"
 
 
-def _penilai(session: Session, penilaian: Penilaian):
+def _penilai(penilaian: Penilaian):
     return penilaian.penilai or penilaian.skp.pejabat_penilai
 
 
@@ -134,7 +134,7 @@ def build_evaluasi(session: Session, penilaian: Penilaian) -> dict:
     jabatan_line = (skp.jabatan.nama.upper() if skp.is_jpt else "BAGI PEJABAT ADMINISTRASI DAN PEJABAT FUNGSIONAL")
     label = label_periode(periode)
     capaian = capaian_organisasi(session, _unit(penilaian).id, periode)
-    penilai = identity(session, _penilai(session, penilaian))
+    penilai = identity(session, _penilai(penilaian))
     context.update({
         "judul": ["EVALUASI KINERJA PEGAWAI", f"PENDEKATAN HASIL KERJA {skp.pendekatan}", jabatan_line,
                   f"PERIODE: {label}"],
@@ -158,7 +158,7 @@ def build_evaluasi(session: Session, penilaian: Penilaian) -> dict:
 def build_dokumen_evaluasi(session: Session, penilaian: Penilaian) -> dict:
     """Dokumen Evaluasi Kinerja Pegawai, the summary sheet with fields (1)–(29), domain §5.7."""
     skp, periode = penilaian.skp, penilaian.periode
-    penilai_pegawai = _penilai(session, penilaian)
+    penilai_pegawai = _penilai(penilaian)
     atasan = skp.atasan_pejabat_penilai or (org.pejabat_penilai(session, penilai_pegawai) if penilai_pegawai else None)
     capaian = capaian_organisasi(session, _unit(penilaian).id, periode)
     awal, akhir = periode.periode_awal, periode.periode_akhir

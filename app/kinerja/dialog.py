@@ -42,6 +42,7 @@ class DialogKinerja(Base):
     tanggal: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="BERLANGSUNG")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    pimpinan_dikonfirmasi_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
     selesai_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
 
     pimpinan: Mapped[Pegawai] = relationship()
@@ -223,6 +224,8 @@ def _record(run, task, data: dict, peserta_side: bool) -> FormResult:
     dialog.catatan.extend(rows)
     if data["konfirmasi"] and peserta_side:
         next(p for p in dialog.peserta if p.pegawai_id == author_id).dikonfirmasi_at = clock.now()
+    elif data["konfirmasi"]:
+        dialog.pimpinan_dikonfirmasi_at = clock.now()
     session.flush()
     return FormResult({"konfirmasi": True}) if data["konfirmasi"] else FormResult(complete=False)
 

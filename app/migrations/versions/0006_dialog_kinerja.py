@@ -23,6 +23,7 @@ def upgrade() -> None:
     sa.Column('tanggal', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('pimpinan_dikonfirmasi_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('selesai_at', sa.DateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['instansi_id'], ['instansi.id'], name=op.f('fk_dialog_kinerja_instansi_id_instansi')),
     sa.ForeignKeyConstraint(['pimpinan_id'], ['pegawai.id'], name=op.f('fk_dialog_kinerja_pimpinan_id_pegawai')),
