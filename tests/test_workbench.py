@@ -111,13 +111,17 @@ def test_a_new_version_while_instances_of_the_old_one_are_open(owner, accounts, 
     assert old_task["name"] == "Susun SKP"
 
     files = renamed(renamed(files_of(owner), "Susun SKP", "Susun SKP tahunan"), "Periksa SKP", "Periksa dan setujui SKP")
+    scenario = "uji/dikembalikan_lalu_disetujui.json"
+    files[scenario] = files[scenario].replace('"nama": "', '"nama": "(v2) ', 1)
     saved = put(owner, "/definitions/skp_perencanaan/draft", {"files": files})
     assert saved.status_code == 200 and saved.get_json()["author"]["nip"] == OWNER_NIP
     assert owner.get("/definitions/skp_perencanaan/draft").get_json()["files"] == files
     deployed = owner.post("/definitions/skp_perencanaan/deploy", json={"files": files, "comment": "Nama tugas diperjelas"})
     assert deployed.status_code == 201, deployed.get_json()
     assert deployed.get_json()["version"] == 2
-    assert owner.get("/definitions/skp_perencanaan/draft").get_json()["draft"] is None  # the draft went with it
+    reopened = owner.get("/definitions/skp_perencanaan/draft").get_json()
+    assert reopened["draft"] is None  # the draft went with the deploy
+    assert '"nama": "(v2) ' in reopened["files"][scenario]  # the scenarios stay with the version
 
     # the open instance finishes on version 1
     done = kadis.post(f"/tasks/{old_task['id']}/complete",

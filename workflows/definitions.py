@@ -129,7 +129,7 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
     bpmn_files = {n: s for n, s in sources.items() if n.endswith(".bpmn")}
     dmn_files = {n: s for n, s in sources.items() if n.endswith(".dmn")}
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    for name in sorted(set(sources) - set(bpmn_files) - set(dmn_files)):
+    for name in sorted(n for n in set(sources) - set(bpmn_files) - set(dmn_files) if not n.startswith("uji/")):
         problems.append(Problem(name, "hanya file .bpmn dan .dmn yang dapat dipasang"))
     for name, text in {**dmn_files, **bpmn_files}.items():
         if CAMUNDA_8_NS in text:

@@ -19,6 +19,7 @@ from app.errors import ValidationFailed
 _DIR = {"forms": Path(__file__).resolve().parent.parent / "bpmn" / "forms"}
 _HANDLERS: dict[str, Callable] = {}
 _SCHEMAS: dict[Path, tuple[float, dict]] = {}
+_SCHEMA_ERRORS: dict[tuple[Path, float], str | None] = {}
 
 
 @dataclass
@@ -68,11 +69,14 @@ def schema_of(key: str) -> dict:
 
 def schema_error(key: str) -> str | None:
     """What is wrong with a form's file (not JSON, not an object, not a valid JSON Schema), or None."""
-    try:
-        schema = schema_of(key)
-    except ValueError as exc:
-        return f"formulir '{key}' bukan JSON yang valid: {exc}"
-    return check_schema(schema, key)
+    path = schema_path(key)
+    cache_key = (path, path.stat().st_mtime)
+    if cache_key not in _SCHEMA_ERRORS:  # checking against the metaschema costs ~60 ms; a file is checked once
+        try:
+            _SCHEMA_ERRORS[cache_key] = check_schema(schema_of(key), key)
+        except ValueError as exc:
+            _SCHEMA_ERRORS[cache_key] = f"formulir '{key}' bukan JSON yang valid: {exc}"
+    return _SCHEMA_ERRORS[cache_key]
 
 
 def check_schema(schema: Any, key: str = "") -> str | None:

@@ -120,8 +120,9 @@ def working_files(session: Session, process_id: str, tests_dir: Path) -> tuple[d
     if draft is not None:
         return dict(draft.files), draft
     files = dict(definition_of(session, process_id).sources)
-    for name, text in scenario_files(tests_dir, process_id).items():
-        files["uji/" + name.split("/", 1)[1]] = text
+    if not any(name.startswith("uji/") for name in files):
+        for name, text in scenario_files(tests_dir, process_id).items():
+            files["uji/" + name.split("/", 1)[1]] = text
     return files, None
 
 
@@ -197,6 +198,9 @@ def deploy_files(session: Session, actor, process_id: str, files, comment) -> Pr
         raise Conflict(f"Tidak ada perubahan dibanding versi {before.version}; tidak ada versi baru yang dipasang"
                        if row.id == before.id else
                        f"Isi ini sama dengan versi lama {row.version}; ubah sesuatu atau pasang ulang dengan catatan")
+    scenarios = {n: t for n, t in files.items() if n.startswith("uji/")}
+    if scenarios:  # kept with the version (outside its content hash) so the next edit starts from them
+        row.sources = {**row.sources, **scenarios}
     draft = session.scalar(select(DefinitionDraft).where(DefinitionDraft.process_id == process_id))
     if draft is not None:
         session.delete(draft)
