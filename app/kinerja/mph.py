@@ -61,8 +61,15 @@ def matriks(session: Session, skp: Skp) -> dict:
 
 
 def simpan(session: Session, actor, skp: Skp, body: dict) -> None:
-    """Replace the matrix with the cells sent (``{"sel": [{"rhk_id", "nip", "peran", "hasil"}]}``)."""
-    if actor.id != skp.pegawai_id:
+    """Replace the matrix with the cells sent (``{"sel": [{"rhk_id", "nip", "peran", "hasil"}]}``), in its own
+    write transaction (the API and the page)."""
+    with write_transaction(session):
+        tulis(session, actor.id, skp, body)
+
+
+def tulis(session: Session, actor_id: int, skp: Skp, body: dict) -> None:
+    """Check and write the cells in the caller's transaction (also what a dialog kinerja form would call)."""
+    if actor_id != skp.pegawai_id:
         raise Forbidden("Hanya pemilik SKP (pimpinan) yang menyusun matriks peran hasil")
     if skp.status in ("SELESAI", "DIBATALKAN"):
         raise Conflict(f"SKP berstatus {skp.status} tidak dapat diubah matriksnya")
@@ -96,9 +103,9 @@ def simpan(session: Session, actor, skp: Skp, body: dict) -> None:
                                 peran=peran.strip(), hasil=hasil.strip()))
     if fields:
         raise ValidationFailed(fields)
-    with write_transaction(session):
-        session.execute(delete(MphSel).where(MphSel.skp_id == skp.id))
-        session.add_all(cells)
+    session.execute(delete(MphSel).where(MphSel.skp_id == skp.id))
+    session.add_all(cells)
+    session.flush()
 
 
 def prefill(session: Session, skp: Skp, leaders: set[int]) -> int:

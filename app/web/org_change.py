@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 from pathlib import Path
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
@@ -19,8 +20,12 @@ UPLOADS = "impor-organisasi"
 
 
 def _upload_path(token: str) -> Path:
+    """Where a previewed upload waits for its confirmation; uploads nobody confirmed go after a day."""
     folder = Path(current_app.instance_path) / UPLOADS
     folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        if old.stat().st_mtime < time.time() - 86400:
+            old.unlink(missing_ok=True)
     return folder / token
 
 
