@@ -7,6 +7,7 @@ import re
 from conftest import DEMO_PASSWORD, DEMO_TAHUN, find
 from sqlalchemy import select
 from test_demo_import import HEADER, write_csv
+from test_penilaian import open_period, tetapkan_capaian
 from test_skp_api import JPT_RHK, LAMPIRAN, approve, create_and_submit, ja_rhk, only_task
 
 from app.cli import main
@@ -415,9 +416,7 @@ def _open_periode(admin, nama, jenis, awal, akhir, batas):
     created = admin.post("/periode", json={"nama": nama, "jenis": jenis, "periode_awal": awal, "periode_akhir": akhir,
                                            "batas_pengisian": batas})
     assert created.status_code == 201, created.get_json()
-    opened = admin.post(f"/periode/{created.get_json()['id']}/buka")
-    assert opened.status_code == 200, opened.get_json()
-    return opened.get_json()["hasil"]
+    return created.get_json()["id"], open_period(admin, created.get_json()["id"])["hasil"]
 
 
 def test_mutasi_splits_the_year(app, accounts, as_user):
@@ -438,7 +437,7 @@ def test_mutasi_splits_the_year(app, accounts, as_user):
     old_skp = create_and_submit(eko, [ja_rhk(kadis_rhk, "Tersedianya statistik sektoral")])
     approve(kadis)
     clock.set(dt.datetime(y, 3, 31, 9, 0))
-    q1 = _open_periode(admin, "Triwulan I", "TRIWULANAN", f"{y}-01-01", f"{y}-03-31", f"{y}-04-10")
+    _, q1 = _open_periode(admin, "Triwulan I", "TRIWULANAN", f"{y}-01-01", f"{y}-03-31", f"{y}-04-10")
     assert [r["skp_id"] for r in q1 if r["nip"] == eko.nip] == [old_skp]
 
     # mutasi on 1 July to a functional position under the Kepala Bidang Aplikasi
@@ -462,11 +461,13 @@ def test_mutasi_splits_the_year(app, accounts, as_user):
 
     # each period evaluates the SKP it overlaps; the annual one evaluates both, each by its own penilai
     clock.set(dt.datetime(y, 12, 31, 9, 0))
-    q4 = _open_periode(admin, "Triwulan IV", "TRIWULANAN", f"{y}-10-01", f"{y}-12-31", f"{y + 1}-01-10")
+    _, q4 = _open_periode(admin, "Triwulan IV", "TRIWULANAN", f"{y}-10-01", f"{y}-12-31", f"{y + 1}-01-10")
     assert [r["skp_id"] for r in q4 if r["nip"] == eko.nip] == [new_skp]
-    annual = _open_periode(admin, "Tahunan", "TAHUNAN", f"{y}-01-01", f"{y}-12-31", f"{y + 1}-01-10")
+    annual_id, annual = _open_periode(admin, "Tahunan", "TAHUNAN", f"{y}-01-01", f"{y}-12-31", f"{y + 1}-01-10")
     penilaian = {r["skp_id"]: r["penilaian_id"] for r in annual if r["nip"] == eko.nip}
     assert set(penilaian) == {old_skp, new_skp}
+    # on the old SKP Eko led his Bidang: that rating follows the capaian the Kadis sets (BAIK → SESUAI)
+    tetapkan_capaian(kadis, annual_id, find(accounts, "Kepala Bidang Statistik")["unor"], "BAIK")
     for penilai, skp_id, rating, predikat in ((kadis, old_skp, "SESUAI", "BAIK"), (yudi, new_skp, "DI_ATAS", "SANGAT_BAIK")):
         rhk_id = eko.get(f"/skp/{skp_id}").get_json()["rhk"][0]["id"]
         task = next(t for t in penilai.get("/tasks").get_json()

@@ -8,7 +8,7 @@ import pytest
 from conftest import DEMO_TAHUN, find
 from docx import Document
 from pypdf import PdfReader
-from test_penilaian import admin_of, open_first_period, task_with_form, two_approved  # noqa: F401
+from test_penilaian import admin_of, open_first_period, task_with_form, tetapkan_capaian, two_approved  # noqa: F401
 from test_skp_api import kadis_approved  # noqa: F401
 
 from app.documents import evaluasi
@@ -38,8 +38,10 @@ def docx_text(data: bytes) -> str:
 def evaluated(accounts, as_user, two_approved):  # noqa: F811
     """The Kabid's first quarter: realisasi sent, rated SESUAI × DI_ATAS → BAIK by the Kadis."""
     clock.set(f"{DEMO_TAHUN}-03-30T09:00:00+07:00")
-    _, opened = open_first_period(accounts, as_user, TRIWULAN)
+    periode, opened = open_first_period(accounts, as_user, TRIWULAN)
     kabid, kadis = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"]), as_user(find(accounts, "Kepala Dinas")["nip"])
+    # the Kabid leads a unit: his rating hasil kerja follows the capaian the Kadis sets (BAIK → SESUAI)
+    tetapkan_capaian(kadis, periode["id"], find(accounts, "Kepala Bidang Aplikasi")["unor"], "BAIK")
     penilaian_id = next(r["penilaian_id"] for r in opened["hasil"] if r["skp_id"] == two_approved["kabid"])
     rhk_id = kabid.get(f"/penilaian/{penilaian_id}").get_json()["rhk"][0]["id"]
     task = task_with_form(kabid, "realisasi")
