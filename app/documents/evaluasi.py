@@ -8,14 +8,13 @@ period, realisasi and umpan balik, ratings, predikat and the distribution chart 
 """
 from __future__ import annotations
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from app.kinerja import org
+from app.kinerja import capaian, org
+from app.kinerja import kurva as kurva_counts
 from app.kinerja.penilaian import PREDIKAT_LABEL, RATING_LABEL, Penilaian, Periode
 from app.kinerja.perilaku import KODE
-from app.kinerja.skp import Skp, identity
-from app.kinerja.skp_access import _subtree_unor_ids
+from app.kinerja.skp import identity
 from workflows import clock
 
 from .skp import BULAN, MEDIA_TYPES, SETTINGS, _tanggal  # noqa: F401 - MEDIA_TYPES re-exported for the API
@@ -30,28 +29,12 @@ IDENTITY_KEYS = ("nama", "nip", "pangkat_gol", "jabatan", "unit_kerja")
 TEMPLATES = {"evaluasi": "evaluasi", "dokumen-evaluasi": "dokumen_evaluasi"}
 
 
-# ------------------------------------------------------------------ lookups the lead may repoint
+# ------------------------------------------------------------------ lookups
 
 def capaian_organisasi(session: Session, unor_id: int, periode: Periode) -> str | None:
-    """The capaian kinerja organisasi of the unit for the period (ISTIMEWA … SANGAT_KURANG), or None.
-
-    The table of capaian organisasi is added by another change; until then nothing is set and
-    the documents print "-". Point this lookup at that table.
-    """
-    return None
-
-
-def distribusi_predikat(session: Session, unor_id: int, periode_id: int) -> dict[str, int]:
-    """How many final penilaian of the period in the unit and its sub-units have each predikat (one query)."""
-    rows = session.execute(
-        select(Penilaian.predikat, func.count(Penilaian.id))
-        .join(Skp, Skp.id == Penilaian.skp_id)
-        .where(Penilaian.periode_id == periode_id, Penilaian.status == "FINAL", Penilaian.predikat.is_not(None),
-               Skp.unor_id.in_(_subtree_unor_ids(session, unor_id)))
-        .group_by(Penilaian.predikat))
-    counts = dict.fromkeys(KURVA_URUTAN, 0)
-    counts.update({predikat: n for predikat, n in rows if predikat in counts})
-    return counts
+    """The capaian kinerja organisasi of the unit for the period (ISTIMEWA … SANGAT_KURANG), or None."""
+    row = capaian.current(session, unor_id, periode.id)
+    return row.predikat if row else None
 
 
 # ------------------------------------------------------------------ pieces
@@ -95,7 +78,9 @@ def kurva(counts: dict[str, int], capaian: str | None) -> dict:
 
 
 def _unit(penilaian: Penilaian):
-    return penilaian.skp.unor
+    """The organisation whose kurva the predikat counts in: the pejabat penilai's unit (domain §4.5)."""
+    penilai = _penilai(penilaian)
+    return penilai.jabatan.unor if penilai is not None and penilai.jabatan is not None else penilaian.skp.unor
 
 
 def _block(person: dict | None) -> dict:
@@ -143,7 +128,7 @@ def build_evaluasi(session: Session, penilaian: Penilaian) -> dict:
         "draft_note": _draft_note(penilaian),
         "penilai": _block(penilai) if penilai else None,
         "capaian_organisasi": LABEL_CAPAIAN.get(capaian, "-") if capaian else "-",
-        "kurva": kurva(distribusi_predikat(session, _unit(penilaian).id, periode.id), capaian),
+        "kurva": kurva(kurva_counts.distribusi(session, _unit(penilaian).id, periode.id), capaian),
         "unit_kurva": _unit(penilaian).nama,
         "rating_hasil_kerja": RATING_LABEL.get(penilaian.rating_hasil_kerja, "-").upper(),
         "rating_perilaku": RATING_LABEL.get(penilaian.rating_perilaku, "-").upper(),
