@@ -85,3 +85,20 @@ def test_definition_page_counts_and_batch_reassign_from_the_list(app, pages, as_
     assert run.status_code == 200 and "2 dari 2 diproses" in body and "<strong>0</strong> gagal" in body
     kadis_tasks = [t["instance_id"] for t in as_user(people["kadis"]["nip"]).get("/tasks").get_json()]
     assert sorted(i for i in kadis_tasks if i in ids) == ids
+
+
+def test_a_real_skp_instance_is_found_by_pegawai_and_shown(app, pages, as_user, people):
+    kadis = as_user(people["kadis"]["nip"])
+    skp = kadis.post("/skp", json={"tahun": 2026, "pendekatan": "KUANTITATIF"}).get_json()
+    admin = as_user(people["admin"]["nip"])
+    found = admin.get(f"/admin/instances?pegawai={people['kadis']['nip']}&process_id=skp_perencanaan").get_json()
+    assert found["total"] == 1 and found["items"][0]["business_key"] == f"skp:{skp['id']}"
+    assert found["items"][0]["waiting_for"][0]["nip"] == people["kadis"]["nip"]
+    iid = found["items"][0]["id"]
+    detail = admin.get(f"/admin/instances/{iid}").get_json()
+    assert "Task_SusunSkp" in detail["marks"]["active"] and "Script_TenggatPenetapan" in detail["marks"]["completed"]
+    pages.login(people["admin"]["nip"])
+    page = pages.html(f"/admin/instance/{iid}")
+    assert "Susun SKP" in page and "Perencanaan SKP" in page
+    viewer = json.loads(re.search(r'id="diagram-data">(.*?)</script>', page, re.S).group(1))
+    assert 'id="Task_SusunSkp"' in viewer["xml"]

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Mapping
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
