@@ -186,5 +186,19 @@ def bpmn_deploy(comment):
         click.echo(f"{r.process_id} v{r.version} ({r.content_hash[:12]})")
 
 
+@main.group("instances")
+def instances_group():
+    """Instance proses (konsol admin)."""
+
+
+@instances_group.command("reindex")
+@with_appcontext
+def instances_reindex():
+    """Tulis ulang kolom dan tabel turunan (subjek, posisi, lama menunggu) setiap instance yang belum selesai."""
+    from workflows.repair import reindex
+
+    click.echo(f"{reindex(_session())} instance ditulis ulang")
+
+
 if __name__ == "__main__":
     main()

@@ -386,3 +386,26 @@ def test_openapi_describes_the_admin_paths(client):
                  "/admin/batches/{id}"):
         assert path in paths, path
     assert "rewind" in paths["/admin/instances/{id}/actions/{action}"]["post"]["summary"]
+
+
+def test_reindex_fills_the_derived_columns_of_older_instances(app, as_user, people):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from app.cli import main
+    from workflows.models import Instance, InstanceElement
+
+    [iid] = start_uji(app, people["pegawai"]["nip"], pembagi=1)
+    session = app.extensions["db_sessionmaker"]()
+    with write_transaction(session):  # as an instance started before the admin console existed
+        session.query(InstanceElement).delete()
+        session.query(Instance).filter(Instance.id == iid).update(
+            {"subject_pegawai_id": None, "instansi_id": None, "unor_id": None, "waiting_since": None})
+    session.close()
+    admin = as_user(people["admin"]["nip"])
+    assert admin.get("/admin/instances?process_id=uji_admin").get_json()["total"] == 0
+    result = CliRunner().invoke(main, ["instances", "reindex"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0 and "instance ditulis ulang" in result.output, result.output
+    listed = admin.get("/admin/instances?process_id=uji_admin").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["elements"][0]["bpmn_id"] == "Task_Isi"
+    assert listed["items"][0]["pegawai"]["nip"] == people["pegawai"]["nip"]
