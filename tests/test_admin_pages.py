@@ -19,9 +19,9 @@ def test_pegawai_and_atasan_get_403_on_every_admin_page(app, pages, people):
     for who in ("pegawai", "penilai", "kadis"):
         pages.login(people[who]["nip"])
         for path in ("/admin/instance", f"/admin/instance/{iid}", "/admin/definisi", "/admin/definisi/1",
-                     "/admin/massal/1"):
+                     "/admin/massal/1", "/admin/massal/1/kemajuan"):
             assert pages.get(path).status_code == 403, (who, path)
-        for path in (f"/admin/instance/{iid}/tindakan/suspend", "/admin/massal"):
+        for path in (f"/admin/instance/{iid}/tindakan/suspend", "/admin/massal", "/admin/massal/1/jalankan"):
             assert pages.post(path, {"reason": "x"}).status_code == 403, (who, path)
         assert "Konsol Admin" not in pages.html("/")
 
@@ -82,7 +82,15 @@ def test_definition_page_counts_and_batch_reassign_from_the_list(app, pages, as_
                                        "nip": people["kadis"]["nip"], "reason": "penilai mutasi", "konfirmasi": "1"},
                      follow_redirects=True)
     body = run.get_data(as_text=True)
-    assert run.status_code == 200 and "2 dari 2 diproses" in body and "<strong>0</strong> gagal" in body
+    assert run.status_code == 200 and "0 dari 2 diproses" in body and "Mulai jalankan" in body
+    batch_id = re.search(r'/admin/massal/(\d+)/jalankan', body).group(1)
+    assert pages.get(f"/admin/massal/{batch_id}/kemajuan").get_json() == {"status": "siap", "done": 0, "total": 2,
+                                                                         "failed": 0}
+    body = pages.post(f"/admin/massal/{batch_id}/jalankan", {}, follow_redirects=True).get_data(as_text=True)
+    assert "2 dari 2 diproses" in body and "<strong>0</strong> gagal" in body
+    assert pages.get(f"/admin/massal/{batch_id}/kemajuan").get_json()["status"] == "selesai"
+    again = pages.post(f"/admin/massal/{batch_id}/jalankan", {})
+    assert again.status_code == 409  # one run per batch
     kadis_tasks = [t["instance_id"] for t in as_user(people["kadis"]["nip"]).get("/tasks").get_json()]
     assert sorted(i for i in kadis_tasks if i in ids) == ids
 
