@@ -233,5 +233,19 @@ def bpmn_test(files):
     sys.exit(1 if failed or not results else 0)
 
 
+@main.group("instances")
+def instances_group():
+    """Instance proses (konsol admin)."""
+
+
+@instances_group.command("reindex")
+@with_appcontext
+def instances_reindex():
+    """Tulis ulang kolom dan tabel turunan (subjek, posisi, lama menunggu) setiap instance yang belum selesai."""
+    from workflows.repair import reindex
+
+    click.echo(f"{reindex(_session())} instance ditulis ulang")
+
+
 if __name__ == "__main__":
     main()

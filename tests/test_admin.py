@@ -12,6 +12,7 @@ from workflows import clock
 from workflows.definitions import deploy
 from workflows.instances import start_instance
 from workflows.models import InstanceEvent
+from workflows.scripting import register_service
 
 LANES = {"Pegawai": ["Task_Isi"], "Pejabat Penilai": ["Task_Periksa", "Task_Arsip"]}
 
@@ -29,6 +30,12 @@ def uji_process(tasks=("Task_Isi", "Script_Hitung", "Task_Periksa"), periksa_nam
             nodes.append(f'<bpmn:startEvent id="Mulai">{outgoing}</bpmn:startEvent>')
         elif node == "Selesai":
             nodes.append(f'<bpmn:endEvent id="Selesai">{incoming}</bpmn:endEvent>')
+        elif node.startswith("Service"):
+            nodes.append(f'<bpmn:serviceTask id="{node}" name="Layanan uji"><bpmn:extensionElements>'
+                         f'<spiffworkflow:serviceTaskOperator id="uji_admin_layanan" resultVariable="hasil_layanan">'
+                         f'<spiffworkflow:parameters><spiffworkflow:parameter id="kode" type="str" value="kode" />'
+                         f'</spiffworkflow:parameters></spiffworkflow:serviceTaskOperator>'
+                         f'</bpmn:extensionElements>{incoming}{outgoing}</bpmn:serviceTask>')
         elif node.startswith("Script"):
             nodes.append(f'<bpmn:scriptTask id="{node}" name="{names[node]}">{incoming}{outgoing}'
                          f'<bpmn:script>hasil = 10 / pembagi</bpmn:script></bpmn:scriptTask>')
@@ -57,6 +64,14 @@ def uji_process(tasks=("Task_Isi", "Script_Hitung", "Task_Periksa"), periksa_nam
 </bpmn:definitions>"""
 
 
+@register_service("uji_admin_layanan")
+def uji_admin_layanan(run, data, kode):
+    """A service of the tests that fails until the data carries a valid code."""
+    if kode != "OK":
+        raise RuntimeError(f"kode {kode!r} ditolak layanan")
+    return {"diterima": kode}
+
+
 def deploy_uji(app, **kw):
     session = app.extensions["db_sessionmaker"]()
     with write_transaction(session):
@@ -73,17 +88,17 @@ def people(accounts):
             "kadis": find(accounts, "Kepala Dinas")}
 
 
-def start_uji(app, nip, pembagi, n=1):
+def start_uji(app, nip, pembagi, n=1, tasks=None, data=None):
     from app.kinerja.org import Pegawai
 
-    deploy_uji(app)
+    deploy_uji(app, **({"tasks": tasks} if tasks else {}))
     session = app.extensions["db_sessionmaker"]()
     ids = []
     with write_transaction(session):
         pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == nip))
         for i in range(n):
             ids.append(start_instance(session, "uji_admin", f"uji:{i}",
-                                      {"pegawai_id": pegawai.id, "pembagi": pembagi}, None).id)
+                                      {"pegawai_id": pegawai.id, "pembagi": pembagi, **(data or {})}, None).id)
     session.close()
     return ids
 
@@ -143,6 +158,25 @@ def test_script_error_keeps_data_and_retry_continues_after_the_fix(app, as_user,
     # the penilai can now complete the task the engine reached
     complete_open(as_user, people["penilai"]["nip"], iid)
     assert admin.get(f"/admin/instances/{iid}").get_json()["status"] == "completed"
+
+
+def test_service_failure_keeps_data_and_retry_continues(app, as_user, people):
+    [iid] = start_uji(app, people["pegawai"]["nip"], pembagi=1, tasks=("Task_Isi", "Service_Kirim", "Task_Periksa"),
+                      data={"kode": "SALAH"})
+    complete_open(as_user, people["pegawai"]["nip"], iid, {"catatan": "kirim"})
+    admin = as_user(people["admin"]["nip"])
+    detail = admin.get(f"/admin/instances/{iid}").get_json()
+    assert detail["status"] == "error" and detail["error"]["element"] == "Service_Kirim"
+    assert "kode 'SALAH' ditolak layanan" in detail["error"]["message"]
+    assert detail["data"]["data"]["catatan"] == "kirim" and detail["data"]["data"]["kode"] == "SALAH"
+    listed = admin.get("/admin/instances?elemen=Service_Kirim&elemen_status=error").get_json()
+    assert [i["id"] for i in listed["items"]] == [iid]
+    assert act(admin, iid, "edit_data", reason="kode salah", data={**detail["data"]["data"], "kode": "OK"}) \
+        .status_code == 200
+    retried = act(admin, iid, "retry", reason="kode diperbaiki").get_json()
+    assert retried["status"] == "waiting" and retried["after"]["elements"] == ["Task_Periksa:waiting"]
+    after = admin.get(f"/admin/instances/{iid}").get_json()
+    assert after["data"]["data"]["hasil_layanan"] == {"diterima": "OK"} and after["data"]["data"]["catatan"] == "kirim"
 
 
 def test_find_filters_sorts_and_pages(app, as_user, people):
@@ -352,3 +386,26 @@ def test_openapi_describes_the_admin_paths(client):
                  "/admin/batches/{id}"):
         assert path in paths, path
     assert "rewind" in paths["/admin/instances/{id}/actions/{action}"]["post"]["summary"]
+
+
+def test_reindex_fills_the_derived_columns_of_older_instances(app, as_user, people):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
+
+    from app.cli import main
+    from workflows.models import Instance, InstanceElement
+
+    [iid] = start_uji(app, people["pegawai"]["nip"], pembagi=1)
+    session = app.extensions["db_sessionmaker"]()
+    with write_transaction(session):  # as an instance started before the admin console existed
+        session.query(InstanceElement).delete()
+        session.query(Instance).filter(Instance.id == iid).update(
+            {"subject_pegawai_id": None, "instansi_id": None, "unor_id": None, "waiting_since": None})
+    session.close()
+    admin = as_user(people["admin"]["nip"])
+    assert admin.get("/admin/instances?process_id=uji_admin").get_json()["total"] == 0
+    result = CliRunner().invoke(main, ["instances", "reindex"], obj=ScriptInfo(create_app=lambda: app))
+    assert result.exit_code == 0 and "instance ditulis ulang" in result.output, result.output
+    listed = admin.get("/admin/instances?process_id=uji_admin").get_json()
+    assert listed["total"] == 1 and listed["items"][0]["elements"][0]["bpmn_id"] == "Task_Isi"
+    assert listed["items"][0]["pegawai"]["nip"] == people["pegawai"]["nip"]

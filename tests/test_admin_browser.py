@@ -35,5 +35,18 @@ def test_instance_markers_and_definition_badges(app, base_url, browser, as_user,
     page.wait_for_selector("table.admin-list")
     assert page.locator("table.admin-list tbody tr").count() == 1
     assert f"/admin/instance/{ids[0]}" in page.inner_html("table.admin-list")
+
+    # a batch from the filtered list: count first, then the run with its progress on the batch page
+    page.goto(f"{base_url}/admin/instance?process_id=uji_admin")
+    page.click("summary:has-text('Tindakan massal')")
+    page.select_option("select[name=action]", "suspend")
+    page.fill("details input[name=reason]", "audit data")
+    page.click("button:has-text('Lihat jumlah dulu')")
+    assert page.inner_text("#jumlah") == "3"
+    page.click("button:has-text('Jalankan pada 3 instance')")
+    page.click("button:has-text('Mulai jalankan')")
+    page.wait_for_selector("text=3 dari 3 diproses")
+    assert "status selesai" in page.inner_text("main") and page.locator("table.grid tbody tr").count() == 3
+    page.screenshot(path=str(tmp_path / "batch.png"), full_page=True)
     print("screenshots in", tmp_path)
     assert errors == []

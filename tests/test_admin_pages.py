@@ -19,9 +19,9 @@ def test_pegawai_and_atasan_get_403_on_every_admin_page(app, pages, people):
     for who in ("pegawai", "penilai", "kadis"):
         pages.login(people[who]["nip"])
         for path in ("/admin/instance", f"/admin/instance/{iid}", "/admin/definisi", "/admin/definisi/1",
-                     "/admin/massal/1"):
+                     "/admin/massal/1", "/admin/massal/1/kemajuan"):
             assert pages.get(path).status_code == 403, (who, path)
-        for path in (f"/admin/instance/{iid}/tindakan/suspend", "/admin/massal"):
+        for path in (f"/admin/instance/{iid}/tindakan/suspend", "/admin/massal", "/admin/massal/1/jalankan"):
             assert pages.post(path, {"reason": "x"}).status_code == 403, (who, path)
         assert "Konsol Admin" not in pages.html("/")
 
@@ -82,6 +82,31 @@ def test_definition_page_counts_and_batch_reassign_from_the_list(app, pages, as_
                                        "nip": people["kadis"]["nip"], "reason": "penilai mutasi", "konfirmasi": "1"},
                      follow_redirects=True)
     body = run.get_data(as_text=True)
-    assert run.status_code == 200 and "2 dari 2 diproses" in body and "<strong>0</strong> gagal" in body
+    assert run.status_code == 200 and "0 dari 2 diproses" in body and "Mulai jalankan" in body
+    batch_id = re.search(r'/admin/massal/(\d+)/jalankan', body).group(1)
+    assert pages.get(f"/admin/massal/{batch_id}/kemajuan").get_json() == {"status": "siap", "done": 0, "total": 2,
+                                                                         "failed": 0}
+    body = pages.post(f"/admin/massal/{batch_id}/jalankan", {}, follow_redirects=True).get_data(as_text=True)
+    assert "2 dari 2 diproses" in body and "<strong>0</strong> gagal" in body
+    assert pages.get(f"/admin/massal/{batch_id}/kemajuan").get_json()["status"] == "selesai"
+    again = pages.post(f"/admin/massal/{batch_id}/jalankan", {})
+    assert again.status_code == 409  # one run per batch
     kadis_tasks = [t["instance_id"] for t in as_user(people["kadis"]["nip"]).get("/tasks").get_json()]
     assert sorted(i for i in kadis_tasks if i in ids) == ids
+
+
+def test_a_real_skp_instance_is_found_by_pegawai_and_shown(app, pages, as_user, people):
+    kadis = as_user(people["kadis"]["nip"])
+    skp = kadis.post("/skp", json={"tahun": 2026, "pendekatan": "KUANTITATIF"}).get_json()
+    admin = as_user(people["admin"]["nip"])
+    found = admin.get(f"/admin/instances?pegawai={people['kadis']['nip']}&process_id=skp_perencanaan").get_json()
+    assert found["total"] == 1 and found["items"][0]["business_key"] == f"skp:{skp['id']}"
+    assert found["items"][0]["waiting_for"][0]["nip"] == people["kadis"]["nip"]
+    iid = found["items"][0]["id"]
+    detail = admin.get(f"/admin/instances/{iid}").get_json()
+    assert "Task_SusunSkp" in detail["marks"]["active"] and "Script_TenggatPenetapan" in detail["marks"]["completed"]
+    pages.login(people["admin"]["nip"])
+    page = pages.html(f"/admin/instance/{iid}")
+    assert "Susun SKP" in page and "Perencanaan SKP" in page
+    viewer = json.loads(re.search(r'id="diagram-data">(.*?)</script>', page, re.S).group(1))
+    assert 'id="Task_SusunSkp"' in viewer["xml"]

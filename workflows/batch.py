@@ -1,17 +1,19 @@
 """Batch repairs: one action on every instance a filter matches, each in its own transaction.
 
-A preview gives the count first. The run records its progress and a result per instance
-in an ``admin_batch`` row, committed after each instance (so another request sees the
-progress); a failure on one instance is written down and does not stop or undo the others.
+A preview gives the count first; ``start`` records the batch (status ``siap``) with the ids it
+matched; ``run`` (once) records its progress and a result per instance in the ``admin_batch``
+row, committed after each instance, so the page polling it shows the progress; a failure on
+one instance is written down and does not stop or undo the others.
 """
 from __future__ import annotations
 
 import logging
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from app.db import write_transaction
-from app.errors import DomainError, NotFound, ValidationFailed
+from app.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 from . import clock, repair, search
 from .models import AdminBatch
@@ -39,7 +41,7 @@ def start(session: Session, f: search.Filter, action_name: str, params: dict, re
         raise ValidationFailed({"filter": f"lebih dari {MAX_INSTANCES} instance cocok; persempit filternya"})
     with write_transaction(session):
         batch = AdminBatch(actor_id=actor_id, instansi_id=f.instansi_id, action=action_name,
-                           filter=f.as_args(), params=params, reason=reason, status="berjalan", total=len(ids),
+                           filter=f.as_args(), params=params, reason=reason, status="siap", total=len(ids),
                            done=0, failed=0, results=[{"instance_id": i, "hasil": "menunggu"} for i in ids],
                            created_at=clock.now())
         session.add(batch)
@@ -47,7 +49,13 @@ def start(session: Session, f: search.Filter, action_name: str, params: dict, re
 
 
 def run(session: Session, batch_id: int) -> AdminBatch:
-    """Apply the batch's action to each instance still waiting its turn; one transaction each."""
+    """Apply the batch's action to each instance still waiting its turn; one transaction each.
+    Only one run per batch: a second request is refused while or after it runs."""
+    with write_transaction(session):
+        claimed = session.execute(update(AdminBatch).where(AdminBatch.id == batch_id, AdminBatch.status == "siap")
+                                  .values(status="berjalan")).rowcount
+    if not claimed:
+        raise Conflict(f"Batch {batch_id} sedang atau sudah dijalankan")
     batch = get(session, batch_id, None)
     results = [dict(r) for r in batch.results]
     for result in results:

@@ -160,7 +160,7 @@ class AdminBatch(Base):
     filter: Mapped[dict] = mapped_column(JSON)
     params: Mapped[dict] = mapped_column(JSON)
     reason: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16))  # berjalan | selesai
+    status: Mapped[str] = mapped_column(String(16))  # siap | berjalan | selesai
     total: Mapped[int] = mapped_column(Integer, default=0)
     done: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)

@@ -296,3 +296,21 @@ def reassign(repair: Repair) -> None:
     store.tell_new_tasks(session, instance, [(row, repair.workflow.get_task_from_id(store.task_uuid(row.id)))
                                              for row in rows], repair.run.actor_id)
     repair.details["tasks"] = moved
+
+
+def reindex(session: Session) -> int:
+    """Rewrite the derived columns and tables of every unfinished instance (after an upgrade that added
+    them): who it is about (from its first task's data) and where it stands. One transaction each."""
+    ids = list(session.scalars(select(Instance.id).where(Instance.status.notin_(FINISHED)).order_by(Instance.id)))
+    for instance_id in ids:
+        try:
+            with write_transaction(session):
+                instance = _lock(session, instance_id)
+                run = Run(session, None, instance)
+                workflow = load(run)
+                if instance.subject_pegawai_id is None:
+                    store.set_subject(session, instance, dict(workflow.task_tree.data))
+                store.save(session, instance, workflow)
+        except StaleDataError:
+            continue  # saved meanwhile by a request, which rewrote the same tables
+    return len(ids)

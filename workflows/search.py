@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, fields
 from typing import Mapping
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from app.errors import ValidationFailed
@@ -130,18 +130,23 @@ def conditions(f: Filter) -> list:
         where.append(Instance.status == "error")
     elif f.ada_error is False:
         where.append(Instance.status != "error")
-    if f.elemen:  # driven by the element's own index: (instansi,) definition, element, state, since
-        element = [InstanceElement.bpmn_id == f.elemen]
-        if f.instansi_id is not None:
-            element.append(InstanceElement.instansi_id == f.instansi_id)
-        if f.definition_id:
-            element.append(InstanceElement.definition_id == f.definition_id)
-        if f.elemen_status:
-            element.append(InstanceElement.state == f.elemen_status)
-        if f.lebih_dari_hari is not None:
-            element.append(InstanceElement.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
-        where.append(Instance.id.in_(select(InstanceElement.instance_id).where(and_(*element))))
+    if f.elemen:
+        where.append(Instance.id.in_(select(InstanceElement.instance_id).where(*element_conditions(f))))
     return where
+
+
+def element_conditions(f: Filter) -> list:
+    """The element filter, on instance_element's own index: (instansi,) definition, element, state, since."""
+    element = [InstanceElement.bpmn_id == f.elemen]
+    if f.instansi_id is not None:
+        element.append(InstanceElement.instansi_id == f.instansi_id)
+    if f.definition_id:
+        element.append(InstanceElement.definition_id == f.definition_id)
+    if f.elemen_status:
+        element.append(InstanceElement.state == f.elemen_status)
+    if f.lebih_dari_hari is not None:
+        element.append(InstanceElement.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
+    return element
 
 
 def matching_ids(session: Session, f: Filter, limit: int | None = None) -> list[int]:
@@ -149,7 +154,15 @@ def matching_ids(session: Session, f: Filter, limit: int | None = None) -> list[
     return list(session.scalars(query.limit(limit) if limit else query))
 
 
+INSTANCE_ONLY = ("process_id", "status", "unor_id", "pegawai", "menunggu_nip", "ada_error")
+
+
 def count(session: Session, f: Filter) -> int:
+    if f.elemen and not any(getattr(f, name) not in (None, "") for name in INSTANCE_ONLY):
+        # A badge's list: every condition is on instance_element, so count there (index only) rather
+        # than let the planner hash-join the whole instance table.
+        return session.scalar(select(func.count(func.distinct(InstanceElement.instance_id)))
+                              .where(*element_conditions(f))) or 0
     return session.scalar(select(func.count()).select_from(Instance).where(*conditions(f))) or 0
 
 

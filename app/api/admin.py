@@ -151,7 +151,8 @@ DOCUMENT["paths"].update({
         "parameters": [ID("id"), {"name": "lebih_dari_hari", "in": "query", "schema": {"type": "integer"}}],
         "responses": {"200": _resp("Jumlah per elemen", _OBJ), **ERRORS}}},
     "/admin/batches": {"post": {
-        "summary": "Tindakan massal atas semua instance yang cocok dengan filter; preview=true hanya menghitung",
+        "summary": "Tindakan massal atas semua instance yang cocok dengan filter; preview=true hanya menghitung; "
+                   "tanpa preview: dicatat lalu dijalankan, hasil per instance",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "properties": {"filter": _OBJ, "action": {"type": "string"}, "reason": {"type": "string"},
                                              "params": _OBJ, "preview": {"type": "boolean"}}}}}},

@@ -150,7 +150,6 @@ def admin_batch_start():
         return render_template("admin_batch.html", preview=batch.preview(session, f), f=f, action=action_name,
                                reason=reason, params=params, label=repair.ACTION_LABEL, batch=None)
     started = batch.start(session, f, action_name, params, reason, g.actor.id)
-    batch.run(session, started.id)
     return redirect(url_for("web.admin_batch", batch_id=started.id))
 
 
@@ -159,3 +158,18 @@ def admin_batch(batch_id):
     scope = _scope()
     found = batch.get(get_session(), parse_id(batch_id), scope)
     return render_template("admin_batch.html", batch=batch.view(found), label=repair.ACTION_LABEL, preview=None)
+
+
+@web.post("/admin/massal/<batch_id>/jalankan")
+def admin_batch_run(batch_id):
+    scope = _scope()
+    found = batch.get(get_session(), parse_id(batch_id), scope)
+    batch.run(get_session(), found.id)
+    return redirect(url_for("web.admin_batch", batch_id=found.id))
+
+
+@web.get("/admin/massal/<batch_id>/kemajuan")
+def admin_batch_progress(batch_id):
+    scope = _scope()
+    found = batch.get(get_session(), parse_id(batch_id), scope)
+    return {"status": found.status, "done": found.done, "total": found.total, "failed": found.failed}
