@@ -318,6 +318,14 @@ def test_skip_as_admin_and_reassign(app, as_user, people):
     assert all(t["instance_id"] != iid for t in as_user(people["penilai"]["nip"]).get("/tasks").get_json())
     told = as_user(people["kadis"]["nip"]).get("/notifications").get_json()["items"]
     assert any(n["link"] == f"/tugas/{open_task['id']}" for n in told)  # the new assignee is told
+    # automatic re-routing after an organisation change leaves the admin's choice alone
+    from workflows.rerouting import reroute_all
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        assert reroute_all(session, None, "perubahan organisasi", [iid])["tugas"] == []
+    finally:
+        session.close()
+    assert any(t["instance_id"] == iid for t in as_user(people["kadis"]["nip"]).get("/tasks").get_json())
     complete_open(as_user, people["kadis"]["nip"], iid)
     assert admin.get(f"/admin/instances/{iid}").get_json()["status"] == "completed"
     kinds = [e["kind"] for e in admin.get(f"/admin/instances/{iid}").get_json()["events"]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
+from sqlalchemy import false as sa_false
 from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -102,6 +103,8 @@ class HumanTask(Base):
     form_key: Mapped[str] = mapped_column(String(128), default="")
     assignee_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"), index=True)
     in_inbox: Mapped[bool] = mapped_column(Boolean, default=True)
+    # given to someone by an admin (repair "alihkan"): automatic re-routing leaves it where the admin put it
+    assigned_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     due_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 

@@ -291,6 +291,7 @@ def reassign(repair: Repair) -> None:
             raise ValidationFailed({"nip": "tugas ini sudah untuk pegawai tersebut"})
         row.candidates = [HumanTaskCandidate(pegawai_id=pegawai.id)]
         row.assignee_id = pegawai.id
+        row.assigned_by_admin = True  # automatic re-routing (workflows/rerouting.py) leaves it here
         moved.append({"task_id": row.id, "bpmn_id": row.bpmn_id, "dari": previous, "ke": pegawai.id})
     session.flush()
     store.tell_new_tasks(session, instance, [(row, repair.workflow.get_task_from_id(store.task_uuid(row.id)))

@@ -1,5 +1,7 @@
 """Re-routing: when the organisation changes, open human tasks follow the people their lanes now mean.
 
+A task an admin reassigned by hand (``assigned_by_admin``) stays with the person the admin chose.
+
 Lanes are resolved when a task opens (``store.save``). After an atasan moves, a unit is
 re-parented or a PLT/PLH starts or ends, ``reroute_all`` resolves the lane of every open
 task again from the current org tree and, where the people differ, rewrites the task's
@@ -67,7 +69,7 @@ def _moves_of(session: Session, instance: Instance, workflow) -> list[tuple[Move
                            .order_by(HumanTask.created_at, HumanTask.id))
     for row in rows:
         task = workflow.get_task_from_id(store.task_uuid(row.id))
-        if task is None:
+        if task is None or row.assigned_by_admin:  # an admin gave it to someone: it stays with them
             continue
         move = Move(instance.id, instance.business_key, row.id, row.title or row.name, row.lane, _candidates(row))
         try:

@@ -35,9 +35,14 @@ def upgrade() -> None:
     with op.batch_alter_table('penugasan_plt_plh') as batch:
         # '' until the open tasks were re-routed at tmt_mulai, 'MULAI' after, 'SELESAI' after tmt_selesai
         batch.add_column(sa.Column('dialihkan', sa.String(length=8), nullable=False, server_default=''))
+    with op.batch_alter_table('human_task') as batch:
+        # an admin's reassignment stays put: automatic re-routing skips these tasks
+        batch.add_column(sa.Column('assigned_by_admin', sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('human_task') as batch:
+        batch.drop_column('assigned_by_admin')
     with op.batch_alter_table('penugasan_plt_plh') as batch:
         batch.drop_column('dialihkan')
     with op.batch_alter_table('rhk') as batch:
