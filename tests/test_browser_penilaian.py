@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import DEMO_TAHUN, find
 from test_browser import base_url, browser, login  # noqa: F401 - fixtures
-from test_penilaian import PERIODE, admin_of, two_approved  # noqa: F401 - fixture
+from test_penilaian import PERIODE, admin_of, tetapkan_capaian, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app.scheduler import run_once
@@ -53,6 +53,8 @@ def test_periode_realisasi_penilaian_in_the_browser(app, base_url, browser, acco
     page.wait_for_selector("text=Realisasi dikirim ke pejabat penilai")
     page.click("a:has-text('Keluar')")
 
+    # the Kabid leads his Bidang: the Kadis sets its capaian first (ISTIMEWA → rating hasil kerja DI_ATAS)
+    tetapkan_capaian(as_user(kadis["nip"]), periode_id, kabid["unor"], "ISTIMEWA")
     login(page, base_url, kadis["nip"])
     page.click("table a:has-text('Nilai kinerja')")
     page.wait_for_selector("form#penilaian")

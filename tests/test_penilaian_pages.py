@@ -7,7 +7,7 @@ import re
 from conftest import DEMO_TAHUN, find
 from sqlalchemy import func, select
 from test_pages import fields_of, pages  # noqa: F401 - fixture
-from test_penilaian import PERIODE, admin_of, open_first_period, two_approved  # noqa: F401 - fixture
+from test_penilaian import PERIODE, admin_of, open_first_period, tetapkan_capaian, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app.kinerja.penilaian import Periode
@@ -68,9 +68,11 @@ def test_periode_page_create_with_field_errors_and_open(app, accounts, pages, tw
 def test_realisasi_and_penilaian_on_the_pages(app, accounts, as_user, pages, two_approved, tmp_path):  # noqa: F811
     app.config["BUKTI_DUKUNG_DIR"] = str(tmp_path / "bukti")
     clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")
-    _, opened = open_first_period(accounts, as_user)
+    periode, opened = open_first_period(accounts, as_user)
     penilaian_id = next(r["penilaian_id"] for r in opened["hasil"] if r["skp_id"] == two_approved["kabid"])
     kabid, kadis = find(accounts, "Kepala Bidang Aplikasi"), find(accounts, "Kepala Dinas")
+    # the Kabid leads his Bidang: his rating hasil kerja follows the capaian the Kadis sets (ISTIMEWA → DI_ATAS)
+    tetapkan_capaian(as_user(kadis["nip"]), periode["id"], kabid["unor"], "ISTIMEWA")
     rhk_id = as_user(kabid["nip"]).get(f"/penilaian/{penilaian_id}").get_json()["rhk"][0]["id"]
 
     pages.login(kabid["nip"])

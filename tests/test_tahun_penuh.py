@@ -7,7 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import pytest
 from conftest import DEMO_TAHUN, find
 from sqlalchemy import func, select
-from test_penilaian import admin_of, open_first_period
+from test_penilaian import admin_of, open_first_period, tetapkan_capaian
 from test_skp_api import approve, create_and_submit, ja_rhk, kadis_approved  # noqa: F401 - fixture
 
 from app.kinerja.penilaian import Penilaian, Periode, Realisasi, UmpanBalikPerilaku
@@ -22,6 +22,8 @@ JF_RATINGS = [("DI_ATAS", "DI_ATAS"), ("SESUAI", "SESUAI"), ("DI_BAWAH", "SESUAI
 JF_PREDIKAT = ["SANGAT_BAIK", "BAIK", "BUTUH_PERBAIKAN", "BAIK"]
 KASI_RATINGS = [("SESUAI", "DI_BAWAH"), ("SESUAI", "SESUAI"), ("DI_ATAS", "SESUAI"), ("DI_BAWAH", "DI_BAWAH")]
 KASI_PREDIKAT = ["KURANG", "BAIK", "BAIK", "SANGAT_KURANG"]
+# the Kasi leads a Seksi: his rating hasil kerja is the capaian of the Seksi set by the Kabid (rating_pimpinan.dmn)
+KASI_CAPAIAN = ["BAIK", "BAIK", "ISTIMEWA", "KURANG"]
 PERSEN = {"SANGAT_BAIK": 150, "BAIK": 100, "BUTUH_PERBAIKAN": 75}
 
 
@@ -78,7 +80,7 @@ def test_a_whole_year(app, accounts, as_user, unit):
     acc, api, skp = unit["acc"], unit["api"], unit["skp"]
     for q, (nama, awal, akhir, batas) in enumerate(QUARTERS):
         clock.set(f"{DEMO_TAHUN}-{akhir}T10:00:00+07:00")  # the quarter's last day, before its batas pengisian
-        _, opened = open_first_period(accounts, as_user, {
+        periode, opened = open_first_period(accounts, as_user, {
             "nama": nama, "jenis": "TRIWULANAN", "periode_awal": f"{DEMO_TAHUN}-{awal}",
             "periode_akhir": f"{DEMO_TAHUN}-{akhir}", "batas_pengisian": batas})
         mine = {r["skp_id"]: r["penilaian_id"] for r in opened["hasil"] if r["status"] == "dibuka"}
@@ -86,6 +88,7 @@ def test_a_whole_year(app, accounts, as_user, unit):
         fill(api["jf"], mine[skp["jf"]], f"aplikasi {nama}")
         fill(api["kasi"], mine[skp["kasi"]], f"pembinaan {nama}")
         jf = rate(api["kabid"], mine[skp["jf"]], *JF_RATINGS[q])
+        tetapkan_capaian(api["kabid"], periode["id"], acc["kasi"]["unor"], KASI_CAPAIAN[q])
         kasi = rate(api["kabid"], mine[skp["kasi"]], *KASI_RATINGS[q])
         assert (jf["status"], jf["predikat"]) == ("FINAL", JF_PREDIKAT[q])
         assert (kasi["status"], kasi["predikat"]) == ("FINAL", KASI_PREDIKAT[q])
@@ -93,7 +96,7 @@ def test_a_whole_year(app, accounts, as_user, unit):
         assert kasi["angka_kredit"] is None  # a structural position earns no angka kredit
 
     clock.set(f"{DEMO_TAHUN}-12-31T15:00:00+07:00")
-    _, annual = open_first_period(accounts, as_user, {
+    periode, annual = open_first_period(accounts, as_user, {
         "nama": "Tahunan", "jenis": "TAHUNAN", "periode_awal": f"{DEMO_TAHUN}-01-01",
         "periode_akhir": f"{DEMO_TAHUN}-12-31", "batas_pengisian": f"{DEMO_TAHUN + 1}-01-10"})
     tahunan = {r["skp_id"]: r["penilaian_id"] for r in annual["hasil"]}
@@ -101,6 +104,7 @@ def test_a_whole_year(app, accounts, as_user, unit):
     assert [p["predikat"] for p in shown["predikat_periodik"]] == JF_PREDIKAT
     assert [p["periode"] for p in shown["predikat_periodik"]] == [q[0] for q in QUARTERS]
     jf = rate(api["kabid"], tahunan[skp["jf"]], "DI_ATAS", "SESUAI")   # the penilai's own judgement of the year
+    tetapkan_capaian(api["kabid"], periode["id"], acc["kasi"]["unor"], "BUTUH_PERBAIKAN")  # → DI_BAWAH
     kasi = rate(api["kabid"], tahunan[skp["kasi"]], "DI_BAWAH", "SESUAI")
     assert (jf["predikat"], kasi["predikat"]) == ("BAIK", "BUTUH_PERBAIKAN")
     assert jf["angka_kredit"] is None  # the annual evaluation adds no AK: the periods are summed
