@@ -102,10 +102,17 @@ def test_realisasi_and_penilaian_on_the_pages(app, accounts, as_user, pages, two
     sent = pages.post(link, {**form, f"rhk-{rhk_id}-realisasi": "1 laporan monitoring", "kirim": "1"})
     assert sent.status_code == 302
 
+    # the Sekda sets the Dinas's capaian: the Kadis's rating of the Kabid now counts in the Dinas's kurva
+    tetapkan_capaian(as_user(find(accounts, "Sekretaris Daerah")["nip"]), periode["id"], kadis["unor"], "BAIK")
     pages.login(kadis["nip"])
     link = pages.task_link("Nilai kinerja")
     html = pages.html(link)
     assert "1 laporan monitoring" in html and "laporan.pdf</a>" in html
+    # a leader: the page says his rating follows the capaian and preselects it; the Dinas's kurva and the
+    # field for an override reason are shown
+    assert re.search(r'id="rating-pimpinan">[^<]*Istimewa', html)
+    assert re.search(r'name="rating_hasil_kerja" value="DI_ATAS" checked', html)
+    assert "Kurva distribusi predikat" in html and "<svg" in html and 'name="alasan_kurva"' in html
     preview = re.search(r"data-kuadran='([^']+)'", html).group(1)
     assert '"SANGAT_BAIK"' in preview  # the table evaluated from the deployed DMN
     form = {k: v for k, v in fields_of(html, "penilaian").items() if not k.startswith("rating_")}  # no radio chosen
@@ -116,13 +123,21 @@ def test_realisasi_and_penilaian_on_the_pages(app, accounts, as_user, pages, two
     assert "Predikat menurut kuadran kinerja: <strong id=\"predikat-value\">Sangat Baik" in page
     no_rating = pages.post(link, {**form, f"umpan_balik-{rhk_id}": "Bagus"})
     assert no_rating.status_code == 422 and "rating_hasil_kerja" in no_rating.get_data(as_text=True)
-    done = pages.post(link, {**form, f"umpan_balik-{rhk_id}": "Laporan lengkap", "perilaku-AKUNTABEL": "Tepat waktu",
-                             "rating_hasil_kerja": "DI_ATAS", "rating_perilaku": "SESUAI"})
+    rated = {**form, f"umpan_balik-{rhk_id}": "Laporan lengkap", "perilaku-AKUNTABEL": "Tepat waktu",
+             "rating_hasil_kerja": "DI_ATAS", "rating_perilaku": "SESUAI"}
+    # the Kabid alone in the Dinas's kurva as Baik: 100% Baik and no Butuh Perbaikan break the BAIK rules
+    refused = pages.post(link, rated)
+    assert refused.status_code == 422
+    assert re.search(r'<span class="field-error">wajib diisi karena kurva distribusi tidak terpenuhi',
+                     refused.get_data(as_text=True))
+    done = pages.post(link, {**rated, "alasan_kurva": "Satu-satunya pegawai yang dinilai pada unit ini"})
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
 
     skp_page = pages.html(f"/skp/{two_approved['kabid']}")
     assert f'href="/penilaian/{penilaian_id}">Januari</a>' in skp_page and "<td>Baik</td>" in skp_page
     detail = pages.html(f"/penilaian/{penilaian_id}")
     assert "Laporan lengkap" in detail and "Tepat waktu" in detail and "<strong>Baik</strong>" in detail
+    pages.login(kadis["nip"])
+    assert "Satu-satunya pegawai yang dinilai pada unit ini" in pages.html(f"/penilaian/{penilaian_id}")
     pages.login(find(accounts, "Pranata Komputer Ahli Pertama")["nip"])
     assert pages.get(f"/penilaian/{penilaian_id}").status_code == 404

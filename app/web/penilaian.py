@@ -74,8 +74,13 @@ def penilaian_page(db, task, ctx: dict, posted: dict | None):
         "rating_hasil_kerja": p["rating_hasil_kerja"], "rating_perilaku": p["rating_perilaku"], "catatan": p["catatan"],
         "umpan_balik_rhk": {str(r["id"]): r["umpan_balik"] for r in p["rhk"]},
         "umpan_balik_perilaku": p["umpan_balik_perilaku"]}
+    # penilaian_json carries the leader's rating from his unit's capaian and the kurva (app/kinerja/kurva.py)
+    extra = {k: p[k] for k in ("rating_pimpinan", "kurva", "kurva_override")}
+    pimpinan = extra["rating_pimpinan"]
+    if pimpinan and pimpinan["rating_hasil_kerja"] and not data.get("rating_hasil_kerja"):
+        data = {**data, "rating_hasil_kerja": pimpinan["rating_hasil_kerja"]}
     return render_template("task_penilaian.html", **ctx, **page, data=data, ratings=RATING,
-                           kuadran=predikat_table(task.instance))
+                           kuadran=predikat_table(task.instance), **extra)
 
 
 def penilaian_data_from_form(db, task, form) -> dict:
@@ -84,8 +89,8 @@ def penilaian_data_from_form(db, task, form) -> dict:
             "umpan_balik_perilaku": {kode: form.get(f"perilaku-{kode}", "") for kode, _, _ in CORE_VALUES
                                      if form.get(f"perilaku-{kode}", "").strip()},
             "catatan": form.get("catatan", "")}
-    for name in ("rating_hasil_kerja", "rating_perilaku"):
-        if form.get(name):
+    for name in ("rating_hasil_kerja", "rating_perilaku", "alasan_kurva"):
+        if form.get(name, "").strip():
             data[name] = form.get(name)
     return data
 
