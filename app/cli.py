@@ -24,7 +24,11 @@ def main():
 
 
 def _session():
-    return current_app.extensions["db_sessionmaker"]()
+    """The command's session, closed when its app context ends (a preview reads in a transaction it never
+    commits: left open, it would hold its locks for as long as the process lives)."""
+    from app import get_session
+
+    return get_session()
 
 
 @main.command("run")

@@ -9,6 +9,7 @@ import os
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.orm import close_all_sessions
 
 from app.db import Base, make_engine, make_sessionmaker
 
@@ -62,8 +63,12 @@ def engine(database_url):
 
 
 def clean(engine) -> None:
+    # A session a test left open (an in-process CLI, a failed assertion before close()) must not keep its
+    # locks: TRUNCATE would wait for it until the test times out.
+    close_all_sessions()
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
+            conn.execute(text("SET LOCAL lock_timeout = '60s'"))  # fail with a message rather than hang
             names = ", ".join(t.name for t in Base.metadata.sorted_tables)
             conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
         else:
