@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from build_skp_docx import (  # noqa: E402
-    BASE_PT, SHADE, SHADE_LIGHT, TITLE_PT, add_par, bullet, header_cells, identitas_block, judul_block, new_document,
+    BASE_PT, SHADE, SHADE_LIGHT, TITLE_PT, add_par, bullet_loop, header_cells, identitas_block, judul_block, new_document,
     new_table, save, seksi_row, set_cell_shading, set_row_flag, spacer, tag_par, tag_row, ttd_block, write)
 from docx.enum.text import WD_ALIGN_PARAGRAPH  # noqa: E402
 from docx.shared import Mm  # noqa: E402
@@ -93,9 +93,7 @@ def hasil_kerja_kualitatif(doc) -> None:
     c = t.rows[5].cells
     write(c[0], "{{ r.no }}.", align=C)
     write(c[1], "{{ r.deskripsi }}")
-    tag_par(c[1], "{%p for i in r.iki %}")
-    bullet(add_par(c[1], "•\u00a0{{ i.indikator }}: {{ i.target }}"))
-    tag_par(c[1], "{%p endfor %}")
+    bullet_loop(c[1], "i in r.iki", "{{ i.indikator }}: {{ i.target }}")
     write(c[2], '{{ r.realisasi or "-" }}')
     write(c[3], '{{ r.umpan_balik or "-" }}')
     set_row_flag(t.rows[5], "w:cantSplit")
@@ -114,9 +112,7 @@ def perilaku_block(doc) -> None:
     c = t.rows[3].cells
     write(c[0], "{{ p.no }}", align=C)
     write(c[1], "{{ p.nama }}", bold=True)
-    tag_par(c[1], "{%p for t in p.indikator %}")
-    bullet(add_par(c[1], "•\u00a0{{ t }}"))
-    tag_par(c[1], "{%p endfor %}")
+    bullet_loop(c[1], "t in p.indikator", "{{ t }}")
     write(c[2], '{{ p.ekspektasi_khusus or "-" }}')
     write(c[3], '{{ p.umpan_balik or "-" }}')
     set_row_flag(t.rows[3], "w:cantSplit")

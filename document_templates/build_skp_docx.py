@@ -166,6 +166,13 @@ def bullet(par, left_pt: float = 10, hang_pt: float = 8):
     return par
 
 
+def bullet_loop(cell, loop: str, text: str) -> None:
+    """A bulleted paragraph that docxtpl repeats for each item of ``loop`` (e.g. ``"t in p.indikator"``)."""
+    tag_par(cell, f"{{%p for {loop} %}}")
+    bullet(add_par(cell, "\u2022\u00a0" + text))
+    tag_par(cell, "{%p endfor %}")
+
+
 def tag_par(doc_or_cell, tag: str):
     """A paragraph holding only a docxtpl {%p …%} tag."""
     par = doc_or_cell.add_paragraph()
@@ -336,10 +343,8 @@ def hasil_kerja_kualitatif(doc) -> None:
     write(c[1], "{{ r.deskripsi }}")
     rhk_extra_paragraphs(c[1], guard="")
     add_par(c[1], "Ukuran keberhasilan / Indikator Kinerja Individu, dan Target:").paragraph_format.space_before = Pt(2)
-    tag_par(c[1], "{%p for i in r.iki %}")
-    bullet(add_par(c[1], "•\u00a0{{ i.indikator }}: {{ i.target }}"
-                         "{% if jpt and i.perspektif_label %} (Perspektif: {{ i.perspektif_label }}){% endif %}"))
-    tag_par(c[1], "{%p endfor %}")
+    bullet_loop(c[1], "i in r.iki", "{{ i.indikator }}: {{ i.target }}"
+                "{% if jpt and i.perspektif_label %} (Perspektif: {{ i.perspektif_label }}){% endif %}")
     tag_par(c[1], "{%p if not r.iki %}")
     bullet(add_par(c[1], "•\u00a0-"))
     tag_par(c[1], "{%p endif %}")
@@ -360,9 +365,7 @@ def perilaku_block(doc) -> None:
     c = t.rows[2].cells
     write(c[0], "{{ p.no }}", align=WD_ALIGN_PARAGRAPH.CENTER)
     write(c[1], "{{ p.nama }}", bold=True)
-    tag_par(c[1], "{%p for t in p.indikator %}")
-    bullet(add_par(c[1], "•\u00a0{{ t }}"))
-    tag_par(c[1], "{%p endfor %}")
+    bullet_loop(c[1], "t in p.indikator", "{{ t }}")
     write(c[2], "Ekspektasi Khusus Pimpinan:")
     add_par(c[2], '{{ p.ekspektasi_khusus or "-" }}')
     set_row_flag(t.rows[2], "w:cantSplit")
