@@ -13,10 +13,10 @@ from app.documents import angka_kredit as ak_document
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.kinerja import angka_kredit as ak
 from app.kinerja import org
+from app.kinerja.org import ADMIN_ROLES
 
 from . import api, json_body, login_required
 
-ADMIN_ROLES = ("admin_kinerja", "superadmin")
 
 
 def _pegawai(session, nip: str) -> org.Pegawai:

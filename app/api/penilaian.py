@@ -9,6 +9,7 @@ from app import get_session
 from app.db import write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.kinerja import skp_access
+from app.kinerja.org import ADMIN_ROLES
 from app.kinerja.pembukaan import kemajuan, minta_pembukaan
 from app.kinerja.penilaian import Penilaian, Periode, buat_periode, get_penilaian
 from app.kinerja.perilaku import KODE
@@ -18,7 +19,6 @@ from workflows.instances import by_business_key, complete_task, may_complete, op
 
 from . import api, json_body, login_required
 
-ADMIN_ROLES = ("admin_kinerja", "superadmin")
 
 
 def _admin_only() -> None:

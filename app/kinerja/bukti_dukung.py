@@ -27,7 +27,7 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows import clock
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
-from .org import Pegawai
+from .org import ADMIN_ROLES, Pegawai
 from .penilaian import Penilaian, get_penilaian
 
 MEDIA_TYPES = {
@@ -39,7 +39,6 @@ MEDIA_TYPES = {
 }
 ALLOWED_TEXT = "PDF, PNG, JPEG, DOCX, XLSX, PPTX, ODT atau ODS"
 OOXML_PARTS = {"word/": "docx", "xl/": "xlsx", "ppt/": "pptx"}
-ADMIN_ROLES = ("admin_kinerja", "superadmin")
 REALISASI_FORM = "realisasi"
 
 

@@ -22,13 +22,12 @@ from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows import clock
 from workflows.scripting import register_service
 
-from .org import Jabatan, Pegawai, PenugasanPltPlh, Unor, leader_of
+from .org import ADMIN_ROLES, Jabatan, Pegawai, PenugasanPltPlh, Unor, leader_of
 from .penilaian import PROCESS, RATING_LABEL, Periode, get_penilaian
 
 PREDIKAT_ORGANISASI = ("ISTIMEWA", "BAIK", "BUTUH_PERBAIKAN", "KURANG", "SANGAT_KURANG")
 PREDIKAT_ORGANISASI_LABEL = {"ISTIMEWA": "Istimewa", "BAIK": "Baik", "BUTUH_PERBAIKAN": "Butuh Perbaikan",
                              "KURANG": "Kurang", "SANGAT_KURANG": "Sangat Kurang"}
-ADMIN_ROLES = ("admin_kinerja", "superadmin")
 
 
 class CapaianOrganisasi(Base):

@@ -21,6 +21,8 @@ JPT = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA")
 # May act as pejabat penilai kinerja (Pengawas or higher).
 PENILAI_LEVEL = JPT + ("ADMINISTRATOR", "PENGAWAS")
 JF_JENJANG = ("AHLI_PERTAMA", "AHLI_MUDA", "AHLI_MADYA", "AHLI_UTAMA", "PEMULA", "TERAMPIL", "MAHIR", "PENYELIA")
+# accounts that administer the kinerja of an instansi (admin kinerja: their own; superadmin: every one)
+ADMIN_ROLES = ("admin_kinerja", "superadmin")
 STATUS_KEPEGAWAIAN = ("AKTIF", "CLTN", "TUBEL", "MPP", "DIBERHENTIKAN_SEMENTARA", "PENSIUN")
 LABEL_JENIS_JABATAN = {
     "JPT_UTAMA": "JPT Utama", "JPT_MADYA": "JPT Madya", "JPT_PRATAMA": "JPT Pratama",

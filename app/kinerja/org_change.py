@@ -21,10 +21,9 @@ from workflows.rerouting import Move, on_rerouted, planned_moves, reroute_all
 
 from . import org
 from .importer import import_pegawai
-from .org import Jabatan, Pegawai, Unor
+from .org import ADMIN_ROLES, Jabatan, Pegawai, Unor
 from .skp import Skp, SkpRiwayat, identity
 
-ADMIN_ROLES = ("admin_kinerja", "superadmin")
 PLANNING = ("DRAFT", "DIAJUKAN", "DIKEMBALIKAN")
 
 
