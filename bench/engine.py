@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 import sqlalchemy  # noqa: E402
 import SpiffWorkflow  # noqa: E402,F401
-from sqlalchemy import event, func, select, text  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from measure import DEFAULT_PG, SqlCounter, pg_schema, pg_unreachable  # noqa: E402
 TAHUN = 2026
 PROCESS = "skp_perencanaan"
 BPMN = ROOT / "bpmn" / "skp_perencanaan.bpmn"
@@ -175,15 +175,6 @@ def plan_pegawai(accounts: list[dict], n: int) -> list[tuple[str, int, int]]:
     return order
 
 
-class SqlCounter:
-    def __init__(self, engine):
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._on)
-
-    def _on(self, *args, **kwargs):
-        self.count += 1
-
-
 def prepare_database(url: str, recreate: bool = True):
     from app.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja.demo import load_demo
@@ -218,6 +209,7 @@ def run_ours(label: str, url: str, n: int, recreate: bool) -> dict:
         penilai_id = {a["nip"]: ids.get(a["pejabat_penilai_nip"]) for a in accounts}
 
     lat = {k: [] for k in STEPS}
+    cpu = {k: [] for k in STEPS}
     sql = {k: [] for k in STEPS}
     starts = []
     skps = []  # (skp_id, instance_id)
@@ -230,10 +222,11 @@ def run_ours(label: str, url: str, n: int, recreate: bool) -> dict:
     def call(step, task_id, actor, data):
         nonlocal wall_total
         c0 = counter.count
-        t0 = time.perf_counter()
+        t0, p0 = time.perf_counter(), time.process_time()
         with Session() as session:
             result = complete_task(session, task_id, actor, data)
         dt_ = time.perf_counter() - t0
+        cpu[step].append(time.process_time() - p0)
         wall_total += dt_
         lat[step].append(dt_)
         sql[step].append(counter.count - c0)
@@ -280,7 +273,7 @@ def run_ours(label: str, url: str, n: int, recreate: bool) -> dict:
 
     with Session() as s:
         statuses = dict(s.execute(select(Skp.status, func.count()).group_by(Skp.status)).all())
-    result = dict(label=label, url=url, n=len(order), setup_s=setup_s, lat=lat, sql=sql, starts=starts,
+    result = dict(label=label, url=url, n=len(order), setup_s=setup_s, lat=lat, cpu=cpu, sql=sql, starts=starts,
                   wall=wall_total, skps=skps, statuses=statuses, engine=engine, Session=Session,
                   dialect=engine.dialect.name)
     result["sizes"] = stored_sizes(result)
@@ -350,9 +343,19 @@ def run_bare(n: int, reps: int) -> dict:
 
     from workflows.store import SERIALIZER
 
+    from workflows.scripting import HELPERS
+
     class NoopServices(TaskDataEnvironment):
+        """The diagram's helpers (date, timedelta, ...); services answer without side effects."""
+
+        def __init__(self):
+            super().__init__(dict(HELPERS))
+
         def call_service(self, context, operation_name=None, operation_params=None, **kwargs):
-            return json.dumps(operation_params["status"]["value"])
+            params = operation_params or {}
+            if "status" in params:  # status_skp: the status it sets
+                return json.dumps(params["status"]["value"])
+            return json.dumps(1)  # kirim_notifikasi: one pegawai notified
 
     t0 = time.perf_counter()
     parser = SpiffBpmnParser()
@@ -396,27 +399,6 @@ def run_bare(n: int, reps: int) -> dict:
                                           separators=(",", ":"))), reps=reps, n=n)
 
 
-# ------------------------------------------------------------------ PostgreSQL availability
-
-def pg_unavailable(url: str) -> str | None:
-    from app.db import make_engine
-
-    try:
-        engine = make_engine(url)
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-            others = conn.execute(text(
-                "select count(*) from pg_stat_activity where datname = current_database() "
-                "and pid <> pg_backend_pid() and backend_type = 'client backend'")).scalar()
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - printed as the reason
-        return f"not reachable: {exc.__class__.__name__}: {str(exc).splitlines()[0][:140]}"
-    if others:
-        return (f"{others} other client session(s) are connected to that database (tests running?); "
-                "dropping its tables now would break them - rerun later or point --pg-url at another database")
-    return None
-
-
 # ------------------------------------------------------------------ report
 
 def summarize_ours(res: dict) -> dict:
@@ -428,7 +410,8 @@ def summarize_ours(res: dict) -> dict:
                 median=statistics.median(every), p95=pct(every, 95), min=min(every),
                 median_comp=statistics.median(comp), p95_comp=pct(comp, 95), min_comp=min(comp), step_med=med,
                 step_min={k: min(res["lat"][k]) for k in STEPS},
-                step_sql={k: statistics.median(res["sql"][k]) for k in STEPS})
+                step_sql={k: statistics.median(res["sql"][k]) for k in STEPS},
+                step_cpu={k: statistics.median(res["cpu"][k]) for k in STEPS})
 
 
 def rng(values, fmt="{:,.0f}"):
@@ -441,17 +424,19 @@ def rng(values, fmt="{:,.0f}"):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(
         description="Engine benchmark: our complete_task on SQLite and PostgreSQL vs bare SpiffWorkflow in memory. "
-                    "WARNING: on PostgreSQL it DROPS and recreates all ekinerja tables in the --pg-url database "
-                    "(drop_everything + upgrade); it skips PostgreSQL when the server is unreachable or other "
-                    "sessions are connected to that database.")
+                    "On PostgreSQL it works in a schema of its own (bench_engine_<pid>) of the --pg-url database, "
+                    "dropped afterwards; it skips PostgreSQL when the server is unreachable.")
     ap.add_argument("--n", type=int, default=20, help="number of pegawai/SKP driven through the process (default 20; "
                                                       "above 30 the demo pegawai repeat for the next years)")
-    ap.add_argument("--pg-url", default=DEFAULT_PG, help=f"PostgreSQL URL whose tables are DROPPED and recreated "
-                                                         f"(default {DEFAULT_PG})")
+    ap.add_argument("--pg-url", default=DEFAULT_PG, help=f"PostgreSQL database (default $TEST_DATABASE_URL or "
+                                                         f"{DEFAULT_PG})")
     ap.add_argument("--skip-pg", action="store_true", help="do not run on PostgreSQL")
     ap.add_argument("--bare-reps", type=int, default=25, help="bare in-memory run: repeat the N-instance batch this "
                                                               "often (default 25) for stable medians")
+    ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 2 --bare-reps 1")
     args = ap.parse_args(argv)
+    if args.tiny:
+        args.n, args.bare_reps = 2, 1
 
     print(f"$ cd {Path.cwd()} && python {shlex.join(sys.argv)}")
     print(f"# {dt.datetime.now().astimezone().isoformat(timespec='seconds')}  Python {platform.python_version()}  "
@@ -475,11 +460,13 @@ def main(argv=None) -> int:
     if args.skip_pg:
         pg_note = "skipped (--skip-pg)"
     else:
-        pg_note = pg_unavailable(args.pg_url)
+        pg_note = pg_unreachable(args.pg_url)
         if pg_note is None:
-            res = run_ours("PostgreSQL", args.pg_url, args.n, recreate=True)
-            with res["engine"].connect() as c:
-                res["server"] = c.execute(text("show server_version")).scalar()
+            with pg_schema(args.pg_url, "bench_engine") as url:
+                res = run_ours("PostgreSQL", url, args.n, recreate=True)
+                with res["engine"].connect() as c:
+                    res["server"] = c.execute(text("show server_version")).scalar()
+                res["engine"].dispose()
             results.append(res)
         else:
             pg_note = "skipped: " + pg_note
@@ -524,13 +511,13 @@ def main(argv=None) -> int:
     table(hdr, rows)
 
     print()
-    print("Per step: median ms (min) [SQL statements per call, median]")
+    print("Per step: wall median ms (min), CPU median ms [SQL statements per call, median]")
     hdr = ["", *STEPS]
     rows = []
     for r in results:
         s = r["summary"]
-        rows.append([r["label"], *[f"{ms(s['step_med'][k])} ({ms(s['step_min'][k])}) [{s['step_sql'][k]:.0f}]"
-                                   for k in STEPS]])
+        rows.append([r["label"], *[f"{ms(s['step_med'][k])} ({ms(s['step_min'][k])}), CPU {ms(s['step_cpu'][k])} "
+                                   f"[{s['step_sql'][k]:.0f}]" for k in STEPS]])
     rows.append(["bare, memory", "-", *[f"{ms(statistics.median(bare['lat'][k]))} ({ms(min(bare['lat'][k]))})"
                                         for k in COMPLETING]])
     table(hdr, rows)
