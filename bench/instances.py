@@ -10,7 +10,7 @@ open human task with its candidate per waiting instance, and the ``instance_elem
 unfinished instance. Then it times the list's real queries (``workflows.search``: the page query
 and its count) for a few typical filters and prints the index use of each plan.
 
-    cd /work/main && python bench/instances.py [--n 1000000] [--pg-url URL] [--reps 5]
+    cd /work/main && python bench/instances.py [--n 1000000] [--pg-url URL] [--reps 5] [--tiny]
 """
 from __future__ import annotations
 
@@ -26,11 +26,12 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from measure import DEFAULT_PG  # noqa: E402
+
 INSTANSI, UNOR_PER_INSTANSI, PEGAWAI = 34, 100, 340_000
 
 
-def generate(session, n: int) -> dict:
+def generate(session, n: int, pegawai: int = PEGAWAI) -> dict:
     """Fill the tables; returns a few ids the queries use."""
     from workflows.models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, ProcessDefinition
 
@@ -46,7 +47,7 @@ def generate(session, n: int) -> dict:
         f"""INSERT INTO pegawai (id, instansi_id, nip, jenis_asn, nama, gelar_depan, gelar_belakang, pangkat,
                                  golongan_ruang, status_kepegawaian)
             SELECT p, (p - 1) % {INSTANSI} + 1, '19' || lpad(p::text, 16, '0'), 'PNS', 'Pegawai Bench ' || p, '', '', '',
-                   '', 'AKTIF' FROM generate_series(1, {PEGAWAI}) p""",
+                   '', 'AKTIF' FROM generate_series(1, {pegawai}) p""",
         # status by i % 100: 0-69 completed, 70-89 waiting, 90-94 error, 95-97 suspended, 98-99 terminated
         f"""INSERT INTO instance (id, definition_id, process_id, business_key, status, version, state,
                                   serializer_version, schema_version, created_at, updated_at, instansi_id, unor_id,
@@ -63,13 +64,13 @@ def generate(session, n: int) -> dict:
             CROSS JOIN LATERAL (SELECT CASE i % 3 WHEN 0 THEN {skp} WHEN 1 THEN {periodik} ELSE {tahunan} END AS def_id,
                                        CASE i % 3 WHEN 0 THEN 'skp_perencanaan' WHEN 1 THEN 'evaluasi_periodik'
                                                   ELSE 'evaluasi_tahunan' END AS pid) d
-            JOIN pegawai p ON p.id = (i % {PEGAWAI}) + 1""",
-        """INSERT INTO human_task (id, instance_id, bpmn_id, name, title, lane, form_key, assignee_id, in_inbox,
+            JOIN pegawai p ON p.id = (i % {pegawai}) + 1""",
+        f"""INSERT INTO human_task (id, instance_id, bpmn_id, name, title, lane, form_key, assignee_id, in_inbox,
                                    created_at)
             SELECT md5(i.id::text)::uuid::text, i.id,
                    CASE WHEN i.id % 2 = 0 THEN 'Task_PeriksaSkp' ELSE 'Task_SusunSkp' END,
                    'Tugas', '', 'Pejabat Penilai', 'konfirmasi',
-                   ((i.subject_pegawai_id * 31) % 340000) + 1, true, i.waiting_since
+                   ((i.subject_pegawai_id * 31) % {pegawai}) + 1, true, i.waiting_since
             FROM instance i WHERE i.status = 'waiting'""",
         """INSERT INTO human_task_candidate (human_task_id, pegawai_id)
             SELECT id, assignee_id FROM human_task""",
@@ -125,11 +126,15 @@ def explain(session, query) -> tuple[float, list[str]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=1_000_000)
-    parser.add_argument("--pg-url", default=os.environ.get("TEST_DATABASE_URL", DEFAULT_PG))
+    parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--pegawai", type=int, default=PEGAWAI, help=f"pegawai generated (default {PEGAWAI:,})")
+    parser.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 1000 --pegawai 3400 --reps 1")
     parser.add_argument("--keep", action="store_true", help="keep the generated schema (to rerun with --schema)")
     parser.add_argument("--schema", help="time the queries on a schema kept by --keep, without generating")
     args = parser.parse_args()
+    if args.tiny:
+        args.n, args.pegawai, args.reps = 1000, 3400, 1
 
     import app.kinerja  # noqa: F401 - registers lanes, forms and services the diagrams use
     from app.db import make_engine, make_sessionmaker, write_transaction
@@ -159,7 +164,7 @@ def main() -> None:
             info = facts(session)
         else:
             started = time.perf_counter()
-            info = generate(session, args.n)
+            info = generate(session, args.n, args.pegawai)
             print(f"generated {args.n:,} instances in {time.perf_counter() - started:.1f} s: "
                   + ", ".join(f"{t} {s:.1f} s" for t, s in info["timings"]))
         sizes = session.execute(text(

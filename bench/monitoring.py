@@ -8,7 +8,9 @@ for one period, and a capaian for every unit. Then measures, on SQLite (temp fil
 query with the recursive subtree), ``kurva_unit()`` of the top unit (DMN rules + chart), and the
 XLSX export; with the number of SQL statements of each.
 
-    cd /work/wt/<yours> && PYTHONPATH=$PWD python3 bench/monitoring.py [--dinas 10] [--staf 20] [--skip-pg]
+    cd /work/wt/<yours> && PYTHONPATH=$PWD python3 bench/monitoring.py [--dinas 10] [--staf 20] [--skip-pg] [--tiny]
+
+PostgreSQL runs in a schema of its own (``bench_monitoring_<pid>``), dropped afterwards.
 """
 from __future__ import annotations
 
@@ -24,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, text  # noqa: E402
+from measure import DEFAULT_PG, SqlCounter, Steps, pg_schema  # noqa: E402
 
 import app.kinerja  # noqa: E402,F401 - services and forms the diagrams name
 import app.models  # noqa: E402,F401
@@ -39,7 +41,6 @@ from app.kinerja.skp import Skp  # noqa: E402
 from app.migrate import drop_everything, upgrade  # noqa: E402
 from workflows.definitions import deploy, read_dir  # noqa: E402
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 TAHUN = 2026
 
 
@@ -110,18 +111,12 @@ def build(session, dinas: int, staf: int) -> tuple[int, int, int, int, int]:
     return admin.id, periode.id, len(rows), len(units), top.id
 
 
-def measure(engine, fn, repeat=5):
-    seen = []
-    listener = lambda *args: seen.append(1)  # noqa: E731
-    times = []
-    for i in range(repeat):
-        seen.clear()
-        event.listen(engine, "before_cursor_execute", listener)
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-        event.remove(engine, "before_cursor_execute", listener)
-    return statistics.median(times) * 1000, min(times) * 1000, len(seen)
+def measure(steps: Steps, name: str, fn, repeat=5):
+    for _ in range(repeat):
+        with steps.step(name):
+            fn()
+    return (statistics.median(steps.wall[name]), min(steps.wall[name]), statistics.median(steps.cpu[name]),
+            max(steps.sql[name]))
 
 
 def run(url: str, label: str, dinas: int, staf: int) -> None:
@@ -140,15 +135,16 @@ def run(url: str, label: str, dinas: int, staf: int) -> None:
     periode = session.get(Periode, periode_id)
     top = session.get(Unor, top_id)
     print(f"\n{label}: {n_units} units, {n_pegawai} pegawai with a penilaian (built in {built:.1f} s)")
-    print(f"{'what':<42}{'median ms':>11}{'min ms':>9}{'SQL statements':>16}")
+    print(f"{'what':<42}{'median ms':>11}{'min ms':>9}{'CPU ms':>9}{'SQL statements':>16}")
+    steps = Steps(SqlCounter(engine))
     data = {}
     cases = [("monitoring(), whole instansi", lambda: data.update(monitoring(session, actor, periode))),
              ("distribusi(top unit): grouped + recursive", lambda: distribusi(session, top.id, periode.id)),
              ("kurva_unit(top unit): + DMN rules + SVG", lambda: kurva_unit(session, top, periode)),
              ("to_xlsx(monitoring result)", lambda: to_xlsx(data))]
     for name, fn in cases:
-        median, best, statements = measure(engine, fn)
-        print(f"{name:<42}{median:>11.1f}{best:>9.1f}{statements:>16}")
+        median, best, cpu, statements = measure(steps, name, fn)
+        print(f"{name:<42}{median:>11.1f}{best:>9.1f}{cpu:>9.1f}{statements:>16}")
     session.close()
     engine.dispose()
 
@@ -159,21 +155,15 @@ def main() -> None:
     parser.add_argument("--staf", type=int, default=20, help="staff per seksi")
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--skip-pg", action="store_true")
+    parser.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --dinas 1 --staf 1")
     args = parser.parse_args()
+    if args.tiny:
+        args.dinas, args.staf = 1, 1
     with tempfile.TemporaryDirectory() as tmp:
         run(f"sqlite:///{tmp}/bench.db", "SQLite", args.dinas, args.staf)
     if not args.skip_pg:
-        schema = "bench_monitoring"
-        admin = make_engine(args.pg_url)
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            conn.execute(text(f"CREATE SCHEMA {schema}"))
-        try:
-            run(f"{args.pg_url}?options=-csearch_path%3D{schema}", "PostgreSQL", args.dinas, args.staf)
-        finally:
-            with admin.begin() as conn:
-                conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-            admin.dispose()
+        with pg_schema(args.pg_url, "bench_monitoring") as url:
+            run(url, "PostgreSQL", args.dinas, args.staf)
 
 
 if __name__ == "__main__":

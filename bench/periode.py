@@ -11,10 +11,10 @@ demo pegawai who has a pejabat penilai, then ``--n`` generated pegawai (100 per 
 generated Pengawas, below the demo Dinas) with approved SKPs. The period is opened twice: the second
 run finds every penilaian already there (``sudah_ada``), which is what a resumed or repeated run costs.
 
-PostgreSQL runs in a schema of its own (``bench_periode``) of the ``--pg-url`` database, dropped
+PostgreSQL runs in a schema of its own (``bench_periode_<pid>``) of the ``--pg-url`` database, dropped
 after the run; other schemas (the tests') are not touched.
 
-    python bench/periode.py [--n 10000] [--pg-url URL | --skip-pg] [--skip-sqlite]
+    python bench/periode.py [--n 10000 | --tiny] [--pg-url URL | --skip-pg] [--skip-sqlite]
 """
 from __future__ import annotations
 
@@ -25,16 +25,17 @@ import platform
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import SpiffWorkflow  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-SCHEMA = "bench_periode"
+from measure import DEFAULT_PG, SqlCounter, pg_schema  # noqa: E402
+
 TAHUN = 2026
 NOW = f"{TAHUN}-01-28T09:00:00+07:00"
 PERIODE = {"nama": "Januari", "jenis": "BULANAN", "periode_awal": f"{TAHUN}-01-01",
@@ -154,14 +155,18 @@ def ours(name: str, url: str, n: int) -> dict:
     clock.set(NOW)
     engine, factory = fresh_database(url)
     populate(factory, 0)
+    counter, cpu0 = SqlCounter(engine), time.process_time()
     demo_id, _, demo_s = open_period(factory)
+    demo_cpu, demo_sql = time.process_time() - cpu0, counter.count
     results_demo = results_of(factory, demo_id)
     engine.dispose()
     engine, factory = fresh_database(url)
     t0 = time.perf_counter()
     demo, generated = populate(factory, n)
     setup = time.perf_counter() - t0
+    counter, cpu0 = SqlCounter(engine), time.process_time()
     periode_id, request_s, big_s = open_period(factory)
+    big_cpu, big_sql = time.process_time() - cpu0, counter.count
     results = results_of(factory, periode_id)
     from app.kinerja.pembukaan import minta_pembukaan, proses_pembukaan
     from app.db import write_transaction
@@ -187,7 +192,8 @@ def ours(name: str, url: str, n: int) -> dict:
     return {"name": name, "setup_s": setup, "demo_n": len(results_demo), "demo_s": demo_s, "big_n": len(results),
             "big_opened": opened, "big_s": big_s, "again_s": again_s, "request_s": request_s,
             "again_existing": sum(1 for r in again if r["status"] == "sudah_ada"),
-            "instances": instances, "tasks": tasks, "demo_total": demo, "generated": generated}
+            "instances": instances, "tasks": tasks, "demo_total": demo, "generated": generated,
+            "demo_cpu": demo_cpu, "demo_sql": demo_sql, "big_cpu": big_cpu, "big_sql": big_sql}
 
 
 def bare(n: int) -> float:
@@ -219,33 +225,16 @@ def bare(n: int) -> float:
     return elapsed
 
 
-def pg_schema_url(base: str) -> str:
-    from app.db import make_engine
-
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {SCHEMA}"))
-    admin.dispose()
-    return f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{SCHEMA}"
-
-
-def drop_pg_schema(base: str) -> None:
-    from app.db import make_engine
-
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-    admin.dispose()
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=10000)
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--skip-pg", action="store_true")
     ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 5")
     args = ap.parse_args()
+    if args.tiny:
+        args.n = 5
     print(f"# {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')}  Python {platform.python_version()}  "
           f"SpiffWorkflow {getattr(SpiffWorkflow, '__version__', '3.2.0')}  cpus {os.cpu_count()}  "
           f"load average {os.getloadavg()[0]:.1f} (other processes share the CPUs: compare ratios, not seconds)")
@@ -257,21 +246,22 @@ def main() -> None:
     runs = []
     workdir = tempfile.mkdtemp(prefix="bench-periode-")
     if not args.skip_sqlite:
-        runs.append(("SQLite (file, WAL)", f"sqlite:///{workdir}/bench.db", None))
+        runs.append(("SQLite (file, WAL)", nullcontext(f"sqlite:///{workdir}/bench.db")))
     if not args.skip_pg:
-        runs.append(("PostgreSQL", pg_schema_url(args.pg_url), args.pg_url))
-    for name, url, base in runs:
-        try:
+        runs.append(("PostgreSQL", pg_schema(args.pg_url, "bench_periode")))
+    for name, database in runs:
+        with database as url:
             r = ours(name, url, args.n)
-        finally:
-            if base:
-                drop_pg_schema(base)
         per_demo, per_big = r["demo_s"] / max(r["demo_n"], 1), r["big_s"] / max(r["big_n"], 1)
         print(f"\n{name}:")
-        print(f"  demo instansi: {r['demo_n']} pegawai opened in {r['demo_s']:.2f} s = {per_demo * 1000:.1f} ms each; "
+        print(f"  demo instansi: {r['demo_n']} pegawai opened in {r['demo_s']:.2f} s = {per_demo * 1000:.1f} ms each "
+              f"(CPU {r['demo_cpu'] * 1000 / max(r['demo_n'], 1):.1f} ms, {r['demo_sql'] / max(r['demo_n'], 1):.0f} SQL "
+              "statements each); "
               f"bare/ours per pegawai = 1:{per_demo / per_bare:,.0f}")
         print(f"  demo + generated: {r['big_n']:,} pegawai ({r['big_opened']:,} dibuka) in {r['big_s']:.1f} s "
-              f"= {per_big * 1000:.1f} ms each, {r['big_n'] / r['big_s']:,.0f} pegawai/s; "
+              f"= {per_big * 1000:.1f} ms each, {r['big_n'] / r['big_s']:,.0f} pegawai/s "
+              f"(CPU {r['big_cpu'] * 1000 / max(r['big_n'], 1):.1f} ms, {r['big_sql'] / max(r['big_n'], 1):.0f} SQL "
+              "statements each); "
               f"bare/ours = 1:{per_big / per_bare:,.0f}")
         print(f"  population (demo + {r['generated']:,} generated approved SKPs, written directly): {r['setup_s']:.0f} s")
         print(f"  the request (POST /periode/{{id}}/buka: record the opening): {r['request_s'] * 1000:.0f} ms")

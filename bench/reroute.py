@@ -1,6 +1,6 @@
 """How long re-routing takes after an organisation change (SQLite temp file, demo instansi).
 
-    python bench/reroute.py [--years N]
+    python bench/reroute.py [--years N | --tiny]
 
 Creates an SKP for every active demo pegawai in each of N years (one open "Susun SKP" task each),
 lets the Kepala Dinas and the Kepala BKD submit theirs (two "Periksa SKP" tasks on the Sekda), then
@@ -20,11 +20,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import select  # noqa: E402
 
+from measure import SqlCounter, Steps  # noqa: E402
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--years", type=int, default=5)
+    parser.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --years 1")
     args = parser.parse_args()
+    if args.tiny:
+        args.years = 1
     from app.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja import org
     from app.kinerja.demo import load_demo
@@ -70,11 +75,14 @@ def main() -> None:
                                         tmt_mulai=dt.date(2026, 1, 1), dialihkan=""))
     instances = len(set(session.scalars(select(HumanTask.instance_id))))
     session.rollback()
+    steps = Steps(SqlCounter(engine))
     t0 = time.perf_counter()
-    moves = planned_moves(session)
+    with steps.step("preview"):
+        moves = planned_moves(session)
     t1 = time.perf_counter()
     session.rollback()
-    result = reroute_all(session, None, "bench")
+    with steps.step("apply"):
+        result = reroute_all(session, None, "bench")
     t2 = time.perf_counter()
     print(f"# {dt.datetime.now(dt.timezone.utc).isoformat(timespec='seconds')} SQLite temp file, demo instansi, "
           f"{args.years} year(s): {made} SKP created, {instances} instances with open tasks")
@@ -83,6 +91,9 @@ def main() -> None:
     print(f"reroute_all (apply):     {len(result['tugas'])} tasks moved in {result['instance']} instances, "
           f"{(t2 - t1) * 1000:.0f} ms total, {(t2 - t1) * 1000 / instances:.2f} ms per open instance")
     print(f"ratio apply/preview: {(t2 - t1) / (t1 - t0):.2f}")
+    for name in ("preview", "apply"):
+        print(f"{name}: CPU {steps.cpu[name][0]:.0f} ms ({steps.cpu[name][0] / instances:.2f} ms per open instance), "
+              f"{steps.sql[name][0]} SQL statements ({steps.sql[name][0] / instances:.1f} per open instance)")
 
 
 if __name__ == "__main__":
