@@ -129,7 +129,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--skip-pg", action="store_true")
-    ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 5")
+    ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 5, one scheduler process")
     args = ap.parse_args()
     n = 5 if args.tiny else args.n
     workdir = tempfile.mkdtemp(prefix="bench-timers-")
@@ -145,7 +145,7 @@ def main() -> None:
             base, base_cpu = startup_seconds(url, workdir)
             print(f"\n{name}: scheduler process start + empty round: {base:.2f} s, CPU {base_cpu:.2f} s "
                   "(subtracted below)")
-            for processes in (1, 2):
+            for processes in (1,) if args.tiny else (1, 2):  # tiny: each scheduler process costs seconds to start
                 prepare(url, n)
                 elapsed, results, cpu = run_schedulers(url, processes, workdir)
                 work = max(elapsed - base, 1e-9)

@@ -1,0 +1,57 @@
+"""Benchmarks cannot rot: each script under bench/ runs once at its tiny size (``--tiny``), as CI runs it.
+
+No figure is judged (benchmarks never fail on time); a crash, a non-zero exit or output without the
+figures' lines fails. PostgreSQL benchmarks use TEST_DATABASE_URL in a schema of their own (dropped at the
+end); without a reachable server they are skipped outside CI and fail in CI, like the database tests.
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_URL, _pg_reachable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# script, extra arguments, needs PostgreSQL, lines the output must contain (regular expressions)
+BENCHES = [
+    ("engine.py", [], True, [r"^\| SQLite \(temp file, WAL\) +\|", r"^\| PostgreSQL +\|",
+                             r"Per step: wall median ms \(min\), CPU median ms \[SQL statements",
+                             r"CPU \d+\.\d+ \[\d+\]", r"status_skp='DISETUJUI'",
+                             r"SKP status after the run \{'DISETUJUI': 2\}"]),
+    ("instances.py", [], True, [r"^\| superadmin: pegawai by NIP \| \d+ \| [\d.]+ \|", r"element_counts .*ms",
+                                r"schema bench_admin_\d+ dropped"]),
+    ("monitoring.py", [], True, [r"^SQLite: \d+ units", r"^PostgreSQL: \d+ units",
+                                 r"^monitoring\(\), whole instansi +[\d.]+ +[\d.]+ +[\d.]+ +\d+$"]),
+    ("periode.py", [], True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
+                              r"^PostgreSQL:", r"check: 35 evaluasi_periodik instances, 35 open realisasi tasks"]),
+    ("reroute.py", [], False, [r"planned_moves \(preview\): 2 moves, \d+ ms total",
+                               r"^apply: CPU \d+ ms .*, \d+ SQL statements"]),
+    ("timers.py", [], True, [r"^SQLite: scheduler process start", r"^PostgreSQL: scheduler process start",
+                             r"fired events 5 over 5 instances \(expected 5\), timers left 0"]),
+    ("workbench.py", [], False, [r"^run every scenario +min +[\d.]+ ms +median +[\d.]+ ms +CPU median +[\d.]+ ms"]),
+    ("documents.py", [], False, [r"^DOCX .*cached.*ms CPU", r"^PDF .*ms CPU"]),
+]
+
+
+@pytest.mark.parametrize("script,args,needs_pg,expected", BENCHES, ids=[b[0] for b in BENCHES])
+def test_bench_runs_at_tiny_size(script, args, needs_pg, expected, tmp_path):
+    command = [sys.executable, str(ROOT / "bench" / script), "--tiny", *args]
+    if needs_pg:
+        reason = _pg_reachable()
+        if reason:
+            if os.environ.get("CI"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        command += ["--pg-url", PG_URL]
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CI": "true"}
+    done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    output = done.stdout + done.stderr
+    assert done.returncode == 0, f"{script} exited with {done.returncode}:\n{output[-4000:]}"
+    for pattern in expected:
+        assert re.search(pattern, done.stdout, re.MULTILINE), f"{script}: no line matches {pattern!r}:\n{output[-4000:]}"
