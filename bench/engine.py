@@ -24,8 +24,11 @@ import gzip
 import json
 import os
 import platform
+import re
 import shlex
+import shutil
 import sqlite3
+import subprocess
 import statistics
 import sys
 import tempfile
@@ -39,7 +42,7 @@ import sqlalchemy  # noqa: E402
 import SpiffWorkflow  # noqa: E402,F401
 from sqlalchemy import func, select, text  # noqa: E402
 
-from measure import DEFAULT_PG, SqlCounter, pg_schema, pg_unreachable  # noqa: E402
+from measure import DEFAULT_PG, SqlCounter, Steps, pg_schema, pg_unreachable  # noqa: E402
 TAHUN = 2026
 PROCESS = "skp_perencanaan"
 BPMN = ROOT / "bpmn" / "skp_perencanaan.bpmn"
@@ -333,6 +336,73 @@ def real_archive(res: dict) -> dict:
             s.rollback()
 
 
+# ------------------------------------------------------------------ through the API (issue 15 goal 2)
+
+def run_api(label: str, url: str, years: int) -> dict:
+    """Submit and approve through the JSON API (Flask test client): SQL statements and CPU per request.
+
+    The two JPT leaders (their penilai is the Sekda) create an SKP per year, submit it in one request (editor
+    data with ``ajukan``), and the Sekda approves it. Only the two completing requests are measured; each
+    includes its bearer-token check."""
+    from app import create_app
+    from app.kinerja.demo import DEMO_PASSWORD
+
+    engine, _Session, accounts, _setup = prepare_database(url, recreate=True)
+    engine.dispose()
+    flask_app = create_app({"DATABASE_URL": url, "TESTING": True, "PASSWORD_HASH_FAST": True,
+                            "SECRET_KEY": "bench"})
+    steps = Steps(SqlCounter(flask_app.extensions["db_engine"]))
+    client = flask_app.test_client()
+    penilai = {a["nip"]: a["pejabat_penilai_nip"] for a in accounts}
+
+    def headers(nip):
+        response = client.post("/api/v1/auth/token", json={"nip": nip, "password": DEMO_PASSWORD})
+        assert response.status_code == 200, response.get_json()
+        return {"Authorization": f"Bearer {response.get_json()['access_token']}"}
+
+    def task_of(who, business_key):
+        return next(t["id"] for t in client.get("/api/v1/tasks", headers=who).get_json()
+                    if t["business_key"] == business_key)
+
+    def complete(step, who, task_id, data):
+        with steps.step(step):
+            response = client.post(f"/api/v1/tasks/{task_id}/complete", headers=who, json={"data": data})
+        assert response.status_code == 200, response.get_json()
+
+    for tahun in range(TAHUN, TAHUN + years):
+        for nip in LEADERS:
+            own, boss = headers(nip), headers(penilai[nip])
+            created = client.post("/api/v1/skp", headers=own, json={"tahun": tahun, "pendekatan": "KUANTITATIF"})
+            assert created.status_code == 201, created.get_json()
+            key = f"skp:{created.get_json()['id']}"
+            complete("submit", own, task_of(own, key), editor_payload(True, [], True))
+            complete("approve", boss, task_of(boss, key), REVIEW_APPROVE)
+    flask_app.extensions["db_engine"].dispose()
+    return {"label": label, "steps": steps}
+
+
+# ------------------------------------------------------------------ pgbench on the same server (issue 15 goal 1)
+
+def pgbench_tps(url: str, seconds: int) -> tuple[float | None, str]:
+    """TPS of ``pgbench -c 2 -j 2`` (TPC-B like, scale 1) in a schema of its own; (None, reason) without pgbench."""
+    binary = shutil.which("pgbench")
+    if binary is None:
+        return None, "pgbench not installed"
+    u = sqlalchemy.engine.make_url(url)
+    with pg_schema(url, "bench_pgbench") as schema_url:
+        schema = sqlalchemy.engine.make_url(schema_url).query["options"].split("=")[-1]
+        env = {**os.environ, "PGHOST": u.host or "127.0.0.1", "PGPORT": str(u.port or 5432),
+               "PGUSER": u.username or "postgres", "PGDATABASE": u.database or "postgres",
+               "PGOPTIONS": f"-c search_path={schema}"}
+        if u.password:
+            env["PGPASSWORD"] = u.password
+        subprocess.run([binary, "-i", "-s", "1", "-q"], env=env, check=True, capture_output=True)
+        out = subprocess.run([binary, "-n", "-c", "2", "-j", "2", "-T", str(seconds)], env=env, check=True,
+                             capture_output=True, text=True).stdout
+    match = re.search(r"tps = ([\d.]+)", out)
+    return (float(match.group(1)), f"pgbench -c 2 -j 2 -T {seconds}, scale 1") if match else (None, out[-200:])
+
+
 # ------------------------------------------------------------------ bare SpiffWorkflow in memory
 
 def run_bare(n: int, reps: int) -> dict:
@@ -364,7 +434,11 @@ def run_bare(n: int, reps: int) -> dict:
     parse_s = time.perf_counter() - t0
     engine = PythonScriptEngine(environment=NoopServices())
 
+    from workflows.store import dump_state, load_state
+
     lat = {k: [] for k in COMPLETING}
+    cpu = {k: [] for k in COMPLETING}        # in memory: run + engine steps
+    state_cpu = {k: [] for k in COMPLETING}  # + load the stored state before and store it after
     starts = []
     final = None
     wall = 0.0
@@ -379,19 +453,25 @@ def run_bare(n: int, reps: int) -> dict:
                 task.data.update(data)
             wf.do_engine_steps()
             starts.append(time.perf_counter() - t0)
+            state = dump_state(wf)
             for step in COMPLETING:
+                s0 = time.process_time()
+                wf = load_state(state, spec, subs, engine)
                 task = wf.get_next_task(state=TaskState.READY, manual=True)
-                t0 = time.perf_counter()
+                t0, p0 = time.perf_counter(), time.process_time()
                 task.data.update(TASK_DATA[step])
                 task.run()
                 wf.do_engine_steps()
                 d = time.perf_counter() - t0
+                cpu[step].append(time.process_time() - p0)
+                state = dump_state(wf)
+                state_cpu[step].append(time.process_time() - s0)
                 wall += d
                 lat[step].append(d)
             final = wf
     ready = [t.task_spec.bpmn_id for t in final.get_tasks(state=TaskState.READY, manual=True)]
     js = SERIALIZER.serialize_json(final)
-    return dict(parse_s=parse_s, lat=lat, starts=starts, wall=wall, ready=ready, status=final.data.get("status_skp")
+    return dict(parse_s=parse_s, lat=lat, cpu=cpu, state_cpu=state_cpu, starts=starts, wall=wall, ready=ready, status=final.data.get("status_skp")
                 or final.last_task.data.get("status_skp"),
                 json=len(js.encode()), gz=len(SERIALIZER.serialize_json(final, use_gzip=True)),
                 spec_bytes=len(json.dumps({"spec": json.loads(js)["spec"],
@@ -433,10 +513,13 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-pg", action="store_true", help="do not run on PostgreSQL")
     ap.add_argument("--bare-reps", type=int, default=25, help="bare in-memory run: repeat the N-instance batch this "
                                                               "often (default 25) for stable medians")
-    ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 2 --bare-reps 1")
+    ap.add_argument("--api-years", type=int, default=3, help="API run: SKP years per leader (2 leaders; default 3)")
+    ap.add_argument("--pgbench-seconds", type=int, default=10, help="duration of the pgbench run (default 10)")
+    ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 2 --bare-reps 1 "
+                                                        "--api-years 1 --pgbench-seconds 1")
     args = ap.parse_args(argv)
     if args.tiny:
-        args.n, args.bare_reps = 2, 1
+        args.n, args.bare_reps, args.api_years, args.pgbench_seconds = 2, 1, 1, 1
 
     print(f"$ cd {Path.cwd()} && python {shlex.join(sys.argv)}")
     print(f"# {dt.datetime.now().astimezone().isoformat(timespec='seconds')}  Python {platform.python_version()}  "
@@ -456,6 +539,8 @@ def main(argv=None) -> int:
     tmp = tempfile.TemporaryDirectory(prefix="bench-engine-")
     sqlite_url = f"sqlite:///{Path(tmp.name) / 'bench.db'}"
     results.append(run_ours("SQLite (temp file, WAL)", sqlite_url, args.n, recreate=True))
+    api_results = [run_api("SQLite (temp file, WAL)", f"sqlite:///{Path(tmp.name) / 'api.db'}", args.api_years)]
+    pgbench = None
     pg_note = None
     if args.skip_pg:
         pg_note = "skipped (--skip-pg)"
@@ -467,7 +552,9 @@ def main(argv=None) -> int:
                 with res["engine"].connect() as c:
                     res["server"] = c.execute(text("show server_version")).scalar()
                 res["engine"].dispose()
+                api_results.append(run_api("PostgreSQL", url, args.api_years))
             results.append(res)
+            pgbench = pgbench_tps(args.pg_url, args.pgbench_seconds)
         else:
             pg_note = "skipped: " + pg_note
     docmod.archive = real_archive_fn
@@ -520,6 +607,42 @@ def main(argv=None) -> int:
                                    f"[{s['step_sql'][k]:.0f}]" for k in STEPS]])
     rows.append(["bare, memory", "-", *[f"{ms(statistics.median(bare['lat'][k]))} ({ms(min(bare['lat'][k]))})"
                                         for k in COMPLETING]])
+    table(hdr, rows)
+
+    print()
+    print("Goal 1: CPU per completion, ours (complete_task with its transaction) vs bare SpiffWorkflow with its state "
+          "(load_state -> run -> dump_state: SpiffWorkflow's serializer, gzip JSON, spec kept out, as our row); "
+          "CPU ms median; goal ours/bare <= 2")
+    hdr = ["", *COMPLETING, "sum of medians", "ours/bare"]
+    bare_state = {k: statistics.median(bare["state_cpu"][k]) for k in COMPLETING}
+    rows = []
+    for r in results:
+        s = r["summary"]
+        total = sum(s["step_cpu"][k] for k in COMPLETING)
+        rows.append([r["label"], *[f"{ms(s['step_cpu'][k])} ({s['step_cpu'][k] / bare_state[k]:.0f}x)"
+                                   for k in COMPLETING], ms(total), f"{total / sum(bare_state.values()):.1f}x"])
+    rows.append(["bare + state", *[ms(bare_state[k]) for k in COMPLETING], ms(sum(bare_state.values())), "1x"])
+    rows.append(["bare, memory only", *[ms(statistics.median(bare["cpu"][k])) for k in COMPLETING],
+                 ms(sum(statistics.median(bare["cpu"][k]) for k in COMPLETING)), "-"])
+    table(hdr, rows)
+    pg_res = next((r for r in results if r["dialect"] == "postgresql"), None)
+    if pgbench and pgbench[0] and pg_res:
+        ours_cps = pg_res["summary"]["cps_comp"]
+        print(f"  PostgreSQL completions/s (one client, sum of wall times) {ours_cps:.1f} vs {pgbench[1]}: "
+              f"{pgbench[0]:.0f} TPS; ratio {ours_cps / pgbench[0]:.3f} (goal >= 0.25)")
+    elif pg_res:
+        print(f"  pgbench: {pgbench[1] if pgbench else 'not run'}")
+
+    print()
+    print("Goal 2: through the API (POST /api/v1/tasks/{id}/complete, JPT leaders, bearer token checked per request): "
+          "SQL statements per request (median, max), CPU ms median; goal <= 15 statements")
+    hdr = ["", "submit", "approve"]
+    rows = []
+    for a in api_results:
+        st = a["steps"]
+        rows.append([a["label"], *[f"{statistics.median(st.sql[k]):.0f} statements (max {max(st.sql[k])}), "
+                                   f"CPU {statistics.median(st.cpu[k]):.1f} ms, n={len(st.sql[k])}"
+                                   for k in ("submit", "approve")]])
     table(hdr, rows)
 
     print()
