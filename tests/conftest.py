@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Integer, text
 from sqlalchemy.orm import close_all_sessions
 
 from app.db import Base, make_engine, make_sessionmaker
@@ -63,17 +63,46 @@ def engine(database_url):
 
 
 def clean(engine) -> None:
+    """Empty every table (and restart the ids), as a fresh migrated database."""
+    restore(engine, {})
+
+
+def restore(engine, rows: dict[str, list[dict]]) -> None:
+    """Make the database hold exactly ``rows`` (table name → rows), ids restarting after the largest.
+
+    DELETE of a few small tables is much cheaper than TRUNCATE of all of them on PostgreSQL, and
+    copying a template's rows back is much cheaper than deploying the diagrams and loading the demo
+    again for every test.
+    """
     # A session a test left open (an in-process CLI, a failed assertion before close()) must not keep its
-    # locks: TRUNCATE would wait for it until the test times out.
+    # locks: the DELETE would wait for it until the test times out.
     close_all_sessions()
+    tables = Base.metadata.sorted_tables
     with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
+        postgres = engine.dialect.name == "postgresql"
+        if postgres:
             conn.execute(text("SET LOCAL lock_timeout = '60s'"))  # fail with a message rather than hang
-            names = ", ".join(t.name for t in Base.metadata.sorted_tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            conn.execute(text("SET LOCAL session_replication_role = replica"))  # rows of a cycle of foreign keys
         else:
-            for table in reversed(Base.metadata.sorted_tables):
-                conn.execute(table.delete())
+            conn.execute(text("PRAGMA defer_foreign_keys = ON"))
+        for table in reversed(tables):
+            conn.execute(table.delete())
+        for table in tables:
+            if rows.get(table.name):
+                conn.execute(table.insert(), rows[table.name])
+        if postgres:
+            for table in tables:
+                key = list(table.primary_key.columns)
+                if len(key) == 1 and isinstance(key[0].type, Integer):
+                    conn.execute(text(
+                        f"SELECT setval(seq, COALESCE((SELECT MAX({key[0].name}) FROM {table.name}), 0) + 1, false) "
+                        f"FROM pg_get_serial_sequence('{table.name}', '{key[0].name}') AS seq WHERE seq IS NOT NULL"))
+
+
+def snapshot(engine) -> dict[str, list[dict]]:
+    with engine.connect() as conn:
+        return {table.name: [dict(row) for row in conn.execute(table.select()).mappings()]
+                for table in Base.metadata.sorted_tables}
 
 
 @pytest.fixture
@@ -98,9 +127,16 @@ DEMO_TAHUN = 2026
 DEMO_PASSWORD = "ekinerja-demo"
 
 
+_TEMPLATES: dict[str, tuple[dict, list]] = {}
+
+
 @pytest.fixture
 def app(engine, database_url):
-    """The service on a fresh database with the shipped diagrams deployed and the demo instansi loaded."""
+    """The service on a fresh database with the shipped diagrams deployed and the demo instansi loaded.
+
+    The first test of a run builds that database (deploy, demo load) and keeps its rows as a template;
+    every later test gets a copy of the template's rows.
+    """
     from pathlib import Path
 
     from app import create_app
@@ -108,14 +144,20 @@ def app(engine, database_url):
     from app.kinerja.demo import load_demo
     from workflows.definitions import deploy, read_dir
 
-    clean(engine)
     flask_app = create_app({"DATABASE_URL": database_url, "TESTING": True, "PASSWORD_HASH_FAST": True,
                             "SECRET_KEY": "test-secret"})
-    session = flask_app.extensions["db_sessionmaker"]()
-    with write_transaction(session):
-        deploy(session, read_dir(Path(flask_app.config["BPMN_DIR"])))
-    flask_app.config["DEMO_ACCOUNTS"] = load_demo(session, DEMO_TAHUN, fast_hash=True)
-    session.close()
+    if database_url in _TEMPLATES:
+        rows, accounts = _TEMPLATES[database_url]
+        restore(engine, rows)
+        flask_app.config["DEMO_ACCOUNTS"] = [dict(a) for a in accounts]
+    else:
+        clean(engine)
+        session = flask_app.extensions["db_sessionmaker"]()
+        with write_transaction(session):
+            deploy(session, read_dir(Path(flask_app.config["BPMN_DIR"])))
+        flask_app.config["DEMO_ACCOUNTS"] = load_demo(session, DEMO_TAHUN, fast_hash=True)
+        session.close()
+        _TEMPLATES[database_url] = (snapshot(engine), [dict(a) for a in flask_app.config["DEMO_ACCOUNTS"]])
     yield flask_app
     flask_app.extensions["db_engine"].dispose()
 
