@@ -92,7 +92,7 @@ def test_notify_renders_indonesian_text_per_recipient(session, people):
     assert (row.email_status, row.email_to, row.email_attempts) == ("tidak", None, 0)
 
     send(session, [kasi.id], "tugas_baru", {"judul": "Periksa SKP", "nama_pegawai": jf.nama_lengkap,
-                                            "tenggat": "2027-01-31T23:59:59+00:00"}, link="/tugas/x")
+                                            "tenggat": "2027-01-31T23:59:59+07:00"}, link="/tugas/x")
     task = rows_of(session, kasi.id)[-1]
     assert task.subject == f"Tugas baru: Periksa SKP ({jf.nama_lengkap})"
     assert "Tenggat: 31 Januari 2027" in task.body and "2027-01-31" not in task.body

@@ -39,6 +39,26 @@ def today() -> dt.date:
     return now().astimezone(local_zone()).date()
 
 
+def local(moment: dt.datetime) -> dt.datetime:
+    """A stored instant in the instansi's time zone (a naive value is read as UTC, as it is stored)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(local_zone())
+
+
+def local_date(moment: dt.datetime | dt.date | None) -> dt.date | None:
+    """The instansi's calendar date of an instant (a plain date stays as it is)."""
+    if moment is None or not isinstance(moment, dt.datetime):
+        return moment
+    return local(moment).date()
+
+
+def local_text(moment: dt.datetime) -> str:
+    """"02-12-2026 06:00 WIB": the instansi's local date and time with the zone's own abbreviation."""
+    moment = local(moment)
+    return f"{moment:%d-%m-%Y %H:%M} {moment.tzname()}"
+
+
 def set(moment: dt.datetime | dt.date | str) -> None:  # noqa: A001 - clock.set reads naturally
     """Move the clock so that ``now()`` is ``moment`` (naive means UTC) and runs on from there."""
     global _offset

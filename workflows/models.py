@@ -10,11 +10,11 @@ import datetime as dt
 from typing import Optional
 
 from sqlalchemy import false as sa_false
-from sqlalchemy import (JSON, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text,
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UtcDateTime
 
 INSTANCE_STATUS = ("running", "waiting", "error", "suspended", "completed", "terminated")
 
@@ -31,7 +31,7 @@ class ProcessDefinition(Base):
     sources: Mapped[dict] = mapped_column(JSON)  # {file name: XML text} of every BPMN/DMN file used
     spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs
     serializer_version: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     comment: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))  # who deployed it (None: CLI)
     __table_args__ = (UniqueConstraint("process_id", "version"), UniqueConstraint("process_id", "content_hash"))
@@ -50,14 +50,14 @@ class Instance(Base):
     schema_version: Mapped[int] = mapped_column(Integer, default=1)
     last_error: Mapped[Optional[dict]] = mapped_column(JSON)
     started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     # Who the instance is about (set once from the start data) and since when it waits where it
     # is: the admin console filters on these without deserializing anything.
     instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))
     unor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unor.id"))
     subject_pegawai_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
-    waiting_since: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    waiting_since: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
     definition: Mapped[ProcessDefinition] = relationship()
     # SQLAlchemy adds "WHERE version = <read>" to every UPDATE and raises StaleDataError when
@@ -84,7 +84,7 @@ class InstanceElement(Base):
     instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))  # copied from the instance
     bpmn_id: Mapped[str] = mapped_column(String(128))
     state: Mapped[str] = mapped_column(String(16))  # waiting | error
-    since: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    since: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     __table_args__ = (Index("ix_instance_element_definition", "definition_id", "bpmn_id", "state", "since"),
                       Index("ix_instance_element_instansi", "instansi_id", "definition_id", "bpmn_id", "state",
                             "since"))
@@ -105,8 +105,8 @@ class HumanTask(Base):
     in_inbox: Mapped[bool] = mapped_column(Boolean, default=True)
     # given to someone by an admin (repair "alihkan"): automatic re-routing leaves it where the admin put it
     assigned_by_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
-    due_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    due_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
     instance: Mapped[Instance] = relationship()
     candidates: Mapped[list["HumanTaskCandidate"]] = relationship(cascade="all, delete-orphan")
@@ -128,9 +128,9 @@ class Timer(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
     bpmn_id: Mapped[str] = mapped_column(String(128))
     event_type: Mapped[str] = mapped_column(String(64))
-    due_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
+    due_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), index=True)
     claimed_by: Mapped[Optional[str]] = mapped_column(String(64))
-    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
 
 class InstanceEvent(Base):
@@ -139,7 +139,7 @@ class InstanceEvent(Base):
     __tablename__ = "instance_event"
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     kind: Mapped[str] = mapped_column(String(32))
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     task_id: Mapped[Optional[str]] = mapped_column(String(36))
@@ -168,8 +168,8 @@ class AdminBatch(Base):
     done: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     results: Mapped[list] = mapped_column(JSON, default=list)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
 
 class DefinitionDraft(Base):
@@ -180,4 +180,4 @@ class DefinitionDraft(Base):
     process_id: Mapped[str] = mapped_column(String(128), unique=True)
     files: Mapped[dict] = mapped_column(JSON)  # {file name: text}
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())

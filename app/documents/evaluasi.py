@@ -88,7 +88,7 @@ def _block(person: dict | None) -> dict:
 
 
 def _tempat_tanggal(penilaian: Penilaian) -> str:
-    tanggal = (penilaian.waktu_dinilai or clock.now()).date()
+    tanggal = clock.local_date(penilaian.waktu_dinilai or clock.now())
     return f"{penilaian.skp.pegawai.instansi.lokasi or ''}, {_tanggal(tanggal)}".lstrip(", ")
 
 

@@ -63,7 +63,7 @@ def build_context(session: Session, skp: Skp) -> dict:
             })
         groups.append({"huruf": huruf, "label": jenis, "rhk": rows})
     ekspektasi = {p.kode: p.ekspektasi_khusus for p in skp.perilaku}
-    tanggal = (skp.tanggal_penetapan or clock.now()).date()
+    tanggal = clock.local_date(skp.tanggal_penetapan or clock.now())
     strip = lambda p: {k: v for k, v in p.items() if k in ("nama", "nip", "pangkat_gol", "jabatan", "unit_kerja")}
     penilai_block = strip(penilai) if penilai else None
     if penilai_block and jpt:

@@ -19,10 +19,10 @@ from calendar import monthrange
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Optional
 
-from sqlalchemy import Date, DateTime, ForeignKey, Integer, Numeric, String, Text, select
+from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UtcDateTime
 from app.errors import ValidationFailed
 from workflows import clock
 
@@ -103,7 +103,7 @@ class AngkaKredit(Base):
     ak: Mapped[Decimal] = mapped_column(Numeric(10, 3))
     keterangan: Mapped[str] = mapped_column(Text, default="")
     dibuat_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
     pegawai: Mapped[Pegawai] = relationship(foreign_keys=[pegawai_id])
     dibuat_oleh: Mapped[Optional[Pegawai]] = relationship(foreign_keys=[dibuat_oleh_id])

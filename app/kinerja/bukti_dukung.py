@@ -19,10 +19,10 @@ import zipfile
 from pathlib import Path
 from typing import BinaryIO, Optional
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, select
+from sqlalchemy import BigInteger, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, write_transaction
+from app.db import Base, UtcDateTime, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows import clock
 from workflows.instances import by_business_key, may_complete, open_tasks_of
@@ -53,7 +53,7 @@ class BuktiDukung(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     nama_simpan: Mapped[str] = mapped_column(String(80), unique=True)
     diunggah_oleh_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"))
-    diunggah_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    diunggah_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
     penilaian: Mapped[Penilaian] = relationship()
     diunggah_oleh: Mapped[Optional[Pegawai]] = relationship()

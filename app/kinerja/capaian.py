@@ -14,10 +14,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, func, select
+from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UtcDateTime
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows import clock
 from workflows.scripting import register_service
@@ -38,7 +38,7 @@ class CapaianOrganisasi(Base):
     predikat: Mapped[str] = mapped_column(String(24))
     dasar: Mapped[str] = mapped_column(Text)
     ditetapkan_oleh_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"))
-    ditetapkan_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ditetapkan_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     # The leader's position when he set it ("Kepala Dinas …"), as printed on the penetapan.
     jabatan_penetap: Mapped[str] = mapped_column(String(255), default="")
     revisi: Mapped[int] = mapped_column(Integer, default=1)

@@ -14,11 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.errors import Forbidden, NotFound, ValidationFailed
-from app.db import Base
+from app.db import Base, UtcDateTime
 from workflows import clock
 from workflows.forms import FormResult, register_form
 from workflows.lanes import register_role
@@ -41,9 +41,9 @@ class DialogKinerja(Base):
     topik: Mapped[str] = mapped_column(String(255))
     tanggal: Mapped[dt.date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(16), default="BERLANGSUNG")
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    pimpinan_dikonfirmasi_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
-    selesai_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    pimpinan_dikonfirmasi_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
+    selesai_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
     pimpinan: Mapped[Pegawai] = relationship()
     peserta: Mapped[list["DialogPeserta"]] = relationship(order_by="DialogPeserta.id", cascade="all, delete-orphan")
@@ -55,7 +55,7 @@ class DialogPeserta(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     dialog_id: Mapped[int] = mapped_column(ForeignKey("dialog_kinerja.id", ondelete="CASCADE"), index=True)
     pegawai_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"), index=True)
-    dikonfirmasi_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    dikonfirmasi_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
     pegawai: Mapped[Pegawai] = relationship()
     __table_args__ = (UniqueConstraint("dialog_id", "pegawai_id"),)

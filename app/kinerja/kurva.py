@@ -25,10 +25,10 @@ from fractions import Fraction
 from typing import Optional
 
 from markupsafe import escape
-from sqlalchemy import JSON, DateTime, ForeignKey, Text, func, select
+from sqlalchemy import JSON, ForeignKey, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UtcDateTime
 from app.errors import ValidationFailed
 from workflows import clock
 from workflows.scripting import register_service
@@ -49,7 +49,7 @@ class KurvaOverride(Base):
     penilaian_id: Mapped[int] = mapped_column(ForeignKey("penilaian.id", ondelete="CASCADE"), index=True)
     unor_id: Mapped[int] = mapped_column(ForeignKey("unor.id"), index=True)
     oleh_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"))
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     alasan: Mapped[str] = mapped_column(Text)
     predikat_organisasi: Mapped[str] = mapped_column(Text)
     pelanggaran: Mapped[list] = mapped_column(JSON, default=list)  # [{kelompok, batas, persen, ..., pesan}]

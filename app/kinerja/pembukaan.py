@@ -17,11 +17,11 @@ import datetime as dt
 import time
 from typing import Optional
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, or_, select
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from app.db import Base, is_postgresql, write_transaction
+from app.db import Base, UtcDateTime, is_postgresql, write_transaction
 from app.errors import NotFound
 from app.scheduler import job
 from workflows import clock
@@ -43,10 +43,10 @@ class PembukaanPeriode(Base):
     status: Mapped[str] = mapped_column(String(16), default="MENUNGGU", index=True)
     total: Mapped[int] = mapped_column(Integer, default=0)
     diminta_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
-    diminta_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    selesai_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    diminta_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    selesai_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     diklaim_oleh: Mapped[Optional[str]] = mapped_column(String(120))
-    diklaim_sampai: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    diklaim_sampai: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
 
 class PembukaanHasil(Base):

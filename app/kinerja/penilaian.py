@@ -16,10 +16,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
-from app.db import Base, write_transaction
+from app.db import Base, UtcDateTime, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.scheduler import job
 from workflows import clock
@@ -52,7 +52,7 @@ class Periode(Base):
     periode_akhir: Mapped[dt.date] = mapped_column(Date)
     batas_pengisian: Mapped[dt.date] = mapped_column(Date)
     buka_otomatis: Mapped[bool] = mapped_column(Boolean, default=False)
-    dibuka_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    dibuka_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     dibuka_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     __table_args__ = (UniqueConstraint("instansi_id", "tahun", "nama"),)
 
@@ -68,8 +68,8 @@ class Penilaian(Base):
     predikat: Mapped[Optional[str]] = mapped_column(String(24))
     catatan: Mapped[str] = mapped_column(Text, default="")
     penilai_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
-    waktu_dinilai: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
-    terkunci_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    waktu_dinilai: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
+    terkunci_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     buka_kembali: Mapped[list] = mapped_column(JSON, default=list)  # [{at, oleh_id, alasan, batas}]
 
     skp: Mapped[Skp] = relationship()

@@ -63,7 +63,7 @@ def tell_candidates(session: Session, instance, tasks, actor_id: int | None) -> 
         if not recipients:
             continue
         notify(session, recipients, "tugas_baru",
-               {"judul": row.title or row.name, "tenggat": row.due_at.date().isoformat() if row.due_at else "",
+               {"judul": row.title or row.name, "tenggat": clock.local_date(row.due_at).isoformat() if row.due_at else "",
                 "nama_pegawai": task.data.get("nama_pegawai", "")},
                link=f"/tugas/{row.id}", dedup_key=f"tugas:{row.id}")
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text,
+from sqlalchemy import (JSON, Date, ForeignKey, Integer, LargeBinary, Numeric, String, Text,
                         UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UtcDateTime
 from workflows import clock
 
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -57,11 +57,11 @@ class Skp(Base):
     is_plt_plh: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="DRAFT", index=True)
     catatan_pengembalian: Mapped[str] = mapped_column(Text, default="")
-    tanggal_pengajuan: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
-    tanggal_penetapan: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    tanggal_pengajuan: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
+    tanggal_penetapan: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     # Identity of pegawai and penilai as printed, frozen at each submission and approval.
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     pegawai: Mapped[Pegawai] = relationship(foreign_keys=[pegawai_id])
     pejabat_penilai: Mapped[Optional[Pegawai]] = relationship(foreign_keys=[pejabat_penilai_id])
@@ -147,7 +147,7 @@ class SkpRiwayat(Base):
     __tablename__ = "skp_riwayat"
     id: Mapped[int] = mapped_column(primary_key=True)
     skp_id: Mapped[int] = mapped_column(ForeignKey("skp.id", ondelete="CASCADE"), index=True)
-    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     action: Mapped[str] = mapped_column(String(32))
     from_status: Mapped[Optional[str]] = mapped_column(String(16))
@@ -166,7 +166,7 @@ class DokumenArsip(Base):
     format: Mapped[str] = mapped_column(String(8))  # pdf | docx
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
 
 # ---------------------------------------------------------------- use cases and rules

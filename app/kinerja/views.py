@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
+from workflows import clock
 from workflows.forms import schema_of
 from workflows.models import HumanTask
 
@@ -62,7 +63,7 @@ def acting_as(session: Session, entry, skp: Skp) -> str:
     """" sebagai PLT <jabatan>" when the actor of a history entry then acted in a position above the SKP."""
     from .penugasan import sebagai
 
-    return sebagai(session, entry.actor_id, entry.at.date(), skp.unor) if entry.at else ""
+    return sebagai(session, entry.actor_id, clock.local_date(entry.at), skp.unor) if entry.at else ""
 
 
 def form_of(task: HumanTask) -> dict:

@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Optional
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base
+from app.db import Base, UtcDateTime
 
 if TYPE_CHECKING:  # app.kinerja imports this package (its reminders notify): no import at run time
     from app.kinerja.org import Pegawai
@@ -28,15 +28,15 @@ class Notification(Base):
     link: Mapped[Optional[str]] = mapped_column(String(255))  # app-relative, e.g. "/skp/12"
     # "<caller's key>:<pegawai_id>"; one row per key (191 characters fit a utf8mb4 index, too).
     dedup_key: Mapped[Optional[str]] = mapped_column(String(191), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
-    read_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    read_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     email_to: Mapped[Optional[str]] = mapped_column(String(255))
     email_status: Mapped[str] = mapped_column(String(16), default=EMAIL_OFF, index=True)
     email_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    email_sent_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    email_sent_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     # After a failed attempt: not before this time (backoff, so that an SMTP outage of some
     # minutes does not use up the attempts). None = as soon as possible.
-    email_next_at: Mapped[Optional[dt.datetime]] = mapped_column(DateTime(timezone=True))
+    email_next_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     email_error: Mapped[str] = mapped_column(Text, default="")
 
     pegawai: Mapped["Pegawai"] = relationship("Pegawai")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, TemplateNotFound
 
+from workflows import clock
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 SUBJECT_PREFIX = "Subjek:"
 BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
@@ -20,8 +22,8 @@ BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustu
 def tanggal(value) -> str:
     """An Indonesian date, "31 Januari 2027", from a date, a datetime or an ISO string.
 
-    A datetime prints the calendar date it carries, without moving it to another time zone:
-    due dates are stored as the end of their day, and that day is the one to show.
+    A datetime prints the instansi's calendar date of that instant (due dates are stored as the
+    end of their local day, so that day is the one shown).
     Anything else (an empty value, text that is no ISO date) prints as it is.
     """
     if value is None or value == "":
@@ -32,7 +34,9 @@ def tanggal(value) -> str:
             value = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
         except ValueError:
             return value
-    if isinstance(value, dt.date):  # a datetime is a date, too
+    if isinstance(value, dt.datetime):
+        value = clock.local_date(value)
+    if isinstance(value, dt.date):
         return f"{value.day} {BULAN[value.month - 1]} {value.year}"
     return str(value)
 

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from app import get_session
 from app.auth import actor_from_id
 from app.errors import DomainError
+from workflows import clock
 
 from . import web
 
@@ -48,16 +49,14 @@ def tanggal(value) -> str:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.timezone.utc)
-        return value.astimezone(dt.timezone(dt.timedelta(hours=7))).strftime("%d-%m-%Y %H:%M WIB")
+        return clock.local_text(value)
     return value.strftime("%d-%m-%Y")
 
 
 @web.app_template_filter("tenggat")
 def tenggat(value) -> str:
-    """A due date as the date it was set to (the process stores the end of that day)."""
-    return value.strftime("%d-%m-%Y") if value is not None else "—"
+    """A due date as the instansi's date it was set to (the process stores the end of that local day)."""
+    return clock.local_date(value).strftime("%d-%m-%Y") if value is not None else "—"
 
 
 @web.app_template_filter("role_label")
