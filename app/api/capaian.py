@@ -9,13 +9,14 @@ from app.errors import ValidationFailed
 from app.kinerja import capaian as capaian_mod
 from app.kinerja.kurva import kurva_unit
 from app.kinerja.monitoring import scope
+from app.request_input import as_id
 
 from . import api, json_body, login_required
 
 
 def _periode_arg():
     value = request.args.get("periode_id", "").strip()
-    if not value.isdigit():
+    if as_id(value) is None:
         raise ValidationFailed({"periode_id": "wajib diisi dengan id periode"})
     return capaian_mod.periode_of_instansi(get_session(), g.actor.pegawai.instansi_id, value)
 

@@ -12,6 +12,7 @@ from app.errors import ValidationFailed
 from app.documents import mph as mph_document
 from app.kinerja import cascade, mph, org_change, penugasan, skp_access
 from app.kinerja.views import iso
+from app.request_input import int_arg
 from workflows import clock
 
 from . import api, json_body, login_required
@@ -101,12 +102,7 @@ def who_waits():
 
 
 def _tahun() -> int:
-    raw = request.args.get("tahun", "").strip()
-    if not raw:
-        return clock.today().year
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ValidationFailed({"tahun": f"harus berupa angka tahun, bukan '{raw[:20]}'"})
-    return int(raw)
+    return int_arg(request.args, "tahun", clock.today().year, 2000, 2100, "angka tahun")
 
 
 def _describe() -> None:

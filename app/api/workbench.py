@@ -10,6 +10,7 @@ from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.kinerja.org import Pegawai
 from app.kinerja.views import iso
+from app.request_input import int_arg
 from workflows import workbench
 from workflows.diff import diff
 
@@ -77,7 +78,7 @@ def version_zip(process_id, version):
 @login_required
 def version_diff(process_id):
     workbench.require_reader(g.actor)
-    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    old, new = int_arg(request.args, "from", low=1), int_arg(request.args, "to", low=1)
     fields = {k: "wajib diisi: nomor versi" for k, v in (("from", old), ("to", new)) if v is None}
     if fields:
         raise ValidationFailed(fields)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.request_input import as_id
 from workflows import clock
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
@@ -136,7 +137,7 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
     _check_may_change(session, actor, penilaian)
     fields: dict[str, str] = {}
     rhk_ids = {r.id for r in penilaian.skp.rhk}
-    rhk = int(rhk_id) if str(rhk_id or "").isdigit() and len(str(rhk_id)) < 12 else None
+    rhk = as_id(rhk_id)
     if rhk is None or rhk not in rhk_ids:
         fields["rhk_id"] = "bukan RHK dari SKP penilaian ini"
     if stream is None or not (filename or "").strip():
@@ -186,7 +187,7 @@ def _mb(n: int) -> str:
 
 
 def get_bukti(session: Session, bukti_id) -> BuktiDukung:
-    row = session.get(BuktiDukung, int(bukti_id)) if str(bukti_id).isdigit() and len(str(bukti_id)) < 12 else None
+    row = session.get(BuktiDukung, as_id(bukti_id)) if as_id(bukti_id) else None
     if row is None:
         raise NotFound(f"Bukti dukung {bukti_id} tidak ditemukan")
     return row
