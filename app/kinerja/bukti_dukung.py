@@ -4,8 +4,9 @@ A file is accepted only when its content is one of the allowed kinds (checked by
 bytes, never by its name or the browser's media type): PDF, PNG, JPEG, and office documents
 (DOCX/XLSX/PPTX: a zip with ``[Content_Types].xml``; ODT/ODS: a zip whose ``mimetype`` entry
 says so), and only up to the configured size. It is stored outside the web root, under
-``BUKTI_DUKUNG_DIR``, under a generated name; the row keeps the original name, media type, size
-and SHA-256. The pegawai uploads and deletes while the realisasi task is open; the pegawai, the
+``BUKTI_DUKUNG_DIR``, under a generated name with the extension of the detected kind; the row keeps
+the original name (its extension corrected to the detected kind: a PDF sent as ``x.html`` is ``x.pdf``),
+media type, size and SHA-256. The pegawai uploads and deletes while the realisasi task is open; the pegawai, the
 pejabat penilai and the admins of the instansi download.
 """
 from __future__ import annotations
@@ -93,6 +94,25 @@ def clean_name(name: str | None) -> str:
     return (base or "berkas")[-200:]
 
 
+EXTENSIONS = {"jpg": (".jpg", ".jpeg")}  # the other kinds: ".<kind>" only
+
+
+def name_for_kind(name: str, kind: str) -> str:
+    """``name`` with an extension that says what the content is: ``laporan.html`` holding a PDF is
+    ``laporan.pdf``, so that no program opens it as something else once downloaded."""
+    accepted = EXTENSIONS.get(kind, (f".{kind}",))
+    if name.lower().endswith(accepted):
+        return name
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return f"{stem[:200 - len(accepted[0])] or 'berkas'}{accepted[0]}"
+
+
+def download_name(row: "BuktiDukung") -> str:
+    """The name a download is offered under (rows stored before the rule above are corrected here too)."""
+    kind = next((k for k, media in MEDIA_TYPES.items() if media == row.media_type), None)
+    return name_for_kind(row.nama_asli, kind) if kind else row.nama_asli
+
+
 # ------------------------------------------------------------------ who may do what
 
 def open_realisasi_task(session: Session, penilaian: Penilaian):
@@ -168,9 +188,11 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
         with write_transaction(session):
             penilaian = get_penilaian(session, penilaian.id)
             _check_may_change(session, actor, penilaian)
-            row = BuktiDukung(penilaian_id=penilaian.id, rhk_id=rhk, nama_asli=clean_name(filename),
-                              media_type=MEDIA_TYPES[kind], ukuran=size, sha256=digest.hexdigest(),
-                              nama_simpan=stored, diunggah_oleh_id=actor.id, diunggah_at=clock.now())
+            final = directory / f"{stored}.{kind}"
+            row = BuktiDukung(penilaian_id=penilaian.id, rhk_id=rhk,
+                              nama_asli=name_for_kind(clean_name(filename), kind), media_type=MEDIA_TYPES[kind],
+                              ukuran=size, sha256=digest.hexdigest(),
+                              nama_simpan=final.name, diunggah_oleh_id=actor.id, diunggah_at=clock.now())
             session.add(row)
             session.flush()
             os.replace(temp, final)
