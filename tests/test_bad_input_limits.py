@@ -126,3 +126,29 @@ def test_the_cli_reports_a_dmn_file_without_a_decision(app, tmp_path):
     result = app.test_cli_runner().invoke(main, ["bpmn", "validate", str(path)])
     assert result.exit_code == 1 and result.exception is None or isinstance(result.exception, SystemExit)
     assert "KESALAHAN kosong.dmn: file DMN tidak memuat keputusan (elemen <decision>)" in result.output
+
+
+def test_a_target_number_beyond_its_column_is_kept_as_text(accounts, as_user):
+    from test_skp_api import JPT_RHK, only_task
+
+    kadis = as_user(find(accounts, "Kepala Dinas")["nip"])
+    assert kadis.post("/skp", json={"tahun": DEMO_TAHUN}).status_code == 201
+    task = only_task(kadis, "skp-editor")
+    rhk = {**JPT_RHK, "iki": [{**JPT_RHK["iki"][0], "target": "1000000000000000000 dokumen"}]}
+    r = kadis.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": [rhk], "ajukan": False}})
+    assert r.status_code == 200, r.get_json()
+    skp_id = kadis.get("/skp").get_json()[0]["id"]
+    iki = kadis.get(f"/skp/{skp_id}").get_json()["rhk"][0]["iki"][0]
+    assert iki["target"] == "1000000000000000000 dokumen"
+
+
+@pytest.mark.parametrize("baris", ["abc", "99999999999", "²"])
+def test_a_dialog_form_with_a_bad_row_count(client, accounts, baris):
+    kadis, aplikasi = find(accounts, "Kepala Dinas"), find(accounts, "Kepala Bidang Aplikasi")
+    pages = Pages(client)
+    pages.login(kadis["nip"])
+    made = pages.post("/dialog-kinerja", {"topik": "Rencana", "tanggal": f"{DEMO_TAHUN}-05-01",
+                                          "peserta": aplikasi["nip"]})
+    page = made.headers["Location"]
+    r = pages.post(f"{page}/catat", {"catatan": "Catatan", "baris": baris, "konfirmasi": "0"})
+    assert r.status_code == 302, r.get_data(as_text=True)[:300]

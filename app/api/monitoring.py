@@ -49,7 +49,7 @@ def get_monitoring():
 
 
 def _describe() -> None:
-    from .openapi import DOCUMENT, ERRORS, _resp
+    from .openapi import DOCUMENT, ERRORS, ID_SCHEMA, _resp
 
     query = lambda name, schema, required=False, description="": {  # noqa: E731
         "name": name, "in": "query", "required": required, "schema": schema, "description": description}
@@ -57,8 +57,8 @@ def _describe() -> None:
         "summary": "Monitoring periode per unit: pegawai, SKP disetujui, realisasi terisi, penilaian final, "
                    "persentase, yang terlambat dan kurva per unit. Admin kinerja: seluruh instansi; "
                    "pimpinan: unit yang dipimpinnya beserta bawahannya.",
-        "parameters": [query("periode_id", {"type": "integer"}, True),
-                       query("unor_id", {"type": "integer"}, description="hanya subtree unit ini"),
+        "parameters": [query("periode_id", ID_SCHEMA, True),
+                       query("unor_id", ID_SCHEMA, description="hanya subtree unit ini"),
                        query("format", {"enum": ["json", "xlsx", "csv"]},
                              description="xlsx: lembar Unit dan Pegawai (NIP sebagai teks); csv: per pegawai, teks dikutip")],
         "responses": {"200": _resp("Monitoring (JSON) atau berkas ekspor"), **ERRORS,

@@ -150,7 +150,8 @@ def _describe() -> None:
         "/kaskade": {"get": {
             "summary": "Siapa menunggu siapa: SKP yang menunggu pemeriksaan atau SKP atasan yang belum disetujui, "
                        "di unit pemanggil (pimpinan) atau seluruh instansi (admin kinerja), yang terlama dulu",
-            "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2000,
+                                                                         "maximum": 2100}}],
             "responses": {"200": _resp("tahun, items[] (unor, nip, nama, jabatan, skp_id, status, alasan, sejak, "
                                        "menunggu[])"), **ERRORS, **invalid}}},
         "/plt-plh": {

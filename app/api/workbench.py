@@ -195,10 +195,10 @@ def create_form():
 
 
 def _describe() -> None:
-    from .openapi import DOCUMENT, ERRORS, _resp
+    from .openapi import DOCUMENT, ERRORS, ID_SCHEMA, _resp
 
     pid = {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    ver = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ver = {"name": "version", "in": "path", "required": True, "schema": ID_SCHEMA}
     files = {"files": {"type": "object", "additionalProperties": {"type": "string"},
                        "description": "{nama file: isi}: *.bpmn, *.dmn, uji/*.json (skenario)"}}
 
@@ -222,7 +222,7 @@ def _describe() -> None:
             "responses": {"200": _resp("ZIP"), **ERRORS}}},
         "/definitions/{process_id}/diff": {"get": {
             "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah)",
-            "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": {"type": "integer"}}
+            "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": ID_SCHEMA}
                                    for n in ("from", "to")],
             "responses": {"200": _resp("Perbedaan"), **ERRORS, **invalid}}},
         "/definitions/{process_id}/draft": {
