@@ -20,7 +20,8 @@ def error_of(response, status):
 
 @pytest.mark.parametrize("path", ["/skp/2147483648", "/skp/9223372036854775808", "/skp/99999999999999999999999",
                                   "/instances/2147483648", "/notifications/2147483648/read",
-                                  "/skp/2147483648/document.pdf"])
+                                  "/skp/2147483648/document.pdf",
+                                  "/definitions/skp_perencanaan/versions/8536157361641254/download"])
 def test_ids_beyond_a_database_column_are_not_found(accounts, as_user, path):
     api = as_user(find(accounts, "Kepala Dinas")["nip"])
     method = api.post if path.endswith("/read") else api.get
@@ -152,3 +153,9 @@ def test_a_dialog_form_with_a_bad_row_count(client, accounts, baris):
     page = made.headers["Location"]
     r = pages.post(f"{page}/catat", {"catatan": "Catatan", "baris": baris, "konfirmasi": "0"})
     assert r.status_code == 302, r.get_data(as_text=True)[:300]
+
+
+def test_a_batch_action_that_is_not_a_name(as_user):
+    admin = as_user(ADMIN_NIP)
+    r = admin.post("/admin/batches", json={"action": {}, "filter": {}, "params": {}, "preview": False, "reason": ""})
+    assert "action" in error_of(r, 422)["details"]["fields"]

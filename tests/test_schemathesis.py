@@ -4,7 +4,9 @@ Bounded for CI: schemathesis's coverage cases (boundary values of every paramete
 invalid, about 2,000 requests, the roles taking turns), then a few generated examples per operation, role
 and generation mode, derandomized so that a run is reproducible. Every server error found is listed at once (operation,
 role, status, the request as a curl-like line) instead of stopping at the first.
-Run alone: ``python3 -m pytest -p no:cacheprovider -q -m schemathesis``; ``SCHEMATHESIS_EXAMPLES=N`` for more.
+It runs on PostgreSQL (where ids beyond int4 and NUL characters failed); SQLite with
+``SCHEMATHESIS_ALL_DATABASES=1``. Run alone: ``python3 -m pytest -p no:cacheprovider -q -m schemathesis``;
+``SCHEMATHESIS_EXAMPLES=N`` for more fuzzed examples.
 """
 from __future__ import annotations
 
@@ -39,7 +41,10 @@ def token_of(client, nip) -> str:
 
 @pytest.mark.schemathesis
 @pytest.mark.timeout(1200)
-def test_no_server_error_for_any_role(app, client, accounts):
+def test_no_server_error_for_any_role(app, client, accounts, database_url):
+    if database_url.startswith("sqlite") and not os.environ.get("SCHEMATHESIS_ALL_DATABASES"):
+        pytest.skip("schemathesis runs on PostgreSQL only in the suite (about 3 minutes a database on 2 cores); "
+                    "SCHEMATHESIS_ALL_DATABASES=1 adds SQLite")
     app.config["BUKTI_DUKUNG_DIR"] = str(app.instance_path) + "/schemathesis-bukti"
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
