@@ -95,8 +95,13 @@ def import_pegawai(session: Session, path: Path, instansi_kode: str | None = Non
 
 # ---------------------------------------------------------------- reading
 
+def _count(n: float) -> str:
+    """A count as Indonesians write it: 20.000."""
+    return f"{n:,.0f}".replace(",", ".")
+
+
 def _too_large(path: Path, what: str) -> ValidationFailed:
-    return ValidationFailed({"berkas": f"{path.name}: {what}; batasnya {MAX_ROWS:,} baris data dan "
+    return ValidationFailed({"berkas": f"{path.name}: {what}; batasnya {_count(MAX_ROWS)} baris data dan "
                                        f"{MAX_XLSX_BYTES // 2**20} MB isi .xlsx (setelah dibuka). "
                                        "Bagi berkas menjadi beberapa impor"}, "Berkas terlalu besar")
 
@@ -109,13 +114,13 @@ def _check_xlsx_size(path: Path) -> None:
         total = sum(m.file_size for m in members)
         packed = max(1, sum(m.compress_size for m in members))
         if total > MAX_XLSX_BYTES or (total > 2**20 and total / packed > MAX_XLSX_RATIO):
-            raise _too_large(path, f"isinya {total / 2**20:,.0f} MB setelah dibuka")
+            raise _too_large(path, f"isinya {_count(total / 2**20)} MB setelah dibuka")
         sheet = next((m for m in members if m.filename == "xl/worksheets/sheet1.xml"), None)
         if sheet is not None:
             with archive.open(sheet) as fh:
                 found = _DIMENSION.search(fh.read(4096))
             if found and int(found.group(1)) > MAX_ROWS + 1:
-                raise _too_large(path, f"lembarnya berisi {int(found.group(1)):,} baris")
+                raise _too_large(path, f"lembarnya berisi {_count(int(found.group(1)))} baris")
 
 
 def _read(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
@@ -129,7 +134,7 @@ def _read(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
         for line in _csv_lines(path) if suffix == ".csv" else _xlsx_lines(path):
             raw.append(line)
             if len(raw) > MAX_ROWS + 1:
-                raise _too_large(path, f"lebih dari {MAX_ROWS:,} baris")
+                raise _too_large(path, f"lebih dari {_count(MAX_ROWS)} baris")
     except UnicodeDecodeError:
         raise ValidationFailed({"berkas": f"{path.name} bukan teks UTF-8; simpan ulang sebagai CSV UTF-8"}) from None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, csv.Error) as exc:
