@@ -41,11 +41,11 @@ def token_of(client, nip) -> str:
 
 @pytest.mark.schemathesis
 @pytest.mark.timeout(1200)
-def test_no_server_error_for_any_role(app, client, accounts, database_url):
+def test_no_server_error_for_any_role(app, client, accounts, database_url, tmp_path):
     if database_url.startswith("sqlite") and not os.environ.get("SCHEMATHESIS_ALL_DATABASES"):
         pytest.skip("schemathesis runs on PostgreSQL only in the suite (about 3 minutes a database on 2 cores); "
                     "SCHEMATHESIS_ALL_DATABASES=1 adds SQLite")
-    app.config["BUKTI_DUKUNG_DIR"] = str(app.instance_path) + "/schemathesis-bukti"
+    app.config["BUKTI_DUKUNG_DIR"] = str(tmp_path / "bukti")
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 40
