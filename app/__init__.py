@@ -33,9 +33,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
+    from . import route_errors
     from .api import api
+    from .request_input import IdConverter
     from .web import web
 
+    app.url_map.converters["int"] = IdConverter
+    route_errors.register(app)
     app.register_blueprint(api)
     app.register_blueprint(web)
     return app

@@ -29,7 +29,7 @@ def preview(session: Session, f: search.Filter) -> dict:
 def start(session: Session, f: search.Filter, action_name: str, params: dict, reason: str,
           actor_id: int | None) -> AdminBatch:
     """Record the batch (validated, with the ids it will touch) without running it yet."""
-    if action_name not in repair.ACTIONS:
+    if not isinstance(action_name, str) or action_name not in repair.ACTIONS:
         raise ValidationFailed({"action": f"harus salah satu dari: {', '.join(sorted(repair.ACTIONS))}"})
     if not isinstance(params, dict):
         raise ValidationFailed({"params": "harus objek"})

@@ -123,6 +123,12 @@ def _problem_of(exc: ValidationException, file: str) -> Problem:
                    element=getattr(exc, "id", None) or None)
 
 
+def _has_decision(text: str) -> bool:
+    """Whether a DMN file holds a decision (the parser indexes the first one and fails without it)."""
+    root = etree.fromstring(text.encode())
+    return any(isinstance(el.tag, str) and etree.QName(el).localname == "decision" for el in root)
+
+
 def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]:
     """Parse and check BPMN/DMN sources {file name: XML}: the parsed processes and every error and warning."""
     problems: list[Problem] = []
@@ -139,6 +145,9 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
             continue
         try:
             if name.endswith(".dmn"):
+                if not _has_decision(text):
+                    problems.append(Problem(name, "file DMN tidak memuat keputusan (elemen <decision>)"))
+                    continue
                 parser.add_dmn_str(text.encode(), filename=name)
             elif CAMUNDA in text:  # Camunda Modeler 7: its extensions read as ours, the source kept as it is
                 problems.extend(camunda.unsupported(name, text))

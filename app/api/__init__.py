@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from app import get_session
 from app.auth import actor_from_token
 from app.errors import DomainError
+from app.request_input import load_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -24,12 +25,19 @@ def _domain_error(exc: DomainError):
 
 
 @api.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def http_error(exc: HTTPException):
+    """Any HTTP error as the JSON error of the contract (also for unmatched paths, see app.route_errors)."""
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_request",
              409: "conflict", 413: "bad_request", 415: "bad_request"}
     messages = {404: "Alamat tidak ditemukan", 405: "Metode tidak diizinkan", 413: "Permintaan terlalu besar",
-                400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json"}
-    return error(exc.code or 400, codes.get(exc.code, "bad_request"), messages.get(exc.code, exc.description or ""))
+                400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json",
+                500: "Terjadi kesalahan pada server; sudah dicatat"}
+    status = exc.code or 400
+    body, status = error(status, codes.get(status, "internal_error" if status >= 500 else "bad_request"),
+                         messages.get(status, exc.description or ""))
+    allow = [(k, v) for k, v in exc.get_headers() if k == "Allow"]
+    body.headers.extend(allow)
+    return body, status
 
 
 @api.errorhandler(Exception)
@@ -45,11 +53,7 @@ def json_body() -> dict:
     raw = request.get_data(cache=True)
     if not raw:
         raise DomainError("Badan permintaan kosong; kirim objek JSON")
-    try:
-        import json
-        body = json.loads(raw)
-    except ValueError as exc:
-        raise DomainError(f"JSON tidak valid: {exc}") from None
+    body = load_json(raw)
     if not isinstance(body, dict):
         raise DomainError("Badan permintaan harus berupa objek JSON")
     return body

@@ -20,8 +20,9 @@ def max_bytes() -> int:
 
 
 def download_response(row: bd.BuktiDukung, path: Path):
-    """The stored file as an attachment under its original name, never rendered by the browser."""
-    response = send_file(path, mimetype=row.media_type, as_attachment=True, download_name=row.nama_asli,
+    """The stored file as an attachment under its original name (with the extension of its detected kind)
+    and the media type of that kind, never rendered by the browser."""
+    response = send_file(path, mimetype=row.media_type, as_attachment=True, download_name=bd.download_name(row),
                          etag=row.sha256, conditional=True, max_age=0)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

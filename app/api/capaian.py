@@ -9,13 +9,14 @@ from app.errors import ValidationFailed
 from app.kinerja import capaian as capaian_mod
 from app.kinerja.kurva import kurva_unit
 from app.kinerja.monitoring import scope
+from app.request_input import as_id
 
 from . import api, json_body, login_required
 
 
 def _periode_arg():
     value = request.args.get("periode_id", "").strip()
-    if not value.isdigit():
+    if as_id(value) is None:
         raise ValidationFailed({"periode_id": "wajib diisi dengan id periode"})
     return capaian_mod.periode_of_instansi(get_session(), g.actor.pegawai.instansi_id, value)
 
@@ -66,7 +67,7 @@ def get_kurva(unor_id, periode_id):
 
 
 def _describe() -> None:
-    from .openapi import DOCUMENT, ERRORS, ID, _resp
+    from .openapi import DOCUMENT, ERRORS, ID, ID_SCHEMA, _resp
 
     invalid = {"422": _resp("Data tidak valid; setiap kolom disebut", {"$ref": "#/components/schemas/Error"})}
     predikat = {"enum": list(capaian_mod.PREDIKAT_ORGANISASI)}
@@ -103,7 +104,7 @@ def _describe() -> None:
                     "responses": {**one, **invalid}}},
         "/capaian": {"get": {
             "summary": "Semua unit instansi pemanggil dengan capaian periode itu dan boleh_menetapkan",
-            "parameters": [{"name": "periode_id", "in": "query", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "periode_id", "in": "query", "required": True, "schema": ID_SCHEMA}],
             "responses": {"200": _resp("Daftar unit"), **ERRORS, **invalid}}},
         "/unor/{id}/kurva/{periode_id}": {"get": {
             "summary": "Kurva distribusi predikat pegawai unit itu (grafik SVG, aturan, pelanggaran); admin kinerja dan pimpinan unit itu atau di atasnya",

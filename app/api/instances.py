@@ -5,6 +5,7 @@ from app import get_session
 from app.errors import NotFound
 from app.kinerja.views import iso, task_summary
 from workflows.instances import events_of, open_tasks_of
+from workflows.search import in_scope
 from workflows.models import HumanTaskCandidate, Instance, InstanceEvent
 
 from . import api, login_required
@@ -19,7 +20,11 @@ def instance_view(session, instance: Instance) -> dict:
 
 
 def _may_see(session, actor, instance: Instance) -> bool:
-    if actor.has("superadmin", "admin_kinerja") or instance.started_by_id == actor.id:
+    if actor.has("superadmin"):
+        return True
+    if actor.has("admin_kinerja") and in_scope(instance, actor.pegawai.instansi_id):
+        return True
+    if instance.started_by_id == actor.id:
         return True
     tasks = [t.id for t in open_tasks_of(session, instance.id)]
     if tasks and session.scalar(select(HumanTaskCandidate).where(

@@ -7,6 +7,7 @@ from app import get_session
 from app.errors import ValidationFailed
 from app.kinerja.capaian import periode_of_instansi
 from app.kinerja.monitoring import monitoring, to_csv, to_xlsx
+from app.request_input import as_id
 
 from . import api, login_required
 
@@ -19,15 +20,15 @@ def parse_args() -> tuple:
     fields = {}
     periode_id, unor_id = request.args.get("periode_id", "").strip(), request.args.get("unor_id", "").strip()
     fmt = request.args.get("format", "json").strip().lower()
-    if not periode_id.isdigit():
+    if as_id(periode_id) is None:
         fields["periode_id"] = "wajib diisi dengan id periode"
-    if unor_id and not unor_id.isdigit():
+    if unor_id and as_id(unor_id) is None:
         fields["unor_id"] = "harus id unit kerja"
     if fmt not in ("json", *EXPORTS):
         fields["format"] = "harus json, xlsx atau csv"
     if fields:
         raise ValidationFailed(fields)
-    return periode_id, int(unor_id) if unor_id else None, fmt
+    return as_id(periode_id), as_id(unor_id) if unor_id else None, fmt
 
 
 def export_response(data: dict, fmt: str) -> Response:
@@ -48,7 +49,7 @@ def get_monitoring():
 
 
 def _describe() -> None:
-    from .openapi import DOCUMENT, ERRORS, _resp
+    from .openapi import DOCUMENT, ERRORS, ID_SCHEMA, _resp
 
     query = lambda name, schema, required=False, description="": {  # noqa: E731
         "name": name, "in": "query", "required": required, "schema": schema, "description": description}
@@ -56,8 +57,8 @@ def _describe() -> None:
         "summary": "Monitoring periode per unit: pegawai, SKP disetujui, realisasi terisi, penilaian final, "
                    "persentase, yang terlambat dan kurva per unit. Admin kinerja: seluruh instansi; "
                    "pimpinan: unit yang dipimpinnya beserta bawahannya.",
-        "parameters": [query("periode_id", {"type": "integer"}, True),
-                       query("unor_id", {"type": "integer"}, description="hanya subtree unit ini"),
+        "parameters": [query("periode_id", ID_SCHEMA, True),
+                       query("unor_id", ID_SCHEMA, description="hanya subtree unit ini"),
                        query("format", {"enum": ["json", "xlsx", "csv"]},
                              description="xlsx: lembar Unit dan Pegawai (NIP sebagai teks); csv: per pegawai, teks dikutip")],
         "responses": {"200": _resp("Monitoring (JSON) atau berkas ekspor"), **ERRORS,

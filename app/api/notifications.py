@@ -7,6 +7,7 @@ from app import get_session, notifications
 from app.db import write_transaction
 from app.errors import ValidationFailed
 from app.kinerja.views import iso
+from app.request_input import ID_MAX, int_arg
 
 from . import api, login_required
 
@@ -18,26 +19,14 @@ def notification_view(row) -> dict:
             "created_at": iso(row.created_at), "read_at": iso(row.read_at)}
 
 
-def _int_arg(name: str, default: int, low: int, high: int | None) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw.strip() == "":
-        return default
-    raw = raw.strip()
-    bound = f"antara {low} dan {high}" if high is not None else f"paling kecil {low}"
-    if not (raw.isdigit() and len(raw) <= 9) or int(raw) < low or (high is not None and int(raw) > high):
-        raise ValidationFailed({name: f"harus bilangan bulat {bound}, bukan '{raw[:40]}'"},
-                               f"Parameter {name} tidak valid")
-    return int(raw)
-
-
 @api.get("/notifications")
 @login_required
 def list_notifications():
     unread = request.args.get("unread", "").strip().lower()
     if unread not in ("", "0", "1", "true", "false"):
         raise ValidationFailed({"unread": f"isi 1 atau 0, bukan '{unread[:40]}'"}, "Parameter unread tidak valid")
-    limit = _int_arg("limit", 50, 1, MAX_LIMIT)
-    offset = _int_arg("offset", 0, 0, None)
+    limit = int_arg(request.args, "limit", 50, 1, MAX_LIMIT)
+    offset = int_arg(request.args, "offset", 0, 0, ID_MAX)
     session = get_session()
     rows = notifications.list_for(session, g.actor.id, unread in ("1", "true"), limit=limit, offset=offset)
     return jsonify({"unread": notifications.unread_count(session, g.actor.id),

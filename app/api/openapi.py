@@ -2,6 +2,7 @@
 from flask import jsonify
 
 from app.notifications import KINDS
+from app.request_input import ID_MAX
 
 from . import api
 
@@ -17,7 +18,14 @@ def _resp(description, schema=None):
 
 ERRORS = {"401": _resp("Token tidak ada atau tidak valid", ERROR), "403": _resp("Tidak diizinkan", ERROR),
           "404": _resp("Tidak ditemukan", ERROR)}
-ID = lambda name, kind="integer": {"name": name, "in": "path", "required": True, "schema": {"type": kind}}  # noqa: E731
+# Ids are signed 32-bit columns: a larger one in a path is simply not found (404).
+ID_SCHEMA = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_MAX}
+
+
+def ID(name, kind="integer"):  # noqa: N802 - reads as a constant in the path tables
+    return {"name": name, "in": "path", "required": True, "schema": ID_SCHEMA if kind == "integer" else {"type": kind}}
+
+
 
 DOCUMENT = {
     "openapi": "3.0.3",
@@ -30,7 +38,8 @@ DOCUMENT = {
             "Error": {"type": "object", "required": ["error"], "properties": {"error": {
                 "type": "object", "required": ["code", "message"],
                 "properties": {"code": {"type": "string", "enum": ["validation_error", "not_found", "forbidden",
-                                                                   "conflict", "unauthorized", "bad_request"]},
+                                                                   "conflict", "unauthorized", "bad_request",
+                                                                   "internal_error"]},
                                "message": {"type": "string"}, "details": {"type": "object"}}}}},
             "Task": {"type": "object", "properties": {
                 "id": {"type": "string"}, "name": {"type": "string"}, "title": {"type": "string"},
@@ -88,7 +97,7 @@ DOCUMENT = {
                           **ERRORS, "409": _resp("Sudah diselesaikan atau berubah", ERROR),
                           "422": _resp("Data tidak valid; details.fields menyebut kolomnya", ERROR)}}},
         "/skp": {"get": {"summary": "SKP yang boleh dilihat pemanggil",
-                         "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer"}},
+                         "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 9999}},
                                         {"name": "nip", "in": "query", "schema": {"type": "string"}}],
                          "responses": {"200": _resp("Daftar SKP"), **ERRORS}},
                  "post": {"summary": "Buat SKP untuk jabatan pemanggil dan mulai proses perencanaannya",
@@ -123,7 +132,8 @@ DOCUMENT = {
                             "description": "1 = hanya yang belum dibaca"},
                            {"name": "limit", "in": "query",
                             "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
-                           {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}],
+                           {"name": "offset", "in": "query",
+                            "schema": {"type": "integer", "minimum": 0, "maximum": ID_MAX, "default": 0}}],
             "responses": {"200": _resp("Notifikasi", {"type": "object", "properties": {
                 "unread": {"type": "integer"},
                 "items": {"type": "array", "items": {"$ref": "#/components/schemas/Notification"}}}}),

@@ -12,6 +12,7 @@ from app.errors import ValidationFailed
 from app.documents import mph as mph_document
 from app.kinerja import cascade, mph, org_change, penugasan, skp_access
 from app.kinerja.views import iso
+from app.request_input import int_arg
 from workflows import clock
 
 from . import api, json_body, login_required
@@ -101,12 +102,7 @@ def who_waits():
 
 
 def _tahun() -> int:
-    raw = request.args.get("tahun", "").strip()
-    if not raw:
-        return clock.today().year
-    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
-        raise ValidationFailed({"tahun": f"harus berupa angka tahun, bukan '{raw[:20]}'"})
-    return int(raw)
+    return int_arg(request.args, "tahun", clock.today().year, 2000, 2100, "angka tahun")
 
 
 def _describe() -> None:
@@ -154,7 +150,8 @@ def _describe() -> None:
         "/kaskade": {"get": {
             "summary": "Siapa menunggu siapa: SKP yang menunggu pemeriksaan atau SKP atasan yang belum disetujui, "
                        "di unit pemanggil (pimpinan) atau seluruh instansi (admin kinerja), yang terlama dulu",
-            "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer"}}],
+            "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 2000,
+                                                                         "maximum": 2100}}],
             "responses": {"200": _resp("tahun, items[] (unor, nip, nama, jabatan, skp_id, status, alasan, sejak, "
                                        "menunggu[])"), **ERRORS, **invalid}}},
         "/plt-plh": {

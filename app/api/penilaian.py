@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app import get_session
 from app.db import write_transaction
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.errors import Conflict, Forbidden, NotFound
 from app.kinerja import skp_access
 from app.kinerja.org import ADMIN_ROLES
 from app.kinerja.pembukaan import kemajuan, minta_pembukaan
@@ -15,6 +15,7 @@ from app.kinerja.penilaian import Penilaian, Periode, buat_periode, get_penilaia
 from app.kinerja.perilaku import KODE
 from app.kinerja.views import iso
 from app.kinerja.kurva import kurva_fields
+from app.request_input import int_arg
 from workflows.instances import by_business_key, complete_task, may_complete, open_tasks_of
 
 from . import api, json_body, login_required
@@ -36,10 +37,8 @@ def periode_json(p: Periode) -> dict:
 @login_required
 def list_periode():
     query = select(Periode).where(Periode.instansi_id == g.actor.pegawai.instansi_id)
-    if request.args.get("tahun", "").strip():
-        tahun = request.args.get("tahun", type=int)
-        if tahun is None:
-            raise ValidationFailed({"tahun": "harus berupa angka tahun"})
+    tahun = int_arg(request.args, "tahun", high=9999, what="angka tahun")
+    if tahun is not None:
         query = query.where(Periode.tahun == tahun)
     rows = get_session().scalars(query.order_by(Periode.periode_awal, Periode.id))
     return jsonify([periode_json(p) for p in rows])

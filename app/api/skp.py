@@ -7,6 +7,7 @@ from app.kinerja import skp_access
 from app.errors import ValidationFailed
 from app.kinerja.skp import buat_skp
 from app.kinerja.views import skp_detail
+from app.request_input import int_arg
 
 from . import api, json_body, login_required
 
@@ -14,7 +15,7 @@ from . import api, json_body, login_required
 @api.get("/skp")
 @login_required
 def list_skp():
-    tahun = request.args.get("tahun", type=int)
+    tahun = int_arg(request.args, "tahun", high=9999, what="angka tahun")
     nip = request.args.get("nip") or None
     rows = skp_access.list_visible(get_session(), g.actor, tahun, nip)
     return jsonify([{"id": s.id, "tahun": s.tahun, "status": s.status, "nip": s.pegawai.nip,

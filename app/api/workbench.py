@@ -10,6 +10,7 @@ from app.db import write_transaction
 from app.errors import NotFound, ValidationFailed
 from app.kinerja.org import Pegawai
 from app.kinerja.views import iso
+from app.request_input import int_arg
 from workflows import workbench
 from workflows.diff import diff
 
@@ -77,7 +78,7 @@ def version_zip(process_id, version):
 @login_required
 def version_diff(process_id):
     workbench.require_reader(g.actor)
-    old, new = request.args.get("from", type=int), request.args.get("to", type=int)
+    old, new = int_arg(request.args, "from", low=1), int_arg(request.args, "to", low=1)
     fields = {k: "wajib diisi: nomor versi" for k, v in (("from", old), ("to", new)) if v is None}
     if fields:
         raise ValidationFailed(fields)
@@ -194,10 +195,10 @@ def create_form():
 
 
 def _describe() -> None:
-    from .openapi import DOCUMENT, ERRORS, _resp
+    from .openapi import DOCUMENT, ERRORS, ID_SCHEMA, _resp
 
     pid = {"name": "process_id", "in": "path", "required": True, "schema": {"type": "string"}}
-    ver = {"name": "version", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ver = {"name": "version", "in": "path", "required": True, "schema": ID_SCHEMA}
     files = {"files": {"type": "object", "additionalProperties": {"type": "string"},
                        "description": "{nama file: isi}: *.bpmn, *.dmn, uji/*.json (skenario)"}}
 
@@ -221,7 +222,7 @@ def _describe() -> None:
             "responses": {"200": _resp("ZIP"), **ERRORS}}},
         "/definitions/{process_id}/diff": {"get": {
             "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah)",
-            "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": {"type": "integer"}}
+            "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": ID_SCHEMA}
                                    for n in ("from", "to")],
             "responses": {"200": _resp("Perbedaan"), **ERRORS, **invalid}}},
         "/definitions/{process_id}/draft": {

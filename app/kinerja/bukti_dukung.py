@@ -4,8 +4,9 @@ A file is accepted only when its content is one of the allowed kinds (checked by
 bytes, never by its name or the browser's media type): PDF, PNG, JPEG, and office documents
 (DOCX/XLSX/PPTX: a zip with ``[Content_Types].xml``; ODT/ODS: a zip whose ``mimetype`` entry
 says so), and only up to the configured size. It is stored outside the web root, under
-``BUKTI_DUKUNG_DIR``, under a generated name; the row keeps the original name, media type, size
-and SHA-256. The pegawai uploads and deletes while the realisasi task is open; the pegawai, the
+``BUKTI_DUKUNG_DIR``, under a generated name with the extension of the detected kind; the row keeps
+the original name (its extension corrected to the detected kind: a PDF sent as ``x.html`` is ``x.pdf``),
+media type, size and SHA-256. The pegawai uploads and deletes while the realisasi task is open; the pegawai, the
 pejabat penilai and the admins of the instansi download.
 """
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base, UtcDateTime, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.request_input import as_id
 from workflows import clock
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
@@ -92,6 +94,25 @@ def clean_name(name: str | None) -> str:
     return (base or "berkas")[-200:]
 
 
+EXTENSIONS = {"jpg": (".jpg", ".jpeg")}  # the other kinds: ".<kind>" only
+
+
+def name_for_kind(name: str, kind: str) -> str:
+    """``name`` with an extension that says what the content is: ``laporan.html`` holding a PDF is
+    ``laporan.pdf``, so that no program opens it as something else once downloaded."""
+    accepted = EXTENSIONS.get(kind, (f".{kind}",))
+    if name.lower().endswith(accepted):
+        return name
+    stem = name.rsplit(".", 1)[0] if "." in name.lstrip(".") else name
+    return f"{stem[:200 - len(accepted[0])] or 'berkas'}{accepted[0]}"
+
+
+def download_name(row: "BuktiDukung") -> str:
+    """The name a download is offered under (rows stored before the rule above are corrected here too)."""
+    kind = next((k for k, media in MEDIA_TYPES.items() if media == row.media_type), None)
+    return name_for_kind(row.nama_asli, kind) if kind else row.nama_asli
+
+
 # ------------------------------------------------------------------ who may do what
 
 def open_realisasi_task(session: Session, penilaian: Penilaian):
@@ -136,7 +157,7 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
     _check_may_change(session, actor, penilaian)
     fields: dict[str, str] = {}
     rhk_ids = {r.id for r in penilaian.skp.rhk}
-    rhk = int(rhk_id) if str(rhk_id or "").isdigit() and len(str(rhk_id)) < 12 else None
+    rhk = as_id(rhk_id)
     if rhk is None or rhk not in rhk_ids:
         fields["rhk_id"] = "bukan RHK dari SKP penilaian ini"
     if stream is None or not (filename or "").strip():
@@ -167,9 +188,11 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
         with write_transaction(session):
             penilaian = get_penilaian(session, penilaian.id)
             _check_may_change(session, actor, penilaian)
-            row = BuktiDukung(penilaian_id=penilaian.id, rhk_id=rhk, nama_asli=clean_name(filename),
-                              media_type=MEDIA_TYPES[kind], ukuran=size, sha256=digest.hexdigest(),
-                              nama_simpan=stored, diunggah_oleh_id=actor.id, diunggah_at=clock.now())
+            final = directory / f"{stored}.{kind}"
+            row = BuktiDukung(penilaian_id=penilaian.id, rhk_id=rhk,
+                              nama_asli=name_for_kind(clean_name(filename), kind), media_type=MEDIA_TYPES[kind],
+                              ukuran=size, sha256=digest.hexdigest(),
+                              nama_simpan=final.name, diunggah_oleh_id=actor.id, diunggah_at=clock.now())
             session.add(row)
             session.flush()
             os.replace(temp, final)
@@ -186,7 +209,7 @@ def _mb(n: int) -> str:
 
 
 def get_bukti(session: Session, bukti_id) -> BuktiDukung:
-    row = session.get(BuktiDukung, int(bukti_id)) if str(bukti_id).isdigit() and len(str(bukti_id)) < 12 else None
+    row = session.get(BuktiDukung, as_id(bukti_id)) if as_id(bukti_id) else None
     if row is None:
         raise NotFound(f"Bukti dukung {bukti_id} tidak ditemukan")
     return row

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base, UtcDateTime
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.request_input import as_id
 from workflows import clock
 from workflows.scripting import register_service
 
@@ -75,14 +76,14 @@ def may_set(session: Session, actor, unor: Unor) -> bool:
 
 
 def unor_of_instansi(session: Session, instansi_id: int, unor_id) -> Unor:
-    unor = session.get(Unor, int(unor_id)) if str(unor_id).isdigit() else None
+    unor = session.get(Unor, as_id(unor_id)) if as_id(unor_id) else None
     if unor is None or unor.instansi_id != instansi_id:
         raise NotFound(f"Unit kerja {unor_id} tidak ditemukan")
     return unor
 
 
 def periode_of_instansi(session: Session, instansi_id: int, periode_id) -> Periode:
-    periode = session.get(Periode, int(periode_id)) if str(periode_id).isdigit() else None
+    periode = session.get(Periode, as_id(periode_id)) if as_id(periode_id) else None
     if periode is None or periode.instansi_id != instansi_id:
         raise NotFound(f"Periode {periode_id} tidak ditemukan")
     return periode

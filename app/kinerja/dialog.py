@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.errors import Forbidden, NotFound, ValidationFailed
 from app.db import Base, UtcDateTime
+from app.request_input import as_id
 from workflows import clock
 from workflows.forms import FormResult, register_form
 from workflows.lanes import register_role
@@ -153,7 +154,7 @@ def can_view(session: Session, actor, dialog: DialogKinerja) -> bool:
 
 
 def get_dialog(session: Session, actor, dialog_id) -> DialogKinerja:
-    dialog = session.get(DialogKinerja, int(dialog_id)) if str(dialog_id).isdigit() else None
+    dialog = session.get(DialogKinerja, as_id(dialog_id)) if as_id(dialog_id) else None
     if dialog is None or not can_view(session, actor, dialog):
         raise NotFound(f"Dialog kinerja {dialog_id} tidak ditemukan")
     return dialog

@@ -65,6 +65,11 @@ EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 ALIASES = {"e_mail": "email", "surel": "email"}  # other names of a column ("E-mail")
 YA, TIDAK = {"ya", "y", "yes", "1", "true"}, {"tidak", "t", "no", "n", "0", "false", ""}
+# Bounds checked before a file is parsed: an instansi's pegawai fit well within them.
+MAX_ROWS = 20_000
+MAX_XLSX_BYTES = 64 * 2**20  # sum of the uncompressed sizes of the workbook's parts
+MAX_XLSX_RATIO = 100  # uncompressed / compressed; a real workbook's XML packs 5 to 20 times
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="[A-Z]+[0-9]+:[A-Z]+([0-9]+)"')
 PEGAWAI_FIELDS = ("jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat", "golongan_ruang",
                   "status_kepegawaian")
 
@@ -90,12 +95,46 @@ def import_pegawai(session: Session, path: Path, instansi_kode: str | None = Non
 
 # ---------------------------------------------------------------- reading
 
+def _count(n: float) -> str:
+    """A count as Indonesians write it: 20.000."""
+    return f"{n:,.0f}".replace(",", ".")
+
+
+def _too_large(path: Path, what: str) -> ValidationFailed:
+    return ValidationFailed({"berkas": f"{path.name}: {what}; batasnya {_count(MAX_ROWS)} baris data dan "
+                                       f"{MAX_XLSX_BYTES // 2**20} MB isi .xlsx (setelah dibuka). "
+                                       "Bagi berkas menjadi beberapa impor"}, "Berkas terlalu besar")
+
+
+def _check_xlsx_size(path: Path) -> None:
+    """Refuse a workbook that unpacks to more than MAX_XLSX_BYTES or whose first sheet says it has more
+    than MAX_ROWS rows, from the zip directory alone: a 1.5 MB "zip bomb" never reaches openpyxl."""
+    with zipfile.ZipFile(path) as archive:
+        members = archive.infolist()
+        total = sum(m.file_size for m in members)
+        packed = max(1, sum(m.compress_size for m in members))
+        if total > MAX_XLSX_BYTES or (total > 2**20 and total / packed > MAX_XLSX_RATIO):
+            raise _too_large(path, f"isinya {_count(total / 2**20)} MB setelah dibuka")
+        sheet = next((m for m in members if m.filename == "xl/worksheets/sheet1.xml"), None)
+        if sheet is not None:
+            with archive.open(sheet) as fh:
+                found = _DIMENSION.search(fh.read(4096))
+            if found and int(found.group(1)) > MAX_ROWS + 1:
+                raise _too_large(path, f"lembarnya berisi {_count(int(found.group(1)))} baris")
+
+
 def _read(path: Path) -> tuple[list[dict], dict[str, list[str]]]:
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         raise ValidationFailed({"berkas": f"{path.name}: format tidak didukung, gunakan berkas .csv atau .xlsx"})
     try:
-        raw = list(_csv_lines(path) if suffix == ".csv" else _xlsx_lines(path))
+        if suffix == ".xlsx":
+            _check_xlsx_size(path)
+        raw = []
+        for line in _csv_lines(path) if suffix == ".csv" else _xlsx_lines(path):
+            raw.append(line)
+            if len(raw) > MAX_ROWS + 1:
+                raise _too_large(path, f"lebih dari {_count(MAX_ROWS)} baris")
     except UnicodeDecodeError:
         raise ValidationFailed({"berkas": f"{path.name} bukan teks UTF-8; simpan ulang sebagai CSV UTF-8"}) from None
     except (OSError, zipfile.BadZipFile, KeyError, ValueError, csv.Error) as exc:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, session
 
 from app.db import Base, UtcDateTime, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
+from app.request_input import as_id
 from app.scheduler import job
 from workflows import clock
 from workflows.forms import FormResult, register_form
@@ -146,7 +147,7 @@ def buat_periode(session: Session, instansi_id: int, data: dict) -> Periode:
 
 
 def get_penilaian(session: Session, penilaian_id) -> Penilaian:
-    penilaian = session.get(Penilaian, int(penilaian_id)) if str(penilaian_id).isdigit() else None
+    penilaian = session.get(Penilaian, as_id(penilaian_id)) if as_id(penilaian_id) else None
     if penilaian is None:
         raise NotFound(f"Penilaian {penilaian_id} tidak ditemukan")
     return penilaian
@@ -290,10 +291,10 @@ def realisasi_form(run, task, data: dict) -> FormResult:
     rows = _realisasi_rows(penilaian)
     fields: dict[str, str] = {}
     for key, item in (data.get("rhk") or {}).items():
-        if not str(key).isdigit() or int(key) not in rows:
+        if as_id(key) not in rows:
             fields[f"rhk.{key}"] = "bukan RHK dari SKP ini"
             continue
-        row = rows[int(key)]
+        row = rows[as_id(key)]
         row.rencana_aksi = _text(item.get("rencana_aksi"), f"rhk.{key}.rencana_aksi", fields)
         row.realisasi = _text(item.get("realisasi"), f"rhk.{key}.realisasi", fields, required=data.get("kirim"))
         url = _text(item.get("bukti_dukung_url"), f"rhk.{key}.bukti_dukung_url", fields, limit=1000)
@@ -318,7 +319,7 @@ def penilaian_form(run, task, data: dict) -> FormResult:
     fields: dict[str, str] = {}
     umpan_balik = data.get("umpan_balik_rhk") or {}
     for key in umpan_balik:
-        if not str(key).isdigit() or int(key) not in rows:
+        if as_id(key) not in rows:
             fields[f"umpan_balik_rhk.{key}"] = "bukan RHK dari SKP ini"
     for rhk_id, row in rows.items():
         row.umpan_balik = _text(umpan_balik.get(str(rhk_id)), f"umpan_balik_rhk.{rhk_id}", fields, required=True)

@@ -21,12 +21,18 @@ from .cascade import provisional_rhk_atasan, release_removed
 from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, transition
 
 
+TARGET_MAX = 10**14
+
+
 def _target_number(text: str) -> tuple[float | None, str]:
     """'12 Laporan' → (12.0, 'Laporan'); '90 %' → (90.0, '%'); free text → (None, '')."""
-    match = re.match(r"^\s*(\d+(?:[.,]\d+)?)\s*(.*)$", text or "")
+    match = re.match(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*(.*)$", text or "")
     if not match:
         return None, ""
-    return float(match.group(1).replace(",", ".")), match.group(2).strip()[:64]
+    value = float(match.group(1).replace(",", "."))
+    if value >= TARGET_MAX:  # beyond the column (Numeric(18, 4)): kept as text only
+        return None, ""
+    return value, match.group(2).strip()[:64]
 
 
 def _editable(skp: Skp) -> None:

@@ -70,9 +70,20 @@ def render_error(status: int, message: str | None = None, fields: dict | None = 
 
 
 def safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("web.home")
+    """Where to go after login: a path of this site only, else the home page.
+
+    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so ``/\t/evil.example``
+    would become ``//evil.example``; a control character in a Location header is a server error. Any
+    control character, whitespace, backslash, ``//`` or scheme/host refuses the target."""
+    from urllib.parse import urlsplit
+
+    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
+            or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)):
+        return url_for("web.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("web.home")
+    return target
 
 
 @web.before_request
@@ -115,8 +126,6 @@ def _unexpected(exc: Exception):
 
 def parse_id(value: str) -> int:
     """A numeric id from the URL, or the 404 page."""
-    from app.errors import NotFound
+    from app.request_input import id_or_404
 
-    if not value.isdigit() or len(value) > 12:
-        raise NotFound("Data tidak ditemukan")
-    return int(value)
+    return id_or_404(value)

@@ -8,6 +8,7 @@ from app.db import write_transaction
 from app.errors import DomainError
 from app.kinerja import org
 from app.kinerja.dialog import STATUS_LABEL, bawahan, buat_dialog, get_dialog, list_for
+from app.request_input import as_id
 from workflows.instances import by_business_key, complete_task, open_tasks_of
 from workflows.models import HumanTaskCandidate
 
@@ -16,6 +17,7 @@ from .common import parse_id
 
 FORMS = ("dialog-pimpinan", "dialog-peserta")
 BARIS_KESEPAKATAN = 3
+MAX_BARIS = 100  # rows of kesepakatan a posted form may carry
 
 
 def _list_page(error=None, fields=None, posted=None, status=200):
@@ -79,7 +81,7 @@ def dialog_record(dialog_id):
         return _detail(dialog_id, "Tidak ada tugas dialog yang menunggu Anda.", status=409)
     pimpinan = task.form_key == "dialog-pimpinan"
     kesepakatan = []
-    for n in range(int(request.form.get("baris", BARIS_KESEPAKATAN) or 0)):
+    for n in range(min(as_id(request.form.get("baris", BARIS_KESEPAKATAN)) or 0, MAX_BARIS)):
         teks = request.form.get(f"kesepakatan-{n}-teks", "").strip()
         if not teks:
             continue

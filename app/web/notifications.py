@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app import get_session, notifications
 from app.db import write_transaction
+from app.request_input import as_id
 
 from . import web
 from .common import parse_id
@@ -34,7 +35,7 @@ def _bell():
 
 
 def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and 0 < len(value) <= 6 and int(value) > 0 else 1
+    return min(as_id(value) or 1, 999999)
 
 
 @web.get("/notifikasi")

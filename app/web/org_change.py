@@ -12,6 +12,7 @@ from app import get_session
 from app.errors import ValidationFailed
 from app.kinerja import cascade, org_change, penugasan
 from app.kinerja.org import Jabatan, Unor
+from app.request_input import as_id, as_year
 
 from . import web
 from .common import parse_id
@@ -81,7 +82,7 @@ def organisasi_import_confirm():
 def _form_body() -> dict:
     body = {k: request.form.get(k, "").strip() for k in ("nip", "jenis", "tmt_mulai", "tmt_selesai")}
     raw = request.form.get("jabatan_id", "")
-    body["jabatan_id"] = int(raw) if raw.isdigit() else None
+    body["jabatan_id"] = as_id(raw)
     return body
 
 
@@ -105,6 +106,6 @@ def kaskade_page():
     from workflows import clock
 
     raw = request.args.get("tahun", "")
-    tahun = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else clock.today().year
+    tahun = as_year(raw) if 2000 <= (as_year(raw) or 0) <= 2100 else clock.today().year
     rows = cascade.who_waits(get_session(), g.actor, tahun)
     return render_template("kaskade.html", rows=rows, tahun=tahun)

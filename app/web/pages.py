@@ -17,6 +17,7 @@ from app.errors import DomainError
 from app.kinerja.perilaku import NAMA
 from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, DokumenArsip, Skp, business_key, buat_skp
 from app.kinerja.views import acting_as, skp_detail
+from app.request_input import as_year
 from workflows import clock, inbox
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
@@ -136,7 +137,7 @@ def create_skp():
 @web.get("/skp")
 def skp_list():
     tahun = request.args.get("tahun", "").strip()
-    tahun_value = int(tahun) if tahun.isdigit() and len(tahun) == 4 else None
+    tahun_value = as_year(tahun)
     rows = skp_access.list_visible(get_session(), g.actor, tahun_value)
     return render_template("skp_list.html", rows=rows, tahun=tahun_value, status_label=STATUS_LABEL)
 

@@ -19,6 +19,7 @@ from app.kinerja.pembukaan import kemajuan, minta_pembukaan
 from app.kinerja.penilaian import (JENIS_PERIODE, PREDIKAT_LABEL, RATING, RATING_LABEL, Penilaian, Periode,
                                    buat_periode, get_penilaian)
 from app.kinerja.perilaku import CORE_VALUES
+from app.request_input import as_year
 from workflows import clock
 from workflows.instances import may_complete
 
@@ -203,7 +204,7 @@ def _periode_page(tahun: int, form: dict | None = None, error: str | None = None
 
 def _tahun_arg() -> int:
     value = request.values.get("tahun", "").strip()
-    return int(value) if value.isdigit() and len(value) == 4 else clock.today().year
+    return as_year(value) or clock.today().year
 
 
 @web.get("/periode")
@@ -223,7 +224,7 @@ def periode_create():
         with write_transaction(db):
             periode = buat_periode(db, g.actor.pegawai.instansi_id, data)
     except DomainError as exc:
-        tahun = int(form["periode_awal"][:4]) if form["periode_awal"][:4].isdigit() else _tahun_arg()
+        tahun = as_year(form["periode_awal"][:4]) or _tahun_arg()
         return _periode_page(tahun, {**data}, exc.message, exc.details.get("fields"), status=exc.status)
     flash(f"Periode {periode.nama} {periode.tahun} dibuat", "success")
     return redirect(url_for("web.periode_page", tahun=periode.tahun))

@@ -11,6 +11,7 @@ from app.errors import DomainError, ValidationFailed
 from app.kinerja.perilaku import CORE_VALUES
 from app.kinerja.cascade import provisional_rhk_atasan
 from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, get_skp
+from app.request_input import as_id
 from workflows.instances import complete_task, may_complete, open_task
 
 from . import web
@@ -28,7 +29,7 @@ IKI_FIELD = re.compile(r"^rhk-(\d{1,6})-iki-(\d{1,6})-(id|aspek|perspektif|indik
 
 def _int_or_none(value: str | None):
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return as_id(value)
 
 
 def editor_data_from_form(form, is_jpt: bool) -> dict:
