@@ -7,8 +7,10 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from conftest import DEMO_TAHUN, Api, find
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from app.kinerja.org import Jabatan, Pegawai, PenugasanPltPlh
 from app.kinerja.skp import Skp
@@ -155,3 +157,25 @@ def test_simultaneous_moves_into_a_leader_position_leave_one_holder(app, account
         back = api.client.put(f"/api/v1/pegawai/{movers[winner]}/jabatan", headers=api.headers,
                               json={"jabatan_id": home[movers[winner]]})
         assert back.status_code == 200, back.get_json()
+
+
+def test_database_refuses_what_the_checks_would(app, accounts, as_user):
+    """The rules hold in the database itself, not only in the checks before the insert."""
+    kadis = as_user(find(accounts, "Kepala Dinas")["nip"])
+    first = kadis.post("/skp", json={"tahun": DEMO_TAHUN}).get_json()
+    db = _db(app)
+    try:
+        skp = db.get(Skp, first["id"])
+        copy = {c.name: getattr(skp, c.name) for c in Skp.__table__.columns if c.name != "id"}
+        with pytest.raises(IntegrityError):
+            db.execute(Skp.__table__.insert().values(**copy))
+        db.rollback()
+        if db.get_bind().dialect.name == "postgresql":  # SQLite: write transactions run one after the other
+            plt = db.scalar(select(PenugasanPltPlh))
+            with pytest.raises(IntegrityError):
+                db.execute(PenugasanPltPlh.__table__.insert().values(
+                    pegawai_id=plt.pegawai_id, jabatan_id=plt.jabatan_id, jenis="PLH",
+                    tmt_mulai=plt.tmt_mulai + dt.timedelta(days=3), tmt_selesai=None, dialihkan=""))
+            db.rollback()
+    finally:
+        db.close()
