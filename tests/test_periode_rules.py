@@ -3,19 +3,21 @@ On SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import datetime as dt
+import os
 from decimal import Decimal
 
 import pytest
-from conftest import DEMO_TAHUN
-from sqlalchemy import func, select
+from conftest import DEMO_TAHUN, PG_URL
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 from test_angka_kredit import demo, pegawai  # noqa: F401 - fixture
 from test_pages import pages  # noqa: F401 - fixture
 from test_penilaian import admin_of
 from test_penilaian_pages import count_periode
 
-from app.db import write_transaction
+from app.db import make_engine, make_sessionmaker, write_transaction
 from app.kinerja import angka_kredit as ak
+from app.kinerja.demo import load_demo
 
 Y = DEMO_TAHUN
 AHLI_MUDA_NIP = "198505052010011007"  # Andi Saputra, Pranata Komputer Ahli Muda (koefisien 25)
@@ -114,3 +116,56 @@ def test_database_holds_a_month_once_per_pegawai(demo):  # noqa: F811
             session.execute(ak.AngkaKreditBulan.__table__.insert().values(
                 pegawai_id=row.pegawai_id, bulan=dt.date(Y, 5, 1), angka_kredit_id=row.id))
     assert session.scalar(select(func.count()).select_from(ak.AngkaKreditBulan)) == 1
+
+
+@pytest.fixture
+def fresh_engine(database_url, tmp_path):
+    """An empty database of its own (a file on SQLite, a schema on PostgreSQL) for an upgrade."""
+    if database_url.startswith("sqlite"):
+        engine = make_engine(f"sqlite:///{tmp_path / 'upgrade.db'}")
+        yield engine
+        engine.dispose()
+        return
+    schema = f"ekinerja_upgrade_{os.getpid()}"
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    engine = make_engine(f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}")
+    yield engine
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def test_upgrade_fills_the_month_ledger_and_stops_on_duplicate_skp(fresh_engine):
+    from app.kinerja.skp import Skp
+    from app.migrate import current_revision, upgrade
+
+    upgrade(fresh_engine, "0010")
+    session = make_sessionmaker(fresh_engine)()
+    load_demo(session, Y, fast_hash=True)
+    andi = pegawai(session, AHLI_MUDA_NIP)
+    with write_transaction(session):
+        for awal, akhir in ((dt.date(Y, 1, 1), dt.date(Y, 3, 31)), (dt.date(Y, 1, 1), dt.date(Y, 6, 30))):
+            session.execute(ak.AngkaKredit.__table__.insert().values(
+                pegawai_id=andi.id, sumber="PENILAIAN", periode_awal=awal, periode_akhir=akhir, jumlah_bulan=3,
+                jf_jenjang="AHLI_MUDA", ak=Decimal("6.25"), keterangan="", created_at=dt.datetime(Y, 7, 1)))
+        skp = {"instansi_id": andi.instansi_id, "pegawai_id": andi.id, "tahun": Y, "periode_awal": dt.date(Y, 1, 1),
+               "periode_akhir": dt.date(Y, 12, 31), "jabatan_id": andi.jabatan_id, "unor_id": andi.jabatan.unor_id,
+               "pendekatan": "KUANTITATIF", "jenis_skp": "JA_JF", "status": "DRAFT", "catatan_pengembalian": "",
+               "snapshot": {}, "is_plt_plh": False}
+        twins = [session.execute(Skp.__table__.insert().values(**skp)).inserted_primary_key[0] for _ in range(2)]
+    session.close()
+    with pytest.raises(RuntimeError, match=rf"Migrasi 0011 berhenti: ada SKP yang sama .*{twins[0]}.*{twins[1]}"):
+        upgrade(fresh_engine)
+    assert current_revision(fresh_engine) == "0010"  # nothing changed
+    with fresh_engine.begin() as conn:
+        conn.execute(text(f"UPDATE skp SET status = 'DIBATALKAN' WHERE id = {twins[1]}"))
+    upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        rows = conn.execute(text("SELECT bulan, angka_kredit_id FROM angka_kredit_bulan ORDER BY bulan")).all()
+        ids = conn.execute(text("SELECT id FROM angka_kredit ORDER BY id")).scalars().all()
+    assert [(dt.date.fromisoformat(str(b)).month, i) for b, i in rows] == [
+        (1, ids[0]), (2, ids[0]), (3, ids[0]), (4, ids[1]), (5, ids[1]), (6, ids[1])]

@@ -87,7 +87,9 @@ def _check(session: Session, body: dict) -> tuple[Pegawai, Jabatan, str, dt.date
 
 def _overlapping(session: Session, jabatan_id: int, mulai: dt.date, selesai: dt.date | None, skip: int = 0):
     query = select(PenugasanPltPlh).where(PenugasanPltPlh.jabatan_id == jabatan_id, PenugasanPltPlh.id != skip)
-    query = query.where(or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= mulai))
+    # an assignment ended the day before it started was cancelled: it overlaps nothing
+    query = query.where(or_(PenugasanPltPlh.tmt_selesai.is_(None), (PenugasanPltPlh.tmt_selesai >= mulai)
+                            & (PenugasanPltPlh.tmt_selesai >= PenugasanPltPlh.tmt_mulai)))
     if selesai is not None:
         query = query.where(PenugasanPltPlh.tmt_mulai <= selesai)
     return session.scalar(query.limit(1))

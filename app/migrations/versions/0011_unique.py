@@ -25,18 +25,54 @@ NOT_CANCELLED = sa.text("status != 'DIBATALKAN'")
 
 
 def _months(awal, akhir) -> list:
+    """The first days of the whole calendar months in awal..akhir (as ``angka_kredit.bulan_penuh``)."""
     import datetime as dt
 
+    awal, akhir = dt.date.fromisoformat(str(awal)[:10]), dt.date.fromisoformat(str(akhir)[:10])  # SQLite: text
     start = awal.year * 12 + awal.month - 1 + (0 if awal.day == 1 else 1)
     end = akhir.year * 12 + akhir.month - 1 - (0 if akhir.day == monthrange(akhir.year, akhir.month)[1] else 1)
     return [dt.date(m // 12, m % 12 + 1, 1) for m in range(start, end + 1)]
 
 
+DUPLICATES = [
+    ("SKP yang sama (pegawai_id, tahun, jabatan_id: id SKP)",
+     "SELECT pegawai_id, tahun, jabatan_id, id FROM skp WHERE status != 'DIBATALKAN' AND EXISTS ("
+     "SELECT 1 FROM skp o WHERE o.pegawai_id = skp.pegawai_id AND o.tahun = skp.tahun "
+     "AND o.jabatan_id = skp.jabatan_id AND o.status != 'DIBATALKAN' AND o.id != skp.id) ORDER BY 1, 2, 3, 4",
+     "batalkan salah satunya (status DIBATALKAN)"),
+    ("periode sejenis yang mulai pada hari yang sama (instansi_id, jenis, periode_awal: id periode)",
+     "SELECT instansi_id, jenis, periode_awal, id FROM periode WHERE EXISTS (SELECT 1 FROM periode o "
+     "WHERE o.instansi_id = periode.instansi_id AND o.jenis = periode.jenis "
+     "AND o.periode_awal = periode.periode_awal AND o.id != periode.id) ORDER BY 1, 2, 3, 4",
+     "hapus atau ubah salah satunya"),
+]
+OVERLAPPING_PLT = (
+    "PLT/PLH yang beririsan (jabatan_id: id penugasan)",
+    "SELECT a.jabatan_id, a.id FROM penugasan_plt_plh a JOIN penugasan_plt_plh b ON a.jabatan_id = b.jabatan_id "
+    "AND a.id != b.id AND a.tmt_mulai <= COALESCE(b.tmt_selesai, DATE '9999-12-31') "
+    "AND b.tmt_mulai <= COALESCE(a.tmt_selesai, DATE '9999-12-31') "
+    "AND COALESCE(a.tmt_selesai, a.tmt_mulai) >= a.tmt_mulai AND COALESCE(b.tmt_selesai, b.tmt_mulai) >= b.tmt_mulai "
+    "ORDER BY 1, 2",
+    "akhiri salah satunya lebih awal")
+
+
+def _refuse_duplicates(checks) -> None:
+    """Stop before a constraint fails on rows written before it existed, naming them (nothing is changed)."""
+    for what, sql, fix in checks:
+        rows = op.get_bind().execute(sa.text(sql)).all()
+        if rows:
+            listed = "; ".join(", ".join(str(v) for v in row) for row in rows[:20])
+            raise RuntimeError(f"Migrasi 0011 berhenti: ada {what}: {listed}. Untuk masing-masing, {fix}, "
+                               "lalu jalankan 'ekinerja db upgrade' lagi.")
+
+
 def upgrade() -> None:
+    postgresql = op.get_bind().dialect.name == 'postgresql'
+    _refuse_duplicates(DUPLICATES + ([OVERLAPPING_PLT] if postgresql else []))
     op.create_index('uq_skp_aktif', 'skp', ['pegawai_id', 'tahun', 'jabatan_id'], unique=True,
                     sqlite_where=NOT_CANCELLED, postgresql_where=NOT_CANCELLED)
     op.create_index('uq_periode_jenis_awal', 'periode', ['instansi_id', 'jenis', 'periode_awal'], unique=True)
-    if op.get_bind().dialect.name == 'postgresql':
+    if postgresql:
         # int4range(id, id, '[]') WITH = needs no btree_gist extension; an end a day before the start is empty
         op.execute("ALTER TABLE penugasan_plt_plh ADD CONSTRAINT ex_penugasan_plt_plh_beririsan EXCLUDE USING gist "
                    "(int4range(jabatan_id, jabatan_id, '[]') WITH =, "
