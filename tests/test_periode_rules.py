@@ -14,6 +14,7 @@ from test_angka_kredit import demo, pegawai  # noqa: F401 - fixture
 from test_pages import pages  # noqa: F401 - fixture
 from test_penilaian import admin_of
 from test_penilaian_pages import count_periode
+from test_uniqueness import one_winner, race
 
 from app.db import make_engine, make_sessionmaker, write_transaction
 from app.kinerja import angka_kredit as ak
@@ -44,6 +45,16 @@ def test_overlapping_periods_of_one_jenis_are_refused(app, accounts, as_user):
     assert count_periode(app) == 2
     # the next month and another instansi's periods are fine
     assert admin.post("/periode", json=periode("Februari", "BULANAN", "02-01", "02-28")).status_code == 201
+
+
+def test_simultaneous_periods_of_one_jenis_store_one(app, accounts):
+    admin_nip = admin_of(accounts)["nip"]
+    for month in range(1, 5):
+        last = (dt.date(Y, month + 1, 1) - dt.timedelta(days=1)).day
+        results = race(app, [admin_nip] * 3, lambda api, i: api.post("/periode", json=periode(
+            f"Bulan {month}.{i}", "BULANAN", f"{month:02d}-01", f"{month:02d}-{last}")))
+        one_winner(results)
+        assert count_periode(app) == month
 
 
 @pytest.mark.parametrize("jenis,awal,akhir,field", [
