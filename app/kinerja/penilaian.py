@@ -14,9 +14,8 @@ service); the order of the steps, the reminders and the lock at the batas pengis
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
-
 from calendar import monthrange
+from typing import Optional
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker

@@ -140,10 +140,16 @@ def akhiri(session: Session, actor, penugasan_id: int, body: dict) -> tuple[Penu
         raise ValidationFailed(fields)
     with write_transaction(session):
         row = session.get(PenugasanPltPlh, penugasan_id)
-        if selesai is not None and selesai >= row.tmt_mulai and (
-                clash := _refuse_overlap(session, row.jabatan, row.tmt_mulai, selesai, row.id)) is not None:
+        def overlap() -> Conflict | None:
+            if selesai is None or selesai < row.tmt_mulai:  # cancelled: overlaps nothing
+                return None
+            return _refuse_overlap(session, row.jabatan, row.tmt_mulai, selesai, row.id)
+
+        if (clash := overlap()) is not None:
             raise clash
-        row.tmt_selesai = selesai
+        with refused_as(session, BERIRISAN, lambda: overlap() or Conflict(
+                f"Jabatan {row.jabatan.nama} baru saja mendapat PLT/PLH lain pada periode yang beririsan")):
+            row.tmt_selesai = selesai
     return session.get(PenugasanPltPlh, penugasan_id), _reroute_due(session, actor.id)
 
 
