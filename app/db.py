@@ -9,12 +9,13 @@ changes (``SELECT … FOR UPDATE``).
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, Iterator
 
 import datetime as dt
 
-from sqlalchemy import DateTime, MetaData, create_engine, event
+from sqlalchemy import DateTime, MetaData, create_engine, event, select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -110,3 +111,38 @@ def write_transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def lock_row(session: Session, model, row_id: int) -> None:
+    """``SELECT … FOR UPDATE`` of one row, so that the checks that follow see what a concurrent
+    writer of the same parent committed (PostgreSQL). SQLite serializes write transactions
+    (``BEGIN IMMEDIATE``) and ignores it."""
+    session.execute(select(model.id).where(model.id == row_id).with_for_update())
+
+
+def _violated(exc: IntegrityError, constraint) -> bool:
+    """Whether the database refused the write because of ``constraint`` (an Index or a constraint name)."""
+    name = constraint if isinstance(constraint, str) else constraint.name
+    diag = getattr(exc.orig, "diag", None)
+    if diag is not None:  # PostgreSQL names the constraint
+        return getattr(diag, "constraint_name", None) == name
+    if isinstance(constraint, str):
+        return False
+    # SQLite names the columns: "UNIQUE constraint failed: skp.pegawai_id, skp.tahun, skp.jabatan_id"
+    columns = ", ".join(f"{constraint.table.name}.{c.name}" for c in constraint.columns)
+    return str(exc.orig).endswith(columns)
+
+
+@contextmanager
+def refused_as(session: Session, constraint, error: Callable[[], Exception]) -> Iterator[None]:
+    """Run the block (and a flush) in a savepoint; when the database refuses it because of
+    ``constraint`` (a concurrent request won a race the checks before could not see), undo only
+    the block and raise ``error()`` instead, leaving the session's transaction usable."""
+    try:
+        with session.begin_nested():
+            yield
+            session.flush()
+    except IntegrityError as exc:
+        if not _violated(exc, constraint):
+            raise
+        raise error() from None

@@ -61,8 +61,21 @@ def test_invalid_editor_data_writes_nothing(app, kadis, data, field, message):
     assert r.status_code == 422, r.get_json()
     error = r.get_json()["error"]
     assert error["code"] == "validation_error" and message in error["details"]["fields"][field]
-    assert counts(app) == before
+    if error["details"].get("draft_saved"):
+        # well-formed data that only the submission guards refuse is kept as the draft (test_skp_draft_kept.py)
+        stored = kadis.get(f"/tasks/{task['id']}").get_json()["data"]["rhk"]
+        assert [r["deskripsi"] for r in stored] == [r["deskripsi"] for r in data["rhk"]]
+    else:
+        assert counts(app) == before
     assert only_task(kadis, "skp-editor")["id"] == task["id"]
+
+
+def test_only_guard_refusals_keep_a_draft(app, kadis):
+    """Malformed data (the form's schema) writes nothing; a refused submission keeps the draft."""
+    task = only_task(kadis, "skp-editor")
+    refused = complete(kadis, task, {"rhk": [], "ajukan": True}).get_json()["error"]["details"]
+    malformed = complete(kadis, task, {"rhk": [{**JPT_RHK, "jenis": "POKOK"}], "ajukan": True})
+    assert refused["draft_saved"] is True and "draft_saved" not in malformed.get_json()["error"]["details"]
 
 
 def test_rhk_atasan_of_someone_elses_skp(app, accounts, as_user, kadis):
@@ -73,11 +86,18 @@ def test_rhk_atasan_of_someone_elses_skp(app, accounts, as_user, kadis):
     kabid = as_user(find(accounts, "Kepala Bidang Aplikasi")["nip"])
     kabid.post("/skp", json={"tahun": DEMO_TAHUN})
     editor = only_task(kabid, "skp-editor")
-    before = counts(app)
     r = complete(kabid, editor, {"rhk": [ja_rhk(rhk_draft)], "ajukan": True})
     assert r.status_code == 422
     assert "rhk[0].rhk_atasan_id" in r.get_json()["error"]["details"]["fields"]
-    assert counts(app) == before
+    # linking to the leader's draft is allowed while drafting: the submission waits, the draft is kept
+    assert r.get_json()["error"]["details"]["draft_saved"] is True
+    assert kabid.get(f"/tasks/{editor['id']}").get_json()["data"]["rhk"][0]["rhk_atasan_id"] == rhk_draft
+    other = as_user(find(accounts, "Kepala Bidang Statistik")["nip"])
+    other.post("/skp", json={"tahun": DEMO_TAHUN})
+    before = counts(app)
+    r = complete(other, only_task(other, "skp-editor"), {"rhk": [ja_rhk(rhk_draft + 1000)], "ajukan": True})
+    assert r.status_code == 422 and "rhk[0].rhk_atasan_id" in r.get_json()["error"]["details"]["fields"]
+    assert counts(app) == before  # an RHK that is no one's to link: nothing is written
 
 
 def test_review_needs_a_note_to_return(app, kadis, accounts, as_user):

@@ -311,13 +311,13 @@ def test_field_error_keeps_input(app, pages, accounts):
     kept = fields_of(html, "skp-editor")
     assert kept["rhk-0-deskripsi"] == "RHK <b>unik</b> yang diketik"
     assert kept["rhk-0-iki-0-indikator"] == "Indeks kepuasan pengguna layanan digital"
-    # nothing was written: the SKP is still an empty draft
+    # the refused submission kept what was typed as the draft (tests/test_skp_draft_kept.py)
     skp_page = pages.html("/")
     assert "Draf" in skp_page
     session = app.extensions["db_sessionmaker"]()
     try:
         skp = session.scalar(select(Skp))
-        assert skp.status == "DRAFT" and skp.rhk == []
+        assert skp.status == "DRAFT" and [r.deskripsi for r in skp.rhk] == ["RHK <b>unik</b> yang diketik"]
     finally:
         session.close()
 

@@ -26,6 +26,9 @@ _SCHEMA_ERRORS: dict[tuple[Path, float], str | None] = {}
 class FormResult:
     task_data: dict = field(default_factory=dict)
     complete: bool = True  # False: saved (a draft), the task stays open
+    # With complete=False: the draft is committed, then the request fails with this error
+    # (a refused submission keeps what was typed).
+    refused: Exception | None = None
 
 
 def set_forms_dir(path: Path) -> None:

@@ -6,6 +6,8 @@ engine until it waits, save state and derived tables, append events. Two request
 instance never both win: the loser gets a Conflict (409) and nothing it did is kept.
 A DomainError raised anywhere (a form or a guard) rolls everything back; any other error
 inside the engine leaves the instance in the error state at that element, data intact.
+A form may instead save a draft and refuse the completion (``FormResult.refused``): the
+draft is committed, then the request fails with that error.
 """
 from __future__ import annotations
 
@@ -119,9 +121,12 @@ def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> d
             row = open_task(session, task_id)
             if not may_complete(session, row, actor_id):
                 raise Forbidden("Tugas ini bukan untuk Anda")
-            return complete_in_transaction(session, row, actor_id, data)
+            result = complete_in_transaction(session, row, actor_id, data)
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
+    if result.get("refused") is not None:  # the draft is committed; the request still fails
+        raise result["refused"]
+    return result
 
 
 def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | None, data: Any) -> dict:
@@ -143,7 +148,7 @@ def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | No
         store.log_event(session, instance, "draft_saved", actor_id, task=task)
         instance.updated_at = store.now()
         session.flush()
-        return {"completed": False, "instance": instance}
+        return {"completed": False, "instance": instance, "refused": result.refused}
     task.data.update(result.task_data)
     task.run()
     store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)

@@ -95,7 +95,9 @@ DOCUMENT = {
                 "type": "object", "required": ["data"], "properties": {"data": {"type": "object"}}}}}},
             "responses": {"200": _resp("Keadaan instance yang baru"), "400": _resp("JSON tidak valid", ERROR),
                           **ERRORS, "409": _resp("Sudah diselesaikan atau berubah", ERROR),
-                          "422": _resp("Data tidak valid; details.fields menyebut kolomnya", ERROR)}}},
+                          "422": _resp("Data tidak valid; details.fields menyebut kolomnya. skp-editor dengan "
+                                       "ajukan=true yang ditolak: isian tetap disimpan sebagai draf dan "
+                                       "details.draft_saved = true", ERROR)}}},
         "/skp": {"get": {"summary": "SKP yang boleh dilihat pemanggil",
                          "parameters": [{"name": "tahun", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 9999}},
                                         {"name": "nip", "in": "query", "schema": {"type": "string"}}],
@@ -106,7 +108,9 @@ DOCUMENT = {
                               "properties": {"tahun": {"type": "integer"},
                                              "pendekatan": {"type": "string", "enum": ["KUANTITATIF", "KUALITATIF"]}}}}}},
                           "responses": {"201": _resp("SKP", {"$ref": "#/components/schemas/Skp"}), **ERRORS,
-                                        "409": _resp("Sudah ada / tidak ada pejabat penilai", ERROR),
+                                        "409": _resp("Sudah ada (details.skp_id; juga bagi permintaan yang "
+                                                     "kalah dari permintaan serentak) / tidak ada pejabat penilai",
+                                                     ERROR),
                                         "422": _resp("Data tidak valid", ERROR)}}},
         "/skp/{id}": {"get": {"summary": "SKP dengan RHK, IKI, lampiran, perilaku dan riwayat", "parameters": [ID("id")],
                               "responses": {"200": _resp("SKP", {"$ref": "#/components/schemas/Skp"}), **ERRORS}}},

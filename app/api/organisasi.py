@@ -171,7 +171,8 @@ def _describe() -> None:
             "parameters": [ID("id")],
             "requestBody": {"required": False, "content": {"application/json": {"schema": {
                 "type": "object", "properties": {"tmt_selesai": {"type": "string", "format": "date"}}}}}},
-            "responses": {"200": moved, **ERRORS, **invalid}}},
+            "responses": {"200": moved, "409": _resp("Tanggal baru beririsan dengan penugasan lain"), **ERRORS,
+                          **invalid}}},
     })
 
 

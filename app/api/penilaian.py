@@ -159,12 +159,15 @@ def _describe() -> None:
         "/periode": {
             "get": {"summary": "Periode penilaian instansi pemanggil (?tahun=)", "responses": {"200": _resp("Periode"),
                                                                                             **ERRORS, **invalid}},
-            "post": {"summary": "Buat periode (admin kinerja)", "requestBody": body({
+            "post": {"summary": "Buat periode (admin kinerja): satu bulan, triwulan, semester atau tahun kalender "
+                                "sesuai jenisnya; tidak boleh beririsan dengan periode sejenis", "requestBody": body({
                 "nama": {"type": "string"}, "jenis": {"enum": ["BULANAN", "TRIWULANAN", "SEMESTERAN", "TAHUNAN"]},
                 "periode_awal": {"type": "string", "format": "date"}, "periode_akhir": {"type": "string", "format": "date"},
                 "batas_pengisian": {"type": "string", "format": "date"}, "buka_otomatis": {"type": "boolean"}},
                 ["nama", "jenis", "periode_awal", "periode_akhir", "batas_pengisian"]),
-                "responses": {"201": _resp("Periode dibuat"), **ERRORS, **invalid}}},
+                "responses": {"201": _resp("Periode dibuat"), **ERRORS, **invalid,
+                              "409": _resp("Beririsan dengan periode sejenis (details.periode_id, details.nama)",
+                                           {"$ref": "#/components/schemas/Error"})}}},
         "/periode/{id}/buka": {"post": {
             "summary": "Minta pembukaan periode: penjadwal memulai evaluasi untuk setiap SKP yang disetujui, "
                        "bertahap, satu transaksi per pegawai (idempoten; dapat dilanjutkan setelah gangguan)",

@@ -22,7 +22,7 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime
+from app.db import Base, UtcDateTime, lock_row
 from app.errors import ValidationFailed
 from workflows import clock
 
@@ -107,6 +107,18 @@ class AngkaKredit(Base):
 
     pegawai: Mapped[Pegawai] = relationship(foreign_keys=[pegawai_id])
     dibuat_oleh: Mapped[Optional[Pegawai]] = relationship(foreign_keys=[dibuat_oleh_id])
+    bulan: Mapped[list["AngkaKreditBulan"]] = relationship(order_by="AngkaKreditBulan.bulan",
+                                                           cascade="all, delete-orphan")
+
+
+class AngkaKreditBulan(Base):
+    """A month credited by a conversion: its primary key holds each month once per pegawai, so no two
+    penilaian (a BULANAN and a TRIWULANAN period, two SKP of a mutasi) credit the same month."""
+
+    __tablename__ = "angka_kredit_bulan"
+    pegawai_id: Mapped[int] = mapped_column(ForeignKey("pegawai.id"), primary_key=True)
+    bulan: Mapped[dt.date] = mapped_column(Date, primary_key=True)  # the first day of the month
+    angka_kredit_id: Mapped[int] = mapped_column(ForeignKey("angka_kredit.id", ondelete="CASCADE"), index=True)
 
 
 # ---------------------------------------------------------------- reference data
@@ -340,6 +352,11 @@ def jumlah_bulan(periode_awal: dt.date, periode_akhir: dt.date) -> int:
     A month counts only when the period covers it from its first to its last day, so two
     periods split in the middle of a month never count that month twice.
     """
+    return len(bulan_penuh(periode_awal, periode_akhir))
+
+
+def bulan_penuh(periode_awal: dt.date, periode_akhir: dt.date) -> list[dt.date]:
+    """The first days of the whole calendar months inside the period (see ``jumlah_bulan``)."""
     if periode_akhir < periode_awal:
         raise ValidationFailed({"periode_akhir": "tidak boleh sebelum periode_awal"})
     start = periode_awal.year * 12 + periode_awal.month - 1
@@ -348,7 +365,7 @@ def jumlah_bulan(periode_awal: dt.date, periode_akhir: dt.date) -> int:
     end = periode_akhir.year * 12 + periode_akhir.month - 1
     if periode_akhir.day != monthrange(periode_akhir.year, periode_akhir.month)[1]:
         end -= 1
-    return max(0, end - start + 1)
+    return [dt.date(m // 12, m % 12 + 1, 1) for m in range(start, end + 1)]
 
 
 def label_periode(periode_awal: dt.date, periode_akhir: dt.date) -> str:
@@ -380,13 +397,21 @@ def catat_dari_penilaian(session: Session, pegawai: Pegawai, penilaian_id: int, 
                          periode_akhir: dt.date, predikat: str, actor_id: int | None = None) -> Optional[AngkaKredit]:
     """Convert the predikat of a penilaian into AK and record it (once per penilaian: a repeat updates the row).
 
+    Each month is credited once per pegawai: months another entry already credited (an overlapping
+    period of another jenis, the other SKP of a mutasi) are skipped and named in the keterangan.
     Returns None, and records nothing, for a pegawai whose jabatan is not fungsional or has no
-    jenjang, and for a period that covers no whole month (a row recorded earlier for the same
+    jenjang, and for a period that leaves no whole month to credit (a row recorded earlier for the same
     penilaian is removed then). The jenjang, percentage and koefisien in force now are stored with the row.
     """
+    lock_row(session, Pegawai, pegawai.id)  # one conversion of the pegawai at a time sees the months credited
     existing = session.scalar(select(AngkaKredit).where(AngkaKredit.penilaian_id == penilaian_id))
     jenjang = jenjang_of(pegawai)
-    bulan = jumlah_bulan(periode_awal, periode_akhir)
+    months = bulan_penuh(periode_awal, periode_akhir)
+    credited = set(session.scalars(select(AngkaKreditBulan.bulan).where(
+        AngkaKreditBulan.pegawai_id == pegawai.id,
+        AngkaKreditBulan.angka_kredit_id != (existing.id if existing is not None else 0))))
+    free = [m for m in months if m not in credited]
+    bulan = len(free)
     if jenjang is None or bulan == 0:
         if existing is not None:
             session.delete(existing)
@@ -401,6 +426,11 @@ def catat_dari_penilaian(session: Session, pegawai: Pegawai, penilaian_id: int, 
     row.jf_jenjang, row.predikat, row.persentase, row.koefisien, row.ak = jenjang, predikat, persen, koefisien, ak
     row.keterangan = (f"Konversi predikat {LABEL_PREDIKAT[predikat]} {label_periode(periode_awal, periode_akhir)}: "
                       f"{bulan}/12 × {format_angka(persen)}% × {format_angka(koefisien)} = {format_ak(ak)}")
+    if len(free) < len(months):
+        row.keterangan += ("; bulan " + ", ".join(f"{BULAN[m.month - 1]} {m.year}" for m in months if m in credited)
+                           + " sudah dikreditkan oleh penilaian lain")
+    kept = {b.bulan: b for b in row.bulan}
+    row.bulan = [kept.get(m) or AngkaKreditBulan(pegawai_id=pegawai.id, bulan=m) for m in free]
     row.dibuat_oleh_id = actor_id or row.dibuat_oleh_id
     if existing is None:
         session.add(row)

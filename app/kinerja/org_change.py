@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
+from app.db import lock_row, write_transaction
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows import clock
 from workflows.rerouting import Move, on_rerouted, planned_moves, reroute_all
@@ -137,6 +137,9 @@ def pindah_jabatan(session: Session, actor, nip: str, jabatan_id, tmt=None) -> d
         raise ValidationFailed({"jabatan_id": f"jabatan {jabatan_id} tidak ada di instansi pegawai"})
     with write_transaction(session):
         if jabatan.is_pimpinan_unor:
+            # a leader position has one holder: two simultaneous moves into it queue on its row
+            # (the unit's leader is not a column an index could hold unique)
+            lock_row(session, Jabatan, jabatan.id)
             holder = session.scalar(select(Pegawai).where(Pegawai.jabatan_id == jabatan.id, Pegawai.id != pegawai.id,
                                                           Pegawai.status_kepegawaian == "AKTIF"))
             if holder is not None:

@@ -14,12 +14,13 @@ service); the order of the steps, the reminders and the lock at the batas pengis
 from __future__ import annotations
 
 import datetime as dt
+from calendar import monthrange
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
-from app.db import Base, UtcDateTime, write_transaction
+from app.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.request_input import as_id
 from app.scheduler import job
@@ -56,6 +57,11 @@ class Periode(Base):
     dibuka_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     dibuka_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     __table_args__ = (UniqueConstraint("instansi_id", "tahun", "nama"),)
+
+
+# Periods of one jenis are calendar units (``bentuk_periode``), so two of them overlap exactly when
+# they start on the same day: the database refuses the second of two simultaneous creations.
+PERIODE_AWAL = Index("uq_periode_jenis_awal", Periode.instansi_id, Periode.jenis, Periode.periode_awal, unique=True)
 
 
 class Penilaian(Base):
@@ -132,6 +138,8 @@ def buat_periode(session: Session, instansi_id: int, data: dict) -> Periode:
         fields["batas_pengisian"] = "tidak boleh sebelum periode_akhir"
     if awal and akhir and awal.year != akhir.year:
         fields["periode_akhir"] = "periode harus dalam satu tahun"
+    if awal and akhir and jenis in JENIS_PERIODE and not fields:
+        fields.update(bentuk_periode(jenis, awal, akhir))
     if not isinstance(data.get("buka_otomatis", False), bool):
         fields["buka_otomatis"] = "harus true atau false"
     if fields:
@@ -139,11 +147,51 @@ def buat_periode(session: Session, instansi_id: int, data: dict) -> Periode:
     if session.scalar(select(Periode.id).where(Periode.instansi_id == instansi_id, Periode.tahun == awal.year,
                                                Periode.nama == nama)):
         raise ValidationFailed({"nama": f"periode '{nama}' tahun {awal.year} sudah ada"})
+    from .org import Instansi
+
+    lock_row(session, Instansi, instansi_id)  # periods of one instansi are created one after the other
+
+    def overlap() -> Conflict | None:
+        other = session.scalar(select(Periode).where(
+            Periode.instansi_id == instansi_id, Periode.jenis == jenis, Periode.periode_awal <= akhir,
+            Periode.periode_akhir >= awal).order_by(Periode.periode_awal).limit(1))
+        if other is None:
+            return None
+        return Conflict(f"Periode beririsan dengan periode {other.jenis.lower()} '{other.nama}' "
+                        f"({other.periode_awal.isoformat()} s.d. {other.periode_akhir.isoformat()})",
+                        {"fields": {"periode_awal": f"beririsan dengan periode '{other.nama}'"},
+                         "periode_id": other.id, "nama": other.nama})
+
+    if (clash := overlap()) is not None:
+        raise clash
     periode = Periode(instansi_id=instansi_id, nama=nama, tahun=awal.year, jenis=jenis, periode_awal=awal,
                       periode_akhir=akhir, batas_pengisian=batas, buka_otomatis=bool(data.get("buka_otomatis")))
-    session.add(periode)
-    session.flush()
+    with refused_as(session, PERIODE_AWAL, lambda: overlap() or Conflict("Periode yang sama baru saja dibuat")):
+        session.add(periode)
     return periode
+
+
+BENTUK = {"BULANAN": (1, "satu bulan kalender (tanggal 1 s.d. akhir bulan)"),
+          "TRIWULANAN": (3, "satu triwulan kalender (Januari–Maret, April–Juni, Juli–September atau "
+                            "Oktober–Desember)"),
+          "SEMESTERAN": (6, "satu semester kalender (Januari–Juni atau Juli–Desember)"),
+          "TAHUNAN": (12, "satu tahun kalender (1 Januari s.d. 31 Desember)")}
+
+
+def bentuk_periode(jenis: str, awal: dt.date, akhir: dt.date) -> dict[str, str]:
+    """A period of a jenis is one calendar unit, as the official formats print it (BULAN …,
+    TRIWULAN I–IV, SEMESTER I/II, AKHIR): field errors when it is not."""
+    months, what = BENTUK[jenis]
+    last_month = awal.month + months - 1
+    starts_right = awal.day == 1 and (awal.month - 1) % months == 0
+    ends_right = (last_month <= 12 and akhir.year == awal.year and akhir.month == last_month
+                  and akhir.day == monthrange(akhir.year, akhir.month)[1])
+    fields = {}
+    if not starts_right:
+        fields["periode_awal"] = f"periode {jenis.lower()} harus {what}"
+    elif not ends_right:
+        fields["periode_akhir"] = f"periode {jenis.lower()} harus {what}"
+    return fields
 
 
 def get_penilaian(session: Session, penilaian_id) -> Penilaian:

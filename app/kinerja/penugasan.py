@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import write_transaction
+from app.db import refused_as, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.scheduler import job
 from workflows import clock
@@ -87,10 +87,26 @@ def _check(session: Session, body: dict) -> tuple[Pegawai, Jabatan, str, dt.date
 
 def _overlapping(session: Session, jabatan_id: int, mulai: dt.date, selesai: dt.date | None, skip: int = 0):
     query = select(PenugasanPltPlh).where(PenugasanPltPlh.jabatan_id == jabatan_id, PenugasanPltPlh.id != skip)
-    query = query.where(or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= mulai))
+    # an assignment ended the day before it started was cancelled: it overlaps nothing
+    query = query.where(or_(PenugasanPltPlh.tmt_selesai.is_(None), (PenugasanPltPlh.tmt_selesai >= mulai)
+                            & (PenugasanPltPlh.tmt_selesai >= PenugasanPltPlh.tmt_mulai)))
     if selesai is not None:
         query = query.where(PenugasanPltPlh.tmt_mulai <= selesai)
     return session.scalar(query.limit(1))
+
+
+# PostgreSQL: an exclusion constraint refuses two assignments of one jabatan whose periods overlap
+# (migration 0011); SQLite runs write transactions one after the other, so the check before suffices.
+BERIRISAN = "ex_penugasan_plt_plh_beririsan"
+
+
+def _refuse_overlap(session: Session, jabatan: Jabatan, mulai: dt.date, selesai: dt.date | None,
+                    skip: int = 0) -> Conflict | None:
+    other = _overlapping(session, jabatan.id, mulai, selesai, skip)
+    if other is None:
+        return None
+    return Conflict(f"Jabatan {jabatan.nama} sudah punya {other.jenis} {other.pegawai.nama_lengkap} "
+                    f"mulai {other.tmt_mulai.isoformat()} pada periode yang beririsan", {"penugasan_id": other.id})
 
 
 def tetapkan(session: Session, actor, body: dict) -> tuple[PenugasanPltPlh, dict]:
@@ -98,15 +114,13 @@ def tetapkan(session: Session, actor, body: dict) -> tuple[PenugasanPltPlh, dict
     pegawai, jabatan, jenis, mulai, selesai = _check(session, body)
     require_admin(actor, pegawai.instansi_id)
     with write_transaction(session):
-        other = _overlapping(session, jabatan.id, mulai, selesai)
-        if other is not None:
-            raise Conflict(f"Jabatan {jabatan.nama} sudah punya {other.jenis} {other.pegawai.nama_lengkap} "
-                           f"mulai {other.tmt_mulai.isoformat()} pada periode yang beririsan",
-                           {"penugasan_id": other.id})
+        if (clash := _refuse_overlap(session, jabatan, mulai, selesai)) is not None:
+            raise clash
         row = PenugasanPltPlh(pegawai_id=pegawai.id, jabatan_id=jabatan.id, jenis=jenis, tmt_mulai=mulai,
                               tmt_selesai=selesai, dialihkan="")
-        session.add(row)
-        session.flush()
+        with refused_as(session, BERIRISAN, lambda: _refuse_overlap(session, jabatan, mulai, selesai) or Conflict(
+                f"Jabatan {jabatan.nama} baru saja mendapat PLT/PLH lain pada periode yang beririsan")):
+            session.add(row)
         row_id = row.id
     return session.get(PenugasanPltPlh, row_id), _reroute_due(session, actor.id)
 
@@ -126,7 +140,16 @@ def akhiri(session: Session, actor, penugasan_id: int, body: dict) -> tuple[Penu
         raise ValidationFailed(fields)
     with write_transaction(session):
         row = session.get(PenugasanPltPlh, penugasan_id)
-        row.tmt_selesai = selesai
+        def overlap() -> Conflict | None:
+            if selesai is None or selesai < row.tmt_mulai:  # cancelled: overlaps nothing
+                return None
+            return _refuse_overlap(session, row.jabatan, row.tmt_mulai, selesai, row.id)
+
+        if (clash := overlap()) is not None:
+            raise clash
+        with refused_as(session, BERIRISAN, lambda: overlap() or Conflict(
+                f"Jabatan {row.jabatan.nama} baru saja mendapat PLT/PLH lain pada periode yang beririsan")):
+            row.tmt_selesai = selesai
     return session.get(PenugasanPltPlh, penugasan_id), _reroute_due(session, actor.id)
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import (JSON, Date, ForeignKey, Integer, LargeBinary, Numeric, String, Text,
-                        UniqueConstraint, func, select)
+from sqlalchemy import (JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
+                        UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime
+from app.db import Base, UtcDateTime, refused_as
 from workflows import clock
 
 from app.errors import Conflict, NotFound, ValidationFailed
@@ -85,6 +85,12 @@ class Skp(Base):
         for item in self.lampiran:
             out[item.kategori].append(item.teks)
         return out
+
+
+# One SKP that is not DIBATALKAN per pegawai, year and position (a mutasi starts a second one for
+# the new position); the database refuses the second of two simultaneous creations.
+SKP_AKTIF = Index("uq_skp_aktif", Skp.pegawai_id, Skp.tahun, Skp.jabatan_id, unique=True,
+                  sqlite_where=text("status != 'DIBATALKAN'"), postgresql_where=text("status != 'DIBATALKAN'"))
 
 
 class Rhk(Base):
@@ -247,6 +253,18 @@ def submission_problems(session: Session, skp: Skp) -> dict[str, str]:
     return problems
 
 
+def submission_refusal(session: Session, skp: Skp) -> ValidationFailed | Conflict | None:
+    """Why the SKP cannot be submitted now (its field errors, or no pejabat penilai), or None."""
+    from . import org
+
+    problems = submission_problems(session, skp)
+    if problems:
+        return ValidationFailed(problems, "SKP belum dapat diajukan")
+    if org.pejabat_penilai(session, skp.pegawai) is None:
+        return Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
+    return None
+
+
 def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None, catatan: str = "") -> None:
     """Change the status as the process asks; raise if the current status or a guard does not allow it."""
     from . import org
@@ -258,12 +276,9 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
         raise Conflict(f"SKP berstatus {STATUS_LABEL[before]} tidak dapat menjadi {STATUS_LABEL[to_status]}")
     catatan = (catatan or "").strip()
     if to_status == "DIAJUKAN":
-        problems = submission_problems(session, skp)
-        if problems:
-            raise ValidationFailed(problems, "SKP belum dapat diajukan")
+        if (refusal := submission_refusal(session, skp)) is not None:
+            raise refusal
         penilai = org.pejabat_penilai(session, skp.pegawai)
-        if penilai is None:
-            raise Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
         skp.pejabat_penilai_id = penilai.id
         atasan = org.pejabat_penilai(session, penilai)
         skp.atasan_pejabat_penilai_id = atasan.id if atasan else None
@@ -316,10 +331,15 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
         raise Conflict(f"Pegawai berstatus {pegawai.status_kepegawaian} dikecualikan dari penyusunan SKP")
     if pegawai.jabatan is None:
         raise Conflict("Pegawai belum memiliki jabatan; hubungi admin kinerja")
-    existing = session.scalar(select(Skp).where(Skp.pegawai_id == pegawai.id, Skp.tahun == tahun,
-                                                Skp.jabatan_id == pegawai.jabatan_id, Skp.status != "DIBATALKAN"))
-    if existing is not None:
-        raise Conflict(f"SKP tahun {tahun} untuk jabatan ini sudah ada", {"skp_id": existing.id})
+    def already_there() -> Conflict | None:
+        existing = session.scalar(select(Skp).where(Skp.pegawai_id == pegawai.id, Skp.tahun == tahun,
+                                                    Skp.jabatan_id == pegawai.jabatan_id, Skp.status != "DIBATALKAN"))
+        if existing is not None:
+            return Conflict(f"SKP tahun {tahun} untuk jabatan ini sudah ada", {"skp_id": existing.id})
+        return None
+
+    if (conflict := already_there()) is not None:
+        raise conflict
     penilai = org.pejabat_penilai(session, pegawai)
     if penilai is None:
         raise Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
@@ -332,8 +352,10 @@ def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, ac
               status="DRAFT", snapshot={"pegawai": identity(session, pegawai), "penilai": identity(session, penilai)})
     skp.perilaku = [PerilakuSkp(urutan=i + 1, kode=kode) for i, kode in enumerate(KODE)]
     skp.riwayat = [SkpRiwayat(at=_now(), actor_id=actor_id, action="buat", from_status=None, to_status="DRAFT")]
-    session.add(skp)
-    session.flush()
+    # a simultaneous request for the same SKP got past the check above: the database refuses this one
+    with refused_as(session, SKP_AKTIF, lambda: already_there() or Conflict(
+            f"SKP tahun {tahun} untuk jabatan ini sudah dibuat oleh permintaan lain")):
+        session.add(skp)
     from .cascade import seed_new_skp
     seed_new_skp(session, skp)
     start_instance(session, "skp_perencanaan", business_key(skp), {

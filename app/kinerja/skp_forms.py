@@ -2,7 +2,8 @@
 
 - form ``skp-editor``: the pegawai's RHK, IKI and lampiran are written to the SKP rows;
   ``ajukan: false`` saves a draft and keeps the task open; only ``{"ajukan": true}``
-  goes into the task data.
+  goes into the task data. A refused ``ajukan`` saves the draft, then answers with the
+  reasons (``details.draft_saved``).
 - form ``skp-review``: the penilai's ekspektasi khusus are written to the SKP; the decision
   and note go into the task data for the diagram's gateway.
 - form ``skp-rollback``: only checks who may act (the lane) and that a reason is given.
@@ -18,7 +19,7 @@ from workflows.scripting import register_service
 from app.errors import Conflict, ValidationFailed
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
-from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, transition
+from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, submission_refusal, transition
 
 
 TARGET_MAX = 10**14
@@ -106,8 +107,12 @@ def skp_editor(run, task, data: dict) -> FormResult:
     write_editor_data(session, skp, data)
     if not data["ajukan"]:
         return FormResult(complete=False)
-    # The submission guards run in the diagram's "Ajukan SKP" service task (skp.transition);
-    # failing there rolls this whole completion back with the same field errors.
+    # The diagram's "Ajukan SKP" service task runs the guards again (skp.transition); checked here
+    # first, a refused submission keeps what was typed as the draft and still answers with the reasons.
+    if (refusal := submission_refusal(session, skp)) is not None:
+        refusal.message += "; isian Anda disimpan sebagai draf"
+        refusal.details["draft_saved"] = True
+        return FormResult(complete=False, refused=refusal)
     return FormResult({"ajukan": True})
 
 
