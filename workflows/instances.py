@@ -5,7 +5,9 @@ lock on SQLite, and the version counter everywhere), load the workflow, act, run
 engine until it waits, save state and derived tables, append events. Two requests on one
 instance never both win: the loser gets a Conflict (409) and nothing it did is kept.
 A DomainError raised anywhere (a form or a guard) rolls everything back; any other error
-inside the engine leaves the instance in the error state at that element, data intact.
+inside the engine leaves the instance in the error state at that element, data intact, and
+the failed step's own writes rolled back (each service call and script runs in a savepoint,
+see ``scripting.Engine.step``), so the admin's retry runs it again from a clean state.
 """
 from __future__ import annotations
 
@@ -37,6 +39,17 @@ class Run:
     actor_id: int | None
     instance: Instance
     notes: dict[str, Any] = field(default_factory=dict)
+    step: Any = None  # the task whose service call or script runs now (set by scripting.Engine)
+    retried: Any = None  # the id of the failed task an admin's retry runs again
+
+    @property
+    def repeating(self) -> bool:
+        """True while the step an admin retries runs again.
+
+        Its service may find what the same step did before it failed (instances that failed
+        before steps ran in savepoints): it should then finish the job without repeating it.
+        """
+        return self.retried is not None and getattr(self.step, "id", None) == self.retried
 
 
 def advance(run: Run, workflow: BpmnWorkflow) -> None:
