@@ -125,13 +125,32 @@ def may_complete(session: Session, task: HumanTask, pegawai_id: int) -> bool:
     return session.get(HumanTaskCandidate, (task.id, pegawai_id)) is not None
 
 
+def reread_task(session: Session, row: HumanTask) -> HumanTask:
+    """The task read again from the database: NotFound, or Conflict when it was completed meanwhile."""
+    session.expunge(row)
+    return open_task(session, row.id)
+
+
+def check_candidate(session: Session, row: HumanTask, pegawai_id: int) -> None:
+    """Forbidden unless the pegawai is a candidate of the task; a task that another request
+    completed meanwhile (its candidate rows went with it) is a Conflict, not a Forbidden."""
+    if not may_complete(session, row, pegawai_id):
+        reread_task(session, row)
+        raise Forbidden("Tugas ini bukan untuk Anda")
+
+
 def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> dict:
-    """Complete (or, for a form that saves drafts, save) a human task as ``actor_id``."""
+    """Complete (or, for a form that saves drafts, save) a human task as ``actor_id``.
+
+    The instance is locked before the task and its candidates are read (again): a request
+    completing the same task at the same moment has committed by then, and the loser gets a 409.
+    """
     try:
         with write_transaction(session):
             row = open_task(session, task_id)
-            if not may_complete(session, row, actor_id):
-                raise Forbidden("Tugas ini bukan untuk Anda")
+            _lock(session, row.instance_id)
+            row = reread_task(session, row)
+            check_candidate(session, row, actor_id)
             return complete_in_transaction(session, row, actor_id, data)
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
