@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import DEMO_TAHUN, find
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from app.db import write_transaction
 from app.errors import Conflict
@@ -37,14 +37,18 @@ def history(api, skp_id):
     return [h["action"] for h in api.get(f"/skp/{skp_id}").get_json()["history"]]
 
 
+def count(app, model, *where) -> int:
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+    finally:
+        session.close()
+
+
 def archive_rows(app, skp_id) -> int:
     from app.kinerja.skp import DokumenArsip
 
-    session = app.extensions["db_sessionmaker"]()
-    try:
-        return session.scalar(select(func.count()).select_from(DokumenArsip).where(DokumenArsip.skp_id == skp_id))
-    finally:
-        session.close()
+    return count(app, DokumenArsip, DokumenArsip.skp_id == skp_id)
 
 
 def assert_failed_untouched(app, admin, kadis, skp_id, instance_id, message):
@@ -177,13 +181,8 @@ def _reminder_due(factory, as_user, accounts):
         session.close()
 
 
-def _reminders(factory) -> int:
-    session = factory()
-    try:
-        return session.scalar(select(func.count()).select_from(Notification)
-                              .where(Notification.kind == "pengingat_tugas"))
-    finally:
-        session.close()
+def _reminders(app) -> int:
+    return count(app, Notification, Notification.kind == "pengingat_tugas")
 
 
 def test_timer_step_failing_after_its_writes_keeps_nothing(app, as_user, accounts, monkeypatch):
@@ -191,7 +190,7 @@ def test_timer_step_failing_after_its_writes_keeps_nothing(app, as_user, account
     instance_id = _reminder_due(factory, as_user, accounts)
     monkeypatch.setitem(scripting._SERVICES, "kirim_notifikasi", _failing_after_notify(RuntimeError("SMTP mati")))
     assert run_once(factory, ["timers"])["timers"]["dijalankan"] == 1
-    assert _reminders(factory) == 0
+    assert _reminders(app) == 0
     session = factory()
     instance = session.get(Instance, instance_id)
     assert instance.status == "error" and instance.last_error["element"] == "Service_IngatkanPegawai"
@@ -206,12 +205,66 @@ def test_timer_step_refused_by_a_domain_rule_commits_nothing_and_stays_due(app, 
     before = session.scalar(select(Instance.version).where(Instance.id == instance_id))
     session.close()
     assert run_once(factory, ["timers"])["timers"]["gagal"] == 1
-    assert _reminders(factory) == 0
+    assert _reminders(app) == 0
     session = factory()
     instance = session.get(Instance, instance_id)
     assert instance.status != "error" and instance.version == before  # nothing of the firing was saved
-    assert session.scalar(select(func.count()).select_from(Timer).where(Timer.instance_id == instance_id)) >= 1
     session.close()
+    assert count(app, Timer, Timer.instance_id == instance_id) >= 1
     monkeypatch.undo()  # the rule holds now: the next round fires it
     assert run_once(factory, ["timers"])["timers"]["dijalankan"] == 1
-    assert _reminders(factory) == 1
+    assert _reminders(app) == 1
+
+
+# ------------------------------------------------------------------ any service, at start and on a database error
+
+def _writes_then(error):
+    """A service that writes a domain row (a notification to the instance's pegawai), then fails."""
+    from app.notifications import notify
+
+    def service(run, data, kode):
+        notify(run.session, [data["pegawai_id"]], "tugas_baru", {"judul": "uji"}, link="/")
+        run.session.flush()
+        if error == "sql":  # a database error: on PostgreSQL it aborts the transaction unless rolled back to a savepoint
+            run.session.execute(text("select * from tabel_yang_tidak_ada"))
+        raise error
+    return service
+
+
+def _notifications(app) -> int:
+    return count(app, Notification)
+
+
+def test_database_error_in_a_service_puts_the_instance_in_error_not_a_500(app, as_user, accounts, monkeypatch):
+    from test_admin import complete_open, start_uji
+
+    pegawai = find(accounts, "Pranata Komputer Ahli Pertama")["nip"]
+    [iid] = start_uji(app, pegawai, pembagi=1, tasks=("Task_Isi", "Service_Kirim", "Task_Periksa"), data={"kode": "X"})
+    monkeypatch.setitem(scripting._SERVICES, "uji_admin_layanan", _writes_then("sql"))
+    before = _notifications(app)
+    complete_open(as_user, pegawai, iid, {"catatan": "kirim"})  # asserts 200
+    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    detail = admin.get(f"/admin/instances/{iid}").get_json()
+    assert detail["status"] == "error" and detail["error"]["element"] == "Service_Kirim"
+    assert detail["data"]["data"]["catatan"] == "kirim"
+    assert _notifications(app) == before
+
+
+def test_a_failing_first_step_keeps_nothing_and_a_refused_start_starts_nothing(app, accounts, monkeypatch):
+    from test_admin import start_uji
+
+    pegawai = find(accounts, "Pranata Komputer Ahli Pertama")["nip"]
+    before = _notifications(app)
+    monkeypatch.setitem(scripting._SERVICES, "uji_admin_layanan", _writes_then(RuntimeError("layanan mati")))
+    [iid] = start_uji(app, pegawai, pembagi=1, tasks=("Service_Kirim", "Task_Periksa"), data={"kode": "X"})
+    session = app.extensions["db_sessionmaker"]()
+    instance = session.get(Instance, iid)
+    assert instance.status == "error" and instance.last_error["element"] == "Service_Kirim"
+    session.close()
+    assert _notifications(app) == before
+
+    monkeypatch.setitem(scripting._SERVICES, "uji_admin_layanan", _writes_then(Conflict("belum boleh dimulai")))
+    with pytest.raises(Conflict):
+        start_uji(app, pegawai, pembagi=1, tasks=("Service_Kirim", "Task_Periksa"), data={"kode": "X"})
+    assert count(app, Instance, Instance.process_id == "uji_admin") == 1
+    assert _notifications(app) == before
