@@ -5,7 +5,9 @@ lock on SQLite, and the version counter everywhere), load the workflow, act, run
 engine until it waits, save state and derived tables, append events. Two requests on one
 instance never both win: the loser gets a Conflict (409) and nothing it did is kept.
 A DomainError raised anywhere (a form or a guard) rolls everything back; any other error
-inside the engine leaves the instance in the error state at that element, data intact.
+inside the engine leaves the instance in the error state at that element, data intact, and
+the failed step's own writes rolled back (each service call and script runs in a savepoint,
+see ``scripting.Engine.step``), so the admin's retry runs it again from a clean state.
 A form may instead save a draft and refuse the completion (``FormResult.refused``): the
 draft is committed, then the request fails with that error.
 """
@@ -39,6 +41,17 @@ class Run:
     actor_id: int | None
     instance: Instance
     notes: dict[str, Any] = field(default_factory=dict)
+    step: Any = None  # the task whose service call or script runs now (set by scripting.Engine)
+    retried: Any = None  # the id of the failed task an admin's retry runs again
+
+    @property
+    def repeating(self) -> bool:
+        """True while the step an admin retries runs again.
+
+        Its service may find what the same step did before it failed (instances that failed
+        before steps ran in savepoints): it should then finish the job without repeating it.
+        """
+        return self.retried is not None and getattr(self.step, "id", None) == self.retried
 
 
 def advance(run: Run, workflow: BpmnWorkflow) -> None:
@@ -114,13 +127,32 @@ def may_complete(session: Session, task: HumanTask, pegawai_id: int) -> bool:
     return session.get(HumanTaskCandidate, (task.id, pegawai_id)) is not None
 
 
+def reread_task(session: Session, row: HumanTask) -> HumanTask:
+    """The task read again from the database: NotFound, or Conflict when it was completed meanwhile."""
+    session.expunge(row)
+    return open_task(session, row.id)
+
+
+def check_candidate(session: Session, row: HumanTask, pegawai_id: int) -> None:
+    """Forbidden unless the pegawai is a candidate of the task; a task that another request
+    completed meanwhile (its candidate rows went with it) is a Conflict, not a Forbidden."""
+    if not may_complete(session, row, pegawai_id):
+        reread_task(session, row)
+        raise Forbidden("Tugas ini bukan untuk Anda")
+
+
 def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> dict:
-    """Complete (or, for a form that saves drafts, save) a human task as ``actor_id``."""
+    """Complete (or, for a form that saves drafts, save) a human task as ``actor_id``.
+
+    The instance is locked before the task and its candidates are read (again): a request
+    completing the same task at the same moment has committed by then, and the loser gets a 409.
+    """
     try:
         with write_transaction(session):
             row = open_task(session, task_id)
-            if not may_complete(session, row, actor_id):
-                raise Forbidden("Tugas ini bukan untuk Anda")
+            _lock(session, row.instance_id)
+            row = reread_task(session, row)
+            check_candidate(session, row, actor_id)
             result = complete_in_transaction(session, row, actor_id, data)
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None

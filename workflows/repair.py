@@ -151,6 +151,7 @@ def retry(repair: Repair) -> None:
     if failed:
         task = _task(repair, TaskState.ERROR, "hanya tugas yang gagal dapat dicoba lagi")
         task._set_state(TaskState.READY)
+        repair.run.retried = task.id
         repair.details["task"] = {"id": str(task.id), "bpmn_id": task.task_spec.bpmn_id}
     _reopen(repair)
     advance(repair.run, repair.workflow)

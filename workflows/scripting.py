@@ -8,11 +8,17 @@ guarded attribute and item access) and sees only a small whitelist of names.
 Service tasks (``spiffworkflow:serviceTaskOperator``) call operations registered by the
 application (``register_service``); they run with the context of the current request
 (database session, actor, instance), which is why an environment is made per engine run.
+
+Each service call and script task is one step: it runs inside a SAVEPOINT of the run's
+database session, so a step that fails rolls back what it wrote before the error reaches
+the engine (the instance then waits in the error state with the domain as it was before
+the step, and the admin's retry runs the step again from there).
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Callable
 
@@ -136,9 +142,37 @@ class Engine(PythonScriptEngine):
     def __init__(self, run: Any = None):
         super().__init__(environment=RestrictedEnvironment(run))
 
+    @contextmanager
+    def step(self, task):
+        """One service call or script of ``task``: all it writes to the database, or nothing.
+
+        Inside a SAVEPOINT of the run's session (when the run has one), flushed before it is
+        released so a failing flush is rolled back with the step; ``run.step`` names the task meanwhile.
+        """
+        run = self.environment.run
+        session = getattr(run, "session", None)
+        previous = getattr(run, "step", None)
+        if run is not None:
+            run.step = task
+        try:
+            if session is None:
+                yield
+                return
+            with session.begin_nested():
+                yield
+                session.flush()
+        finally:
+            if run is not None:
+                run.step = previous
+
+    def execute(self, task, script, external_context=None):
+        with self.step(task):
+            return super().execute(task, script, external_context)
+
     def call_service(self, task, **kwargs):
         try:
-            return self.environment.call_service(task.data, **kwargs)
+            with self.step(task):
+                return self.environment.call_service(task.data, **kwargs)
         except (DomainError, SpiffWorkflowException):
             raise
         except Exception as err:  # noqa: BLE001 - becomes the instance's error

@@ -3,11 +3,10 @@ from uuid import UUID
 from flask import g, jsonify
 
 from app import get_session
-from app.errors import Forbidden
 from app.kinerja.skp import get_skp
 from app.kinerja.views import form_of, skp_detail, skp_editor_data, task_summary
 from workflows import inbox
-from workflows.instances import load, may_complete, open_task, Run, complete_task
+from workflows.instances import check_candidate, load, open_task, Run, complete_task
 
 from . import api, json_body, login_required
 
@@ -36,8 +35,7 @@ def task_view(session, task) -> dict:
 def get_task(task_id):
     session = get_session()
     task = open_task(session, task_id)
-    if not may_complete(session, task, g.actor.id):
-        raise Forbidden("Tugas ini bukan untuk Anda")
+    check_candidate(session, task, g.actor.id)
     return jsonify(task_view(session, task))
 
 

@@ -265,12 +265,29 @@ def submission_refusal(session: Session, skp: Skp) -> ValidationFailed | Conflic
     return None
 
 
-def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None, catatan: str = "") -> None:
-    """Change the status as the process asks; raise if the current status or a guard does not allow it."""
+def _made_by_this_step(skp: Skp, to_status: str) -> bool:
+    """The SKP's last recorded change is the one a step moving it to ``to_status`` makes."""
+    last = skp.riwayat[-1] if skp.riwayat else None
+    return (skp.status == to_status and last is not None and last.to_status == to_status
+            and last.from_status in TRANSITIONS[to_status])
+
+
+def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None, catatan: str = "",
+               repeat: bool = False) -> None:
+    """Change the status as the process asks; raise if the current status or a guard does not allow it.
+
+    ``repeat``: the process runs the same step again (an admin's retry of a step that failed). If
+    that step already made this change (it failed afterwards, in a version that kept a failed
+    step's writes), the change is not made nor recorded twice; only what follows it runs again.
+    Any other repeat (a second approval of an approved SKP) stays a 409.
+    """
     from . import org
 
     if to_status not in TRANSITIONS:
         raise ValidationFailed({"status": f"status tidak dikenal: {to_status}"})
+    if repeat and _made_by_this_step(skp, to_status):
+        _after_transition(session, skp, to_status)
+        return
     before = skp.status
     if before not in TRANSITIONS[to_status]:
         raise Conflict(f"SKP berstatus {STATUS_LABEL[before]} tidak dapat menjadi {STATUS_LABEL[to_status]}")
@@ -301,6 +318,11 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
     skp.riwayat.append(SkpRiwayat(at=_now(), actor_id=actor_id, action=action, from_status=before,
                                   to_status=to_status, note=catatan))
     session.flush()
+    _after_transition(session, skp, to_status)
+
+
+def _after_transition(session: Session, skp: Skp, to_status: str) -> None:
+    """What follows a status change: an approval re-points links, tells subordinates, archives."""
     if to_status == "DISETUJUI":
         from app.documents.skp import archive
 

@@ -134,7 +134,7 @@ def skp_rollback(run, task, data: dict) -> FormResult:
 @register_service("status_skp")
 def status_skp(run, data: dict, status: str, catatan: str = "") -> str:
     skp = get_skp(run.session, data["skp_id"])
-    transition(run.session, skp, status, run.actor_id, catatan)
+    transition(run.session, skp, status, run.actor_id, catatan, repeat=run.repeating)
     return status
 
 

@@ -7,12 +7,12 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from app import get_session
 from app.api.tasks import task_view
-from app.errors import DomainError, ValidationFailed
+from app.errors import DomainError, Forbidden, ValidationFailed
 from app.kinerja.perilaku import CORE_VALUES
 from app.kinerja.cascade import provisional_rhk_atasan
 from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, get_skp
 from app.request_input import as_id
-from workflows.instances import complete_task, may_complete, open_task
+from workflows.instances import check_candidate, complete_task, open_task
 
 from . import web
 from .common import render_error
@@ -162,7 +162,9 @@ def _page(db, task, posted: dict | None = None, error: str | None = None, fields
 
 def _own_task(db, task_id: str):
     task = open_task(db, task_id)
-    if not may_complete(db, task, g.actor.id):
+    try:
+        check_candidate(db, task, g.actor.id)  # a task completed meanwhile is a 409, not "not yours"
+    except Forbidden:
         return None
     return task
 
