@@ -110,7 +110,7 @@ def app(engine, database_url):
 
     clean(engine)
     flask_app = create_app({"DATABASE_URL": database_url, "TESTING": True, "PASSWORD_HASH_FAST": True,
-                            "SECRET_KEY": "test-secret"})
+                            "SECRET_KEY": "test-secret", "JOBS_AFTER_RESPONSE": False})
     session = flask_app.extensions["db_sessionmaker"]()
     with write_transaction(session):
         deploy(session, read_dir(Path(flask_app.config["BPMN_DIR"])))
@@ -118,6 +118,17 @@ def app(engine, database_url):
     session.close()
     yield flask_app
     flask_app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run the due background jobs (the outbox: e.g. archiving an approved SKP) as the scheduler would;
+    returns the counts per outcome. The app fixture leaves them to this (no run after the response)."""
+    from app import jobs
+
+    def run(worker: str = "test"):
+        return jobs.run_due(app.extensions["db_sessionmaker"], worker)
+    return run
 
 
 @pytest.fixture

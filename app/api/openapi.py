@@ -17,6 +17,9 @@ def _resp(description, schema=None):
 
 ERRORS = {"401": _resp("Token tidak ada atau tidak valid", ERROR), "403": _resp("Tidak diizinkan", ERROR),
           "404": _resp("Tidak ditemukan", ERROR)}
+# ?archived=1 while the approval's copy is still being rendered after commit (or its job failed).
+ARCHIVE_PENDING = {"409": _resp("Arsip sedang disiapkan (code document_pending, header Retry-After) atau "
+                                "pembuatannya gagal (details.status = failed)", ERROR)}
 ID = lambda name, kind="integer": {"name": name, "in": "path", "required": True, "schema": {"type": kind}}  # noqa: E731
 
 DOCUMENT = {
@@ -112,11 +115,11 @@ DOCUMENT = {
                                            "parameters": [ID("id"), {"name": "archived", "in": "query",
                                                                      "schema": {"type": "string", "enum": ["1"]}}],
                                            "responses": {"200": {"description": "PDF", "content": {
-                                               "application/pdf": {}}}, **ERRORS}}},
+                                               "application/pdf": {}}}, **ERRORS, **ARCHIVE_PENDING}}},
         "/skp/{id}/document.docx": {"get": {"summary": "Dokumen SKP (DOCX); ?archived=1 salinan saat disetujui",
                                             "parameters": [ID("id"), {"name": "archived", "in": "query",
                                                                       "schema": {"type": "string", "enum": ["1"]}}],
-                                            "responses": {"200": {"description": "DOCX"}, **ERRORS}}},
+                                            "responses": {"200": {"description": "DOCX"}, **ERRORS, **ARCHIVE_PENDING}}},
         "/notifications": {"get": {
             "summary": "Notifikasi milik pemanggil, terbaru dahulu, dengan jumlah yang belum dibaca",
             "parameters": [{"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]},

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, LargeBinary, Numeric, String, Text,
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
                         UniqueConstraint, func, select)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -164,9 +164,13 @@ class DokumenArsip(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     skp_id: Mapped[int] = mapped_column(ForeignKey("skp.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(8))  # pdf | docx
+    # The approval (its ``setujui`` history row) the copy belongs to: one copy per approval and format.
+    riwayat_id: Mapped[Optional[int]] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_dokumen_arsip_riwayat_id", "riwayat_id", "format", unique=True),)
 
 
 # ---------------------------------------------------------------- use cases and rules
@@ -287,12 +291,12 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
                                   to_status=to_status, note=catatan))
     session.flush()
     if to_status == "DISETUJUI":
-        from app.documents.skp import archive
+        from app.documents.skp import enqueue_archive
 
         from .cascade import follow_successor, offer_relinking
         follow_successor(session, skp)
         offer_relinking(session, skp)
-        archive(session, skp)
+        enqueue_archive(session, skp, skp.riwayat[-1])
 
 
 def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, actor_id: int) -> Skp:
