@@ -139,6 +139,12 @@ def test_renderer_down_keeps_approval_and_retries(app, accounts, as_user, run_jo
     assert job.attempts == 2
     assert job.next_attempt_at.replace(tzinfo=dt.timezone.utc) - clock.now() > dt.timedelta(seconds=55)  # doubled
 
+    # meanwhile the current PDF answers 503 with Retry-After (no server path shown); the DOCX still works
+    r = kadis.get(f"/skp/{skp_id}/document.pdf")
+    assert r.status_code == 503 and r.headers["Retry-After"] == "60"
+    assert r.get_json()["error"]["code"] == "service_unavailable" and "/nonexistent" not in r.get_data(as_text=True)
+    assert kadis.get(f"/skp/{skp_id}/document.docx").status_code == 200
+
     # the instance and the SKP are untouched by the failures
     assert kadis.get(f"/skp/{skp_id}").get_json()["status"] == "DISETUJUI"
     history = kadis.get(f"/skp/{skp_id}").get_json()["history"]
