@@ -34,7 +34,7 @@ STATUS = (PENDING, DONE, FAILED)
 STATUS_LABEL = {PENDING: "menunggu", DONE: "selesai", FAILED: "gagal"}
 MAX_ATTEMPTS = 10
 BACKOFF_FIRST = dt.timedelta(seconds=30)  # then doubled after each failure...
-BACKOFF_MAX = dt.timedelta(hours=1)  # ...up to an hour: ten attempts span about four hours
+BACKOFF_MAX = dt.timedelta(hours=1)  # ...up to an hour: ten attempts span about three hours
 LEASE = dt.timedelta(minutes=10)  # a worker that died holding a job gives it back after this
 
 Store = Callable[[Session], None]
