@@ -33,7 +33,19 @@ def create_app(overrides: dict | None = None) -> Flask:
         if session is not None:
             session.close()
 
-    from . import route_errors
+    from . import jobs, route_errors
+
+    @app.after_request
+    def _run_jobs_after_response(response):
+        # Jobs this request enqueued (and committed) run once the client has its response; the
+        # lease in ``jobs.claim`` keeps the scheduler from running them a second time meanwhile.
+        session = g.get("db")
+        ids = session.info.pop("enqueued_jobs", None) if session is not None else None
+        if ids and app.config["JOBS_AFTER_RESPONSE"]:
+            factory = app.extensions["db_sessionmaker"]
+            response.call_on_close(lambda: jobs.run_after_response(factory, ids))
+        return response
+
     from .api import api
     from .request_input import IdConverter
     from .web import web

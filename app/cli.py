@@ -251,5 +251,57 @@ def instances_reindex():
     click.echo(f"{reindex(_session())} instance ditulis ulang")
 
 
+@main.group("jobs", invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "done", "failed"]), help="Hanya yang berstatus ini.")
+@click.pass_context
+@with_appcontext
+def jobs_group(ctx, status):
+    """Tugas latar (outbox): daftar, ulangi yang gagal, jalankan yang jatuh tempo."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from app import jobs
+
+    rows = jobs.listing(_session(), status)
+    for row in rows:
+        when = row.next_attempt_at if row.status == "pending" else row.done_at
+        click.echo(f"{row.id}\t{row.kind}\t{row.ref or '-'}\t{row.status}\t{row.attempts}x\t"
+                   f"{when.isoformat() if when else '-'}\t{row.last_error[:200]}")
+    if not rows:
+        click.echo("Tidak ada tugas latar" + (f" berstatus {status}" if status else ""))
+
+
+@jobs_group.command("retry")
+@click.argument("job_ids", nargs=-1, type=int, required=True)
+@with_appcontext
+def jobs_retry(job_ids):
+    """Antrekan ulang tugas latar (yang gagal atau menunggu) agar dijalankan lagi sekarang."""
+    from app import jobs
+    from app.db import write_transaction
+    from app.errors import DomainError
+
+    session = _session()
+    for job_id in job_ids:
+        try:
+            with write_transaction(session):
+                jobs.requeue(session, jobs.scoped(session, job_id, None))
+            click.echo(f"Tugas latar {job_id} diantrekan ulang")
+        except DomainError as exc:
+            click.echo(exc.message, err=True)
+            sys.exit(1)
+
+
+@jobs_group.command("run")
+@with_appcontext
+def jobs_run():
+    """Jalankan sekarang tugas latar yang jatuh tempo (seperti tugas ``outbox`` penjadwal)."""
+    from app import jobs
+    from app.scheduler import _load_jobs, worker_name
+
+    _load_jobs()
+    report = jobs.run_due(current_app.extensions["db_sessionmaker"], worker_name())
+    click.echo(json.dumps(report))
+    sys.exit(1 if report["retry"] or report["failed"] else 0)
+
+
 if __name__ == "__main__":
     main()

@@ -51,6 +51,9 @@ def from_environment(instance_path: Path) -> dict:
         "BUKTI_DUKUNG_DIR": os.environ.get("BUKTI_DUKUNG_DIR") or str(instance_path / "bukti_dukung"),
         "BUKTI_DUKUNG_MAX_MB": _int("BUKTI_DUKUNG_MAX_MB", 10),
         "MAX_CONTENT_LENGTH": (max(16, _int("BUKTI_DUKUNG_MAX_MB", 10) + 1)) * 1024 * 1024,
+        # Background jobs (documents to archive) of a request run in its web worker right after the
+        # response as well as in ``ekinerja scheduler``; "0" leaves them to the scheduler alone.
+        "JOBS_AFTER_RESPONSE": os.environ.get("EKINERJA_JOBS_AFTER_RESPONSE", "1").strip() not in ("0", "false", "no"),
         # E-mail of notifications; an empty SMTP_HOST turns e-mail off (in-app notifications stay).
         "SMTP_HOST": os.environ.get("SMTP_HOST", "").strip(),
         "SMTP_PORT": _int("SMTP_PORT", 25),

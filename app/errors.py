@@ -45,3 +45,18 @@ class Forbidden(DomainError):
 class NotFound(DomainError):
     code = "not_found"
     status = 404
+
+
+class Unavailable(DomainError, RuntimeError):
+    """A service the request needs (the PDF renderer) is down: 503 with Retry-After; nothing was written."""
+
+    code = "service_unavailable"
+    status = 503
+    retry_after = 60
+
+    def __init__(self, message: str, technical: str = ""):
+        super().__init__(message)
+        self.technical = technical  # for logs and the admin's view of a failed job, not for the user
+
+    def __str__(self) -> str:
+        return self.technical or self.message

@@ -145,7 +145,7 @@ def app(engine, database_url):
     from workflows.definitions import deploy, read_dir
 
     flask_app = create_app({"DATABASE_URL": database_url, "TESTING": True, "PASSWORD_HASH_FAST": True,
-                            "SECRET_KEY": "test-secret"})
+                            "SECRET_KEY": "test-secret", "JOBS_AFTER_RESPONSE": False})
     if database_url in _TEMPLATES:
         rows, accounts = _TEMPLATES[database_url]
         restore(engine, rows)
@@ -160,6 +160,17 @@ def app(engine, database_url):
         _TEMPLATES[database_url] = (snapshot(engine), [dict(a) for a in flask_app.config["DEMO_ACCOUNTS"]])
     yield flask_app
     flask_app.extensions["db_engine"].dispose()
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run the due background jobs (the outbox: e.g. archiving an approved SKP) as the scheduler would;
+    returns the counts per outcome. The app fixture leaves them to this (no run after the response)."""
+    from app import jobs
+
+    def run(worker: str = "test"):
+        return jobs.run_due(app.extensions["db_sessionmaker"], worker)
+    return run
 
 
 @pytest.fixture

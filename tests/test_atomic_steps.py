@@ -70,29 +70,12 @@ def assert_retry_approves_once(app, admin, kadis, skp_id, instance_id):
     skp = kadis.get(f"/skp/{skp_id}").get_json()
     assert skp["status"] == "DISETUJUI" and skp["tanggal_penetapan"]
     assert history(kadis, skp_id).count("setujui") == 1
-    assert archive_rows(app, skp_id) == 2  # one PDF and one DOCX
+    from app import jobs
+
+    assert archive_rows(app, skp_id) == 0  # rendered after commit, by the outbox
+    jobs.run_due(app.extensions["db_sessionmaker"], "test")
+    assert archive_rows(app, skp_id) == 2  # one PDF and one DOCX, once
     assert [t["form"] for t in kadis.get(f"/instances/{instance_id}").get_json()["open_tasks"]] == ["skp-rollback"]
-
-
-def test_failing_renderer_keeps_the_skp_submitted_and_retry_approves_once(app, as_user, people, monkeypatch):
-    """The case of the issue: the archive render fails inside the approval's "Tetapkan SKP" step.
-    (Once archiving runs after commit from an outbox, the approval no longer fails here; the
-    test below covers the same guarantee without the renderer.)"""
-    from app.documents import skp as skp_document
-
-    skp_id, instance_id, review = submitted(as_user, people)
-    admin, kadis, sekda = as_user(people["admin"]), as_user(people["kadis"]), as_user(people["sekda"])
-    monkeypatch.setitem(skp_document.SETTINGS, "wkhtmltopdf", "/nonexistent")
-    done = sekda.post(f"/tasks/{review['id']}/complete",
-                      json={"data": {"keputusan": "SETUJUI", "catatan": "", "ekspektasi_khusus": {}}})
-    assert done.status_code == 200, done.get_json()
-    assert_failed_untouched(app, admin, kadis, skp_id, instance_id, "wkhtmltopdf")
-    # retrying while the renderer is still missing fails the same way and still writes nothing
-    again = admin.post(f"/admin/instances/{instance_id}/actions/retry", json={"reason": "coba lagi"})
-    assert again.status_code == 200 and again.get_json()["status"] == "error"
-    assert_failed_untouched(app, admin, kadis, skp_id, instance_id, "wkhtmltopdf")
-    monkeypatch.undo()
-    assert_retry_approves_once(app, admin, kadis, skp_id, instance_id)
 
 
 def test_service_failing_after_its_writes_keeps_nothing_and_retry_approves_once(app, as_user, people, monkeypatch):

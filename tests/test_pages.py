@@ -189,7 +189,7 @@ def review(pages, keputusan, catatan="", ekspektasi=None):
     return r.location
 
 
-def test_whole_lifecycle_through_pages(app, pages, accounts):
+def test_whole_lifecycle_through_pages(app, pages, accounts, run_jobs):
     kadis, sekda = find(accounts, "Kepala Dinas"), find(accounts, "Sekretaris Daerah")
     kabid = find(accounts, "Kepala Bidang Aplikasi")
     admin = next(a for a in accounts if "admin_kinerja" in a["roles"])
@@ -259,9 +259,15 @@ def test_whole_lifecycle_through_pages(app, pages, accounts):
     pages.login(kadis["nip"])
     review(pages, "SETUJUI", ekspektasi={"KOMPETEN": "Ikut pelatihan keamanan aplikasi"})
 
+    # the approved copy is prepared after the approval: the page says so until the outbox has run
+    assert "Dokumen arsip persetujuan sedang disiapkan" in pages.html(kabid_skp_url)
+    assert pages.get(f"/skp/{kabid_skp_id}/dokumen.pdf?arsip=1").status_code == 409
+    assert run_jobs()["done"] == 2  # the Kadis's SKP approved earlier in this test, and this one
+
     # the admin kinerja rolls it back from its SKP page
     pages.login(admin["nip"])
     page = pages.html(kabid_skp_url)
+    assert "sedang disiapkan" not in page
     assert "Kembalikan ke draf" in page and "Alasan" in page
     r = pages.post(f"{kabid_skp_url}/kembalikan", {"alasan": "   "})
     assert r.status_code == 422 and "Alasan wajib diisi" in r.get_data(as_text=True)

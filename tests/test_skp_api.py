@@ -62,7 +62,7 @@ def kadis_approved(accounts, as_user):
     return skp
 
 
-def test_whole_lifecycle(accounts, as_user, kadis_approved):
+def test_whole_lifecycle(accounts, as_user, kadis_approved, run_jobs):
     kabid_acc = find(accounts, "Kepala Bidang Aplikasi")
     kabid, kadis = as_user(kabid_acc["nip"]), as_user(find(accounts, "Kepala Dinas")["nip"])
     admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
@@ -117,7 +117,8 @@ def test_whole_lifecycle(accounts, as_user, kadis_approved):
         ("ajukan", "DIAJUKAN", kabid.nip), ("setujui", "DISETUJUI", kadis.nip)]
     assert history[5]["note"] == "Perubahan struktur organisasi" and history[2]["note"] == "Tambah IKI biaya"
 
-    # documents: current and archived, read back
+    # documents: current and archived (once the outbox has rendered it), read back
+    assert run_jobs()["done"] == 3  # one archive per approval: the Kadis's and both of this SKP
     pdf = kabid.get(f"/skp/{skp['id']}/document.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf.data)).pages)
@@ -139,8 +140,9 @@ def test_whole_lifecycle(accounts, as_user, kadis_approved):
     assert [t["form"] for t in instance["open_tasks"]] == ["skp-rollback"]
 
 
-def test_archive_survives_rollback(accounts, as_user, kadis_approved):
+def test_archive_survives_rollback(accounts, as_user, kadis_approved, run_jobs):
     kadis = as_user(find(accounts, "Kepala Dinas")["nip"])
+    run_jobs()
     first = kadis.get(f"/skp/{kadis_approved['id']}/document.pdf?archived=1")
     assert first.status_code == 200
     admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])

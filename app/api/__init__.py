@@ -21,7 +21,10 @@ def error(status: int, code: str, message: str, details: dict | None = None):
 @api.errorhandler(DomainError)
 def _domain_error(exc: DomainError):
     get_session().rollback()
-    return error(exc.status, exc.code, exc.message, exc.details)
+    body, status = error(exc.status, exc.code, exc.message, exc.details)
+    if getattr(exc, "retry_after", None):  # work under way (a document being prepared): ask again later
+        body.headers["Retry-After"] = str(exc.retry_after)
+    return body, status
 
 
 @api.errorhandler(HTTPException)

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import g, jsonify, request
 from sqlalchemy import select
 
-from app import get_session
+from app import get_session, jobs
 from app.auth import admin_scope
-from app.errors import NotFound
+from app.db import write_transaction
+from app.errors import NotFound, ValidationFailed
 from app.kinerja.views import iso
 from workflows import batch, inspection, migration, repair, search  # noqa: F401 - migration registers actions
 from workflows.models import Instance, ProcessDefinition
@@ -113,6 +114,27 @@ def admin_batch_get(batch_id):
     return jsonify(_plain(batch.view(batch.get(get_session(), batch_id, scope))))
 
 
+@api.get("/admin/jobs")
+@login_required
+def admin_jobs():
+    """Background jobs (the outbox), newest first; ``?status=failed`` for the ones given up."""
+    scope = admin_scope(g.actor)
+    status = request.args.get("status") or None
+    if status is not None and status not in jobs.STATUS:
+        raise ValidationFailed({"status": f"harus salah satu dari {', '.join(jobs.STATUS)}"})
+    return jsonify({"items": [jobs.view(r) for r in jobs.listing(get_session(), status, scope)]})
+
+
+@api.post("/admin/jobs/<int:job_id>/retry")
+@login_required
+def admin_job_retry(job_id):
+    scope = admin_scope(g.actor)
+    session = get_session()
+    with write_transaction(session):
+        row = jobs.requeue(session, jobs.scoped(session, job_id, scope))
+    return jsonify(jobs.view(row))
+
+
 _FILTER = [{"name": n, "in": "query", "schema": {"type": t}, "description": d} for n, t, d in [
     ("process_id", "string", "id proses"), ("definition_id", "integer", "versi definisi"),
     ("status", "string", "running, waiting, error, suspended, completed, terminated"),
@@ -157,6 +179,15 @@ DOCUMENT["paths"].update({
             "type": "object", "properties": {"filter": _OBJ, "action": {"type": "string"}, "reason": {"type": "string"},
                                              "params": _OBJ, "preview": {"type": "boolean"}}}}}},
         "responses": {"200": _resp("Preview", _OBJ), "201": _resp("Hasil per instance", _OBJ), **ERRORS}}},
+    "/admin/jobs": {"get": {
+        "summary": "Tugas latar (outbox: arsip dokumen SKP, …), terbaru dahulu; status=failed: yang sudah menyerah",
+        "parameters": [{"name": "status", "in": "query", "schema": {"type": "string",
+                                                                    "enum": list(jobs.STATUS)}}],
+        "responses": {"200": _resp("Daftar tugas latar", _OBJ), "422": _resp("Status tidak dikenal"), **ERRORS}}},
+    "/admin/jobs/{id}/retry": {"post": {
+        "summary": "Antrekan ulang tugas latar yang gagal (atau menunggu) agar segera dijalankan lagi",
+        "parameters": [ID("id")],
+        "responses": {"200": _resp("Tugas latar", _OBJ), "409": _resp("Tugas sudah selesai"), **ERRORS}}},
     "/admin/batches/{id}": {"get": {"summary": "Kemajuan dan hasil per instance sebuah tindakan massal",
                                     "parameters": [ID("id")], "responses": {"200": _resp("Batch", _OBJ), **ERRORS}}},
 })

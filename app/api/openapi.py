@@ -20,6 +20,9 @@ ERRORS = {"401": _resp("Token tidak ada atau tidak valid", ERROR), "403": _resp(
           "404": _resp("Tidak ditemukan", ERROR)}
 # Ids are signed 32-bit columns: a larger one in a path is simply not found (404).
 ID_SCHEMA = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_MAX}
+# ?archived=1 while the approval's copy is still being rendered after commit (or its job failed).
+ARCHIVE_PENDING = {"409": _resp("Arsip sedang disiapkan (code document_pending, header Retry-After) atau "
+                                "pembuatannya gagal (details.status = failed)", ERROR)}
 
 
 def ID(name, kind="integer"):  # noqa: N802 - reads as a constant in the path tables
@@ -125,11 +128,11 @@ DOCUMENT = {
                                            "parameters": [ID("id"), {"name": "archived", "in": "query",
                                                                      "schema": {"type": "string", "enum": ["1"]}}],
                                            "responses": {"200": {"description": "PDF", "content": {
-                                               "application/pdf": {}}}, **ERRORS}}},
+                                               "application/pdf": {}}}, **ERRORS, **ARCHIVE_PENDING}}},
         "/skp/{id}/document.docx": {"get": {"summary": "Dokumen SKP (DOCX); ?archived=1 salinan saat disetujui",
                                             "parameters": [ID("id"), {"name": "archived", "in": "query",
                                                                       "schema": {"type": "string", "enum": ["1"]}}],
-                                            "responses": {"200": {"description": "DOCX"}, **ERRORS}}},
+                                            "responses": {"200": {"description": "DOCX"}, **ERRORS, **ARCHIVE_PENDING}}},
         "/notifications": {"get": {
             "summary": "Notifikasi milik pemanggil, terbaru dahulu, dengan jumlah yang belum dibaca",
             "parameters": [{"name": "unread", "in": "query", "schema": {"type": "string", "enum": ["1", "0"]},

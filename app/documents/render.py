@@ -13,6 +13,9 @@ import pdfkit
 from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemLoader
 
+from app.errors import Unavailable
+
+PDF_DOWN = "Pembuat PDF sedang tidak tersedia; coba lagi nanti (dokumen DOCX tetap dapat diunduh)"
 # wkhtmltopdf 0.12.6 (unpatched Qt) shrinks content to ~75%: templates write CSS sizes 1/0.75 larger.
 PDF_OPTIONS = {
     "page-size": "A4",
@@ -101,8 +104,8 @@ def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkht
     """Render the Jinja2 HTML template (autoescaped) and print it to PDF with wkhtmltopdf."""
     binary = shutil.which(wkhtmltopdf)
     if binary is None:
-        raise RuntimeError(
-            f"wkhtmltopdf tidak ditemukan: {wkhtmltopdf!r} (pasang paket 'wkhtmltopdf' "
+        raise Unavailable(
+            PDF_DOWN, f"wkhtmltopdf tidak ditemukan: {wkhtmltopdf!r} (pasang paket 'wkhtmltopdf' "
             "atau berikan path lengkap ke program tersebut)"
         )
     html = render_html(html_template_path, context)
@@ -110,7 +113,7 @@ def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkht
     try:
         pdf = pdfkit.from_string(html, False, configuration=config, options=PDF_OPTIONS)
     except OSError as exc:  # pdfkit reports a failed wkhtmltopdf run as IOError/OSError
-        raise RuntimeError(f"wkhtmltopdf gagal membuat PDF ({binary}): {exc}") from exc
+        raise Unavailable(PDF_DOWN, f"wkhtmltopdf gagal membuat PDF ({binary}): {exc}") from exc
     if not pdf or not pdf.startswith(b"%PDF"):
-        raise RuntimeError(f"wkhtmltopdf tidak menghasilkan PDF ({binary})")
+        raise Unavailable(PDF_DOWN, f"wkhtmltopdf tidak menghasilkan PDF ({binary})")
     return pdf

@@ -2,7 +2,8 @@
 
 ``build_context`` turns the SKP rows into the plain dict both templates print
 (``document_templates/skp.docx`` through docxtpl, ``skp.html`` through wkhtmltopdf),
-so DOCX and PDF never disagree. At approval the exact files are archived with their hash.
+so DOCX and PDF never disagree. An approval freezes the context and queues a job (``app.jobs``)
+that renders and archives the exact files with their hash after the approval has committed.
 """
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from workflows import clock
 
 from app.kinerja.org import LABEL_JENIS_JABATAN  # noqa: F401 - re-exported for templates
 from app.kinerja.perilaku import CORE_VALUES
-from app.kinerja.skp import STATUS_LABEL, DokumenArsip, Skp, identity
+from app import jobs
+from app.errors import Conflict
+from app.kinerja.skp import STATUS_LABEL, DokumenArsip, Skp, SkpRiwayat, business_key, identity
 
 SETTINGS = {"templates": Path(__file__).resolve().parent.parent.parent / "document_templates",
             "wkhtmltopdf": "wkhtmltopdf"}
@@ -27,6 +30,10 @@ LABEL = {"KUANTITAS": "Kuantitas", "KUALITAS": "Kualitas", "WAKTU": "Waktu", "BI
          "PENERIMA_LAYANAN": "Penerima Layanan", "PROSES_BISNIS": "Proses Bisnis",
          "PENGUATAN_INTERNAL": "Penguatan Internal", "ANGGARAN": "Anggaran",
          "ORGANISASI": "Organisasi", "INDIVIDU": "Individu", None: ""}
+ARCHIVE_JOB = "skp_arsip"
+ARSIP_DISIAPKAN = "Dokumen arsip persetujuan sedang disiapkan; coba lagi sebentar lagi"
+ARSIP_GAGAL = "Dokumen arsip persetujuan belum dapat dibuat; admin kinerja dapat mengulanginya"
+RETRY_AFTER_SECONDS = 30
 MEDIA_TYPES = {"pdf": "application/pdf",
                "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -91,31 +98,63 @@ def build_context(session: Session, skp: Skp) -> dict:
     }
 
 
-def render(session: Session, skp: Skp, fmt: str) -> bytes:
+def render_context(context: dict, fmt: str) -> bytes:
     from .render import render_docx, render_pdf
 
-    context = build_context(session, skp)
     if fmt == "docx":
         return render_docx(SETTINGS["templates"] / "skp.docx", context)
     return render_pdf(SETTINGS["templates"] / "skp.html", context, SETTINGS["wkhtmltopdf"])
 
 
-def archive(session: Session, skp: Skp) -> list[DokumenArsip]:
-    """Keep the exact PDF and DOCX of the SKP as approved (called in the approval's transaction)."""
-    rows = []
-    for fmt in ("pdf", "docx"):
-        content = render(session, skp, fmt)
-        rows.append(DokumenArsip(skp_id=skp.id, format=fmt, content=content,
-                                 sha256=hashlib.sha256(content).hexdigest(),
-                                 created_at=clock.now()))
-    session.add_all(rows)
-    session.flush()
-    return rows
+def render(session: Session, skp: Skp, fmt: str) -> bytes:
+    return render_context(build_context(session, skp), fmt)
+
+
+# ---------------------------------------------------------------- the archive (through the outbox)
+
+
+def enqueue_archive(session: Session, skp: Skp, approval: SkpRiwayat) -> jobs.Job:
+    """In the approval's transaction: freeze the document's context and queue its archiving.
+
+    Rendering (most of an approval's CPU) runs after commit in a worker; the context taken here
+    is what the worker prints, so later edits or a rollback never change the archived copy.
+    """
+    return jobs.enqueue(session, ARCHIVE_JOB, f"{ARCHIVE_JOB}:{approval.id}",
+                        {"skp_id": skp.id, "riwayat_id": approval.id, "context": build_context(session, skp)},
+                        ref=business_key(skp), instansi_id=skp.instansi_id)
+
+
+@jobs.handler(ARCHIVE_JOB)
+def _archive(_session: Session, payload: dict):
+    """Render the frozen context to PDF and DOCX; store both with their hash (once per approval)."""
+    files = {fmt: render_context(payload["context"], fmt) for fmt in ("pdf", "docx")}
+
+    def store(session: Session) -> None:
+        if session.get(Skp, payload["skp_id"]) is None:
+            return  # the SKP was deleted meanwhile: nothing to keep
+        session.add_all([DokumenArsip(skp_id=payload["skp_id"], riwayat_id=payload["riwayat_id"], format=fmt,
+                                      content=content, sha256=hashlib.sha256(content).hexdigest(),
+                                      created_at=clock.now()) for fmt, content in files.items()])
+    return store
+
+
+def archive_job(session: Session, skp: Skp) -> jobs.Job | None:
+    """The archiving job of the SKP's latest approval (None if it was never approved since the outbox)."""
+    return jobs.latest(session, ARCHIVE_JOB, business_key(skp))
+
+
+def archive_state(session: Session, skp: Skp) -> tuple[str | None, jobs.Job | None]:
+    """``("ready"|"pending"|"failed"|None, job)``: what the SKP page says about the approved copy."""
+    job = archive_job(session, skp)
+    if job is not None and job.status != jobs.DONE:
+        return job.status, job
+    has_copy = session.scalar(select(DokumenArsip.id).where(DokumenArsip.skp_id == skp.id).limit(1)) is not None
+    return ("ready" if has_copy else None), job
 
 
 def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
     return session.scalar(select(DokumenArsip).where(DokumenArsip.skp_id == skp.id, DokumenArsip.format == fmt)
-                          .order_by(DokumenArsip.id.desc()).limit(1))
+                          .order_by(DokumenArsip.riwayat_id.desc().nulls_last(), DokumenArsip.id.desc()).limit(1))
 
 
 def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> tuple[bytes, str | None]:
@@ -126,7 +165,22 @@ def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> 
         raise NotFound("Format dokumen harus pdf atau docx")
     if not from_archive:
         return render(session, skp, fmt), None
+    job = archive_job(session, skp)
+    if job is not None and job.status != jobs.DONE:
+        raise ArchivePending(job)
     row = archived(session, skp, fmt)
     if row is None:
         raise NotFound("SKP ini belum pernah disetujui; belum ada arsip")
     return row.content, row.sha256
+
+
+class ArchivePending(Conflict):
+    """The archive of the latest approval is not stored yet (409 with Retry-After while it is pending)."""
+
+    code = "document_pending"
+
+    def __init__(self, job: jobs.Job):
+        failed = job.status == jobs.FAILED
+        super().__init__(ARSIP_GAGAL if failed else ARSIP_DISIAPKAN,
+                         {"job_id": job.id, "status": job.status, "attempts": job.attempts})
+        self.retry_after = None if failed else RETRY_AFTER_SECONDS

@@ -170,9 +170,13 @@ class DokumenArsip(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     skp_id: Mapped[int] = mapped_column(ForeignKey("skp.id", ondelete="CASCADE"), index=True)
     format: Mapped[str] = mapped_column(String(8))  # pdf | docx
+    # The approval (its ``setujui`` history row) the copy belongs to: one copy per approval and format.
+    riwayat_id: Mapped[Optional[int]] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+
+    __table_args__ = (Index("uq_dokumen_arsip_riwayat_id", "riwayat_id", "format", unique=True),)
 
 
 # ---------------------------------------------------------------- use cases and rules
@@ -324,12 +328,12 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
 def _after_transition(session: Session, skp: Skp, to_status: str) -> None:
     """What follows a status change: an approval re-points links, tells subordinates, archives."""
     if to_status == "DISETUJUI":
-        from app.documents.skp import archive
+        from app.documents.skp import enqueue_archive
 
         from .cascade import follow_successor, offer_relinking
         follow_successor(session, skp)
         offer_relinking(session, skp)
-        archive(session, skp)
+        enqueue_archive(session, skp, skp.riwayat[-1])
 
 
 def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, actor_id: int) -> Skp:

@@ -173,3 +173,30 @@ def admin_batch_progress(batch_id):
     scope = _scope()
     found = batch.get(get_session(), parse_id(batch_id), scope)
     return {"status": found.status, "done": found.done, "total": found.total, "failed": found.failed}
+
+
+@web.get("/admin/tugas-latar")
+def admin_jobs():
+    """Background jobs (the outbox): the ones failed and waiting first, with their last error."""
+    from app import jobs
+
+    scope = _scope()
+    session = get_session()
+    rows = [*jobs.listing(session, jobs.FAILED, scope), *jobs.listing(session, jobs.PENDING, scope),
+            *jobs.listing(session, jobs.DONE, scope, limit=20)]
+    return render_template("admin_jobs.html", rows=rows, status_label=jobs.STATUS_LABEL,
+                           max_attempts=jobs.MAX_ATTEMPTS)
+
+
+@web.post("/admin/tugas-latar/<job_id>/ulangi")
+def admin_job_retry(job_id):
+    from app import jobs
+    from app.db import write_transaction
+
+    scope = _scope()
+    session = get_session()
+    with write_transaction(session):
+        row = jobs.requeue(session, jobs.scoped(session, parse_id(job_id), scope))
+    flash(f"Tugas latar {row.id} diantrekan ulang; dijalankan oleh penjadwal dalam beberapa detik.", "success")
+    return redirect(request.referrer if (request.referrer or "").startswith(request.host_url)
+                    else url_for("web.admin_jobs"))

@@ -11,11 +11,11 @@ from app import get_session
 from app.auth import authenticate
 from app.db import write_transaction
 from app.documents.skp import MEDIA_TYPES
-from app.documents.skp import document_bytes
+from app.documents.skp import archive_state, document_bytes
 from app.kinerja import skp_access
 from app.errors import DomainError
 from app.kinerja.perilaku import NAMA
-from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, DokumenArsip, Skp, business_key, buat_skp
+from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, Skp, business_key, buat_skp
 from app.kinerja.views import acting_as, skp_detail
 from app.request_input import as_year
 from workflows import clock, inbox
@@ -153,10 +153,6 @@ def history_rows(skp: Skp) -> list[dict]:
              "to": STATUS_LABEL.get(h.to_status, h.to_status or "—"), "note": h.note} for h in skp.riwayat]
 
 
-def has_archive(db, skp: Skp) -> bool:
-    return db.scalar(select(DokumenArsip.id).where(DokumenArsip.skp_id == skp.id).limit(1)) is not None
-
-
 def skp_context(db, skp: Skp) -> dict:
     return {"skp": skp, "detail": skp_detail(db, skp), "history": history_rows(skp), "nama_perilaku": NAMA,
             "status_label": STATUS_LABEL, "label": LABEL, "lampiran_label": LAMPIRAN_LABEL}
@@ -170,7 +166,7 @@ def skp_page(skp_id):
     rollback_task = next((t for t in actions if t.form_key == ROLLBACK_FORM), None)
     others = [t for t in actions if t.form_key != ROLLBACK_FORM]
     return render_template("skp_detail.html", **skp_context(db, skp), rollback_task=rollback_task,
-                           other_tasks=others, archive=has_archive(db, skp))
+                           other_tasks=others, archive=archive_state(db, skp))
 
 
 @web.get("/skp/<skp_id>/dokumen.<fmt>")
