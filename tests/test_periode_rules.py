@@ -162,7 +162,7 @@ def test_upgrade_fills_the_month_ledger_and_stops_on_duplicate_skp(fresh_engine)
         for awal, akhir in ((dt.date(Y, 1, 1), dt.date(Y, 3, 31)), (dt.date(Y, 1, 1), dt.date(Y, 6, 30))):
             session.execute(ak.AngkaKredit.__table__.insert().values(
                 pegawai_id=andi.id, sumber="PENILAIAN", periode_awal=awal, periode_akhir=akhir, jumlah_bulan=3,
-                jf_jenjang="AHLI_MUDA", ak=Decimal("6.25"), keterangan="", created_at=dt.datetime(Y, 7, 1)))
+                jf_jenjang="AHLI_MUDA", ak=Decimal("6.25"), keterangan="", created_at=dt.datetime(Y, 7, 1, tzinfo=dt.timezone.utc)))
         skp = {"instansi_id": andi.instansi_id, "pegawai_id": andi.id, "tahun": Y, "periode_awal": dt.date(Y, 1, 1),
                "periode_akhir": dt.date(Y, 12, 31), "jabatan_id": andi.jabatan_id, "unor_id": andi.jabatan.unor_id,
                "pendekatan": "KUANTITATIF", "jenis_skp": "JA_JF", "status": "DRAFT", "catatan_pengembalian": "",
