@@ -38,6 +38,10 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app.register_blueprint(api)
     app.register_blueprint(web)
+
+    from .security import init_security
+
+    init_security(app)
     return app
 
 

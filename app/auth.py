@@ -1,7 +1,14 @@
-"""Who is asking: login by NIP and password, bearer tokens for the API, the signed session for pages."""
+"""Who is asking: login by NIP and password, bearer tokens for the API, the signed session for pages.
+
+Revocation: the signed session cookie carries ``akun.session_version`` and an API token carries
+``akun.token_version``; both are read with the akun row that is loaded on every request anyway, so the
+check costs no extra query. Bumping a version (logout, password change, ``revoke``) ends every copy.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -44,7 +51,17 @@ def _serializer() -> URLSafeTimedSerializer:
 
 
 def issue_token(actor: Actor) -> str:
-    return _serializer().dumps({"akun": actor.akun.id})
+    return _serializer().dumps({"akun": actor.akun.id, "v": actor.akun.token_version})
+
+
+def _current_akun(session: Session, akun_id, version, field: str) -> Akun | None:
+    """The active akun whose ``field`` version still equals the one the cookie or token carries."""
+    if not isinstance(akun_id, int) or isinstance(akun_id, bool) or not isinstance(version, int):
+        return None
+    akun = session.get(Akun, akun_id) if 0 < akun_id < 2**31 else None
+    if akun is None or not akun.aktif or getattr(akun, field) != version:
+        return None
+    return akun
 
 
 def actor_from_token(session: Session, token: str) -> Actor | None:
@@ -52,13 +69,55 @@ def actor_from_token(session: Session, token: str) -> Actor | None:
         data = _serializer().loads(token, max_age=current_app.config["TOKEN_TTL_SECONDS"])
     except (BadSignature, SignatureExpired):
         return None
-    akun = session.get(Akun, data.get("akun"))
-    return actor_of(session, akun) if akun is not None and akun.aktif else None
+    if not isinstance(data, dict):
+        return None
+    akun = _current_akun(session, data.get("akun"), data.get("v"), "token_version")
+    return actor_of(session, akun) if akun is not None else None
 
 
-def actor_from_id(session: Session, akun_id: int | None) -> Actor | None:
-    akun = session.get(Akun, akun_id) if akun_id else None
-    return actor_of(session, akun) if akun is not None and akun.aktif else None
+def actor_from_id(session: Session, akun_id: int | None, session_version: int | None) -> Actor | None:
+    """The actor of a signed session cookie: its akun id and the session version it was issued with."""
+    akun = _current_akun(session, akun_id, session_version, "session_version")
+    return actor_of(session, akun) if akun is not None else None
+
+
+def revoke_sessions(akun: Akun) -> None:
+    """End every signed session cookie of the akun (logout ends all copies of the cookie, everywhere)."""
+    akun.session_version = (akun.session_version or 0) + 1
+
+
+def revoke_tokens(akun: Akun) -> None:
+    """End every API token issued to the akun so far."""
+    akun.token_version = (akun.token_version or 0) + 1
+
+
+def set_password(akun: Akun, password: str, *, fast: bool = False) -> None:
+    """A new password ends every session and token opened with the old one."""
+    from .kinerja.password import hash_password
+
+    akun.password_hash = hash_password(password, fast=fast)
+    revoke_sessions(akun)
+    revoke_tokens(akun)
+
+
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a local path only ("/skp/1?tahun=2026"), else "/".
+
+    Refused: anything not starting with exactly one "/" ("//evil", "https://evil"), and any path that
+    holds a backslash, whitespace or a control character once percent-decoded (browsers drop a tab or
+    newline, so "/%09/evil" would become "//evil", and read "\\" as "/").
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    decoded = target
+    for _ in range(3):  # "%2509" decodes to "%09" first
+        decoded = unquote(decoded)
+    if _UNSAFE_IN_PATH.search(target) or _UNSAFE_IN_PATH.search(decoded) or decoded.startswith("//"):
+        return "/"
+    return target
 
 
 def admin_scope(actor: Actor) -> int | None:

@@ -88,7 +88,7 @@ def test_pegawai_to_penilai_in_the_browser(base_url, browser, accounts, tmp_path
     page.wait_for_selector("text=SKP diajukan")
     assert "Diajukan" in page.inner_text(".meta")
     skp_url = page.url
-    page.click("a:has-text('Keluar')")
+    page.click(".topbar button:has-text('Keluar')")
     page.wait_for_selector("#nip")
 
     login(page, base_url, sekda["nip"])

@@ -26,9 +26,10 @@ def _domain_error(exc: DomainError):
 @api.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_request",
-             409: "conflict", 413: "bad_request", 415: "bad_request"}
+             409: "conflict", 413: "bad_request", 415: "bad_request", 429: "too_many_requests"}
     messages = {404: "Alamat tidak ditemukan", 405: "Metode tidak diizinkan", 413: "Permintaan terlalu besar",
-                400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json"}
+                400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json",
+                429: exc.description}
     return error(exc.code or 400, codes.get(exc.code, "bad_request"), messages.get(exc.code, exc.description or ""))
 
 
