@@ -34,9 +34,14 @@ class Actor:
         return any(r in self.roles for r in roles)
 
 
-def authenticate(session: Session, nip: str, password: str) -> Actor | None:
-    akun = session.scalar(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id)
+def akun_by_nip(session: Session, nip: str) -> Akun | None:
+    """The active account of the pegawai with this NIP."""
+    return session.scalar(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id)
                           .where(Pegawai.nip == (nip or "").strip(), Akun.aktif.is_(True)))
+
+
+def authenticate(session: Session, nip: str, password: str) -> Actor | None:
+    akun = akun_by_nip(session, nip)
     if akun is None or not verify_password(akun.password_hash, password or ""):
         return None
     return actor_of(session, akun)

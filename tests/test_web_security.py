@@ -143,24 +143,45 @@ def test_logout_form_in_the_top_bar(app, pages, accounts):
     assert 'name="csrf_token"' in html.split('class="logout-form"')[1].split("</form>")[0]
 
 
-def test_password_change_ends_sessions_and_tokens(app, client, pages, accounts):
-    from app.auth import set_password
-    from app.db import write_transaction
-    from app.kinerja.org import Akun, Pegawai
-    from sqlalchemy import select
+def _cli(app, *args):
+    from click.testing import CliRunner
+    from flask.cli import ScriptInfo
 
+    from app.cli import main
+
+    return CliRunner().invoke(main, list(args), obj=ScriptInfo(create_app=lambda: app))
+
+
+def _token(client, nip, password=DEMO_PASSWORD) -> dict:
+    r = client.post("/api/v1/auth/token", json={"nip": nip, "password": password})
+    assert r.status_code == 200, r.get_json()
+    return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
+
+
+def test_password_change_ends_sessions_and_tokens(app, client, pages, accounts):
     nip = _kadis(accounts)
-    token = client.post("/api/v1/auth/token", json={"nip": nip, "password": DEMO_PASSWORD}).get_json()["access_token"]
+    token = _token(client, nip)
     pages.login(nip)
     assert pages.get("/").status_code == 200
-    session = app.extensions["db_sessionmaker"]()
-    with write_transaction(session):
-        akun = session.scalar(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id).where(Pegawai.nip == nip))
-        set_password(akun, "sandi-baru-123", fast=True)
-    session.close()
+    result = _cli(app, "akun", "sandi", nip, "--kata-sandi", "sandi-baru-123")
+    assert result.exit_code == 0 and "sesi dan token lamanya dicabut" in result.output, result.output
     assert pages.get("/").status_code == 302
-    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
-    assert client.post("/api/v1/auth/token", json={"nip": nip, "password": "sandi-baru-123"}).status_code == 200
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+    assert client.post("/api/v1/auth/token", json={"nip": nip, "password": DEMO_PASSWORD}).status_code == 401
+    _token(client, nip, "sandi-baru-123")
+    assert _cli(app, "akun", "sandi", nip, "--kata-sandi", "pendek").exit_code == 1
+
+
+def test_admin_revokes_every_session_and_token(app, client, pages, accounts):
+    nip = _kadis(accounts)
+    token = _token(client, nip)
+    pages.login(nip)
+    result = _cli(app, "akun", "cabut-sesi", nip)
+    assert result.exit_code == 0, result.output
+    assert pages.get("/").status_code == 302
+    assert client.get("/api/v1/me", headers=token).status_code == 401
+    assert pages.login(nip).status_code == 302 and pages.get("/").status_code == 200  # a new login works
+    assert _cli(app, "akun", "cabut-sesi", "000").exit_code == 1
 
 
 def test_api_token_revocation(app, client, accounts):
