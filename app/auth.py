@@ -35,9 +35,12 @@ class Actor:
 
 
 def akun_by_nip(session: Session, nip: str) -> Akun | None:
-    """The active account of the pegawai with this NIP."""
+    """The active account of the pegawai with this NIP (NIPs are digits: anything else finds none)."""
+    nip = (nip or "").strip()
+    if not (nip.isascii() and nip.isdigit() and len(nip) <= 32):
+        return None
     return session.scalar(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id)
-                          .where(Pegawai.nip == (nip or "").strip(), Akun.aktif.is_(True)))
+                          .where(Pegawai.nip == nip, Akun.aktif.is_(True)))
 
 
 def authenticate(session: Session, nip: str, password: str) -> Actor | None:
@@ -101,6 +104,11 @@ def set_password(akun: Akun, password: str, *, fast: bool = False) -> None:
     from .kinerja.password import hash_password
 
     akun.password_hash = hash_password(password, fast=fast)
+    revoke_all(akun)
+
+
+def revoke_all(akun: Akun) -> None:
+    """End every session and every token of the akun (a lost device, a misused account)."""
     revoke_sessions(akun)
     revoke_tokens(akun)
 

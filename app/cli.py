@@ -161,14 +161,12 @@ def akun_sandi(nip, kata_sandi):
 @with_appcontext
 def akun_cabut_sesi(nip):
     """Akhiri semua sesi halaman dan token API akun ini (perangkat hilang, akun disalahgunakan)."""
-    from app.auth import revoke_sessions, revoke_tokens
+    from app.auth import revoke_all
     from app.db import write_transaction
 
     session = _session()
     with write_transaction(session):
-        found = _akun_or_exit(nip)
-        revoke_sessions(found)
-        revoke_tokens(found)
+        revoke_all(_akun_or_exit(nip))
     click.echo(f"Semua sesi dan token {nip} dicabut.")
 
 

@@ -184,6 +184,24 @@ def test_admin_revokes_every_session_and_token(app, client, pages, accounts):
     assert _cli(app, "akun", "cabut-sesi", "000").exit_code == 1
 
 
+def test_admin_revokes_through_the_api(app, client, pages, accounts):
+    admin = next(a for a in accounts if "admin_kinerja" in a["roles"] and "superadmin" not in a["roles"])
+    nip = _kadis(accounts)
+    victim = _token(client, nip)
+    pages.login(nip)
+    plain = next(a for a in accounts if a["roles"] == ["pegawai"])
+    r = client.post(f"/api/v1/pegawai/{nip}/cabut-sesi", headers=_token(client, plain["nip"]))
+    assert r.status_code == 403 and r.get_json()["error"]["code"] == "forbidden"
+    assert client.get("/api/v1/me", headers=victim).status_code == 200
+
+    as_admin = _token(client, admin["nip"])
+    assert client.post(f"/api/v1/pegawai/{nip}/cabut-sesi", headers=as_admin).status_code == 204
+    assert client.get("/api/v1/me", headers=victim).status_code == 401
+    assert pages.get("/").status_code == 302
+    for unknown in ("199001012020121999", "1%002", "x" * 40):
+        assert client.post(f"/api/v1/pegawai/{unknown}/cabut-sesi", headers=as_admin).status_code == 404
+
+
 def test_api_token_revocation(app, client, accounts):
     nip = _kadis(accounts)
     first, second = (client.post("/api/v1/auth/token", json={"nip": nip, "password": DEMO_PASSWORD})

@@ -81,6 +81,11 @@ DOCUMENT = {
                                              "dicabut dijawab 401. Ganti kata sandi juga mencabutnya.",
                                   "responses": {"204": {"description": "Semua token pemanggil dicabut"},
                                                 "401": ERRORS["401"]}}},
+        "/pegawai/{nip}/cabut-sesi": {"post": {
+            "summary": "Admin kinerja (instansinya) atau superadmin: akhiri semua sesi halaman dan token API "
+                       "seorang pegawai (perangkat hilang, akun disalahgunakan)",
+            "parameters": [ID("nip", "string")],
+            "responses": {"204": {"description": "Semua sesi dan token pegawai itu dicabut"}, **ERRORS}}},
         "/me": {"get": {"summary": "Pegawai yang masuk", "responses": {"200": _resp("Pegawai"), **ERRORS}}},
         "/tasks": {"get": {"summary": "Tugas terbuka milik pemanggil",
                            "responses": {"200": _resp("Daftar tugas", {"type": "array",

@@ -1,8 +1,9 @@
 from flask import current_app, g, jsonify
 
 from app import get_session
-from app.auth import authenticate, issue_token, revoke_tokens
+from app.auth import admin_scope, akun_by_nip, authenticate, issue_token, revoke_all, revoke_tokens
 from app.db import write_transaction
+from app.errors import NotFound
 
 from . import api, error, json_body, login_required
 
@@ -25,6 +26,20 @@ def revoke():
     db = get_session()
     with write_transaction(db):
         revoke_tokens(g.actor.akun)
+    return "", 204
+
+
+@api.post("/pegawai/<nip>/cabut-sesi")
+@login_required
+def revoke_pegawai(nip):
+    """Admin kinerja (own instansi) or superadmin: end every page session and API token of a pegawai."""
+    scope = admin_scope(g.actor)
+    db = get_session()
+    with write_transaction(db):
+        akun = akun_by_nip(db, nip)
+        if akun is None or (scope is not None and akun.pegawai.instansi_id != scope):
+            raise NotFound("Tidak ada akun aktif dengan NIP ini di instansi Anda")
+        revoke_all(akun)
     return "", 204
 
 
