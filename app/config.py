@@ -56,7 +56,7 @@ def from_environment(instance_path: Path) -> dict:
         "EKINERJA_LOGIN_LIMIT_NIP": os.environ.get("EKINERJA_LOGIN_LIMIT_NIP") or "5 per 15 minutes",
         "EKINERJA_LOGIN_LIMIT_IP": os.environ.get("EKINERJA_LOGIN_LIMIT_IP") or "30 per 15 minutes",
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
-        "RATELIMIT_ENABLED": not os.environ.get("RATELIMIT_ENABLED", "").strip().lower() in ("0", "false", "no"),
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "").strip().lower() not in ("0", "false", "no", "off"),
         # Bukti dukung files: stored outside the web root; the size limit is checked while streaming.
         "BUKTI_DUKUNG_DIR": os.environ.get("BUKTI_DUKUNG_DIR") or str(instance_path / "bukti_dukung"),
         "BUKTI_DUKUNG_MAX_MB": _int("BUKTI_DUKUNG_MAX_MB", 10),
