@@ -58,16 +58,23 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
 
 
-def issue_token(actor: Actor) -> str:
-    return _serializer().dumps({"akun": actor.akun.id, "v": actor.akun.token_version})
+def issue_token(actor: Actor, *, page_session: bool = False) -> str:
+    """A bearer token. ``page_session``: a token a page hands to its own scripts (the workbench) also
+    ends with the page session (logout), not only with ``revoke_tokens``."""
+    data = {"akun": actor.akun.id, "v": actor.akun.token_version}
+    if page_session:
+        data["s"] = actor.akun.session_version
+    return _serializer().dumps(data)
 
 
-def _current_akun(session: Session, akun_id, version, field: str) -> Akun | None:
-    """The active akun whose ``field`` version still equals the one the cookie or token carries."""
-    if not isinstance(akun_id, int) or isinstance(akun_id, bool) or not isinstance(version, int):
+def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> Akun | None:
+    """The active akun whose version columns still equal the ones the cookie or token carries."""
+    if not isinstance(akun_id, int) or isinstance(akun_id, bool) or not 0 < akun_id < 2**31:
         return None
-    akun = session.get(Akun, akun_id) if 0 < akun_id < 2**31 else None
-    if akun is None or not akun.aktif or getattr(akun, field) != version:
+    if not all(isinstance(v, int) for v in versions.values()):
+        return None
+    akun = session.get(Akun, akun_id)
+    if akun is None or not akun.aktif or any(getattr(akun, f) != v for f, v in versions.items()):
         return None
     return akun
 
@@ -79,14 +86,23 @@ def actor_from_token(session: Session, token: str) -> Actor | None:
         return None
     if not isinstance(data, dict):
         return None
-    akun = _current_akun(session, data.get("akun"), data.get("v"), "token_version")
+    versions = {"token_version": data.get("v")}
+    if "s" in data:
+        versions["session_version"] = data["s"]
+    akun = _current_akun(session, data.get("akun"), versions)
     return actor_of(session, akun) if akun is not None else None
 
 
-def actor_from_id(session: Session, akun_id: int | None, session_version: int | None) -> Actor | None:
+def actor_from_cookie(session: Session, akun_id, session_version) -> Actor | None:
     """The actor of a signed session cookie: its akun id and the session version it was issued with."""
-    akun = _current_akun(session, akun_id, session_version, "session_version")
+    akun = _current_akun(session, akun_id, {"session_version": session_version})
     return actor_of(session, akun) if akun is not None else None
+
+
+def actor_from_id(session: Session, akun_id: int | None) -> Actor | None:
+    """The actor of an active akun, without a cookie or token to check (scripts, tests)."""
+    akun = session.get(Akun, akun_id) if akun_id else None
+    return actor_of(session, akun) if akun is not None and akun.aktif else None
 
 
 def revoke_sessions(akun: Akun) -> None:

@@ -218,6 +218,20 @@ def test_api_token_revocation(app, client, accounts):
     assert "/auth/revoke" in spec["paths"] and "429" in spec["paths"]["/auth/token"]["post"]["responses"]
 
 
+def test_a_token_a_page_hands_out_ends_with_the_page_session(app, client, pages):
+    import json
+    import re
+
+    owner = "197711052002121003"  # process owner in the demo
+    pages.login(owner)
+    html = pages.html("/meja-kerja/skp_perencanaan")
+    config = json.loads(re.search(r'id="workbench-config">(.*?)</script>', html, re.S).group(1))
+    headers = {"Authorization": f"Bearer {config['token']}"}
+    assert client.get("/api/v1/me", headers=headers).status_code == 200
+    pages.post("/keluar", {})
+    assert client.get("/api/v1/me", headers=headers).status_code == 401
+
+
 def test_web_logout_keeps_api_tokens(app, client, pages, accounts):
     """Logging out of the pages ends the page sessions only; a script's token is revoked by /auth/revoke."""
     nip = _kadis(accounts)

@@ -9,7 +9,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from app import get_session
-from app.auth import actor_from_id
+from app.auth import actor_from_cookie
 from app.errors import DomainError
 
 from . import web
@@ -77,7 +77,7 @@ def _guard():
         expected = session.get("csrf_token", "")
         if not expected or not sent or not secrets.compare_digest(str(sent), str(expected)):
             return render_error(400, CSRF_MESSAGE)
-    g.actor = actor_from_id(get_session(), session.get("akun_id"), session.get("sesi_versi"))
+    g.actor = actor_from_cookie(get_session(), session.get("akun_id"), session.get("sesi_versi"))
     if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
         if session.get("akun_id"):  # logged out elsewhere, password changed or sessions revoked
             session.pop("akun_id", None)
