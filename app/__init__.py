@@ -54,6 +54,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     route_errors.register(app)
     app.register_blueprint(api)
     app.register_blueprint(web)
+
+    from .security import init_security
+
+    init_security(app)
     return app
 
 

@@ -1,7 +1,14 @@
-"""Who is asking: login by NIP and password, bearer tokens for the API, the signed session for pages."""
+"""Who is asking: login by NIP and password, bearer tokens for the API, the signed session for pages.
+
+Revocation: the signed session cookie carries ``akun.session_version`` and an API token carries
+``akun.token_version``; both are read with the akun row that is loaded on every request anyway, so the
+check costs no extra query. Bumping a version (logout, password change, ``revoke``) ends every copy.
+"""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -27,9 +34,17 @@ class Actor:
         return any(r in self.roles for r in roles)
 
 
+def akun_by_nip(session: Session, nip: str) -> Akun | None:
+    """The active account of the pegawai with this NIP (NIPs are digits: anything else finds none)."""
+    nip = (nip or "").strip()
+    if not (nip.isascii() and nip.isdigit() and len(nip) <= 32):
+        return None
+    return session.scalar(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id)
+                          .where(Pegawai.nip == nip, Akun.aktif.is_(True)))
+
+
 def authenticate(session: Session, nip: str, password: str) -> Actor | None:
-    akun = session.scalar(select(Akun).join(Pegawai, Akun.pegawai_id == Pegawai.id)
-                          .where(Pegawai.nip == (nip or "").strip(), Akun.aktif.is_(True)))
+    akun = akun_by_nip(session, nip)
     if akun is None or not verify_password(akun.password_hash, password or ""):
         return None
     return actor_of(session, akun)
@@ -43,8 +58,25 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="api-token")
 
 
-def issue_token(actor: Actor) -> str:
-    return _serializer().dumps({"akun": actor.akun.id})
+def issue_token(actor: Actor, *, page_session: bool = False) -> str:
+    """A bearer token. ``page_session``: a token a page hands to its own scripts (the workbench) also
+    ends with the page session (logout), not only with ``revoke_tokens``."""
+    data = {"akun": actor.akun.id, "v": actor.akun.token_version}
+    if page_session:
+        data["s"] = actor.akun.session_version
+    return _serializer().dumps(data)
+
+
+def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> Akun | None:
+    """The active akun whose version columns still equal the ones the cookie or token carries."""
+    if not isinstance(akun_id, int) or isinstance(akun_id, bool) or not 0 < akun_id < 2**31:
+        return None
+    if not all(isinstance(v, int) for v in versions.values()):
+        return None
+    akun = session.get(Akun, akun_id)
+    if akun is None or not akun.aktif or any(getattr(akun, f) != v for f, v in versions.items()):
+        return None
+    return akun
 
 
 def actor_from_token(session: Session, token: str) -> Actor | None:
@@ -52,13 +84,69 @@ def actor_from_token(session: Session, token: str) -> Actor | None:
         data = _serializer().loads(token, max_age=current_app.config["TOKEN_TTL_SECONDS"])
     except (BadSignature, SignatureExpired):
         return None
-    akun = session.get(Akun, data.get("akun"))
-    return actor_of(session, akun) if akun is not None and akun.aktif else None
+    if not isinstance(data, dict):
+        return None
+    versions = {"token_version": data.get("v")}
+    if "s" in data:
+        versions["session_version"] = data["s"]
+    akun = _current_akun(session, data.get("akun"), versions)
+    return actor_of(session, akun) if akun is not None else None
+
+
+def actor_from_cookie(session: Session, akun_id, session_version) -> Actor | None:
+    """The actor of a signed session cookie: its akun id and the session version it was issued with."""
+    akun = _current_akun(session, akun_id, {"session_version": session_version})
+    return actor_of(session, akun) if akun is not None else None
 
 
 def actor_from_id(session: Session, akun_id: int | None) -> Actor | None:
+    """The actor of an active akun, without a cookie or token to check (scripts, tests)."""
     akun = session.get(Akun, akun_id) if akun_id else None
     return actor_of(session, akun) if akun is not None and akun.aktif else None
+
+
+def revoke_sessions(akun: Akun) -> None:
+    """End every signed session cookie of the akun (logout ends all copies of the cookie, everywhere)."""
+    akun.session_version = (akun.session_version or 0) + 1
+
+
+def revoke_tokens(akun: Akun) -> None:
+    """End every API token issued to the akun so far."""
+    akun.token_version = (akun.token_version or 0) + 1
+
+
+def set_password(akun: Akun, password: str, *, fast: bool = False) -> None:
+    """A new password ends every session and token opened with the old one."""
+    from .kinerja.password import hash_password
+
+    akun.password_hash = hash_password(password, fast=fast)
+    revoke_all(akun)
+
+
+def revoke_all(akun: Akun) -> None:
+    """End every session and every token of the akun (a lost device, a misused account)."""
+    revoke_sessions(akun)
+    revoke_tokens(akun)
+
+
+_UNSAFE_IN_PATH = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after login: a local path only ("/skp/1?tahun=2026"), else "/".
+
+    Refused: anything not starting with exactly one "/" ("//evil", "https://evil"), and any path that
+    holds a backslash, whitespace or a control character once percent-decoded (browsers drop a tab or
+    newline, so "/%09/evil" would become "//evil", and read "\\" as "/").
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    decoded = target
+    for _ in range(3):  # "%2509" decodes to "%09" first
+        decoded = unquote(decoded)
+    if _UNSAFE_IN_PATH.search(target) or _UNSAFE_IN_PATH.search(decoded) or decoded.startswith("//"):
+        return "/"
+    return target
 
 
 def admin_scope(actor: Actor) -> int | None:

@@ -1,4 +1,4 @@
-"""The ``ekinerja`` command (Flask's CLI): run, db upgrade, demo load, import pegawai, bpmn validate/deploy."""
+"""The ``ekinerja`` command (Flask's CLI): run, db upgrade, demo load, akun, import pegawai, bpmn validate/deploy."""
 from __future__ import annotations
 
 import json
@@ -121,6 +121,53 @@ def demo_load(tahun, as_json):
     click.echo(f"{len(accounts)} akun contoh (kata sandi: {accounts[0]['password']}):")
     for a in accounts:
         click.echo(f"  {a['nip']}  {a['nama']:<40} {a['jabatan']:<45} {','.join(a['roles'])}")
+
+
+@main.group()
+def akun():
+    """Akun masuk pegawai: kata sandi dan pencabutan sesi."""
+
+
+def _akun_or_exit(nip: str):
+    from app.auth import akun_by_nip
+
+    found = akun_by_nip(_session(), nip)
+    if found is None:
+        click.echo(f"Tidak ada akun aktif dengan NIP {nip}", err=True)
+        sys.exit(1)
+    return found
+
+
+@akun.command("sandi")
+@click.argument("nip")
+@click.password_option("--kata-sandi", prompt="Kata sandi baru", confirmation_prompt="Ulangi kata sandi baru")
+@with_appcontext
+def akun_sandi(nip, kata_sandi):
+    """Ganti kata sandi; semua sesi halaman dan token API akun ini berakhir."""
+    from app.auth import set_password
+    from app.db import write_transaction
+
+    if len(kata_sandi) < 8:
+        click.echo("Kata sandi minimal 8 karakter", err=True)
+        sys.exit(1)
+    session = _session()
+    with write_transaction(session):
+        set_password(_akun_or_exit(nip), kata_sandi, fast=current_app.config["PASSWORD_HASH_FAST"])
+    click.echo(f"Kata sandi {nip} diganti; sesi dan token lamanya dicabut.")
+
+
+@akun.command("cabut-sesi")
+@click.argument("nip")
+@with_appcontext
+def akun_cabut_sesi(nip):
+    """Akhiri semua sesi halaman dan token API akun ini (perangkat hilang, akun disalahgunakan)."""
+    from app.auth import revoke_all
+    from app.db import write_transaction
+
+    session = _session()
+    with write_transaction(session):
+        revoke_all(_akun_or_exit(nip))
+    click.echo(f"Semua sesi dan token {nip} dicabut.")
 
 
 @main.group("import")

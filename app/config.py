@@ -45,8 +45,18 @@ def from_environment(instance_path: Path) -> dict:
         "DEMO_TAHUN": int(os.environ.get("DEMO_TAHUN", "2026")),
         # Cheap password hashing only when a test asks for it; never in production.
         "PASSWORD_HASH_FAST": False,
+        # Security (README, "Keamanan"; applied by app/security.py).
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": _flag("EKINERJA_SECURE_COOKIES")
+        or os.environ.get("PREFERRED_URL_SCHEME", "").strip().lower() == "https",
+        "PREFERRED_URL_SCHEME": os.environ.get("PREFERRED_URL_SCHEME", "").strip().lower() or "http",
+        "EKINERJA_FORCE_HTTPS": _flag("EKINERJA_FORCE_HTTPS"),
+        "EKINERJA_PROXY_COUNT": _int("EKINERJA_PROXY_COUNT", 0),
+        "EKINERJA_LOGIN_LIMIT_NIP": os.environ.get("EKINERJA_LOGIN_LIMIT_NIP") or "5 per 15 minutes",
+        "EKINERJA_LOGIN_LIMIT_IP": os.environ.get("EKINERJA_LOGIN_LIMIT_IP") or "30 per 15 minutes",
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_ENABLED": os.environ.get("RATELIMIT_ENABLED", "").strip().lower() not in ("0", "false", "no", "off"),
         # Bukti dukung files: stored outside the web root; the size limit is checked while streaming.
         "BUKTI_DUKUNG_DIR": os.environ.get("BUKTI_DUKUNG_DIR") or str(instance_path / "bukti_dukung"),
         "BUKTI_DUKUNG_MAX_MB": _int("BUKTI_DUKUNG_MAX_MB", 10),

@@ -83,7 +83,7 @@ def test_nul_characters(client, as_user):
 @pytest.mark.parametrize("target", ["/\r/x", "/\t/evil.example", "//evil.example", "/\\evil.example",
                                     "https://evil.example/", "", None, "/ /x", "/\x7f/x"])
 def test_safe_next_falls_back_home(app, target):
-    from app.web.common import safe_next
+    from app.auth import safe_next
 
     with app.test_request_context("/masuk"):
         assert safe_next(target) == "/"

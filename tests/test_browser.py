@@ -22,13 +22,25 @@ def base_url(app):
 
 @pytest.fixture
 def browser():
+    """Chromium; every page it opens must run without a Content-Security-Policy violation."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True,
                                      args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        violations = []
+        new_page = chromium.new_page
+
+        def watched_page(*args, **kwargs):
+            page = new_page(*args, **kwargs)
+            page.on("console", lambda msg: violations.append(f"{page.url}: {msg.text}")
+                    if "Content Security Policy" in msg.text else None)
+            return page
+
+        chromium.new_page = watched_page
         yield chromium
         chromium.close()
+        assert violations == [], violations
 
 
 def login(page, base_url, nip):
@@ -88,7 +100,7 @@ def test_pegawai_to_penilai_in_the_browser(base_url, browser, accounts, tmp_path
     page.wait_for_selector("text=SKP diajukan")
     assert "Diajukan" in page.inner_text(".meta")
     skp_url = page.url
-    page.click("a:has-text('Keluar')")
+    page.click(".topbar button:has-text('Keluar')")
     page.wait_for_selector("#nip")
 
     login(page, base_url, sekda["nip"])

@@ -32,7 +32,7 @@ def test_periode_realisasi_penilaian_in_the_browser(app, base_url, browser, acco
     run_once(app.extensions["db_sessionmaker"], ["pembukaan_periode"])  # the scheduler's round
     page.wait_for_selector("#kemajuan-status:has-text('Selesai')")  # the page polled and reloaded itself
     assert "Dibuka 2" in " ".join(page.inner_text(".ringkasan").split())
-    page.click("a:has-text('Keluar')")
+    page.click(".topbar button:has-text('Keluar')")
 
     login(page, base_url, kabid["nip"])
     page.click("table a:has-text('Isi realisasi')")
@@ -51,7 +51,7 @@ def test_periode_realisasi_penilaian_in_the_browser(app, base_url, browser, acco
     rhk.locator("textarea[name$='-realisasi']").fill("1 laporan monitoring")
     page.click("button:has-text('Kirim')")
     page.wait_for_selector("text=Realisasi dikirim ke pejabat penilai")
-    page.click("a:has-text('Keluar')")
+    page.click(".topbar button:has-text('Keluar')")
 
     # the Kabid leads his Bidang: the Kadis sets its capaian first (ISTIMEWA → rating hasil kerja DI_ATAS)
     tetapkan_capaian(as_user(kadis["nip"]), periode_id, kabid["unor"], "ISTIMEWA")

@@ -31,10 +31,10 @@ def _domain_error(exc: DomainError):
 def http_error(exc: HTTPException):
     """Any HTTP error as the JSON error of the contract (also for unmatched paths, see app.route_errors)."""
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "bad_request",
-             409: "conflict", 413: "bad_request", 415: "bad_request"}
+             409: "conflict", 413: "bad_request", 415: "bad_request", 429: "too_many_requests"}
     messages = {404: "Alamat tidak ditemukan", 405: "Metode tidak diizinkan", 413: "Permintaan terlalu besar",
                 400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json",
-                500: "Terjadi kesalahan pada server; sudah dicatat"}
+                500: "Terjadi kesalahan pada server; sudah dicatat", 429: exc.description}
     status = exc.code or 400
     body, status = error(status, codes.get(status, "internal_error" if status >= 500 else "bad_request"),
                          messages.get(status, exc.description or ""))

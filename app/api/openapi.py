@@ -83,7 +83,21 @@ DOCUMENT = {
                                  "responses": {"200": _resp("Token", {"type": "object", "properties": {
                                      "access_token": {"type": "string"}, "token_type": {"type": "string"},
                                      "expires_in": {"type": "integer"}}}),
-                                     "400": _resp("JSON tidak valid", ERROR), "401": _resp("NIP atau sandi salah", ERROR)}}},
+                                     "400": _resp("JSON tidak valid", ERROR), "401": _resp("NIP atau sandi salah", ERROR),
+                                     "429": {"description": "Terlalu banyak percobaan gagal untuk NIP ini atau dari "
+                                                            "alamat ini (lihat README, Keamanan); coba lagi setelah "
+                                                            "Retry-After detik",
+                                             "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                                             "content": {"application/json": {"schema": ERROR}}}}}},
+        "/auth/revoke": {"post": {"summary": "Cabut semua token pemanggil (termasuk token ini); token yang sudah "
+                                             "dicabut dijawab 401. Ganti kata sandi juga mencabutnya.",
+                                  "responses": {"204": {"description": "Semua token pemanggil dicabut"},
+                                                "401": ERRORS["401"]}}},
+        "/pegawai/{nip}/cabut-sesi": {"post": {
+            "summary": "Admin kinerja (instansinya) atau superadmin: akhiri semua sesi halaman dan token API "
+                       "seorang pegawai (perangkat hilang, akun disalahgunakan)",
+            "parameters": [ID("nip", "string")],
+            "responses": {"204": {"description": "Semua sesi dan token pegawai itu dicabut"}, **ERRORS}}},
         "/me": {"get": {"summary": "Pegawai yang masuk", "responses": {"200": _resp("Pegawai"), **ERRORS}}},
         "/tasks": {"get": {"summary": "Tugas terbuka milik pemanggil",
                            "responses": {"200": _resp("Daftar tugas", {"type": "array",

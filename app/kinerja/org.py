@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from app.db import Base
@@ -135,6 +135,9 @@ class Akun(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     roles: Mapped[list] = mapped_column(JSON, default=list)  # admin_kinerja, process_owner, superadmin
     aktif: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Carried in the signed session cookie / the API token; bumped to end every copy (app/auth.py).
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    token_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     pegawai: Mapped[Pegawai] = relationship()
 

@@ -9,7 +9,7 @@ from flask import g, redirect, render_template, request, session, url_for
 from werkzeug.exceptions import HTTPException
 
 from app import get_session
-from app.auth import actor_from_id
+from app.auth import actor_from_cookie
 from app.errors import DomainError
 from workflows import clock
 
@@ -19,7 +19,7 @@ PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets"}
 CSRF_MESSAGE = "Sesi formulir kedaluwarsa, muat ulang halaman"
 ERROR_TITLES = {400: "Permintaan tidak valid", 403: "Akses ditolak", 404: "Tidak ditemukan",
                 405: "Metode tidak diizinkan", 409: "Tidak dapat diproses", 413: "Permintaan terlalu besar",
-                422: "Data tidak valid", 500: "Terjadi kesalahan pada server"}
+                422: "Data tidak valid", 429: "Terlalu banyak permintaan", 500: "Terjadi kesalahan pada server"}
 ERROR_MESSAGES = {400: "Permintaan tidak valid.", 403: "Anda tidak berwenang membuka halaman ini.",
                   404: "Halaman atau data yang Anda cari tidak ditemukan.",
                   405: "Metode tidak diizinkan untuk alamat ini.", 413: "Permintaan terlalu besar.",
@@ -69,23 +69,6 @@ def render_error(status: int, message: str | None = None, fields: dict | None = 
                            message=message or ERROR_MESSAGES.get(status, ""), fields=fields or {}), status
 
 
-def safe_next(target: str | None) -> str:
-    """Where to go after login: a path of this site only, else the home page.
-
-    Browsers drop tabs and newlines from a URL and read a backslash as a slash, so ``/\t/evil.example``
-    would become ``//evil.example``; a control character in a Location header is a server error. Any
-    control character, whitespace, backslash, ``//`` or scheme/host refuses the target."""
-    from urllib.parse import urlsplit
-
-    if (not target or not target.startswith("/") or target.startswith("//") or "\\" in target
-            or any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in target)):
-        return url_for("web.home")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc:
-        return url_for("web.home")
-    return target
-
-
 @web.before_request
 def _guard():
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -93,10 +76,11 @@ def _guard():
         expected = session.get("csrf_token", "")
         if not expected or not sent or not secrets.compare_digest(str(sent), str(expected)):
             return render_error(400, CSRF_MESSAGE)
-    g.actor = actor_from_id(get_session(), session.get("akun_id"))
+    g.actor = actor_from_cookie(get_session(), session.get("akun_id"), session.get("sesi_versi"))
     if g.actor is None and request.endpoint not in PUBLIC_ENDPOINTS:
-        if session.get("akun_id"):
+        if session.get("akun_id"):  # logged out elsewhere, password changed or sessions revoked
             session.pop("akun_id", None)
+            session.pop("sesi_versi", None)
         return redirect(url_for("web.login", next=request.full_path.rstrip("?")))
     return None
 
@@ -114,6 +98,9 @@ def _domain_error(exc: DomainError):
 
 @web.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
+    if exc.code == 429 and request.endpoint == "web.login":  # throttled (app/security.py): say so on the form
+        return render_template("login.html", nip=request.form.get("nip", ""), error=exc.description,
+                               next=request.args.get("next", "")), 429
     return render_error(exc.code or 400)
 
 

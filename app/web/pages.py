@@ -8,7 +8,7 @@ from flask import Response, flash, g, redirect, render_template, request, sessio
 from sqlalchemy import select
 
 from app import get_session
-from app.auth import authenticate
+from app.auth import authenticate, revoke_sessions, safe_next
 from app.db import write_transaction
 from app.documents.skp import MEDIA_TYPES
 from app.documents.skp import archive_state, document_bytes
@@ -22,7 +22,7 @@ from workflows import clock, inbox
 from workflows.instances import by_business_key, may_complete, open_tasks_of
 
 from . import web
-from .common import csrf_token, parse_id, render_error, safe_next
+from .common import csrf_token, parse_id, render_error
 
 ROLLBACK_FORM = skp_access.ROLLBACK_FORM
 LABEL = {"UTAMA": "Utama", "TAMBAHAN": "Tambahan", "ORGANISASI": "Organisasi", "INDIVIDU": "Individu",
@@ -53,6 +53,7 @@ def assets(filename):
 
 @web.route("/masuk", methods=["GET", "POST"])
 def login():
+    """Login; failed POSTs are throttled per NIP and per address (app/security.py)."""
     nip = ""
     if request.method == "POST":
         nip = request.form.get("nip", "").strip()
@@ -61,6 +62,7 @@ def login():
             target = safe_next(request.args.get("next") or request.form.get("next"))
             session.clear()
             session["akun_id"] = actor.akun.id
+            session["sesi_versi"] = actor.akun.session_version
             session["csrf_token"] = secrets.token_urlsafe(32)
             return redirect(target)
         return render_template("login.html", nip=nip, error="NIP atau kata sandi salah",
@@ -70,8 +72,18 @@ def login():
     return render_template("login.html", nip=nip, error=None, next=request.args.get("next", ""))
 
 
-@web.route("/keluar", methods=["GET", "POST"])
+@web.get("/keluar")
+def logout_confirm():
+    """Logging out changes state, so it is a POST with the CSRF token; this page only asks."""
+    return render_template("logout.html")
+
+
+@web.post("/keluar")
 def logout():
+    """Ends this session and every copy of its cookie (the akun's session version moves on)."""
+    db = get_session()
+    with write_transaction(db):
+        revoke_sessions(g.actor.akun)
     session.clear()
     csrf_token()
     flash("Anda telah keluar.", "info")

@@ -28,7 +28,8 @@ def workbench_list():
 def workbench_modeler(process_id):
     workbench.require_reader(g.actor)
     row = workbench.definition_of(get_session(), process_id)
-    config = {"processId": process_id, "api": url_for("api.list_definitions"), "token": issue_token(g.actor),
+    config = {"processId": process_id, "api": url_for("api.list_definitions"),
+              "token": issue_token(g.actor, page_session=True),  # ends with this page session too
               "mayEdit": g.actor.has(workbench.OWNER), "mainFile": workbench.main_file(row.sources, process_id),
               "versionsUrl": url_for("web.workbench_versions", process_id=process_id),
               "moddle": url_for("web.assets", filename="workbench/spiffworkflow-moddle.json")}

@@ -131,6 +131,7 @@
       '<option value="' + esc(f.key) + '">' + esc(f.key) + ' · ' + esc(f.title) + '</option>').join('');
     $('form-select').addEventListener('change', openForm);
     $('form-editor').addEventListener('input', () => { clearTimeout(previewTimer); previewTimer = setTimeout(preview, 300); });
+    $('form-preview').addEventListener('submit', (event) => event.preventDefault());  // a preview never submits
     if ($('btn-form-save')) { $('btn-form-save').addEventListener('click', saveForm); }
   }
 
