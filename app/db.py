@@ -11,8 +11,12 @@ from __future__ import annotations
 from contextlib import contextmanager
 from typing import Iterator
 
+import logging
+
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 NAMING = {
@@ -78,3 +82,19 @@ def write_transaction(session: Session) -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+# The database cannot answer now (server down or unreachable, connection dropped, SQLite locked longer than
+# its busy timeout, pool exhausted): the request is answered 503 with Retry-After, not 500. The engine
+# recovers by itself (pool_pre_ping replaces dead connections), so the client only has to ask again.
+UNAVAILABLE_ERRORS = (OperationalError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
+
+
+def end_after_unavailable(session: Session, exc: Exception) -> None:
+    """Log the outage in one line and drop the session's transaction (its connection may be dead)."""
+    logging.getLogger("ekinerja").warning("database unavailable: %s", str(exc).split("\n")[0])
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        session.invalidate()

@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_token
+from app.db import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, end_after_unavailable
 from app.errors import DomainError
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -30,6 +31,18 @@ def _http_error(exc: HTTPException):
     messages = {404: "Alamat tidak ditemukan", 405: "Metode tidak diizinkan", 413: "Permintaan terlalu besar",
                 400: "Permintaan tidak valid", 415: "Gunakan Content-Type: application/json"}
     return error(exc.code or 400, codes.get(exc.code, "bad_request"), messages.get(exc.code, exc.description or ""))
+
+
+def _database_unavailable(exc: Exception):
+    end_after_unavailable(get_session(), exc)
+    response, status = error(503, "service_unavailable",
+                             "Basis data sedang tidak dapat dihubungi; coba lagi beberapa saat lagi")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
+for _error in UNAVAILABLE_ERRORS:
+    api.register_error_handler(_error, _database_unavailable)
 
 
 @api.errorhandler(Exception)
