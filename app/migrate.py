@@ -7,6 +7,7 @@ from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -18,6 +19,12 @@ def alembic_config(engine: Engine) -> Config:
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
     return cfg
+
+
+def known_revisions() -> list[str]:
+    """Every revision of this version's migrations, oldest first (the last one is head)."""
+    script = ScriptDirectory.from_config(alembic_config(None))
+    return [s.revision for s in reversed(list(script.walk_revisions()))]
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:

@@ -11,16 +11,15 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from conftest import PG_URL, find
 from test_bukti_dukung import PDF, opened, upload  # noqa: F401 - fixture
 from test_penilaian import two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app.db import Base, make_engine, make_sessionmaker
-from app.migrate import alembic_config, current_revision, upgrade
+from app.migrate import current_revision, known_revisions, upgrade
 
-REVISIONS = [s.revision for s in reversed(list(ScriptDirectory.from_config(alembic_config(None)).walk_revisions()))]
+REVISIONS = known_revisions()
 
 
 def _head_rows(engine) -> dict[str, list[dict]]:

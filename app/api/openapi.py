@@ -17,6 +17,8 @@ def _resp(description, schema=None):
 
 ERRORS = {"401": _resp("Token tidak ada atau tidak valid", ERROR), "403": _resp("Tidak diizinkan", ERROR),
           "404": _resp("Tidak ditemukan", ERROR)}
+# Any call, when the database cannot answer: code service_unavailable, with a Retry-After header (seconds).
+ERRORS["503"] = _resp("Basis data sedang tidak dapat dihubungi; ulangi setelah Retry-After detik", ERROR)
 ID = lambda name, kind="integer": {"name": name, "in": "path", "required": True, "schema": {"type": kind}}  # noqa: E731
 
 DOCUMENT = {
