@@ -18,7 +18,7 @@ import tarfile
 import tempfile
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy import MetaData, create_engine, select, text
 from sqlalchemy.engine import Engine
 
 FORMAT = 1
@@ -47,17 +47,21 @@ def backup(engine: Engine, folders: dict[str, Path], target: Path) -> dict:
             dump, schema = Path(tmp) / "database.sqlite3", None
             _sqlite_copy(engine, dump)
             revision = _sqlite_revision(dump)
+            copy = create_engine(f"sqlite:///{dump}")
+            counts = row_counts(copy)  # of the copy itself: exact
+            copy.dispose()
         else:
             dump, schema = Path(tmp) / "database.pgdump", _schema(engine)
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--schema={schema}",
                   f"--file={dump}", "--dbname", _libpq_uri(engine)], engine)
             revision = _revision(engine)
+            counts = row_counts(engine)  # a moment after the dump's snapshot: exact when nothing writes
         manifest = {
             "format": FORMAT, "application": "ekinerja-flow",
             "created_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "revision": revision, "dialect": engine.dialect.name, "schema": schema,
             "database_file": dump.name, "database_sha256": _sha256(dump),
-            "row_counts": row_counts(engine),
+            "row_counts": counts,
             "folders": {key: _count_files(path) for key, path in folders.items()},
         }
         partial = target.with_name(target.name + ".partial")

@@ -86,13 +86,17 @@ def db():
 def db_upgrade():
     """Terapkan migrasi skema, isi data referensi angka kredit, lalu pasang diagram BPMN bawaan (idempotent)."""
     from app.db import write_transaction
-    from app.migrate import current_revision, upgrade
+    from app.migrate import ForeignKeysViolated, current_revision, upgrade
     from workflows.definitions import deploy, read_dir
 
     from app.kinerja.angka_kredit import seed_defaults
 
     engine = current_app.extensions["db_engine"]
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except ForeignKeysViolated as exc:
+        click.echo(f"{exc}; basis data tetap pada revisi {current_revision(engine)}", err=True)
+        sys.exit(1)
     session = _session()
     with write_transaction(session):
         seed_defaults(session)  # default AK reference data (PerBKN 3/2023) where rows are missing

@@ -16,6 +16,8 @@ from test_bukti_dukung import PDF, opened, upload  # noqa: F401 - fixture
 from test_penilaian import two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
+from app import create_app
+from app.cli import main
 from app.db import Base, make_engine, make_sessionmaker
 from app.migrate import current_revision, known_revisions, upgrade
 
@@ -141,6 +143,11 @@ def test_sqlite_upgrade_with_a_dangling_reference_fails_and_keeps_the_old_revisi
         with pytest.raises(ForeignKeysViolated, match="human_task"):
             upgrade(engine)
         assert current_revision(engine) == REVISIONS[-2]
+        app = create_app({"DATABASE_URL": str(engine.url), "TESTING": True, "SECRET_KEY": "x"})
+        result = app.test_cli_runner().invoke(main, ["db", "upgrade"])
+        assert result.exit_code == 1 and "melanggar foreign key" in result.output, result.output
+        assert f"tetap pada revisi {REVISIONS[-2]}" in result.output
+        app.extensions["db_engine"].dispose()
         with engine.connect() as conn:  # the pooled connection has its foreign keys back on
             assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
