@@ -11,9 +11,9 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from conftest import PG_URL, find
+from conftest import DEMO_TAHUN, PG_URL, find
 from test_bukti_dukung import PDF, opened, upload  # noqa: F401 - fixture
-from test_penilaian import two_approved  # noqa: F401 - fixture
+from test_penilaian import admin_of, task_with_form, tetapkan_capaian, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app import create_app
@@ -95,10 +95,27 @@ def _load_every_instance(engine) -> int:
         session.close()
 
 
-def test_upgrade_from_every_revision_keeps_rows_and_instances(app, accounts, opened, database_url, tmp_path):  # noqa: F811
-    assert upload(opened["kabid"], opened["penilaian_id"], opened["rhk_id"], PDF, "laporan.pdf").status_code == 201
+def _more_rows(accounts, as_user, opened) -> None:
+    """A bukti dukung, a realisasi sent, a capaian organisasi and a dialog kinerja on top of the opened period."""
+    kabid, kadis = opened["kabid"], opened["kadis"]
+    assert upload(kabid, opened["penilaian_id"], opened["rhk_id"], PDF, "laporan.pdf").status_code == 201
+    task = task_with_form(kabid, "realisasi")
+    sent = kabid.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": {str(opened["rhk_id"]): {
+        "realisasi": "1 laporan monitoring", "rencana_aksi": "Menyusun laporan Januari"}}, "kirim": True}})
+    assert sent.status_code == 200, sent.get_json()
+    periode_id = as_user(admin_of(accounts)["nip"]).get("/periode").get_json()[0]["id"]
+    tetapkan_capaian(kadis, periode_id, "Bidang Aplikasi Informatika", "BAIK")
+    dialog = kadis.post("/dialog-kinerja", json={"topik": "Capaian triwulan", "tanggal": f"{DEMO_TAHUN}-04-02",
+                                                 "peserta": [kabid.nip]})
+    assert dialog.status_code == 201, dialog.get_json()
+
+
+def test_upgrade_from_every_revision_keeps_rows_and_instances(app, accounts, as_user, opened,  # noqa: F811
+                                                               database_url, tmp_path):
+    _more_rows(accounts, as_user, opened)
     rows = _head_rows(app.extensions["db_engine"])
-    for table in ("instance", "human_task", "instance_event", "skp", "rhk", "penilaian", "bukti_dukung"):
+    for table in ("instance", "human_task", "instance_event", "skp", "rhk", "penilaian", "bukti_dukung", "realisasi",
+                  "capaian_organisasi", "dialog_kinerja", "dialog_peserta"):
         assert rows[table], f"no {table} rows to upgrade"
     assert len(REVISIONS) >= 10 and REVISIONS[0] == "0001"
 
