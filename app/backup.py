@@ -66,15 +66,19 @@ def backup(engine: Engine, folders: dict[str, Path], target: Path) -> dict:
         }
         partial = target.with_name(target.name + ".partial")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with tarfile.open(partial, "w:gz") as tar:
-            data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
-            info = tarfile.TarInfo(MANIFEST)
-            info.size, info.mtime = len(data), int(dt.datetime.now().timestamp())
-            tar.addfile(info, io.BytesIO(data))
-            tar.add(dump, arcname=dump.name)
-            for key, path in folders.items():
-                if path.is_dir():
-                    tar.add(path, arcname=f"files/{key}")
+        try:
+            with tarfile.open(partial, "w:gz") as tar:
+                data = json.dumps(manifest, indent=2, ensure_ascii=False).encode()
+                info = tarfile.TarInfo(MANIFEST)
+                info.size, info.mtime = len(data), int(dt.datetime.now().timestamp())
+                tar.addfile(info, io.BytesIO(data))
+                tar.add(dump, arcname=dump.name)
+                for key, path in folders.items():  # after the database: every row copied has its file
+                    if path.is_dir():
+                        tar.add(path, arcname=f"files/{key}")
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise BackupError(f"Arsip tidak dapat ditulis ke {target}: {exc}") from None
         os.replace(partial, target)
     return manifest
 

@@ -9,7 +9,7 @@ import tarfile
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_PASSWORD, PG_URL, Api, find
+from conftest import DEMO_PASSWORD, PG_URL, Api
 from test_bukti_dukung import PDF, PNG, opened, upload  # noqa: F401 - fixture
 from test_penilaian import two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture

@@ -11,7 +11,7 @@ import os
 
 import pytest
 import sqlalchemy as sa
-from conftest import DEMO_TAHUN, PG_URL, find
+from conftest import DEMO_TAHUN, PG_URL
 from test_bukti_dukung import PDF, opened, upload  # noqa: F401 - fixture
 from test_penilaian import admin_of, task_with_form, tetapkan_capaian, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
