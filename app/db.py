@@ -8,10 +8,9 @@ changes (``SELECT … FOR UPDATE``).
 """
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from typing import Iterator
-
-import logging
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
