@@ -43,7 +43,7 @@ def empty_target(database_url, tmp_path):
     admin.dispose()
 
 
-def _served(app, kabid: Api, skp_id: int, bukti_id: int) -> dict:
+def _served(kabid: Api, skp_id: int, bukti_id: int) -> dict:
     return {"skp": kabid.get(f"/skp/{skp_id}").get_json(),
             "pdf": kabid.get(f"/skp/{skp_id}/document.pdf?archived=1").data,  # the copy archived at approval
             "bukti": kabid.get(f"/bukti-dukung/{bukti_id}").data}
@@ -55,7 +55,7 @@ def test_backup_and_restore_into_an_empty_database(app, accounts, two_approved, 
     sent = upload(kabid, opened["penilaian_id"], opened["rhk_id"], PDF, "laporan.pdf")
     assert sent.status_code == 201, sent.get_json()
     bukti_id = sent.get_json()["id"]
-    before = _served(app, kabid, two_approved["kabid"], bukti_id)
+    before = _served(kabid, two_approved["kabid"], bukti_id)
     assert before["skp"]["status"] == "DISETUJUI" and before["pdf"].startswith(b"%PDF") and before["bukti"] == PDF
     counts = row_counts(app.extensions["db_engine"])
 
@@ -80,7 +80,7 @@ def test_backup_and_restore_into_an_empty_database(app, accounts, two_approved, 
 
         client = target.test_client()
         restored_kabid = Api(client, kabid.nip)
-        assert _served(target, restored_kabid, two_approved["kabid"], bukti_id) == before
+        assert _served(restored_kabid, two_approved["kabid"], bukti_id) == before
         # the restored service writes on: sequences and the folder go on from the backup
         more = upload(restored_kabid, opened["penilaian_id"], opened["rhk_id"], PNG, "foto.png")
         assert more.status_code == 201, more.get_json()
