@@ -1,4 +1,5 @@
-"""The ``ekinerja`` command (Flask's CLI): run, db upgrade, demo load, akun, import pegawai, bpmn validate/deploy."""
+"""The ``ekinerja`` command (Flask's CLI): run, db upgrade/backup/restore, demo load, akun, jobs,
+import pegawai, bpmn validate/deploy."""
 from __future__ import annotations
 
 import json
@@ -85,19 +86,63 @@ def db():
 def db_upgrade():
     """Terapkan migrasi skema, isi data referensi angka kredit, lalu pasang diagram BPMN bawaan (idempotent)."""
     from app.db import write_transaction
-    from app.migrate import current_revision, upgrade
+    from app.migrate import ForeignKeysViolated, current_revision, upgrade
     from workflows.definitions import deploy, read_dir
 
     from app.kinerja.angka_kredit import seed_defaults
 
     engine = current_app.extensions["db_engine"]
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except ForeignKeysViolated as exc:
+        click.echo(f"{exc}; basis data tetap pada revisi {current_revision(engine)}", err=True)
+        sys.exit(1)
     session = _session()
     with write_transaction(session):
         seed_defaults(session)  # default AK reference data (PerBKN 3/2023) where rows are missing
         rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment="ekinerja db upgrade")
     click.echo(f"skema: revisi {current_revision(engine)}; proses: "
                + ", ".join(f"{r.process_id} v{r.version}" for r in rows))
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def db_backup(file):
+    """Cadangkan basis data, folder bukti dukung dan manifest (revisi, waktu) ke satu arsip .tar.gz.
+
+    Aman dijalankan saat layanan berjalan (SQLite: backup API; PostgreSQL: pg_dump)."""
+    from app.backup import BackupError, backup, data_folders
+
+    try:
+        manifest = backup(current_app.extensions["db_engine"], data_folders(current_app.config), file)
+    except BackupError as exc:
+        click.echo(f"Pencadangan gagal: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Cadangan ditulis ke {file}: revisi {manifest['revision']}, "
+               f"{sum(manifest['row_counts'].values())} baris, {sum(manifest['folders'].values())} berkas")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Timpa basis data dan folder tujuan walaupun sudah berisi data.")
+@with_appcontext
+def db_restore(file, force):
+    """Pulihkan arsip dari 'ekinerja db backup' ke basis data dan folder yang dikonfigurasi.
+
+    Hentikan layanan dan penjadwal lebih dulu. Menolak tujuan yang sudah berisi data kecuali --force."""
+    from app.backup import BackupError, data_folders, restore
+    from app.migrate import known_revisions
+
+    try:
+        manifest = restore(current_app.extensions["db_engine"], data_folders(current_app.config), file, force)
+    except BackupError as exc:
+        click.echo(f"Pemulihan dibatalkan: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Dipulihkan dari {file} (dibuat {manifest['created_at']}): revisi {manifest['revision']}, "
+               f"{sum(manifest['row_counts'].values())} baris, {sum(manifest['folders'].values())} berkas")
+    if manifest["revision"] != known_revisions()[-1]:
+        click.echo("Skema cadangan lebih lama dari versi ini: jalankan 'ekinerja db upgrade'.")
 
 
 @main.group()

@@ -8,14 +8,15 @@ changes (``SELECT … FOR UPDATE``).
 """
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-import datetime as dt
-
 from sqlalchemy import DateTime, MetaData, create_engine, event, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -146,3 +147,17 @@ def refused_as(session: Session, constraint, error: Callable[[], Exception]) -> 
         if not _violated(exc, constraint):
             raise
         raise error() from None
+# The database cannot answer now (server down or unreachable, connection dropped, SQLite locked longer than
+# its busy timeout, pool exhausted): the request is answered 503 with Retry-After, not 500. The engine
+# recovers by itself (pool_pre_ping replaces dead connections), so the client only has to ask again.
+UNAVAILABLE_ERRORS = (OperationalError, PoolTimeout)
+RETRY_AFTER_SECONDS = 30
+
+
+def end_after_unavailable(session: Session, exc: Exception) -> None:
+    """Log the outage in one line and drop the session's transaction (its connection may be dead)."""
+    logging.getLogger("ekinerja").warning("database unavailable: %s", str(exc).split("\n")[0])
+    try:
+        session.rollback()
+    except SQLAlchemyError:
+        session.invalidate()

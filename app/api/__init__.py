@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_token
+from app.db import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, end_after_unavailable
 from app.errors import DomainError
 from app.request_input import load_json
 
@@ -41,6 +42,18 @@ def http_error(exc: HTTPException):
     allow = [(k, v) for k, v in exc.get_headers() if k == "Allow"]
     body.headers.extend(allow)
     return body, status
+
+
+def _database_unavailable(exc: Exception):
+    end_after_unavailable(get_session(), exc)
+    response, status = error(503, "service_unavailable",
+                             "Basis data sedang tidak dapat dihubungi; coba lagi beberapa saat lagi")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response, status
+
+
+for _error in UNAVAILABLE_ERRORS:
+    api.register_error_handler(_error, _database_unavailable)
 
 
 @api.errorhandler(Exception)

@@ -23,6 +23,8 @@ ID_SCHEMA = {"type": "integer", "format": "int32", "minimum": 1, "maximum": ID_M
 # ?archived=1 while the approval's copy is still being rendered after commit (or its job failed).
 ARCHIVE_PENDING = {"409": _resp("Arsip sedang disiapkan (code document_pending, header Retry-After) atau "
                                 "pembuatannya gagal (details.status = failed)", ERROR)}
+# Any call, when the database cannot answer: code service_unavailable, with a Retry-After header (seconds).
+ERRORS["503"] = _resp("Basis data sedang tidak dapat dihubungi; ulangi setelah Retry-After detik", ERROR)
 
 
 def ID(name, kind="integer"):  # noqa: N802 - reads as a constant in the path tables

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_cookie
+from app.db import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, end_after_unavailable
 from app.errors import DomainError
 from workflows import clock
 
@@ -19,11 +20,14 @@ PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets"}
 CSRF_MESSAGE = "Sesi formulir kedaluwarsa, muat ulang halaman"
 ERROR_TITLES = {400: "Permintaan tidak valid", 403: "Akses ditolak", 404: "Tidak ditemukan",
                 405: "Metode tidak diizinkan", 409: "Tidak dapat diproses", 413: "Permintaan terlalu besar",
-                422: "Data tidak valid", 429: "Terlalu banyak permintaan", 500: "Terjadi kesalahan pada server"}
+                422: "Data tidak valid", 429: "Terlalu banyak permintaan", 500: "Terjadi kesalahan pada server",
+                503: "Layanan sedang tidak tersedia"}
 ERROR_MESSAGES = {400: "Permintaan tidak valid.", 403: "Anda tidak berwenang membuka halaman ini.",
                   404: "Halaman atau data yang Anda cari tidak ditemukan.",
                   405: "Metode tidak diizinkan untuk alamat ini.", 413: "Permintaan terlalu besar.",
-                  500: "Terjadi kesalahan pada server; sudah dicatat."}
+                  500: "Terjadi kesalahan pada server; sudah dicatat.",
+                  503: "Basis data sedang tidak dapat dihubungi, sehingga permintaan ini tidak dapat diproses. "
+                       "Coba lagi beberapa saat lagi."}
 ROLE_LABEL = {"pegawai": "Pegawai", "pejabat_penilai": "Pejabat Penilai", "jpt": "JPT",
               "admin_kinerja": "Admin Kinerja", "process_owner": "Pemilik Proses", "superadmin": "Superadmin"}
 
@@ -102,6 +106,17 @@ def _http_error(exc: HTTPException):
         return render_template("login.html", nip=request.form.get("nip", ""), error=exc.description,
                                next=request.args.get("next", "")), 429
     return render_error(exc.code or 400)
+
+
+def _database_unavailable(exc: Exception):
+    end_after_unavailable(get_session(), exc)
+    g.pop("actor", None)  # the page must not read the signed-in pegawai from the database again
+    body, status = render_error(503)
+    return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+
+for _error in UNAVAILABLE_ERRORS:
+    web.register_error_handler(_error, _database_unavailable)
 
 
 @web.errorhandler(Exception)
