@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from conftest import DEMO_PASSWORD, PG_URL, Api
 from test_bukti_dukung import PDF, PNG, opened, upload  # noqa: F401 - fixture
+from workflows import clock
 from test_penilaian import two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
@@ -50,7 +51,11 @@ def _served(kabid: Api, skp_id: int, bukti_id: int) -> dict:
 
 
 def test_backup_and_restore_into_an_empty_database(app, accounts, two_approved, opened, empty_target,  # noqa: F811
-                                                    tmp_path):
+                                                    tmp_path, run_jobs):
+    moved = clock.now()  # `opened` put the clock back in January, before the approvals' jobs fall due
+    clock.reset()
+    run_jobs()  # the approvals' archived copies, rendered after commit
+    clock.set(moved)
     kabid = opened["kabid"]
     sent = upload(kabid, opened["penilaian_id"], opened["rhk_id"], PDF, "laporan.pdf")
     assert sent.status_code == 201, sent.get_json()

@@ -48,6 +48,7 @@ def test_unreachable_database_answers_503_then_recovers(database_url, tmp_path):
     assert client.get("/healthz").status_code == 200  # the process itself lives
     with client.session_transaction() as s:
         s["akun_id"] = 1
+        s["sesi_versi"] = 0
     assert_unavailable_page(client.get("/"))
     assert_unavailable_page(client.get("/skp"))
 
