@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from conftest import DEMO_TAHUN, PG_URL
@@ -18,7 +19,6 @@ from test_uniqueness import one_winner, race
 
 from app.db import make_engine, make_sessionmaker, write_transaction
 from app.kinerja import angka_kredit as ak
-from app.kinerja.demo import load_demo
 
 Y = DEMO_TAHUN
 AHLI_MUDA_NIP = "198505052010011007"  # Andi Saputra, Pranata Komputer Ahli Muda (koefisien 25)
@@ -150,14 +150,19 @@ def fresh_engine(database_url, tmp_path):
     admin.dispose()
 
 
-def test_upgrade_fills_the_month_ledger_and_stops_on_duplicate_skp(fresh_engine):
+def test_upgrade_fills_the_month_ledger_and_stops_on_duplicate_skp(app, fresh_engine):
+    from test_upgrade_all_revisions import _head_rows, _insert_as_of_revision
+
     from app.kinerja.skp import Skp
     from app.migrate import current_revision, upgrade
 
-    upgrade(fresh_engine, "0010")
+    upgrade(fresh_engine, "0010")  # the demo instansi as it was at 0010: the head rows, with 0010's columns
+    _insert_as_of_revision(fresh_engine, _head_rows(app.extensions["db_engine"]))
     session = make_sessionmaker(fresh_engine)()
-    load_demo(session, Y, fast_hash=True)
-    andi = pegawai(session, AHLI_MUDA_NIP)
+    row = session.execute(text("SELECT p.id, p.instansi_id, p.jabatan_id, j.unor_id FROM pegawai p "
+                               "JOIN jabatan j ON j.id = p.jabatan_id WHERE p.nip = :nip"), {"nip": AHLI_MUDA_NIP}).one()
+    andi = SimpleNamespace(id=row.id, instansi_id=row.instansi_id, jabatan_id=row.jabatan_id,
+                           jabatan=SimpleNamespace(unor_id=row.unor_id))
     with write_transaction(session):
         for awal, akhir in ((dt.date(Y, 1, 1), dt.date(Y, 3, 31)), (dt.date(Y, 1, 1), dt.date(Y, 6, 30))):
             session.execute(ak.AngkaKredit.__table__.insert().values(
