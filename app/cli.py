@@ -2,6 +2,7 @@
 import pegawai, bpmn validate/deploy."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import sys
@@ -139,7 +140,7 @@ def db_restore(file, force):
     except BackupError as exc:
         click.echo(f"Pemulihan dibatalkan: {exc}", err=True)
         sys.exit(1)
-    click.echo(f"Dipulihkan dari {file} (dibuat {manifest['created_at']}): revisi {manifest['revision']}, "
+    click.echo(f"Dipulihkan dari {file} (dibuat {clock.local_text(dt.datetime.fromisoformat(manifest['created_at']))}): revisi {manifest['revision']}, "
                f"{sum(manifest['row_counts'].values())} baris, {sum(manifest['folders'].values())} berkas")
     if manifest["revision"] != known_revisions()[-1]:
         click.echo("Skema cadangan lebih lama dari versi ini: jalankan 'ekinerja db upgrade'.")
@@ -357,7 +358,7 @@ def jobs_group(ctx, status):
     for row in rows:
         when = row.next_attempt_at if row.status == "pending" else row.done_at
         click.echo(f"{row.id}\t{row.kind}\t{row.ref or '-'}\t{row.status}\t{row.attempts}x\t"
-                   f"{when.isoformat() if when else '-'}\t{row.last_error[:200]}")
+                   f"{clock.local_text(when) if when else '-'}\t{row.last_error[:200]}")
     if not rows:
         click.echo("Tidak ada tugas latar" + (f" berstatus {status}" if status else ""))
 
