@@ -121,7 +121,8 @@ def delete_draft(process_id):
 @login_required
 def validate_definition(process_id):
     workbench.require_reader(g.actor)
-    return jsonify(workbench.validate_files(json_body().get("files")))
+    body = json_body()
+    return jsonify(workbench.validate_files(get_session(), process_id, body.get("files"), body.get("sertakan")))
 
 
 @api.post("/definitions/<process_id>/test")
@@ -141,7 +142,8 @@ def deploy_definition(process_id):
     body = json_body()
     session = get_session()
     with write_transaction(session):
-        row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"))
+        row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"),
+                                      body.get("sertakan"))
     return jsonify(version_json(session, row)), 201
 
 
