@@ -282,20 +282,31 @@ def bpmn_validate(files):
 
 
 @bpmn.command("deploy")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--comment", default="", help="Catatan versi.")
+@click.option("--process", "chosen", multiple=True, help="Proses yang dipasang (wajib bila FILES disebut).")
+@click.option("--sertakan", multiple=True, help="Proses lain yang sudah dipasang di FILES yang ikut dipasang.")
 @with_appcontext
-def bpmn_deploy(comment):
-    """Pasang versi baru dari diagram di BPMN_DIR yang berubah."""
+def bpmn_deploy(files, comment, chosen, sertakan):
+    """Pasang versi baru dari diagram di BPMN_DIR yang berubah, atau dari FILES hanya proses --process
+    beserta proses dan DMN yang dirujuknya."""
     from app.db import write_transaction
-    from workflows.definitions import DefinitionInvalid, deploy, read_dir
+    from workflows.definitions import DefinitionInvalid, DeployRefused, deploy, read_dir
 
+    if files and not chosen:
+        raise click.UsageError("sebut proses yang dipasang dengan --process ID")
+    sources = {f.name: f.read_text(encoding="utf-8") for f in files} if files \
+        else read_dir(Path(current_app.config["BPMN_DIR"]))
     session = _session()
     try:
         with write_transaction(session):
-            rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment)
+            rows = deploy(session, sources, comment, chosen=list(chosen) if files else None, include=sertakan)
     except DefinitionInvalid as exc:
         for problem in exc.problems:
             click.echo(f"KESALAHAN {problem}", err=True)
+        sys.exit(1)
+    except DeployRefused as exc:
+        click.echo(f"DITOLAK {exc}", err=True)
         sys.exit(1)
     for r in rows:
         click.echo(f"{r.process_id} v{r.version} ({r.content_hash[:12]})")

@@ -88,3 +88,34 @@ def test_rename_a_task_deploy_and_see_the_new_version(base_url, browser, tmp_pat
     page.screenshot(path=str(tmp_path / "form.png"), full_page=True)
     print("screenshots in", tmp_path)
     assert errors == []
+
+
+@pytest.mark.browser
+def test_a_file_with_another_existing_process_deploys_it_only_when_ticked(base_url, browser, as_user, app):  # noqa: F811
+    from test_deploy_scope import SCRIPT, process, versions
+
+    owner = as_user(OWNER_NIP)
+    files = owner.get("/definitions/skp_perencanaan/draft").get_json()["files"]
+    stub = process("dialog_kinerja", SCRIPT)
+    files["skp_perencanaan.bpmn"] = files["skp_perencanaan.bpmn"].replace("</bpmn:definitions>",
+                                                                          stub + "</bpmn:definitions>")
+    assert owner.client.put("/api/v1/definitions/skp_perencanaan/draft", headers=owner.headers,
+                            json={"files": files}).status_code == 200
+    before = versions(app, "dialog_kinerja")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(20000)
+    open_modeler(page, base_url)
+    page.click("#btn-validate")
+    page.wait_for_selector("#deploy-scope input[name=sertakan][value=dialog_kinerja]")
+    assert "skp_perencanaan" in page.inner_text("#deploy-scope")
+    assert "'dialog_kinerja' yang sudah dipasang" in page.inner_text("#problems")
+    page.fill("#deploy-comment", "uji sertakan")
+    page.click("#btn-deploy")
+    page.wait_for_selector("#message:has-text('dialog_kinerja')")
+    assert versions(app, "dialog_kinerja") == before
+    page.check("#deploy-scope input[name=sertakan][value=dialog_kinerja]")
+    page.wait_for_selector("#message .wb-message.ok")  # checked again: nothing refused any more
+    assert "Proses dialog_kinerja versi" in page.inner_text("#deploy-scope")
+    page.click("#btn-deploy")
+    page.wait_for_selector("#message:has-text('Versi 2 terpasang')")
+    assert versions(app, "dialog_kinerja") == before + 1

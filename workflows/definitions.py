@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,7 +32,14 @@ from .store import SERIALIZER
 from .validation import CAMUNDA, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
-__all__ = ["Problem", "DefinitionInvalid", "Parsed", "check_sources", "parse_sources", "deploy", "latest", "specs_of"]
+__all__ = ["Problem", "DefinitionInvalid", "DeployRefused", "Parsed", "Scope", "check_sources", "parse_sources",
+           "scope_of", "deploy", "latest", "specs_of"]
+# ids a modeler generates (bpmn-js: Process_0abc123, Camunda/Signavio: Process_1); two owners' would overwrite
+GENERATED_ID = re.compile(r"^(Process|Definitions)_[0-9a-z]{1,8}$")
+
+
+class DeployRefused(Exception):
+    """The files define more than the owner chose (an existing process) or a process with a generated id."""
 
 
 class DefinitionInvalid(Exception):
@@ -54,6 +62,64 @@ class Parsed:
         for name in sorted(self.sources):
             h.update(name.encode() + b"\0" + self.sources[name].encode() + b"\0")
         return h.hexdigest()
+
+
+def _references(item: Parsed) -> tuple[set[str], set[str]]:
+    """The processes (call activities) and DMN decisions a parsed process references, transitively."""
+    decisions = set()
+    for spec in (item.spec, *item.subprocess_specs.values()):
+        for task_spec in spec.task_specs.values():
+            ref = (getattr(task_spec, "extensions", None) or {}).get("calledDecisionId")
+            if getattr(task_spec, "dmnEngine", None) is not None and ref:
+                decisions.add(ref)
+    return set(item.subprocess_specs), decisions
+
+
+@dataclass
+class Scope:
+    """What deploying the chosen processes stores: them and what they reference, and nothing else."""
+    processes: list[Parsed]
+    decisions: dict[str, str]  # decision id -> DMN file name
+    ignored: list[str]  # new processes in the files that were not chosen: not deployed
+    conflicts: list[str]  # existing processes in the files that were neither chosen, referenced nor included
+    generated: list[str]  # chosen or referenced processes whose id a modeler generated
+
+    def refusal(self) -> str | None:
+        if self.conflicts:
+            names = ", ".join(f"'{c}'" for c in self.conflicts)
+            return (f"Berkas ini juga memuat proses {names} yang sudah dipasang; sertakan secara eksplisit "
+                    f"(sertakan=[...]) atau hapus dari berkas")
+        if self.generated:
+            names = ", ".join(f"'{c}'" for c in self.generated)
+            return (f"Id proses {names} dibuat otomatis oleh modeler; beri proses id yang bermakna "
+                    f"(mis. permohonan_cuti), karena 'Process_1' milik dua pemilik proses akan saling menimpa")
+        return None
+
+
+def scope_of(session: Session, parsed: list[Parsed], chosen, include=()) -> Scope:
+    """The chosen (and explicitly included) processes with the called processes and decisions they reference."""
+    by_id = {p.process_id: p for p in parsed}
+    wanted, decisions, todo = set(), set(), [*chosen, *include]
+    while todo:
+        process_id = todo.pop()
+        if process_id in wanted or process_id not in by_id:
+            continue
+        wanted.add(process_id)
+        calls, refs = _references(by_id[process_id])
+        todo.extend(calls)
+        decisions |= refs
+    rest = sorted(set(by_id) - wanted)
+    existing = set(session.scalars(select(ProcessDefinition.process_id).distinct()
+                                   .where(ProcessDefinition.process_id.in_(rest)))) if rest else set()
+    files = {}
+    for item in parsed:
+        for name, text in item.sources.items():
+            for decision in decisions:
+                if name.endswith(".dmn") and f'id="{decision}"' in text:
+                    files.setdefault(decision, name)
+    return Scope(processes=[by_id[p] for p in sorted(wanted)], decisions=dict(sorted(files.items())),
+                 ignored=[p for p in rest if p not in existing], conflicts=[p for p in rest if p in existing],
+                 generated=sorted(p for p in wanted if GENERATED_ID.match(p)))
 
 
 def _user_task_form(task_spec) -> str | None:
@@ -209,11 +275,19 @@ def read_dir(bpmn_dir: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(bpmn_dir.glob("*")) if p.suffix in (".bpmn", ".dmn")}
 
 
-def deploy(session: Session, sources: dict[str, str], comment: str = "",
-           author_id: int | None = None) -> list[ProcessDefinition]:
-    """Store a new version of every process whose sources changed; return the newest versions."""
+def deploy(session: Session, sources: dict[str, str], comment: str = "", author_id: int | None = None,
+           chosen=None, include=()) -> list[ProcessDefinition]:
+    """Store a new version of each chosen process (all when ``chosen`` is None, as for the shipped ``bpmn/``)
+    and of the processes they call, where the sources changed; return the newest versions.
+
+    Raise DeployRefused when the sources define an existing process that is neither chosen, called nor
+    in ``include``, or when a process to deploy has an id a modeler generated."""
+    parsed = parse_sources(sources)
+    scope = scope_of(session, parsed, [p.process_id for p in parsed] if chosen is None else chosen, include)
+    if scope.refusal():
+        raise DeployRefused(scope.refusal())
     newest = []
-    for item in parse_sources(sources):
+    for item in scope.processes:
         existing = session.scalar(select(ProcessDefinition).where(
             ProcessDefinition.process_id == item.process_id, ProcessDefinition.content_hash == item.content_hash))
         if existing is None:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import clock, forms
-from .definitions import check_sources, deploy, latest
+from .definitions import DeployRefused, Scope, check_sources, deploy, latest, scope_of
+from .validation import Problem
 from .models import DefinitionDraft, Instance, ProcessDefinition
 from .scenarios import check_scenario, run_files, scenario_files
 
@@ -147,12 +148,44 @@ def discard_draft(session: Session, actor, process_id: str) -> None:
     session.delete(draft)
 
 
-def validate_files(files) -> dict:
-    """{"errors": [...], "warnings": [...], "processes": [...]} of the diagram files."""
+def check_include(include) -> list[str]:
+    """The ``sertakan`` of a request: the other existing processes in the files the owner deploys too."""
+    if include is None:
+        return []
+    if not isinstance(include, list) or not all(isinstance(i, str) for i in include):
+        raise ValidationFailed({"sertakan": "harus berupa daftar id proses"})
+    return include
+
+
+def scope_json(session: Session, scope: Scope, process_id: str) -> dict:
+    """What a deploy stores: ``akan_dipasang`` (process or DMN, new version number, changed or not) and
+    ``diabaikan`` (new processes in the files that were not chosen)."""
+    entries = []
+    for item in scope.processes:
+        newest = latest(session, item.process_id)
+        changed = newest is None or newest.content_hash != item.content_hash
+        entries.append({"process_id": item.process_id, "jenis": "bpmn", "berubah": changed,
+                        "versi_baru": (newest.version + 1 if newest else 1) if changed else newest.version})
+    carrier = latest(session, process_id)
+    sources = {p.process_id: p for p in scope.processes}.get(process_id)
+    for decision, name in scope.decisions.items():
+        text = sources.sources.get(name) if sources else None
+        entries.append({"process_id": decision, "jenis": "dmn", "versi_baru": None, "file": name,
+                        "berubah": carrier is None or carrier.sources.get(name) != text})
+    return {"akan_dipasang": entries, "diabaikan": scope.ignored, "bentrok": scope.conflicts}
+
+
+def validate_files(session: Session, process_id: str, files, include=None) -> dict:
+    """{"errors", "warnings", "processes", "akan_dipasang", "diabaikan", "bentrok"} of the diagram files; a
+    refused deploy (an existing process not chosen, a generated id) is one of the errors."""
+    include = check_include(include)
     parsed, problems = check_sources(diagram_files(check_files(files)))
-    return {"errors": [p.as_dict() for p in problems if p.severity == "error"],
-            "warnings": [p.as_dict() for p in problems if p.severity == "warning"],
-            "processes": [p.process_id for p in parsed]}
+    errors = [p.as_dict() for p in problems if p.severity == "error"]
+    scope = scope_of(session, parsed, [process_id], include)
+    if parsed and scope.refusal():
+        errors.append(Problem("-", scope.refusal()).as_dict())
+    return {"errors": errors, "warnings": [p.as_dict() for p in problems if p.severity == "warning"],
+            "processes": [p.process_id for p in parsed], **scope_json(session, scope, process_id)}
 
 
 def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = None) -> dict:
@@ -175,11 +208,13 @@ def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = 
     return {"errors": [], "results": results}
 
 
-def deploy_files(session: Session, actor, process_id: str, files, comment) -> ProcessDefinition:
-    """Deploy a new version of one process from the workbench (inside the caller's write transaction).
+def deploy_files(session: Session, actor, process_id: str, files, comment, include=None) -> ProcessDefinition:
+    """Deploy a new version of one process from the workbench (inside the caller's write transaction),
+    with the called processes it references; other existing processes in the files only when in ``include``.
 
     A process id that has no version yet is created (e.g. a diagram drawn in Camunda Modeler)."""
     require_owner(actor)
+    include = check_include(include)
     if not isinstance(comment, str) or not comment.strip():
         raise ValidationFailed({"comment": "wajib diisi: apa yang berubah dan mengapa"})
     files = check_files(files)
@@ -192,7 +227,12 @@ def deploy_files(session: Session, actor, process_id: str, files, comment) -> Pr
     if process_id not in {p.process_id for p in parsed}:
         raise Conflict(f"File tidak memuat proses '{process_id}' yang dapat dijalankan")
     before = latest(session, process_id)
-    rows = deploy(session, diagram_files(files), comment.strip(), author_id=actor.id)
+    try:
+        rows = deploy(session, diagram_files(files), comment.strip(), author_id=actor.id,
+                      chosen=[process_id], include=include)
+    except DeployRefused as exc:
+        scope = scope_of(session, parsed, [process_id], include)
+        raise Conflict(str(exc), {"bentrok": scope.conflicts, "id_otomatis": scope.generated}) from None
     row = next(r for r in rows if r.process_id == process_id)
     if before is not None and (row.id == before.id or row.version < before.version):
         raise Conflict(f"Tidak ada perubahan dibanding versi {before.version}; tidak ada versi baru yang dipasang"

@@ -121,7 +121,8 @@ def delete_draft(process_id):
 @login_required
 def validate_definition(process_id):
     workbench.require_reader(g.actor)
-    return jsonify(workbench.validate_files(json_body().get("files")))
+    body = json_body()
+    return jsonify(workbench.validate_files(get_session(), process_id, body.get("files"), body.get("sertakan")))
 
 
 @api.post("/definitions/<process_id>/test")
@@ -141,7 +142,8 @@ def deploy_definition(process_id):
     body = json_body()
     session = get_session()
     with write_transaction(session):
-        row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"))
+        row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"),
+                                      body.get("sertakan"))
     return jsonify(version_json(session, row)), 201
 
 
@@ -202,6 +204,9 @@ def _describe() -> None:
     files = {"files": {"type": "object", "additionalProperties": {"type": "string"},
                        "description": "{nama file: isi}: *.bpmn, *.dmn, uji/*.json (skenario)"}}
 
+    include = {"sertakan": {"type": "array", "items": {"type": "string"},
+                            "description": "proses lain di berkas yang sudah dipasang dan ikut dipasang"}}
+
     def body(props, required):
         return {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": required, "properties": props}}}}
@@ -233,9 +238,19 @@ def _describe() -> None:
             "delete": {"summary": "Buang draf (pemilik proses)", "parameters": [pid],
                        "responses": {"200": _resp("Draf dibuang"), **ERRORS}}},
         "/definitions/{process_id}/validate": {"post": {
-            "summary": "Periksa file: errors dan warnings, masing-masing dengan file, baris, elemen",
-            "parameters": [pid], "requestBody": body(files, ["files"]),
-            "responses": {"200": _resp("Hasil pemeriksaan"), **ERRORS, **invalid}}},
+            "summary": "Periksa file: errors dan warnings (file, baris, elemen); akan_dipasang: proses terpilih "
+                       "beserta proses dan DMN yang dirujuknya; diabaikan: proses baru yang tidak dipilih; bentrok: "
+                       "proses lain yang sudah dipasang (kesalahan kecuali disertakan)",
+            "parameters": [pid], "requestBody": body({**files, **include}, ["files"]),
+            "responses": {"200": _resp("Hasil pemeriksaan", {"type": "object", "properties": {
+                "errors": {"type": "array", "items": {"type": "object"}},
+                "warnings": {"type": "array", "items": {"type": "object"}},
+                "processes": {"type": "array", "items": {"type": "string"}},
+                "akan_dipasang": {"type": "array", "items": {"type": "object", "properties": {
+                    "process_id": {"type": "string"}, "jenis": {"type": "string", "enum": ["bpmn", "dmn"]},
+                    "versi_baru": {"type": "integer", "nullable": True}, "berubah": {"type": "boolean"}}}},
+                "diabaikan": {"type": "array", "items": {"type": "string"}},
+                "bentrok": {"type": "array", "items": {"type": "string"}}}}), **ERRORS, **invalid}}},
         "/definitions/{process_id}/test": {"post": {
             "summary": "Jalankan skenario uji (uji/*.json di files, atau `scenario`, atau skenario bawaan)",
             "parameters": [pid], "requestBody": body({**files, "scenario": {"type": "object"}}, ["files"]),
@@ -252,9 +267,14 @@ def _describe() -> None:
             "summary": "Pratinjau formulir seperti halaman tugas pegawai (HTML) atau kesalahan skemanya",
             "requestBody": body({"schema": {"type": "object"}}, ["schema"]), "responses": {"200": _resp("HTML"), **ERRORS}}},
         "/definitions/{process_id}/deploy": {"post": {
-            "summary": "Pasang versi baru (pemilik proses; catatan wajib); 409 bila ada kesalahan atau tidak berubah",
-            "parameters": [pid], "requestBody": body({**files, "comment": {"type": "string"}}, ["files", "comment"]),
-            "responses": {"201": _resp("Versi baru"), "409": _resp("Ada kesalahan (details.errors) atau tidak berubah"),
+            "summary": "Pasang versi baru proses ini beserta proses dan DMN yang dirujuknya (pemilik proses; catatan "
+                       "wajib); 409 bila ada kesalahan, tidak berubah, berkas memuat proses lain yang sudah dipasang "
+                       "dan tidak disertakan, atau id proses buatan modeler (Process_1)",
+            "parameters": [pid],
+            "requestBody": body({**files, **include, "comment": {"type": "string"}}, ["files", "comment"]),
+            "responses": {"201": _resp("Versi baru"), "409": _resp(
+                "Ada kesalahan (details.errors), tidak berubah, proses lain (details.bentrok) atau id otomatis "
+                "(details.id_otomatis)"),
                           **ERRORS, **invalid}}},
     })
 

@@ -219,13 +219,35 @@
     applyMarkers();
   }
 
+  // ------------------------------------------------------------------ what a deploy stores
+
+  function included() {
+    return Array.from(document.querySelectorAll('#deploy-scope input[name=sertakan]:checked')).map((box) => box.value);
+  }
+
+  function renderScope(data) {
+    const chosen = included();
+    const items = (data.akan_dipasang || []).map((e) => '<li>' + (e.jenis === 'dmn' ? 'Tabel keputusan ' : 'Proses ') +
+      '<code>' + esc(e.process_id) + '</code>' + (e.jenis === 'dmn' ? '' : ' versi ' + esc(e.versi_baru)) +
+      (e.berubah ? '' : ' <span class="muted">(tidak berubah)</span>') + '</li>');
+    const deployed = (data.akan_dipasang || []).map((e) => e.process_id);
+    const ticked = chosen.filter((id) => deployed.includes(id));  // included: no longer a conflict, still a choice
+    const conflicts = (data.bentrok || []).concat(ticked).map((id) => '<li><label><input type="checkbox" name="sertakan" value="' +
+      esc(id) + '"' + (chosen.includes(id) ? ' checked' : '') + '> Sertakan juga <code>' + esc(id) +
+      '</code> (sudah dipasang; akan diganti versi baru dari berkas ini)</label></li>');
+    const ignored = (data.diabaikan || []).map((id) => '<li class="muted"><code>' + esc(id) + '</code> diabaikan (tidak dipilih)</li>');
+    $('deploy-scope').innerHTML = '<ul>' + items.concat(conflicts, ignored).join('') + '</ul>';
+    $('deploy-scope').querySelectorAll('input[name=sertakan]').forEach((box) => box.addEventListener('change', validate));
+  }
+
   // ------------------------------------------------------------------ actions
 
   async function validate() {
     await stash();
-    const r = await call('POST', '/validate', { files: files });
+    const r = await call('POST', '/validate', { files: files, sertakan: included() });
     if (r.status !== 200) { say(errorText(r.data), false); return; }
     showProblems(r.data);
+    renderScope(r.data);
     const errors = r.data.errors.length;
     say(errors ? errors + ' kesalahan; definisi belum dapat dipasang' :
       'Tidak ada kesalahan' + (r.data.warnings.length ? ' (' + r.data.warnings.length + ' peringatan)' : ''), !errors);
@@ -262,7 +284,7 @@
     await stash();
     const comment = $('deploy-comment').value.trim();
     if (!comment) { say('Catatan versi wajib diisi: apa yang berubah dan mengapa', false); $('deploy-comment').focus(); return; }
-    const r = await call('POST', '/deploy', { files: files, comment: comment });
+    const r = await call('POST', '/deploy', { files: files, comment: comment, sertakan: included() });
     if (r.status === 201) {
       problems = [];
       renderProblems();
@@ -275,6 +297,9 @@
     }
     if (r.data && r.data.error && r.data.error.details && r.data.error.details.errors) {
       showProblems(r.data.error.details);
+    }
+    if (r.data && r.data.error && r.data.error.details && r.data.error.details.bentrok) {
+      renderScope({ bentrok: r.data.error.details.bentrok });
     }
     say(errorText(r.data), false);
   }
