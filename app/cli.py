@@ -88,7 +88,7 @@ def db_upgrade():
     """Terapkan migrasi skema, isi data referensi angka kredit, lalu pasang diagram BPMN bawaan (idempotent)."""
     from app.db import write_transaction
     from app.migrate import ForeignKeysViolated, current_revision, upgrade
-    from workflows.definitions import deploy, read_dir
+    from workflows.definitions import DefinitionInvalid, DeployRefused, deploy, read_dir
 
     from app.kinerja.angka_kredit import seed_defaults
 
@@ -99,9 +99,14 @@ def db_upgrade():
         click.echo(f"{exc}; basis data tetap pada revisi {current_revision(engine)}", err=True)
         sys.exit(1)
     session = _session()
-    with write_transaction(session):
-        seed_defaults(session)  # default AK reference data (PerBKN 3/2023) where rows are missing
-        rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment="ekinerja db upgrade")
+    try:
+        with write_transaction(session):
+            seed_defaults(session)  # default AK reference data (PerBKN 3/2023) where rows are missing
+            rows = deploy(session, read_dir(Path(current_app.config["BPMN_DIR"])), comment="ekinerja db upgrade")
+    except (DefinitionInvalid, DeployRefused) as exc:
+        click.echo(f"Skema pada revisi {current_revision(engine)}, tetapi diagram {current_app.config['BPMN_DIR']} "
+                   f"tidak dipasang: {exc}", err=True)
+        sys.exit(1)
     click.echo(f"skema: revisi {current_revision(engine)}; proses: "
                + ", ".join(f"{r.process_id} v{r.version}" for r in rows))
 
