@@ -14,6 +14,7 @@ from workflows.definitions import check_sources, deploy
 from workflows.instances import start_instance
 from workflows.limits import ScriptLimitExceeded
 from workflows.models import Instance
+from workflows.scenarios import run_scenario
 from workflows.scripting import RestrictedEnvironment
 
 BPMN = """<?xml version="1.0" encoding="UTF-8"?>
@@ -112,3 +113,13 @@ def test_misspelt_or_missing_service_parameter_is_refused_at_deploy(app):
     assert any(p.element == "Langkah" and "memerlukan parameter status" in p.message for p in problems), problems
     _parsed, problems = check_sources(service_diagram("status_dialog", {"status": '"SELESAI"'}))
     assert not [p for p in problems if p.element == "Langkah"], problems
+
+
+def test_process_test_runner_reports_the_limit_as_the_scenario_failure(short_limit):
+    parsed, problems = check_sources(script_diagram("while True: pass"))
+    assert not problems
+    outcome = run_scenario(parsed[0].spec, parsed[0].subprocess_specs, {"nama": "putaran tanpa akhir"})
+    assert not outcome.passed
+    assert len(outcome.failures) == 1
+    assert outcome.failures[0].startswith("galat di Langkah:")
+    assert "Skrip melewati batas waktu 0.2 detik" in outcome.failures[0]
