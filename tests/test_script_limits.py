@@ -123,3 +123,8 @@ def test_process_test_runner_reports_the_limit_as_the_scenario_failure(short_lim
     assert len(outcome.failures) == 1
     assert outcome.failures[0].startswith("galat di Langkah:")
     assert "Skrip melewati batas waktu 0.2 detik" in outcome.failures[0]
+
+
+def test_a_single_generator_over_a_long_string_stops_at_the_time_limit(short_limit):
+    with pytest.raises(ScriptLimitExceeded, match="batas waktu"):
+        RestrictedEnvironment().execute('s = "a" * 60_000_000\nn = sum(len(str(c)) for c in s)', {})

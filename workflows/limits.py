@@ -5,14 +5,16 @@ scheduler or the database write lock with it. Limits are checked in the same thr
 without a subprocess (a step costs microseconds):
 
 * time: the compiled code calls ``_tick_()``, which compares the clock with the deadline,
-  at the top of every loop body and function body, in every lambda and whenever it iterates
-  (``_getiter_``, so comprehensions and generator expressions too). A script therefore
+  at the top of every loop body and function body, in every lambda, on every element of a
+  comprehension or generator expression, and whenever it starts iterating (``_getiter_``). A script therefore
   cannot run more than one iteration or call past the deadline without noticing it.
   ``try`` is refused in scripts, so the error cannot be caught and the loop go on;
 * memory: the operators that build a big value in one C call (``*``, ``**``, ``<<``) are
   compiled into calls to ``_binop_`` that refuse a result larger than the limit, and
   ``range`` refuses more elements than the limit can hold as a list. Values built step by
-  step (appends in a loop, ``join`` of a generator) are bounded by the time limit.
+  step (appends in a loop, ``join`` of a generator) are bounded by the time limit. A single
+C call iterating over a big value (``sum(range(8_000_000))``, ``sorted(s)``) is bounded by
+the memory limit only.
 
 ``EKINERJA_SCRIPT_TIMEOUT_MS`` (default 1000) and ``EKINERJA_SCRIPT_MEMORY_MB`` (default 64)
 set the limits; they are read on each run, so tests and deployments can change them.
@@ -119,6 +121,13 @@ class LimitedTransformer(RestrictingNodeTransformer):
 
     def visit_FunctionDef(self, node):
         return self._ticking(super().visit_FunctionDef(node))
+
+    def visit_comprehension(self, node):
+        """Each ``for`` of a comprehension or generator expression ticks on every element."""
+        node = super().visit_comprehension(node)
+        tick = ast.Call(func=ast.Name(id="_tick_", ctx=ast.Load()), args=[ast.Constant(True)], keywords=[])
+        node.ifs.insert(0, ast.fix_missing_locations(ast.copy_location(tick, node.iter)))
+        return node
 
     def visit_Lambda(self, node):
         node = super().visit_Lambda(node)
