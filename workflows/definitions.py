@@ -27,7 +27,7 @@ from . import camunda, clock
 from .forms import form_exists, schema_error
 from .lanes import lane_roles, known_lane
 from .models import ProcessDefinition
-from .scripting import ScriptRejected, compile_expression, compile_script, service_names
+from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
 from .store import SERIALIZER
 from .validation import CAMUNDA, Problem, check_xml, locate
 
@@ -164,10 +164,10 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
         if isinstance(timer, TimerEventDefinition):
             _compiles(compile_expression, timer.expression or "", f"ekspresi timer '{timer.expression}' ditolak",
                       file, bpmn_id, problems)
-        operator = getattr(task_spec, "operation_name", None)
-        if isinstance(task_spec, ServiceTask) and hasattr(task_spec, "operation_name") and operator not in service_names():
-            problems.append(Problem(file, f"layanan '{operator}' tidak dikenal (tersedia: {', '.join(service_names())})",
-                                    element=bpmn_id))
+        if isinstance(task_spec, ServiceTask) and hasattr(task_spec, "operation_name"):
+            problem = service_call_problem(task_spec.operation_name, getattr(task_spec, "operation_params", None) or {})
+            if problem:
+                problems.append(Problem(file, problem, element=bpmn_id))
         if isinstance(task_spec, ExclusiveGateway):
             for condition, _target in getattr(task_spec, "cond_task_specs", []):
                 expression = getattr(condition, "args", [condition])[0] if condition is not None else None

@@ -17,13 +17,14 @@ the step, and the admin's retry runs the step again from there).
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import json
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any, Callable
 
 from RestrictedPython import compile_restricted_eval, compile_restricted_exec, safe_builtins
-from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
+from RestrictedPython.Eval import default_guarded_getitem
 from RestrictedPython.Guards import (full_write_guard, guarded_iter_unpack_sequence, guarded_unpack_sequence,
                                      safer_getattr)
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
@@ -33,11 +34,15 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from app.errors import DomainError
 
+from .limits import LimitedTransformer, binop, clock_guards, guarded_range
+
 _SERVICES: dict[str, Callable[..., Any]] = {}
 
 
 def register_service(name: str):
-    """Register ``fn(run, **params)`` as the service operation ``name`` of service tasks."""
+    """Register ``fn(run, data, **params)`` as the service operation ``name`` of service tasks.
+
+    Deployment checks the parameters of every service task against ``fn``'s signature."""
     def decorate(fn):
         _SERVICES[name] = fn
         return fn
@@ -48,8 +53,28 @@ def service_names() -> list[str]:
     return sorted(_SERVICES)
 
 
+def service_call_problem(name: str, params) -> str | None:
+    """Why calling the service ``name`` with the parameter names ``params`` would fail, or None."""
+    fn = _SERVICES.get(name)
+    if fn is None:
+        return f"layanan '{name}' tidak dikenal (tersedia: {', '.join(service_names())})"
+    signature = inspect.signature(fn)
+    accepted = list(signature.parameters.values())[2:]  # after (run, data)
+    if any(p.kind is p.VAR_KEYWORD for p in accepted):
+        return None
+    names = {p.name for p in accepted if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+    unknown = sorted(set(params) - names)
+    if unknown:
+        return (f"layanan '{name}' tidak mengenal parameter {', '.join(unknown)} "
+                f"(parameter: {', '.join(sorted(names)) or 'tidak ada'})")
+    missing = sorted(p.name for p in accepted if p.name in names and p.default is p.empty and p.name not in params)
+    if missing:
+        return f"layanan '{name}' memerlukan parameter {', '.join(missing)}"
+    return None
+
+
 def _inplacevar(op: str, x, y):
-    ops = {"+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: a * b,
+    ops = {"+=": lambda a, b: a + b, "-=": lambda a, b: a - b, "*=": lambda a, b: binop("*", a, b),
            "/=": lambda a, b: a / b, "//=": lambda a, b: a // b, "%=": lambda a, b: a % b}
     if op not in ops:
         raise SyntaxError(f"operator {op} tidak diizinkan dalam skrip")
@@ -58,17 +83,18 @@ def _inplacevar(op: str, x, y):
 
 _BUILTINS = {**safe_builtins, **{name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
                                  for name in ("all", "any", "dict", "enumerate", "list", "max", "min", "sum",
-                                              "sorted", "reversed", "map", "filter", "set")}}
+                                              "sorted", "reversed", "map", "filter", "set")},
+            "range": guarded_range}
 
 GUARDS = {
     "__builtins__": _BUILTINS,
     "_getattr_": safer_getattr,
     "_getitem_": default_guarded_getitem,
-    "_getiter_": default_guarded_getiter,
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,
     "_inplacevar_": _inplacevar,
+    "_binop_": binop,
 }
 
 # Plain helpers every script may use.
@@ -81,7 +107,7 @@ class ScriptRejected(SyntaxError):
 
 @lru_cache(maxsize=2048)
 def compile_script(source: str):
-    result = compile_restricted_exec(source, filename="<skrip>")
+    result = compile_restricted_exec(source, filename="<skrip>", policy=LimitedTransformer)
     if result.errors:
         raise ScriptRejected("; ".join(result.errors))
     return result.code
@@ -89,7 +115,7 @@ def compile_script(source: str):
 
 @lru_cache(maxsize=4096)
 def compile_expression(source: str):
-    result = compile_restricted_eval(source.strip(), filename="<ekspresi>")
+    result = compile_restricted_eval(source.strip(), filename="<ekspresi>", policy=LimitedTransformer)
     if result.errors:
         raise ScriptRejected("; ".join(result.errors))
     return result.code
@@ -103,7 +129,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         self.run = run
 
     def evaluate(self, expression, context, external_context=None):
-        namespace = {**GUARDS, **self.globals, **(external_context or {}), **context}
+        namespace = {**GUARDS, **self.globals, **(external_context or {}), **context, **clock_guards()}
         return eval(compile_expression(expression), namespace)  # noqa: S307 - restricted code object
 
     def execute(self, script, context, external_context=None):
@@ -111,9 +137,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         if clash:
             raise ValueError(f"data proses menimpa nama bawaan: {sorted(clash)}")
         code = compile_script(script)
-        namespace = {**GUARDS, **self.globals, **(external_context or {}), **context}
+        clock = clock_guards()
+        namespace = {**GUARDS, **self.globals, **(external_context or {}), **context, **clock}
         exec(code, namespace)  # noqa: S102 - restricted code object
-        reserved = set(GUARDS) | set(self.globals) | set(external_context or {})
+        reserved = set(GUARDS) | set(clock) | set(self.globals) | set(external_context or {})
         for key in list(context):
             if key not in namespace:
                 del context[key]
