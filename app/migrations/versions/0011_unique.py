@@ -7,7 +7,7 @@
 - ``angka_kredit_bulan``: each month credited once per pegawai, filled from the existing conversions
   (oldest first; a month an older conversion already credited is not filled twice).
 
-Revision ID: 0011_unique
+Revision ID: 0011
 Revises: 0010
 """
 from calendar import monthrange

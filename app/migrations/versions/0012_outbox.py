@@ -1,7 +1,7 @@
 """outbox: the ``job`` table (work run after commit) and one archive copy per approval
 
-Revision ID: 0011_outbox
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa

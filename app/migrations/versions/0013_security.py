@@ -1,7 +1,7 @@
 """security: per-account session and token versions, so logout, password change and revocation end old copies
 
-Revision ID: 0011_security
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
