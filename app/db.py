@@ -154,6 +154,19 @@ UNAVAILABLE_ERRORS = (OperationalError, PoolTimeout)
 RETRY_AFTER_SECONDS = 30
 
 
+COLLISION_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+
+
+def collided(exc: Exception) -> bool:
+    """Whether the database refused the transaction because a concurrent one collided with it (a deadlock
+    or a serialization failure on PostgreSQL): the request conflicts (409) and may be repeated; the
+    database itself is fine."""
+    return getattr(getattr(exc, "orig", None), "sqlstate", None) in COLLISION_SQLSTATES
+
+
+COLLISION_MESSAGE = "Permintaan ini bertabrakan dengan permintaan lain pada saat yang sama; muat ulang dan coba lagi"
+
+
 def end_after_unavailable(session: Session, exc: Exception) -> None:
     """Log the outage in one line and drop the session's transaction (its connection may be dead)."""
     logging.getLogger("ekinerja").warning("database unavailable: %s", str(exc).split("\n")[0])

@@ -104,3 +104,23 @@ def test_sqlite_locked_longer_than_the_busy_timeout_answers_503(app, accounts, a
         holder.close()
     r = kabid.post("/skp", json={"tahun": 2026, "pendekatan": "KUANTITATIF"})
     assert r.status_code == 201, r.get_json()
+
+
+class _Deadlock(Exception):
+    sqlstate = "40P01"  # what psycopg's DeadlockDetected carries
+
+
+def test_a_deadlock_is_a_conflict_not_an_outage(app, client):
+    """PostgreSQL aborting one of two colliding transactions is a 409 the caller may repeat, not a 503."""
+    from sqlalchemy.exc import OperationalError
+
+    def collide(**_):
+        raise OperationalError("INSERT …", {}, _Deadlock("deadlock detected"))
+
+    app.view_functions["api.openapi"] = collide
+    app.view_functions["web.login"] = collide
+    r = client.get("/api/v1/openapi.json")
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "conflict", r.get_data(as_text=True)[:300]
+    assert "bertabrakan" in r.get_json()["error"]["message"] and "Retry-After" not in r.headers
+    page = client.get("/masuk")
+    assert page.status_code == 409 and "bertabrakan" in page.get_data(as_text=True)

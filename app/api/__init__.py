@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_token
-from app.db import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, end_after_unavailable
+from app.db import COLLISION_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, collided, end_after_unavailable
 from app.errors import DomainError
 from app.request_input import load_json
 
@@ -45,6 +45,9 @@ def http_error(exc: HTTPException):
 
 
 def _database_unavailable(exc: Exception):
+    if collided(exc):
+        get_session().rollback()
+        return error(409, "conflict", COLLISION_MESSAGE)
     end_after_unavailable(get_session(), exc)
     response, status = error(503, "service_unavailable",
                              "Basis data sedang tidak dapat dihubungi; coba lagi beberapa saat lagi")

@@ -14,7 +14,7 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import refused_as, write_transaction
+from app.db import lock_row, refused_as, write_transaction
 from app.errors import Conflict, NotFound, ValidationFailed
 from app.scheduler import job
 from workflows import clock
@@ -114,6 +114,9 @@ def tetapkan(session: Session, actor, body: dict) -> tuple[PenugasanPltPlh, dict
     pegawai, jabatan, jenis, mulai, selesai = _check(session, body)
     require_admin(actor, pegawai.instansi_id)
     with write_transaction(session):
+        # One assignment of a jabatan at a time: a concurrent one waits here and then sees this one in its
+        # check (concurrent inserts under the exclusion constraint alone can deadlock on PostgreSQL).
+        lock_row(session, Jabatan, jabatan.id)
         if (clash := _refuse_overlap(session, jabatan, mulai, selesai)) is not None:
             raise clash
         row = PenugasanPltPlh(pegawai_id=pegawai.id, jabatan_id=jabatan.id, jenis=jenis, tmt_mulai=mulai,
@@ -139,6 +142,7 @@ def akhiri(session: Session, actor, penugasan_id: int, body: dict) -> tuple[Penu
     if fields:
         raise ValidationFailed(fields)
     with write_transaction(session):
+        lock_row(session, Jabatan, session.get(PenugasanPltPlh, penugasan_id).jabatan_id)
         row = session.get(PenugasanPltPlh, penugasan_id)
         def overlap() -> Conflict | None:
             if selesai is None or selesai < row.tmt_mulai:  # cancelled: overlaps nothing

@@ -10,7 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_cookie
-from app.db import RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, end_after_unavailable
+from app.db import COLLISION_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, collided, end_after_unavailable
 from app.errors import DomainError
 from workflows import clock
 
@@ -109,6 +109,9 @@ def _http_error(exc: HTTPException):
 
 
 def _database_unavailable(exc: Exception):
+    if collided(exc):
+        get_session().rollback()
+        return render_error(409, COLLISION_MESSAGE)
     end_after_unavailable(get_session(), exc)
     g.pop("actor", None)  # the page must not read the signed-in pegawai from the database again
     body, status = render_error(503)
