@@ -150,10 +150,10 @@ def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> d
     try:
         with write_transaction(session):
             row = open_task(session, task_id)
-            _lock(session, row.instance_id)
+            instance = _lock(session, row.instance_id)
             row = reread_task(session, row)
             check_candidate(session, row, actor_id)
-            result = complete_in_transaction(session, row, actor_id, data)
+            result = _complete_locked(session, instance, row, actor_id, data)
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
     if result.get("refused") is not None:  # the draft is committed; the request still fails
@@ -167,7 +167,10 @@ def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | No
     The caller has decided that ``actor_id`` may act: ``complete_task`` checks the task's candidates;
     a service of another process (a dialog kinerja's agreement rolling an SKP back) acts by its own right.
     """
-    instance = _lock(session, row.instance_id)
+    return _complete_locked(session, _lock(session, row.instance_id), row, actor_id, data)
+
+
+def _complete_locked(session: Session, instance: Instance, row: HumanTask, actor_id: int | None, data: Any) -> dict:
     if instance.status == "suspended":
         raise Conflict("Proses sedang ditangguhkan oleh admin")
     run = Run(session, actor_id, instance)
