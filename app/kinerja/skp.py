@@ -257,16 +257,18 @@ def submission_problems(session: Session, skp: Skp) -> dict[str, str]:
     return problems
 
 
-def submission_refusal(session: Session, skp: Skp) -> ValidationFailed | Conflict | None:
-    """Why the SKP cannot be submitted now (its field errors, or no pejabat penilai), or None."""
+def penilai_for_submission(session: Session, skp: Skp):
+    """The pejabat penilai the SKP is submitted to; raises why it cannot be submitted now
+    (ValidationFailed with its field errors, or Conflict when no pejabat penilai is set)."""
     from . import org
 
     problems = submission_problems(session, skp)
     if problems:
-        return ValidationFailed(problems, "SKP belum dapat diajukan")
-    if org.pejabat_penilai(session, skp.pegawai) is None:
-        return Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
-    return None
+        raise ValidationFailed(problems, "SKP belum dapat diajukan")
+    penilai = org.pejabat_penilai(session, skp.pegawai)
+    if penilai is None:
+        raise Conflict("Pejabat penilai kinerja pegawai ini belum ditetapkan; hubungi admin kinerja")
+    return penilai
 
 
 def _made_by_this_step(skp: Skp, to_status: str) -> bool:
@@ -297,9 +299,7 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
         raise Conflict(f"SKP berstatus {STATUS_LABEL[before]} tidak dapat menjadi {STATUS_LABEL[to_status]}")
     catatan = (catatan or "").strip()
     if to_status == "DIAJUKAN":
-        if (refusal := submission_refusal(session, skp)) is not None:
-            raise refusal
-        penilai = org.pejabat_penilai(session, skp.pegawai)
+        penilai = penilai_for_submission(session, skp)
         skp.pejabat_penilai_id = penilai.id
         atasan = org.pejabat_penilai(session, penilai)
         skp.atasan_pejabat_penilai_id = atasan.id if atasan else None

@@ -19,7 +19,7 @@ from workflows.scripting import register_service
 from app.errors import Conflict, ValidationFailed
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
-from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, submission_refusal, transition
+from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, penilai_for_submission, transition
 
 
 TARGET_MAX = 10**14
@@ -109,7 +109,9 @@ def skp_editor(run, task, data: dict) -> FormResult:
         return FormResult(complete=False)
     # The diagram's "Ajukan SKP" service task runs the guards again (skp.transition); checked here
     # first, a refused submission keeps what was typed as the draft and still answers with the reasons.
-    if (refusal := submission_refusal(session, skp)) is not None:
+    try:
+        penilai_for_submission(session, skp)
+    except (ValidationFailed, Conflict) as refusal:
         refusal.message += "; isian Anda disimpan sebagai draf"
         refusal.details["draft_saved"] = True
         return FormResult(complete=False, refused=refusal)
