@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask, g
 
 from . import config
-from .db import make_engine, make_sessionmaker
+from core.db import make_engine, make_sessionmaker
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -152,7 +152,7 @@ def safe_next(target: str | None) -> str:
 def admin_scope(actor: Actor) -> int | None:
     """The instansi an admin console user may act in: None for a superadmin (every instansi), the
     own instansi for an admin kinerja; anyone else is refused (403)."""
-    from .errors import Forbidden
+    from core.errors import Forbidden
 
     if actor.has("superadmin"):
         return None

@@ -86,7 +86,7 @@ def db():
 @with_appcontext
 def db_upgrade():
     """Terapkan migrasi skema, isi data referensi angka kredit, lalu pasang diagram BPMN bawaan (idempotent)."""
-    from app.db import write_transaction
+    from core.db import write_transaction
     from app.migrate import ForeignKeysViolated, current_revision, upgrade
     from workflows.definitions import DefinitionInvalid, DeployRefused, deploy, read_dir
 
@@ -196,7 +196,7 @@ def _akun_or_exit(nip: str):
 def akun_sandi(nip, kata_sandi):
     """Ganti kata sandi; semua sesi halaman dan token API akun ini berakhir."""
     from app.auth import set_password
-    from app.db import write_transaction
+    from core.db import write_transaction
 
     if len(kata_sandi) < 8:
         click.echo("Kata sandi minimal 8 karakter", err=True)
@@ -213,7 +213,7 @@ def akun_sandi(nip, kata_sandi):
 def akun_cabut_sesi(nip):
     """Akhiri semua sesi halaman dan token API akun ini (perangkat hilang, akun disalahgunakan)."""
     from app.auth import revoke_all
-    from app.db import write_transaction
+    from core.db import write_transaction
 
     session = _session()
     with write_transaction(session):
@@ -235,7 +235,7 @@ def import_pegawai(file, instansi, preview):
     """Impor unor dan pegawai dari CSV atau XLSX; baris yang salah dilaporkan dan tidak ada yang diimpor.
 
     Tugas terbuka yang pejabat penilainya berubah dialihkan ke pejabat baru (--preview: hanya ditampilkan)."""
-    from app.errors import DomainError
+    from core.errors import DomainError
     from app.kinerja import org_change
 
     try:
@@ -295,7 +295,7 @@ def bpmn_validate(files):
 def bpmn_deploy(files, comment, chosen, sertakan):
     """Pasang versi baru dari diagram di BPMN_DIR yang berubah, atau dari FILES hanya proses --process
     beserta proses dan DMN yang dirujuknya."""
-    from app.db import write_transaction
+    from core.db import write_transaction
     from workflows.definitions import DefinitionInvalid, DeployRefused, deploy, read_dir
 
     if files and not chosen:
@@ -385,8 +385,8 @@ def jobs_group(ctx, status):
 def jobs_retry(job_ids):
     """Antrekan ulang tugas latar (yang gagal atau menunggu) agar dijalankan lagi sekarang."""
     from app import jobs
-    from app.db import write_transaction
-    from app.errors import DomainError
+    from core.db import write_transaction
+    from core.errors import DomainError
 
     session = _session()
     for job_id in job_ids:

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Optional
 from sqlalchemy import JSON, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from app.db import Base, UtcDateTime, write_transaction
+from core.db import Base, UtcDateTime, write_transaction
 from app.scheduler import job as scheduled
 from workflows import clock
 
@@ -215,7 +215,7 @@ def listing(session: Session, status: str | None = None, instansi_id: int | None
 
 def scoped(session: Session, job_id: int, instansi_id: int | None) -> Job:
     """The job an admin of ``instansi_id`` (None: superadmin) may see, or 404."""
-    from app.errors import NotFound
+    from core.errors import NotFound
 
     row = session.get(Job, job_id)
     if row is None or (instansi_id is not None and row.instansi_id != instansi_id):
@@ -225,7 +225,7 @@ def scoped(session: Session, job_id: int, instansi_id: int | None) -> Job:
 
 def requeue(session: Session, row: Job) -> Job:
     """Queue a failed (or waiting) job to run now, with a fresh count of attempts (caller's transaction)."""
-    from app.errors import Conflict
+    from core.errors import Conflict
 
     if row.status == DONE:
         raise Conflict(f"Tugas {row.id} sudah selesai; tidak diulang")

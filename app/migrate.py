@@ -80,7 +80,7 @@ def current_revision(engine: Engine) -> str | None:
 def drop_everything(engine: Engine) -> None:
     """Drop our tables and Alembic's bookkeeping (tests start from an empty database)."""
     from app import models  # noqa: F401 - registers every table on the metadata
-    from app.db import Base
+    from core.db import Base
 
     Base.metadata.drop_all(engine)
     with engine.begin() as conn:

@@ -13,7 +13,7 @@ import re
 
 from werkzeug.routing import IntegerConverter
 
-from app.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 
 ID_MAX = 2**31 - 1
 JSON_INT_MAX = 2**53

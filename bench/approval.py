@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from app import create_app  # noqa: E402
-from app.db import make_engine, write_transaction  # noqa: E402
+from core.db import make_engine, write_transaction  # noqa: E402
 from app.kinerja.demo import load_demo  # noqa: E402
 from app.migrate import drop_everything, upgrade  # noqa: E402
 from conftest import Api, find  # noqa: E402

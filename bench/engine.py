@@ -179,7 +179,7 @@ def plan_pegawai(accounts: list[dict], n: int) -> list[tuple[str, int, int]]:
 
 
 def prepare_database(url: str, recreate: bool = True):
-    from app.db import make_engine, make_sessionmaker, write_transaction
+    from core.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja.demo import load_demo
     from app.migrate import drop_everything, upgrade
     from workflows.definitions import deploy, read_dir
@@ -198,7 +198,7 @@ def prepare_database(url: str, recreate: bool = True):
 
 
 def run_ours(label: str, url: str, n: int, recreate: bool) -> dict:
-    from app.db import write_transaction
+    from core.db import write_transaction
     from app.kinerja import org
     from app.kinerja.skp import Iki, Rhk, Skp, allowed_rhk_atasan, buat_skp
     from workflows.instances import by_business_key, complete_task

@@ -137,7 +137,7 @@ def main() -> None:
         args.n, args.pegawai, args.reps = 1000, 3400, 1
 
     import app.kinerja  # noqa: F401 - registers lanes, forms and services the diagrams use
-    from app.db import make_engine, make_sessionmaker, write_transaction
+    from core.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja.org import Pegawai
     from app.migrate import upgrade
     from workflows import clock, search

@@ -59,7 +59,7 @@ class Steps:
 
 def pg_unreachable(url: str) -> str | None:
     """None when PostgreSQL at ``url`` answers, else the reason."""
-    from app.db import make_engine
+    from core.db import make_engine
 
     try:
         engine = make_engine(url)
@@ -75,7 +75,7 @@ def pg_unreachable(url: str) -> str | None:
 def pg_schema(base_url: str, prefix: str):
     """A fresh schema ``<prefix>_<pid>`` in the ``base_url`` database; yields the URL whose search_path is that
     schema, and drops it afterwards (also on errors)."""
-    from app.db import make_engine
+    from core.db import make_engine
 
     schema = f"{prefix}_{os.getpid()}"
     admin = make_engine(base_url)

@@ -31,7 +31,7 @@ from measure import DEFAULT_PG, SqlCounter, Steps, pg_schema  # noqa: E402
 import app.kinerja  # noqa: E402,F401 - services and forms the diagrams name
 import app.models  # noqa: E402,F401
 from app.auth import Actor  # noqa: E402
-from app.db import make_engine, make_sessionmaker, write_transaction  # noqa: E402
+from core.db import make_engine, make_sessionmaker, write_transaction  # noqa: E402
 from app.kinerja.capaian import PREDIKAT_ORGANISASI, CapaianOrganisasi  # noqa: E402
 from app.kinerja.kurva import distribusi, kurva_unit  # noqa: E402
 from app.kinerja.monitoring import monitoring, to_xlsx  # noqa: E402

@@ -44,7 +44,7 @@ PER_SEKSI = 100
 
 
 def fresh_database(url: str):
-    from app.db import make_engine, make_sessionmaker, write_transaction
+    from core.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja.demo import load_demo
     from app.migrate import drop_everything, upgrade
     from workflows.definitions import deploy, read_dir
@@ -77,7 +77,7 @@ def approved_skp(session, pegawai, penilai) -> None:
 
 def populate(factory, n: int) -> tuple[int, int]:
     """Approved SKPs for the demo pegawai with a penilai and for n generated pegawai; returns (demo, generated)."""
-    from app.db import write_transaction
+    from core.db import write_transaction
     from app.kinerja import org
 
     session = factory()
@@ -114,7 +114,7 @@ def populate(factory, n: int) -> tuple[int, int]:
 def open_period(factory) -> tuple[int, float, float]:
     """As in production: the request records the opening, then the scheduler's job works through it.
     Returns (periode id, seconds of the request, seconds of the job until the opening is SELESAI)."""
-    from app.db import write_transaction
+    from core.db import write_transaction
     from app.kinerja.org import Instansi
     from app.kinerja.pembukaan import minta_pembukaan, proses_pembukaan
     from app.kinerja.penilaian import buat_periode
@@ -171,7 +171,7 @@ def ours(name: str, url: str, n: int, demo_alone: bool = True) -> dict:
     big_cpu, big_sql = time.process_time() - cpu0, counter.count
     results = results_of(factory, periode_id)
     from app.kinerja.pembukaan import minta_pembukaan, proses_pembukaan
-    from app.db import write_transaction
+    from core.db import write_transaction
 
     session = factory()
     with write_transaction(session):

@@ -30,7 +30,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.tiny:
         args.years = 1
-    from app.db import make_engine, make_sessionmaker, write_transaction
+    from core.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja import org
     from app.kinerja.demo import load_demo
     from app.kinerja.skp import buat_skp

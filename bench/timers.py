@@ -36,7 +36,7 @@ NOW = "2030-01-02T00:00:00"
 
 
 def prepare(url: str, n: int) -> None:
-    from app.db import make_engine, make_sessionmaker, write_transaction
+    from core.db import make_engine, make_sessionmaker, write_transaction
     from app.migrate import drop_everything, upgrade
     from workflows.definitions import deploy, read_dir
     from workflows.instances import start_instance
@@ -83,7 +83,7 @@ def startup_seconds(url: str, workdir: str) -> tuple[float, float]:
 
 
 def check_once(url: str, n: int) -> str:
-    from app.db import make_engine
+    from core.db import make_engine
     engine = make_engine(url)
     with engine.connect() as conn:
         fired = conn.execute(text("select count(*), count(distinct instance_id) from instance_event "

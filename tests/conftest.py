@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import Integer, text
 from sqlalchemy.orm import close_all_sessions
 
-from app.db import Base, make_engine, make_sessionmaker
+from core.db import Base, make_engine, make_sessionmaker
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -140,7 +140,7 @@ def app(engine, database_url):
     from pathlib import Path
 
     from app import create_app
-    from app.db import write_transaction
+    from core.db import write_transaction
     from app.kinerja.demo import load_demo
     from workflows.definitions import deploy, read_dir
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import find
 from sqlalchemy import func, select
 
-from app.db import write_transaction
+from core.db import write_transaction
 from workflows import clock
 from workflows.definitions import deploy
 from workflows.instances import start_instance

@@ -13,8 +13,8 @@ from conftest import DEMO_PASSWORD, find
 from docx.oxml.ns import qn
 from sqlalchemy import func, select
 
-from app.db import write_transaction
-from app.errors import ValidationFailed
+from core.db import write_transaction
+from core.errors import ValidationFailed
 from app.kinerja import angka_kredit as ak
 from app.kinerja import org
 from app.kinerja.demo import load_demo

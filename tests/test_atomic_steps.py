@@ -10,8 +10,8 @@ import pytest
 from conftest import DEMO_TAHUN, find
 from sqlalchemy import func, select, text
 
-from app.db import write_transaction
-from app.errors import Conflict
+from core.db import write_transaction
+from core.errors import Conflict
 from app.notifications.models import Notification
 from app.scheduler import run_once
 from workflows import clock, scripting

@@ -18,7 +18,7 @@ from test_skp_api import kadis_approved  # noqa: F401 - fixture
 from app import create_app
 from app.backup import row_counts
 from app.cli import main
-from app.db import make_engine
+from core.db import make_engine
 from app.migrate import known_revisions
 
 

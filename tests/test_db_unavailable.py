@@ -11,7 +11,7 @@ from conftest import DEMO_PASSWORD, PG_URL, find
 
 from app import create_app
 from app.auth import _serializer
-from app.db import make_engine
+from core.db import make_engine
 from app.migrate import upgrade
 
 

@@ -8,10 +8,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja import org
 from app.kinerja.demo import load_demo
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from app.kinerja.importer import COLUMNS, import_pegawai
 from app.kinerja.nip import parse_nip
 from app.kinerja.password import verify_password

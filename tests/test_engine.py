@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 import app.kinerja  # noqa: F401 - registers the lanes and forms the diagrams use
-from app.db import write_transaction
-from app.errors import DomainError
+from core.db import write_transaction
+from core.errors import DomainError
 from workflows.definitions import DefinitionInvalid, deploy, parse_sources, read_dir
 from workflows.instances import start_instance
 from workflows.models import Instance, InstanceEvent, ProcessDefinition

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from test_pages import Pages
 from test_skp_api import JPT_RHK, approve, create_and_submit
 
-from app.db import UtcDateTime
+from core.db import UtcDateTime
 from workflows import clock
 
 

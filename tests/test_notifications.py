@@ -19,8 +19,8 @@ from test_demo_import import GOOD, HEADER, instansi, write_csv  # noqa: F401 - i
 from test_pages import Pages, text
 
 from app import notifications
-from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
+from core.db import write_transaction
+from core.errors import NotFound, ValidationFailed
 from app.kinerja import org
 from app.kinerja.importer import import_pegawai
 from app.kinerja.views import iso

@@ -16,7 +16,7 @@ from test_pages import Pages
 from test_skp_api import JPT_RHK, approve, create_and_submit, only_task
 
 from app import jobs
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja.skp import DokumenArsip, Skp
 from workflows import clock
 

@@ -14,7 +14,7 @@ from test_pages import Pages
 from test_penilaian import admin_of, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
-from app.db import write_transaction
+from core.db import write_transaction
 
 ADMIN_B, PEGAWAI_B = "199001012015031099", "199101012016031088"
 SUPERADMIN_A, OWNER_A = "199801012022031002", "197711052002121003"

@@ -8,7 +8,7 @@ from sqlalchemy import func, select, update
 from test_penilaian import PERIODE, admin_of, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja.pembukaan import PembukaanHasil, PembukaanPeriode, proses_pembukaan
 from app.kinerja.penilaian import Penilaian
 from app.scheduler import run_once

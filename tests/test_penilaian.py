@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from test_skp_api import approve, create_and_submit, ja_rhk
 
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja.org import Pegawai
 from app.kinerja.penilaian import Penilaian
 from app.notifications.models import Notification

@@ -17,7 +17,7 @@ from test_penilaian import admin_of
 from test_penilaian_pages import count_periode
 from test_uniqueness import one_winner, race
 
-from app.db import make_engine, make_sessionmaker, write_transaction
+from core.db import make_engine, make_sessionmaker, write_transaction
 from app.kinerja import angka_kredit as ak
 
 Y = DEMO_TAHUN

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from app.db import write_transaction
+from core.db import write_transaction
 from workflows.definitions import deploy, read_dir
 from workflows.instances import start_instance
 from workflows.models import Instance, InstanceEvent, Timer

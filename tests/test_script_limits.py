@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.db import write_transaction
+from core.db import write_transaction
 from workflows.definitions import check_sources, deploy
 from workflows.instances import start_instance
 from workflows.limits import ScriptLimitExceeded

@@ -12,7 +12,7 @@ import pytest
 from conftest import find
 from sqlalchemy import func, select
 
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja.org import Pegawai
 from app.notifications.models import Notification
 from app.scheduler import run_once

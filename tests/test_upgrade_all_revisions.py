@@ -18,7 +18,7 @@ from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app import create_app
 from app.cli import main
-from app.db import Base, make_engine, make_sessionmaker
+from core.db import Base, make_engine, make_sessionmaker
 from app.migrate import current_revision, known_revisions, upgrade
 
 REVISIONS = known_revisions()

@@ -190,7 +190,7 @@ def test_scenarios_run_from_the_workbench(owner):
 
 
 def test_a_camunda_modeler_diagram_is_deployed_as_a_new_process_and_runs(owner, accounts, as_user, app):
-    from app.db import write_transaction
+    from core.db import write_transaction
     from workflows.instances import start_instance
 
     text = (ROOT / "tests" / "bpmn" / "workbench" / "camunda7_persetujuan.bpmn").read_text(encoding="utf-8")

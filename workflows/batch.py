@@ -12,8 +12,8 @@ import logging
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
-from app.errors import Conflict, DomainError, NotFound, ValidationFailed
+from core.db import write_transaction
+from core.errors import Conflict, DomainError, NotFound, ValidationFailed
 
 from . import clock, repair, search
 from .models import AdminBatch

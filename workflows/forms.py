@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from jsonschema import Draft202012Validator
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 _DIR = {"forms": Path(__file__).resolve().parent.parent / "bpmn" / "forms"}
 _HANDLERS: dict[str, Callable] = {}

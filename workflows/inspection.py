@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.util.task import TaskState
 
-from app.kinerja.org import Pegawai
 
+from . import directory
 from .instances import Run, events_of, load, open_tasks_of
 from .models import Instance, ProcessDefinition
 from .repair import rewind_targets
@@ -61,6 +61,7 @@ def current_data(workflow) -> dict:
 
 
 def detail(session: Session, instance: Instance) -> dict:
+    Pegawai = directory.person()
     workflow = load(Run(session, None, instance))
     events = events_of(session, instance.id)
     people = {p.id: p for p in session.scalars(select(Pegawai).where(

@@ -24,8 +24,8 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from app.db import write_transaction
-from app.errors import Conflict, DomainError, Forbidden, NotFound
+from core.db import write_transaction
+from core.errors import Conflict, DomainError, Forbidden, NotFound
 
 from . import forms, store
 from .definitions import latest, specs_of

@@ -11,7 +11,7 @@ from typing import Callable
 
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from core.errors import Conflict
 
 Resolver = Callable[[Session, dict], list[int]]
 _ROLES: dict[str, Resolver] = {}

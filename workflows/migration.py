@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.util.task import TaskState
 
-from app.errors import Conflict, NotFound
+from core.errors import Conflict, NotFound
 
 from . import store
 from .definitions import latest, specs_of

@@ -14,7 +14,7 @@ from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, 
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UtcDateTime
+from core.db import Base, UtcDateTime
 
 INSTANCE_STATUS = ("running", "waiting", "error", "suspended", "completed", "terminated")
 

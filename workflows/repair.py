@@ -19,10 +19,10 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from app.db import write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
+from core.db import write_transaction
+from core.errors import Conflict, NotFound, ValidationFailed
 
-from . import store
+from . import directory, store
 from .instances import Run, _lock, advance, load
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement
 
@@ -258,8 +258,7 @@ def skip(repair: Repair) -> None:
 def reassign(repair: Repair) -> None:
     """Give open human tasks to another pegawai (of the instance's instansi): the task named by
     ``task_id``, or every open task waiting on ``dari_nip`` (what a batch uses when a penilai moved)."""
-    from app.kinerja.org import Pegawai
-
+    Pegawai = directory.person()
     _not_finished(repair)
     session, instance = repair.run.session, repair.run.instance
     task_id, nip = str(repair.params.get("task_id") or ""), str(repair.params.get("nip") or "").strip()

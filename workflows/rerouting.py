@@ -20,8 +20,8 @@ from sqlalchemy import delete, distinct, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import write_transaction
-from app.errors import DomainError
+from core.db import write_transaction
+from core.errors import DomainError
 
 from . import lanes, store
 from .instances import Run, _lock, load

@@ -27,7 +27,7 @@ from pathlib import Path
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from app.errors import DomainError
+from core.errors import DomainError
 
 from . import forms
 from .scripting import Engine, RestrictedEnvironment
@@ -83,7 +83,7 @@ class ScenarioEngine(Engine):
 
 def check_scenario(scenario) -> None:
     """Raise a 422 naming what is wrong with a scenario's shape."""
-    from app.errors import ValidationFailed
+    from core.errors import ValidationFailed
 
     if not isinstance(scenario, dict):
         raise ValidationFailed({"skenario": "harus berupa objek JSON"})

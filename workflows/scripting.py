@@ -32,7 +32,7 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
-from app.errors import DomainError
+from core.errors import DomainError
 
 from .limits import LimitedTransformer, binop, clock_guards, guarded_range
 

@@ -13,10 +13,9 @@ from typing import Mapping
 from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
-from app.errors import ValidationFailed
-from app.kinerja.org import Pegawai, Unor
+from core.errors import ValidationFailed
 
-from . import clock
+from . import clock, directory
 from .models import INSTANCE_STATUS, HumanTask, HumanTaskCandidate, Instance, InstanceElement, ProcessDefinition
 
 SORTS = {"menunggu": Instance.waiting_since, "diubah": Instance.updated_at, "dibuat": Instance.created_at,
@@ -102,6 +101,7 @@ def parse_filter(args: Mapping, instansi_id: int | None) -> Filter:
 
 def conditions(f: Filter) -> list:
     """The WHERE clauses of a filter (shared by the list, its count and batch actions)."""
+    Pegawai = directory.person()
     where = []
     if f.instansi_id is not None:
         where.append(Instance.instansi_id == f.instansi_id)
@@ -168,6 +168,7 @@ def count(session: Session, f: Filter) -> int:
 
 def page_query(f: Filter):
     """The SELECT of one page of the list (the benchmark explains it)."""
+    Pegawai, Unor = directory.person(), directory.unit()
     column = SORTS[f.urut]
     order = [column.asc().nulls_last() if f.arah == "asc" else column.desc().nulls_last(), Instance.id.asc()]
     return (select(Instance.id, Instance.process_id, Instance.business_key, Instance.status, Instance.waiting_since,
@@ -182,6 +183,7 @@ def page_query(f: Filter):
 
 def find(session: Session, f: Filter) -> dict:
     """One page of instances matching the filter, with who they are about and where they stand."""
+    Pegawai = directory.person()
     rows = session.execute(page_query(f)).all()
     ids = [r.id for r in rows]
     elements: dict[int, list] = {i: [] for i in ids}

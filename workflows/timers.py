@@ -29,7 +29,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from app.db import is_postgresql, write_transaction
+from core.db import is_postgresql, write_transaction
 
 from . import clock, store
 from .instances import Run, advance, load

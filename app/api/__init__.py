@@ -8,8 +8,8 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_token
-from app.db import COLLISION_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, collided, end_after_unavailable
-from app.errors import DomainError
+from core.db import COLLISION_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, collided, end_after_unavailable
+from core.errors import DomainError
 from app.request_input import load_json
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")

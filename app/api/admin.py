@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app import get_session, jobs
 from app.auth import admin_scope
-from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
+from core.db import write_transaction
+from core.errors import NotFound, ValidationFailed
 from app.kinerja.views import iso
 from workflows import batch, inspection, migration, repair, search  # noqa: F401 - migration registers actions
 from workflows.models import Instance, ProcessDefinition

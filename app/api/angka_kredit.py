@@ -8,9 +8,9 @@ from flask import Response, g, jsonify
 from sqlalchemy import select
 
 from app import get_session
-from app.db import write_transaction
+from core.db import write_transaction
 from app.documents import angka_kredit as ak_document
-from app.errors import Forbidden, NotFound, ValidationFailed
+from core.errors import Forbidden, NotFound, ValidationFailed
 from app.kinerja import angka_kredit as ak
 from app.kinerja import org
 from app.kinerja.org import ADMIN_ROLES

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app import get_session
-from app.db import write_transaction
-from app.errors import ValidationFailed
+from core.db import write_transaction
+from core.errors import ValidationFailed
 from app.kinerja import capaian as capaian_mod
 from app.kinerja.kurva import kurva_unit
 from app.kinerja.monitoring import scope

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app import get_session
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja.org import Pegawai
 from app.kinerja.dialog import DialogKinerja, buat_dialog, get_dialog, list_for
 from app.kinerja.views import iso

@@ -2,7 +2,7 @@ from flask import g, jsonify
 from sqlalchemy import select
 
 from app import get_session
-from app.errors import NotFound
+from core.errors import NotFound
 from app.kinerja.views import iso, task_summary
 from workflows.instances import events_of, open_tasks_of
 from workflows.search import in_scope

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, g, jsonify, request
 
 from app import get_session
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from app.kinerja.capaian import periode_of_instansi
 from app.kinerja.monitoring import monitoring, to_csv, to_xlsx
 from app.request_input import as_id

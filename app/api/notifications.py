@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from app import get_session, notifications
-from app.db import write_transaction
-from app.errors import ValidationFailed
+from core.db import write_transaction
+from core.errors import ValidationFailed
 from app.kinerja.views import iso
 from app.request_input import ID_MAX, int_arg
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Response, g, jsonify, request
 
 from app import get_session
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from app.documents import mph as mph_document
 from app.kinerja import cascade, mph, org_change, penugasan, skp_access
 from app.kinerja.views import iso

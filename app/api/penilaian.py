@@ -6,8 +6,8 @@ from flask import g, jsonify, request
 from sqlalchemy import select
 
 from app import get_session
-from app.db import write_transaction
-from app.errors import Conflict, Forbidden, NotFound
+from core.db import write_transaction
+from core.errors import Conflict, Forbidden, NotFound
 from app.kinerja import skp_access
 from app.kinerja.org import ADMIN_ROLES
 from app.kinerja.pembukaan import kemajuan, minta_pembukaan

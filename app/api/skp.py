@@ -1,10 +1,10 @@
 from flask import Response, g, jsonify, request
 
 from app import get_session
-from app.db import write_transaction
+from core.db import write_transaction
 from app.documents.skp import MEDIA_TYPES, document_bytes
 from app.kinerja import skp_access
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from app.kinerja.skp import buat_skp
 from app.kinerja.views import skp_detail
 from app.request_input import int_arg

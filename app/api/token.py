@@ -2,8 +2,8 @@ from flask import current_app, g, jsonify
 
 from app import get_session
 from app.auth import admin_scope, akun_by_nip, authenticate, issue_token, revoke_all, revoke_tokens
-from app.db import write_transaction
-from app.errors import NotFound
+from core.db import write_transaction
+from core.errors import NotFound
 
 from . import api, error, json_body, login_required
 

@@ -6,8 +6,8 @@ from pathlib import Path
 from flask import Response, current_app, g, jsonify, request
 
 from app import get_session
-from app.db import write_transaction
-from app.errors import NotFound, ValidationFailed
+from core.db import write_transaction
+from core.errors import NotFound, ValidationFailed
 from app.kinerja.org import Pegawai
 from app.kinerja.views import iso
 from app.request_input import int_arg

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from app.errors import Conflict
+from core.errors import Conflict
 from app.kinerja import angka_kredit as ak
 from app.kinerja import org
 from app.kinerja.skp import identity

@@ -172,7 +172,7 @@ BUILDERS = {"evaluasi": build_evaluasi, "dokumen-evaluasi": build_dokumen_evalua
 
 def render(session: Session, penilaian: Penilaian, kind: str, fmt: str) -> bytes:
     """``kind`` is ``evaluasi`` or ``dokumen-evaluasi``; ``fmt`` is ``pdf`` or ``docx``."""
-    from app.errors import NotFound
+    from core.errors import NotFound
 
     from .render import render_docx, render_pdf
 

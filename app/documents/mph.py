@@ -27,7 +27,7 @@ def build_context(session: Session, skp: Skp) -> dict:
 
 
 def render(session: Session, skp: Skp, fmt: str) -> bytes:
-    from app.errors import NotFound
+    from core.errors import NotFound
 
     if fmt not in MEDIA_TYPES:
         raise NotFound("Format dokumen harus pdf atau docx")

@@ -13,7 +13,7 @@ import pdfkit
 from docxtpl import DocxTemplate
 from jinja2 import Environment, FileSystemLoader
 
-from app.errors import Unavailable
+from core.errors import Unavailable
 
 PDF_DOWN = "Pembuat PDF sedang tidak tersedia; coba lagi nanti (dokumen DOCX tetap dapat diunduh)"
 # wkhtmltopdf 0.12.6 (unpatched Qt) shrinks content to ~75%: templates write CSS sizes 1/0.75 larger.

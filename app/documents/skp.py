@@ -19,7 +19,7 @@ from workflows import clock
 from app.kinerja.org import LABEL_JENIS_JABATAN  # noqa: F401 - re-exported for templates
 from app.kinerja.perilaku import CORE_VALUES
 from app import jobs
-from app.errors import Conflict
+from core.errors import Conflict
 from app.kinerja.skp import STATUS_LABEL, DokumenArsip, Skp, SkpRiwayat, business_key, identity
 
 SETTINGS = {"templates": Path(__file__).resolve().parent.parent.parent / "document_templates",
@@ -159,7 +159,7 @@ def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
 
 def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> tuple[bytes, str | None]:
     """The SKP document as it stands, or the copy archived at its last approval (with its hash)."""
-    from app.errors import NotFound
+    from core.errors import NotFound
 
     if fmt not in MEDIA_TYPES:
         raise NotFound("Format dokumen harus pdf atau docx")

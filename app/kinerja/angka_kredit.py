@@ -22,8 +22,8 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Integer, Numeric, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime, lock_row
-from app.errors import ValidationFailed
+from core.db import Base, UtcDateTime, lock_row
+from core.errors import ValidationFailed
 from workflows import clock
 
 from .org import JF_JENJANG, Pegawai

@@ -23,8 +23,8 @@ from typing import BinaryIO, Optional
 from sqlalchemy import BigInteger, ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime, write_transaction
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.db import Base, UtcDateTime, write_transaction
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.request_input import as_id
 from workflows import clock
 from workflows.instances import by_business_key, may_complete, open_tasks_of

@@ -17,8 +17,8 @@ from typing import Optional
 from sqlalchemy import ForeignKey, Integer, String, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.db import Base, UtcDateTime
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.request_input import as_id
 from workflows import clock
 from workflows.scripting import register_service

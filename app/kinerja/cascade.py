@@ -162,7 +162,7 @@ def offer_relinking(session: Session, skp: Skp) -> int:
 def _scope(session: Session, actor) -> list[int] | None:
     """Unor ids the actor may look at: None = the whole instansi (admin); a leader sees the units below
     the positions they lead, acting ones included; anyone else gets a 403."""
-    from app.errors import Forbidden
+    from core.errors import Forbidden
 
     if actor.has("admin_kinerja", "superadmin"):
         return None

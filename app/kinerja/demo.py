@@ -47,7 +47,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
+from core.db import write_transaction
 from app.kinerja import angka_kredit, org
 from app.kinerja.nip import parse_nip
 from app.kinerja.password import hash_password

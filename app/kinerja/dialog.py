@@ -17,8 +17,8 @@ from typing import Optional
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, or_, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.errors import Forbidden, NotFound, ValidationFailed
-from app.db import Base, UtcDateTime
+from core.errors import Forbidden, NotFound, ValidationFailed
+from core.db import Base, UtcDateTime
 from app.request_input import as_id
 from workflows import clock
 from workflows.forms import FormResult, register_form

@@ -46,8 +46,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import write_transaction
-from app.errors import ValidationFailed
+from core.db import write_transaction
+from core.errors import ValidationFailed
 from app.kinerja.nip import parse_nip
 from app.kinerja.org import (JENIS_JABATAN, JF_JENJANG, STATUS_KEPEGAWAIAN, Akun, Instansi, Jabatan, Pegawai,
                              Unor)

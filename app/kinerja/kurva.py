@@ -28,8 +28,8 @@ from markupsafe import escape
 from sqlalchemy import JSON, ForeignKey, Text, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime
-from app.errors import ValidationFailed
+from core.db import Base, UtcDateTime
+from core.errors import ValidationFailed
 from workflows import clock
 from workflows.scripting import register_service
 

@@ -13,7 +13,7 @@ from typing import Optional
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
-from app.errors import Forbidden, NotFound
+from core.errors import Forbidden, NotFound
 from workflows import clock
 
 from .capaian import ADMIN_ROLES, current_by_unor, led_unors

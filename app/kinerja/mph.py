@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy import ForeignKey, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, write_transaction
-from app.errors import Conflict, Forbidden, ValidationFailed
+from core.db import Base, write_transaction
+from core.errors import Conflict, Forbidden, ValidationFailed
 
 from . import org
 from .org import Pegawai, Unor

@@ -5,7 +5,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import lock_row, write_transaction
-from app.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.db import lock_row, write_transaction
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from workflows import clock
 from workflows.rerouting import Move, on_rerouted, planned_moves, reroute_all
 

@@ -21,8 +21,8 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, dele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from app.db import Base, UtcDateTime, is_postgresql, write_transaction
-from app.errors import NotFound
+from core.db import Base, UtcDateTime, is_postgresql, write_transaction
+from core.errors import NotFound
 from app.scheduler import job
 from workflows import clock
 

@@ -20,8 +20,8 @@ from typing import Optional
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
-from app.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
+from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
+from core.errors import Conflict, NotFound, ValidationFailed
 from app.request_input import as_id
 from app.scheduler import job
 from workflows import clock

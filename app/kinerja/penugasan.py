@@ -14,8 +14,8 @@ import datetime as dt
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import lock_row, refused_as, write_transaction
-from app.errors import Conflict, NotFound, ValidationFailed
+from core.db import lock_row, refused_as, write_transaction
+from core.errors import Conflict, NotFound, ValidationFailed
 from app.scheduler import job
 from workflows import clock
 

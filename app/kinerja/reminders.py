@@ -18,8 +18,8 @@ import os
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.db import write_transaction
-from app.errors import DomainError
+from core.db import write_transaction
+from core.errors import DomainError
 from app.notifications import notify
 from app.scheduler import job
 from workflows import clock, lanes, store

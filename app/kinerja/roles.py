@@ -4,11 +4,14 @@ from __future__ import annotations
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
+from workflows import directory
 from workflows.lanes import register_role
 from workflows.store import subject_resolver
 
 from . import org
-from .org import Akun, Pegawai
+from .org import Akun, Pegawai, Unor
+
+directory.register(person=Pegawai, unit=Unor)
 
 
 def _pegawai(session: Session, data: dict) -> Pegawai | None:

@@ -13,10 +13,10 @@ from sqlalchemy import (JSON, Date, ForeignKey, Index, Integer, LargeBinary, Num
                         UniqueConstraint, func, select, text)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from app.db import Base, UtcDateTime, refused_as
+from core.db import Base, UtcDateTime, refused_as
 from workflows import clock
 
-from app.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, NotFound, ValidationFailed
 from .org import Jabatan, Pegawai, Unor
 
 STATUS = ("DRAFT", "DIAJUKAN", "DIKEMBALIKAN", "DISETUJUI", "SELESAI", "DIBATALKAN")

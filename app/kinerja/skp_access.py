@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from workflows.instances import by_business_key, complete_task, may_complete, open_tasks_of
 
 from . import org
-from app.errors import Conflict, Forbidden, NotFound
+from core.errors import Conflict, Forbidden, NotFound
 from .org import Pegawai, Unor
 from .skp import Skp, business_key, get_skp
 

@@ -16,7 +16,7 @@ import re
 from workflows.forms import FormResult, register_form
 from workflows.scripting import register_service
 
-from app.errors import Conflict, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
 from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, penilai_for_submission, transition

@@ -17,7 +17,7 @@ from typing import Callable, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.db import is_postgresql, write_transaction
+from core.db import is_postgresql, write_transaction
 from app.scheduler import job
 from workflows import clock
 

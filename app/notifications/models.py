@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Optional
 from sqlalchemy import ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.db import Base, UtcDateTime
+from core.db import Base, UtcDateTime
 
 if TYPE_CHECKING:  # app.kinerja imports this package (its reminders notify): no import at run time
     from app.kinerja.org import Pegawai

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app import get_session
 from app.auth import admin_scope
-from app.errors import DomainError, NotFound, ValidationFailed
+from core.errors import DomainError, NotFound, ValidationFailed
 from app.kinerja.org import Unor
 from workflows import batch, inspection, migration, repair, search  # noqa: F401 - migration registers actions
 from workflows.models import INSTANCE_STATUS, Instance, ProcessDefinition
@@ -191,7 +191,7 @@ def admin_jobs():
 @web.post("/admin/tugas-latar/<job_id>/ulangi")
 def admin_job_retry(job_id):
     from app import jobs
-    from app.db import write_transaction
+    from core.db import write_transaction
 
     scope = _scope()
     session = get_session()

@@ -10,8 +10,8 @@ from werkzeug.exceptions import HTTPException
 
 from app import get_session
 from app.auth import actor_from_cookie
-from app.db import COLLISION_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, collided, end_after_unavailable
-from app.errors import DomainError
+from core.db import COLLISION_MESSAGE, RETRY_AFTER_SECONDS, UNAVAILABLE_ERRORS, collided, end_after_unavailable
+from core.errors import DomainError
 from workflows import clock
 
 from . import web

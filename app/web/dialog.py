@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from app import get_session
-from app.db import write_transaction
-from app.errors import DomainError
+from core.db import write_transaction
+from core.errors import DomainError
 from app.kinerja import org
 from app.kinerja.dialog import STATUS_LABEL, bawahan, buat_dialog, get_dialog, list_for
 from app.request_input import as_id

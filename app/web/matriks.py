@@ -7,7 +7,7 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 
 from app import get_session
 from app.documents import mph as mph_document
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from app.kinerja import mph, skp_access
 
 from . import web

@@ -8,7 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import get_session, notifications
-from app.db import write_transaction
+from core.db import write_transaction
 from app.request_input import as_id
 
 from . import web

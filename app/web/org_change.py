@@ -9,7 +9,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 from sqlalchemy import select
 
 from app import get_session
-from app.errors import ValidationFailed
+from core.errors import ValidationFailed
 from app.kinerja import cascade, org_change, penugasan
 from app.kinerja.org import Jabatan, Unor
 from app.request_input import as_id, as_year

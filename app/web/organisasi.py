@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from app import get_session
 from app.api.monitoring import EXPORTS, export_response
-from app.db import write_transaction
-from app.errors import ValidationFailed
+from core.db import write_transaction
+from core.errors import ValidationFailed
 from app.kinerja import capaian as capaian_mod
 from app.kinerja.monitoring import monitoring
 from app.kinerja.penilaian import PREDIKAT_LABEL, Periode

@@ -9,11 +9,11 @@ from sqlalchemy import select
 
 from app import get_session
 from app.auth import authenticate, revoke_sessions, safe_next
-from app.db import write_transaction
+from core.db import write_transaction
 from app.documents.skp import MEDIA_TYPES
 from app.documents.skp import archive_state, document_bytes
 from app.kinerja import skp_access
-from app.errors import DomainError
+from core.errors import DomainError
 from app.kinerja.perilaku import NAMA
 from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, Skp, business_key, buat_skp
 from app.kinerja.views import acting_as, skp_detail

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from app import get_session
 from app.api.bukti_dukung import download_response, max_bytes, storage
 from app.api.penilaian import ADMIN_ROLES, penilaian_json
-from app.db import write_transaction
-from app.errors import DomainError, NotFound
+from core.db import write_transaction
+from core.errors import DomainError, NotFound
 from app.kinerja import bukti_dukung as bd
 from app.kinerja import skp_access
 from app.kinerja.kuadran import predikat_table

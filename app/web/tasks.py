@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 
 from app import get_session
 from app.api.tasks import task_view
-from app.errors import DomainError, Forbidden, ValidationFailed
+from core.errors import DomainError, Forbidden, ValidationFailed
 from app.kinerja.perilaku import CORE_VALUES
 from app.kinerja.cascade import provisional_rhk_atasan
 from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, get_skp

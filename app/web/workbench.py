@@ -10,7 +10,7 @@ from flask import Response, g, render_template, request, url_for
 
 from app import get_session
 from app.auth import issue_token
-from app.errors import NotFound
+from core.errors import NotFound
 from workflows import workbench
 
 from . import web

@@ -96,22 +96,40 @@ def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False, autoflush=True)
 
 
+_WRITING = "ekinerja.write_transaction"
+
+
+class NestedTransaction(RuntimeError):
+    """A programming error: a use case opened a write transaction inside another one."""
+
+
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Session]:
     """Run a block in one write transaction: all of it is committed, or none of it.
 
-    The session must not be inside a transaction yet (read-only work done before
-    is ended first, so the write lock is taken at the start on SQLite).
+    One use case owns the transaction: opening a second one inside it raises ``NestedTransaction``
+    instead of silently rolling the outer work back. Read-only work done before is ended first,
+    so the write lock is taken at the start on SQLite.
     """
+    if session.info.get(_WRITING):
+        raise NestedTransaction("write_transaction inside another write transaction: let the outer use case "
+                                "own the transaction and call the inner one's in-transaction variant")
     if session.in_transaction():
         session.rollback()
     session.connection(execution_options={"write": True})
+    session.info[_WRITING] = True
     try:
         yield session
         session.commit()
     except BaseException:
         session.rollback()
         raise
+    finally:
+        session.info.pop(_WRITING, None)
+
+
+def in_write_transaction(session: Session) -> bool:
+    return bool(session.info.get(_WRITING))
 
 
 def lock_row(session: Session, model, row_id: int) -> None:
