@@ -174,7 +174,7 @@ def preview_form():
     """The form as the pegawai's generic task page renders it (same fields, same markup)."""
     from flask import render_template
 
-    from app.web.tasks import generic_fields
+    from app.web.schema_form import generic_fields
     from workflows import forms
 
     workbench.require_reader(g.actor)

@@ -18,6 +18,7 @@ from . import web
 from .common import render_error
 from .dialog import dialog_of_task
 from .pages import LABEL, skp_context
+from .schema_form import generic_data_from_form, generic_fields, schema_problems
 
 RHK_FIELD = re.compile(r"^rhk-(\d{1,6})-(id|jenis|deskripsi|rhk_atasan_id|rhk_atasan_text|klasifikasi|penugasan_dari)$")
 # Form keys with a page of their own registered by another page module:
@@ -74,60 +75,6 @@ def editor_data_from_form(form, is_jpt: bool) -> dict:
 def review_data_from_form(form) -> dict:
     return {"keputusan": form.get("keputusan", ""), "catatan": form.get("catatan", ""),
             "ekspektasi_khusus": {kode: form.get(f"ekspektasi-{kode}", "") for kode, _, _ in CORE_VALUES}}
-
-
-def generic_fields(schema: dict | None) -> list[dict]:
-    required = set((schema or {}).get("required", []))
-    out = []
-    for name, prop in ((schema or {}).get("properties") or {}).items():
-        kind = prop.get("type")
-        if "enum" in prop:
-            out.append({"name": name, "title": prop.get("title", name), "kind": "select", "required": name in required,
-                        "options": [v for v in prop["enum"] if v is not None]})
-        elif kind == "string":
-            out.append({"name": name, "title": prop.get("title", name), "kind": "text", "required": name in required})
-    return out
-
-
-def generic_data_from_form(form, fields: list[dict]) -> dict:
-    data = {}
-    for field in fields:
-        value = form.get(field["name"], "")
-        if field["kind"] == "select" and value == "" and not field["required"]:
-            continue
-        data[field["name"]] = value
-    return data
-
-
-def schema_problems(key: str | None, data: dict) -> dict[str, str]:
-    """The form schema's field errors, checked here first so that every one becomes a 422 page.
-
-    (workflows.forms._message builds all its messages eagerly and fails on integer limits such as
-    minLength; until that is fixed, the pages must not reach it with invalid data.)
-    """
-    from jsonschema import Draft202012Validator
-
-    from workflows.forms import _path, form_exists, schema_of
-
-    if not key or not form_exists(key):
-        return {}
-    fields: dict[str, str] = {}
-    for e in sorted(Draft202012Validator(schema_of(key)).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
-        where, arg = list(e.absolute_path), e.validator_value
-        if e.validator == "required":
-            where, message = where + [e.message.split("'")[1]], "wajib diisi"
-        elif (e.validator == "minLength" and arg == 1) or (e.validator == "pattern" and arg == "\\S"):
-            message = "wajib diisi"
-        elif e.validator == "maxLength":
-            message = f"maksimal {arg} karakter"
-        elif e.validator == "maxItems":
-            message = f"maksimal {arg} isian"
-        elif e.validator == "enum":
-            message = "harus salah satu dari: " + ", ".join(str(v) for v in arg if v is not None)
-        else:
-            message = "isian tidak sesuai"
-        fields.setdefault(_path(where) or "data", message)
-    return fields
 
 
 def _page(db, task, posted: dict | None = None, error: str | None = None, fields: dict | None = None):
