@@ -51,6 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from .web import web
 
     app.url_map.converters["int"] = IdConverter
+    app.redirect = _redirect_in_indonesian
     route_errors.register(app)
     app.register_blueprint(api)
     app.register_blueprint(web)
@@ -68,3 +69,15 @@ def get_session():
     if "db" not in g:
         g.db = current_app.extensions["db_sessionmaker"]()
     return g.db
+
+
+def _redirect_in_indonesian(location: str, code: int = 302):
+    """``flask.redirect`` with the body a browser shows while it follows it in Bahasa Indonesia
+    (Werkzeug's says "Redirecting...")."""
+    from markupsafe import escape
+    from werkzeug.utils import redirect
+
+    response = redirect(location, code)
+    response.set_data(f'<!doctype html>\n<html lang="id"><title>Dialihkan</title>'
+                      f'<p>Anda sedang dialihkan ke <a href="{escape(location)}">{escape(location)}</a>.</p></html>')
+    return response

@@ -134,6 +134,15 @@ def test_pages_require_login(client):
     assert client.get("/masuk").status_code == 200
 
 
+def test_redirect_page_and_favicon_speak_indonesian(client):
+    r = client.get("/")
+    body = r.get_data(as_text=True)
+    assert r.status_code == 302 and "Redirecting" not in body and "dialihkan" in body
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert 'rel="icon"' in client.get("/masuk").get_data(as_text=True)
+
+
 def test_login_redirects_back(pages, accounts):
     r = pages.get("/skp")
     assert r.status_code == 302

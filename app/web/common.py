@@ -16,7 +16,7 @@ from workflows import clock
 
 from . import web
 
-PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets"}
+PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets", "web.favicon"}
 CSRF_MESSAGE = "Sesi formulir kedaluwarsa, muat ulang halaman"
 ERROR_TITLES = {400: "Permintaan tidak valid", 403: "Akses ditolak", 404: "Tidak ditemukan",
                 405: "Metode tidak diizinkan", 409: "Tidak dapat diproses", 413: "Permintaan terlalu besar",

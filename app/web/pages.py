@@ -48,6 +48,12 @@ def assets(filename):
     return web.send_static_file(filename)
 
 
+@web.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico before they read the page's icon link."""
+    return web.send_static_file("favicon.svg")
+
+
 # ---------------------------------------------------------------- login
 
 
