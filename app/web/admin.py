@@ -19,7 +19,9 @@ from .common import parse_id
 STATUS_LABEL = {"running": "Berjalan", "waiting": "Menunggu", "error": "Error", "suspended": "Ditangguhkan",
                 "completed": "Selesai", "terminated": "Dihentikan"}
 EVENT_LABEL = {"started": "Dimulai", "task_completed": "Tugas diselesaikan", "draft_saved": "Draf disimpan",
-               "error": "Error", "timer_fired": "Timer berjalan",
+               "error": "Error", "timer_fired": "Timer berjalan", "status_changed": "Status berubah",
+               "rerouted": "Dialihkan setelah perubahan organisasi",
+               "notification_skipped": "Notifikasi tidak terkirim",
                **{f"admin_{k}": f"Admin: {v}" for k, v in repair.ACTION_LABEL.items()}}
 
 
