@@ -28,6 +28,11 @@ def test_rename_a_task_deploy_and_see_the_new_version(base_url, browser, tmp_pat
     # the e-Kinerja properties of the task are read from the spiffworkflow extension
     page.click(".djs-element[data-element-id=Task_SusunSkp]")
     assert page.input_value("#spiff-props [data-key='spiff:formKey']") == "skp-editor"
+    # bpmn-js's properties panel and palette speak Indonesian (app/web/static/workbench/translate-id.js)
+    panel = page.inner_text("#properties-panel")
+    assert "Umum" in panel and "Dokumentasi" in panel
+    assert "General" not in panel and "Documentation" not in panel
+    assert page.get_attribute(".djs-palette [data-action='create.task']", "aria-label") == "Buat tugas"
 
     # rename through direct editing on the canvas
     page.dblclick(".djs-element[data-element-id=Task_SusunSkp]")

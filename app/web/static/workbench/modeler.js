@@ -415,7 +415,8 @@
     bpmn = new BpmnJS({
       container: '#bpmn-canvas',
       propertiesPanel: { parent: '#properties-panel' },
-      additionalModules: [BpmnJSPropertiesPanel.BpmnPropertiesPanelModule, BpmnJSPropertiesPanel.BpmnPropertiesProviderModule],
+      additionalModules: [BpmnJSPropertiesPanel.BpmnPropertiesPanelModule, BpmnJSPropertiesPanel.BpmnPropertiesProviderModule,
+        window.EkinerjaTranslate],
       moddleExtensions: { spiffworkflow: descriptor }
     });
     bpmn.on('selection.changed', (e) => renderSpiff(e.newSelection[0]));
