@@ -51,10 +51,20 @@ def tanggal(value) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
+        value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
     if isinstance(value, dt.datetime):
         return clock.local_text(value)
     return value.strftime("%d-%m-%Y")
+
+
+@web.app_template_filter("desimal")
+def desimal(value, digits: int = 1) -> str:
+    """A number as Indonesians write it: decimal comma, thousands point (66,7; 1.234,5); whole numbers bare."""
+    if value is None or value == "":
+        return "—"
+    number = float(value)
+    text = f"{number:,.0f}" if number == int(number) else f"{number:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 @web.app_template_filter("tenggat")

@@ -104,13 +104,6 @@ DONE_MESSAGE.update({"realisasi": "Realisasi dikirim ke pejabat penilai", "penil
 # ---------------------------------------------------------------- read-only penilaian page, SKP page list
 
 @web.app_template_global()
-def penilaian_of_skp(skp_id: int) -> list[Penilaian]:
-    """The evaluations of an SKP, for the list on the SKP page."""
-    return list(get_session().scalars(select(Penilaian).join(Periode).where(Penilaian.skp_id == skp_id)
-                                      .order_by(Periode.periode_awal, Periode.id)))
-
-
-@web.app_template_global()
 def penilaian_labels() -> dict:
     return LABELS
 
