@@ -39,9 +39,43 @@ def _link(data: dict) -> str | None:
     return f"/skp/{data['skp_id']}" if data.get("skp_id") else None
 
 
+def _due_date(value) -> dt.date | None:
+    """The tenggat a diagram passes (ISO date or date-time text, a date), as the instansi's date."""
+    if isinstance(value, dt.datetime):
+        return clock.local_date(value if value.tzinfo else value.replace(tzinfo=clock.local_zone()))
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return _due_date(dt.datetime.fromisoformat(value.strip()) if "T" in value else dt.date.fromisoformat(value.strip()[:10]))
+        except ValueError:
+            return None
+    return None
+
+
+def reminder_kind_and_key(run, jenis: str, context: dict) -> tuple[str, str | None, dict]:
+    """What a reminder becomes, and its once-only key.
+
+    A ``pengingat_tugas`` whose tenggat has passed becomes the ``tenggat_terlewat`` sent once per
+    instance and tenggat (the diagram's own missed-deadline step shares that key) (a timer set before an SKP existed fires at once; it must not ask to finish "before
+    the tenggat"). A reminder goes out once per instance, element, tenggat and days left: a task
+    that opens again (an SKP returned and redrafted) does not repeat a milestone already sent.
+    """
+    due = _due_date(context.get("tenggat"))
+    if jenis not in ("pengingat_tugas", "tenggat_terlewat") or due is None:
+        return jenis, None, context
+    today = clock.today()
+    if jenis == "tenggat_terlewat" or due < today:
+        return "tenggat_terlewat", f"terlewat:{run.instance.id}:{due.isoformat()}", context
+    days = (due - today).days
+    element = getattr(getattr(run.step, "task_spec", None), "bpmn_id", "") or ""
+    return jenis, f"ingat:{run.instance.id}:{element[:60]}:{due.isoformat()}:{days}", {**context, "hari": days}
+
+
 @register_service("kirim_notifikasi")
 def kirim_notifikasi(run, data: dict, jenis: str, kepada: str, **context) -> int:
     """Notify everyone the roles in ``kepada`` resolve to for this instance; returns how many."""
+    jenis, dedup_key, context = reminder_kind_and_key(run, jenis, context)
     recipients: list[int] = []
     for role in (part.strip() for part in kepada.split(",")):
         if not role:
@@ -50,7 +84,7 @@ def kirim_notifikasi(run, data: dict, jenis: str, kepada: str, **context) -> int
             recipients += [pid for pid in lanes.resolve(run.session, role, data) if pid not in recipients]
         except DomainError as exc:  # nobody holds the role now: note it, do not stop the process
             store.log_event(run.session, run.instance, "notification_skipped", reason=f"{role}: {exc.message}")
-    rows = notify(run.session, recipients, jenis, {**_plain(data), **context}, link=_link(data))
+    rows = notify(run.session, recipients, jenis, {**_plain(data), **context}, link=_link(data), dedup_key=dedup_key)
     return len(rows)
 
 
