@@ -121,3 +121,28 @@ def as_year(value) -> int | None:
     """A four-digit year (ASCII digits), or None."""
     text = str(value if value is not None else "").strip()
     return int(text) if re.fullmatch(r"[0-9]{4}", text) else None
+
+
+DATE_HINT = "gunakan pemilih tanggal, atau tulis TTTT-BB-HH (mis. 2026-12-31)"
+
+
+def read_date(value, field: str, fields: dict, required: bool = True):
+    """A date given as ISO text (what a date picker posts): the date, or None with the field's problem
+    in ``fields`` ("wajib diisi" when empty and required; "bukan tanggal yang valid" otherwise)."""
+    import datetime as dt
+
+    if value in (None, ""):
+        if required:
+            fields[field] = "wajib diisi"
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad_date()
+    except ValueError:
+        fields[field] = f"bukan tanggal yang valid; {DATE_HINT}"
+        return None
+
+
+def _bad_date():
+    raise ValueError("not an ISO date")

@@ -447,7 +447,7 @@ def test_mutasi_splits_the_year(app, accounts, as_user):
     db.close()
     put = lambda body: admin.client.put(f"/api/v1/pegawai/{eko.nip}/jabatan", headers=admin.headers, json=body)  # noqa
     assert put({"jabatan_id": jf.id, "tmt": "1 Juli"}).get_json()["error"]["details"]["fields"] == {
-        "tmt": "tanggal tidak valid: '1 Juli' (YYYY-MM-DD)"}
+        "tmt": "bukan tanggal yang valid; gunakan pemilih tanggal, atau tulis TTTT-BB-HH (mis. 2026-12-31)"}
     r = put({"jabatan_id": jf.id, "tmt": f"{y}-07-01"})
     assert r.status_code == 200 and r.get_json()["skp_diakhiri"] == [old_skp], r.get_json()
     old = eko.get(f"/skp/{old_skp}").get_json()

@@ -321,7 +321,9 @@ def test_field_error_keeps_input(app, pages, accounts):
     r = submit_editor(pages, task_url, data, ajukan=True)
     assert r.status_code == 422
     html = r.get_data(as_text=True)
-    assert "wajib diisi" in html and "rhk[0].iki[0].target" in html
+    # the summary names the place in words and links to the message at the field; no code path
+    assert '<a href="#galat-rhk-0-iki-0-target">RHK 1 · IKI 1 · Target</a>: wajib diisi' in html
+    assert 'id="galat-rhk-0-iki-0-target">wajib diisi' in html and "rhk[0].iki[0].target" not in html
     assert "RHK &lt;b&gt;unik&lt;/b&gt; yang diketik" in html and "<b>unik</b>" not in html
     kept = fields_of(html, "skp-editor")
     assert kept["rhk-0-deskripsi"] == "RHK <b>unik</b> yang diketik"

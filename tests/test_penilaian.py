@@ -79,7 +79,7 @@ def test_periode_validation_and_permissions(accounts, as_user):
     fields = bad.get_json()["error"]["details"]["fields"]
     assert set(fields) >= {"nama", "jenis", "periode_awal"}
     order = admin.post("/periode", json={**PERIODE, "batas_pengisian": f"{DEMO_TAHUN}-01-15"})
-    assert order.get_json()["error"]["details"]["fields"] == {"batas_pengisian": "tidak boleh sebelum periode_akhir"}
+    assert order.get_json()["error"]["details"]["fields"] == {"batas_pengisian": "tidak boleh sebelum akhir periode"}
     assert admin.get(f"/periode?tahun={DEMO_TAHUN}").get_json() == []  # nothing half-written
     pegawai = as_user(find(accounts, "Pranata Komputer Ahli Pertama")["nip"])
     assert pegawai.post("/periode", json=PERIODE).status_code == 403

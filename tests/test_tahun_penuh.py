@@ -135,7 +135,7 @@ def test_bad_input_names_the_field_and_writes_nothing(app, accounts, as_user, un
                                                   "periode_akhir": f"{DEMO_TAHUN}-04-01",
                                                   "batas_pengisian": f"{DEMO_TAHUN}-07-05"})
     assert reversed_dates.status_code == 422
-    assert reversed_dates.get_json()["error"]["details"]["fields"] == {"periode_akhir": "tidak boleh sebelum periode_awal"}
+    assert reversed_dates.get_json()["error"]["details"]["fields"] == {"periode_akhir": "tidak boleh sebelum awal periode"}
     assert counts(app) == before
 
     clock.set(f"{DEMO_TAHUN}-03-31T10:00:00+07:00")

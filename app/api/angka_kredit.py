@@ -14,6 +14,7 @@ from core.errors import Forbidden, NotFound, ValidationFailed
 from app.kinerja import angka_kredit as ak
 from app.kinerja import org
 from app.kinerja.org import ADMIN_ROLES
+from app.request_input import DATE_HINT
 
 from . import api, json_body, login_required
 
@@ -71,7 +72,7 @@ def post_ak_dasar(nip):
         except ValueError:
             tanggal = None
         if tanggal is None:
-            raise ValidationFailed({"tanggal": "harus tanggal YYYY-MM-DD"})
+            raise ValidationFailed({"tanggal": f"bukan tanggal yang valid; {DATE_HINT}"})
     jenjang = body.get("jf_jenjang")
     if jenjang is not None and not isinstance(jenjang, str):
         raise ValidationFailed({"jf_jenjang": "harus berupa teks, mis. AHLI_PERTAMA"})

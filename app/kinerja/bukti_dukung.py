@@ -183,8 +183,8 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
             raise ValidationFailed({"berkas": "berkas kosong"})
         kind = kind_of(temp)
         if kind is None:
-            raise ValidationFailed({"berkas": f"jenis berkas tidak diizinkan; hanya {ALLOWED_TEXT} (diperiksa dari "
-                                              "isinya, bukan dari namanya)"}, "Jenis berkas tidak diizinkan")
+            raise ValidationFailed({"berkas": f"hanya {ALLOWED_TEXT} yang dapat diunggah (diperiksa dari isi berkas, "
+                                              "bukan dari namanya)"}, "Jenis berkas tidak diizinkan")
         with write_transaction(session):
             penilaian = get_penilaian(session, penilaian.id)
             _check_may_change(session, actor, penilaian)

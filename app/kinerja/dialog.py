@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.db import Base, UtcDateTime
-from app.request_input import as_id
+from app.request_input import as_id, read_date
 from workflows import clock
 from workflows.forms import FormResult, register_form
 from workflows.lanes import register_role
@@ -103,10 +103,7 @@ def buat_dialog(session: Session, pimpinan: Pegawai, data: dict) -> DialogKinerj
         raise Forbidden("Hanya pejabat penilai yang dapat memulai dialog kinerja dengan bawahannya")
     fields: dict[str, str] = {}
     topik = _text(data.get("topik"), "topik", fields, 255)
-    try:
-        tanggal = dt.date.fromisoformat(str(data.get("tanggal")))
-    except ValueError:
-        fields["tanggal"] = "tanggal harus berformat YYYY-MM-DD"
+    tanggal = read_date(data.get("tanggal"), "tanggal", fields)
     nips = data.get("peserta")
     peserta: list[Pegawai] = []
     if not isinstance(nips, list) or not nips:

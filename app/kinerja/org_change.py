@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.db import lock_row, write_transaction
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from app.request_input import DATE_HINT
 from workflows import clock
 from workflows.rerouting import Move, on_rerouted, planned_moves, reroute_all
 
@@ -131,7 +132,7 @@ def pindah_jabatan(session: Session, actor, nip: str, jabatan_id, tmt=None) -> d
         raise ValidationFailed({"jabatan_id": "wajib diisi dengan id jabatan (angka)"})
     tmt_date = _tmt(tmt)
     if tmt not in (None, "") and tmt_date is None:
-        raise ValidationFailed({"tmt": f"tanggal tidak valid: {str(tmt)[:20]!r} (YYYY-MM-DD)"})
+        raise ValidationFailed({"tmt": f"bukan tanggal yang valid; {DATE_HINT}"})
     jabatan = session.get(Jabatan, jabatan_id)
     if jabatan is None or session.get(Unor, jabatan.unor_id).instansi_id != pegawai.instansi_id:
         raise ValidationFailed({"jabatan_id": f"jabatan {jabatan_id} tidak ada di instansi pegawai"})

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, session
 
 from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
-from app.request_input import as_id
+from app.request_input import as_id, read_date
 from app.scheduler import job
 from workflows import clock
 from workflows.forms import FormResult, register_form
@@ -113,11 +113,7 @@ class UmpanBalikPerilaku(Base):
 # ------------------------------------------------------------------ periods
 
 def _date(value, field: str, fields: dict) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        fields[field] = "tanggal harus berformat YYYY-MM-DD"
-        return None
+    return read_date(value, field, fields)
 
 
 def buat_periode(session: Session, instansi_id: int, data: dict) -> Periode:
@@ -133,9 +129,9 @@ def buat_periode(session: Session, instansi_id: int, data: dict) -> Periode:
     akhir = _date(data.get("periode_akhir"), "periode_akhir", fields)
     batas = _date(data.get("batas_pengisian"), "batas_pengisian", fields)
     if awal and akhir and akhir < awal:
-        fields["periode_akhir"] = "tidak boleh sebelum periode_awal"
+        fields["periode_akhir"] = "tidak boleh sebelum awal periode"
     if akhir and batas and batas < akhir:
-        fields["batas_pengisian"] = "tidak boleh sebelum periode_akhir"
+        fields["batas_pengisian"] = "tidak boleh sebelum akhir periode"
     if awal and akhir and awal.year != akhir.year:
         fields["periode_akhir"] = "periode harus dalam satu tahun"
     if awal and akhir and jenis in JENIS_PERIODE and not fields:

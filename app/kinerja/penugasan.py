@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import lock_row, refused_as, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
+from app.request_input import read_date
 from app.scheduler import job
 from workflows import clock
 
@@ -45,16 +46,7 @@ def daftar(session: Session, actor) -> list[PenugasanPltPlh]:
 
 
 def _date(value, field: str, fields: dict, required: bool) -> dt.date | None:
-    if value in (None, ""):
-        if required:
-            fields[field] = "wajib diisi (YYYY-MM-DD)"
-        return None
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        pass
-    fields[field] = f"tanggal tidak valid: {value!r} (YYYY-MM-DD)"
-    return None
+    return read_date(value, field, fields, required)
 
 
 def _check(session: Session, body: dict) -> tuple[Pegawai, Jabatan, str, dt.date, dt.date | None]:

@@ -67,6 +67,46 @@ def desimal(value, digits: int = 1) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+# The words a pegawai reads for a field path in an error summary ("rhk[0].iki[1].target" →
+# "RHK 1 · IKI 2 · Target"); a name not listed reads as itself with spaces ("bukti_dukung" → "Bukti dukung").
+FIELD_WORDS = {
+    "rhk": "RHK", "iki": "IKI", "rhk_atasan_id": "RHK atasan yang diintervensi", "deskripsi": "Uraian",
+    "indikator": "Indikator", "target": "Target", "aspek": "Aspek", "perspektif": "Perspektif",
+    "klasifikasi": "Klasifikasi", "jenis": "Jenis", "lampiran": "Lampiran", "pendekatan": "Pendekatan",
+    "periode_awal": "Awal periode", "periode_akhir": "Akhir periode", "batas_pengisian": "Batas pengisian",
+    "rating_hasil_kerja": "Rating hasil kerja", "rating_perilaku": "Rating perilaku kerja",
+    "ekspektasi_khusus": "Ekspektasi khusus", "realisasi": "Realisasi", "umpan_balik": "Umpan balik",
+    "catatan": "Catatan", "keputusan": "Keputusan", "alasan": "Alasan", "berkas": "Berkas", "nip": "NIP",
+    "tmt": "TMT", "tahun": "Tahun", "nama": "Nama", "topik": "Topik", "tanggal": "Tanggal", "peserta": "Peserta",
+    "rencana_aksi": "Rencana aksi", "tautan": "Tautan", "jabatan_id": "Jabatan", "data": "Isian",
+}
+
+
+@web.app_template_filter("lokasi")
+def lokasi(path: str) -> str:
+    """Where a field error is, in words: each ``name[i]`` part becomes "Name i+1"."""
+    import re
+
+    words = []
+    for part in str(path).split("."):
+        match = re.fullmatch(r"([^\[\]]*)((?:\[\d+\])*)", part)
+        name, indexes = (match.group(1), re.findall(r"\d+", match.group(2))) if match else (part, [])
+        label = FIELD_WORDS.get(name) or (name.replace("_", " ").capitalize() if name else "")
+        if indexes:
+            words.append(" ".join([label, *[str(int(i) + 1) for i in indexes]]).strip())
+        elif label:
+            words.append(label)
+    return " · ".join(words) or str(path)
+
+
+@web.app_template_filter("galat_id")
+def galat_id(path: str) -> str:
+    """The id of a field's error message, which the error summary links to."""
+    import re
+
+    return "galat-" + re.sub(r"[^A-Za-z0-9]+", "-", str(path)).strip("-")
+
+
 @web.app_template_filter("tenggat")
 def tenggat(value) -> str:
     """A due date as the instansi's date it was set to (the process stores the end of that local day)."""
