@@ -25,6 +25,7 @@ def test_periode_realisasi_penilaian_in_the_browser(app, base_url, browser, acco
     page.on("pageerror", lambda exc: errors.append(str(exc)))
 
     login(page, base_url, admin_of(accounts)["nip"])
+    page.click("nav summary:has-text('Administrasi')")
     page.click("nav a:has-text('Periode')")
     page.goto(f"{base_url}/periode?tahun={DEMO_TAHUN}")
     page.click(f"#periode-{periode_id} button:has-text('Buka periode')")

@@ -9,7 +9,8 @@ OWNER_NIP = "197711052002121003"
 
 def open_modeler(page, base_url, process_id="skp_perencanaan"):
     login(page, base_url, OWNER_NIP)
-    page.click("a:has-text('Meja Kerja Proses')")
+    page.click("nav summary:has-text('Administrasi')")
+    page.click("nav a:has-text('Meja Kerja Proses')")
     page.wait_for_selector("h1:has-text('Meja kerja proses')")
     page.click(f"tr:has-text('{process_id}') a:has-text('Ubah')")
     page.wait_for_selector("body[data-modeler-ready=true]")
