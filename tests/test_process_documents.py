@@ -220,7 +220,10 @@ def test_a_template_only_an_instansi_has_is_accepted_at_deploy(app, templates):
     assert not [p for p in problems if p.severity == "error"], problems
 
 
-def test_a_failed_rendering_is_retried_and_shown_to_the_admin(factory, templates, accounts, as_user, run_jobs):
+def test_a_failed_rendering_is_retried_and_shown_to_the_admin(factory, templates, accounts, as_user, run_jobs,
+                                                              client):
+    from test_pages import Pages
+
     shipped, _overrides = templates
     subject = subject_of(factory, accounts)
     (shipped / "uji_surat.docx").rename(shipped / "disimpan.docx")  # removed after the deploy
@@ -233,6 +236,11 @@ def test_a_failed_rendering_is_retried_and_shown_to_the_admin(factory, templates
     shown = admin.get("/admin/jobs").get_json()["items"]
     assert any(j["kind"] == "dokumen_proses" and j["ref"] == f"instance:{instance_id}" and j["attempts"] == 1
                for j in shown)
+
+    pages = Pages(client)
+    pages.login(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    html = pages.get("/admin/tugas-latar").get_data(as_text=True)
+    assert "dokumen_proses" in html and f'href="/admin/instance/{instance_id}"' in html and "uji_surat.docx" in html
 
     (shipped / "disimpan.docx").rename(shipped / "uji_surat.docx")
     clock.set(clock.now() + dt.timedelta(minutes=5))  # past the backoff
