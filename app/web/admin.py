@@ -79,8 +79,9 @@ def admin_instance(instance_id):
     precheck = migration.precheck(session, instance)
     viewer = {"xml": inspection.diagram_xml(instance.definition), "marks": detail["marks"], "counts": {}}
     return render_template("admin_instance.html", d=detail, precheck=precheck, viewer=_viewer(viewer),
-                           documents=process_documents.listing(session, instance.id), event_label=EVENT_LABEL, data_json=json.dumps(detail["data"]["data"], indent=2,
-                                                                         ensure_ascii=False, sort_keys=True))
+                           event_label=EVENT_LABEL, data_json=json.dumps(detail["data"]["data"], indent=2,
+                                                                         ensure_ascii=False, sort_keys=True),
+                           documents=process_documents.listing(session, instance.id))
 
 
 @web.post("/admin/instance/<instance_id>/tindakan/<action_name>")

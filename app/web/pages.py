@@ -113,8 +113,7 @@ def home():
     mine = list(db.scalars(select(Skp).where(Skp.pegawai_id == g.actor.id).order_by(Skp.tahun.desc(), Skp.id)))
     documents = process_documents.of_pegawai(db, g.actor.id, 20)
     return render_template("home.html", tasks=tasks, mine=mine, documents=documents, status_label=STATUS_LABEL,
-                           pendekatan=PENDEKATAN,
-                           tahun_default=clock.today().year, sees_others=sees_others(g.actor))
+                           pendekatan=PENDEKATAN, tahun_default=clock.today().year, sees_others=sees_others(g.actor))
 
 
 def _editor_task_of(db, skp: Skp, actor_id: int):
