@@ -16,11 +16,13 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from . import kinerja  # noqa: F401 - registers roles, forms and services of the diagrams
     from .documents import skp as skp_document
+    from .documents import process_documents, template_files  # noqa: F401 - registers the buat_dokumen service
     from . import notifications
     from workflows import forms
 
     forms.set_forms_dir(Path(app.config["BPMN_DIR"]) / "forms")
     skp_document.configure(app.config["DOCUMENT_TEMPLATES"], app.config["WKHTMLTOPDF"])
+    template_files.configure(app.config["DOCUMENT_TEMPLATES"], app.config["TEMPLATE_DIR"])
     notifications.configure(app.config)
 
     engine = make_engine(app.config["DATABASE_URL"])

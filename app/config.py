@@ -41,6 +41,8 @@ def from_environment(instance_path: Path) -> dict:
         "BPMN_DIR": os.environ.get("BPMN_DIR") or str(Path(__file__).resolve().parent.parent / "bpmn"),
         "DOCUMENT_TEMPLATES": os.environ.get("DOCUMENT_TEMPLATES")
         or str(Path(__file__).resolve().parent.parent / "document_templates"),
+        # An instansi's own document templates (letterhead, fonts): <dir>/<instansi kode>/<name>.html|.docx
+        "TEMPLATE_DIR": os.environ.get("EKINERJA_TEMPLATE_DIR") or str(instance_path / "templates"),
         "TOKEN_TTL_SECONDS": int(os.environ.get("TOKEN_TTL_SECONDS", "28800")),
         "DEMO_TAHUN": int(os.environ.get("DEMO_TAHUN", "2026")),
         # Cheap password hashing only when a test asks for it; never in production.

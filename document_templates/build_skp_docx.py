@@ -471,15 +471,18 @@ def build() -> Document:
 
 
 def deterministic_zip(data: bytes) -> bytes:
-    """Rewrite the package with fixed member timestamps so re-runs give identical bytes."""
+    """Rewrite the package so re-runs give identical bytes: members sorted by name ("[Content_Types].xml"
+    stays first), fixed timestamps and permissions, one compression level. tests/test_docx_builders.py
+    rebuilds every shipped template and compares it byte for byte with the committed file."""
     src = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            new = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as dst:
+        for name in sorted(src.namelist()):
+            new = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             new.compress_type = zipfile.ZIP_DEFLATED
             new.external_attr = 0o644 << 16
-            dst.writestr(new, src.read(info.filename))
+            new.create_system = 3  # Unix, whatever system builds it
+            dst.writestr(new, src.read(name), compresslevel=6)
     return out.getvalue()
 
 

@@ -74,10 +74,25 @@ def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
                   "process_id": definition.process_id, "version": definition.version,
                   "name": sorted(definition.sources)[0], "key": "skp-editor",
                   "nip": next(a["nip"] for a in accounts if a["jenis_jabatan"] == "FUNGSIONAL"),
-                  "unor_id": instance.unor_id}
+                  "unor_id": instance.unor_id, "dokumen_id": _document_of(session, instance)}
     finally:
         session.close()
     return values
+
+
+def _document_of(session, instance) -> int:
+    """A document the instance made from a template (``buat_dokumen``), stored as the job would store it."""
+    from app.documents.process_documents import DokumenProses
+    from workflows import clock
+
+    with write_transaction(session):
+        row = DokumenProses(instance_id=instance.id, instansi_id=instance.instansi_id,
+                            subject_pegawai_id=instance.subject_pegawai_id, template="uji", judul="Uji",
+                            nama_berkas="uji.pdf", format="pdf", sha256="0" * 64, content=b"%PDF-1.4 uji",
+                            created_at=clock.now())
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 def url_of(rule, values: dict) -> str | None:

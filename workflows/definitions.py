@@ -167,7 +167,8 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
         if isinstance(task_spec, ServiceTask) and hasattr(task_spec, "operation_name"):
             problem = service_call_problem(task_spec.operation_name, getattr(task_spec, "operation_params", None) or {})
             if problem:
-                problems.append(Problem(file, problem, element=bpmn_id))
+                label = getattr(task_spec, "bpmn_name", None) or bpmn_id
+                problems.append(Problem(file, f"tugas layanan '{label}': {problem}", element=bpmn_id))
         if isinstance(task_spec, ExclusiveGateway):
             for condition, _target in getattr(task_spec, "cond_task_specs", []):
                 expression = getattr(condition, "args", [condition])[0] if condition is not None else None

@@ -37,14 +37,19 @@ from core.errors import DomainError
 from .limits import LimitedTransformer, binop, clock_guards, guarded_range
 
 _SERVICES: dict[str, Callable[..., Any]] = {}
+# Deploy-time checks of a service's parameter values: ``check({name: {"value": expression, …}}) -> message | None``
+_CHECKS: dict[str, Callable[[dict], "str | None"]] = {}
 
 
-def register_service(name: str):
+def register_service(name: str, check: Callable[[dict], "str | None"] | None = None):
     """Register ``fn(run, data, **params)`` as the service operation ``name`` of service tasks.
 
-    Deployment checks the parameters of every service task against ``fn``'s signature."""
+    Deployment checks the parameters of every service task against ``fn``'s signature, then with
+    ``check`` (if given), which sees the parameters' expressions (e.g. that a named template exists)."""
     def decorate(fn):
         _SERVICES[name] = fn
+        if check is not None:
+            _CHECKS[name] = check
         return fn
     return decorate
 
@@ -70,7 +75,8 @@ def service_call_problem(name: str, params) -> str | None:
     missing = sorted(p.name for p in accepted if p.name in names and p.default is p.empty and p.name not in params)
     if missing:
         return f"layanan '{name}' memerlukan parameter {', '.join(missing)}"
-    return None
+    check = _CHECKS.get(name)
+    return check(dict(params)) if check is not None else None
 
 
 def _inplacevar(op: str, x, y):

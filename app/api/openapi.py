@@ -255,6 +255,38 @@ DOCUMENT["paths"].update({
 })
 
 
+# ---------------------------------------------------------------- documents a process made from a template
+DOCUMENT["components"]["schemas"].update({
+    "DokumenProses": {"type": "object", "properties": {
+        "id": {"type": "integer"}, "instance_id": {"type": "integer"},
+        "template": {"type": "string", "description": "nama templat (document_templates/<nama>.html|.docx)"},
+        "judul": {"type": "string"}, "format": {"type": "string", "enum": ["pdf", "docx"]},
+        "nama_berkas": {"type": "string"}, "sha256": {"type": "string"}, "ukuran": {"type": "integer"},
+        "bpmn_id": {"type": "string", "description": "tugas layanan yang membuatnya"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "url": {"type": "string", "description": "alamat unduhan"}}},
+})
+DOCUMENT["paths"].update({
+    "/instances/{id}/documents": {"get": {
+        "summary": "Dokumen yang dibuat instance dari templat (layanan buat_dokumen), dan yang masih disiapkan "
+                   "atau gagal (pending); untuk yang boleh melihat instance dan pegawai yang menjadi subjeknya",
+        "parameters": [ID("id")],
+        "responses": {"200": _resp("Dokumen instance", {"type": "object", "properties": {
+            "documents": {"type": "array", "items": {"$ref": "#/components/schemas/DokumenProses"}},
+            "pending": {"type": "array", "items": {"type": "object", "properties": {
+                "job_id": {"type": "integer"}, "status": {"type": "string", "enum": ["pending", "failed"]},
+                "status_label": {"type": "string"}, "attempts": {"type": "integer"},
+                "template": {"type": "string", "nullable": True}, "judul": {"type": "string", "nullable": True},
+                "last_error": {"type": "string"}}}}}}), **ERRORS}}},
+    "/instances/{id}/documents/{dokumen_id}": {"get": {
+        "summary": "Unduh satu dokumen instance (PDF atau DOCX; ETag = SHA-256 isinya)",
+        "parameters": [ID("id"), ID("dokumen_id")],
+        "responses": {"200": {"description": "PDF atau DOCX", "content": {
+            "application/pdf": {},
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {}}}, **ERRORS}}},
+})
+
+
 @api.get("/openapi.json")
 def openapi():
     return jsonify(DOCUMENT)

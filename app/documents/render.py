@@ -15,6 +15,8 @@ from jinja2 import Environment, FileSystemLoader
 
 from core.errors import Unavailable
 
+from .indonesian_dates import tanggal
+
 PDF_DOWN = "Pembuat PDF sedang tidak tersedia; coba lagi nanti (dokumen DOCX tetap dapat diunduh)"
 # wkhtmltopdf 0.12.6 (unpatched Qt) shrinks content to ~75%: templates write CSS sizes 1/0.75 larger.
 PDF_OPTIONS = {
@@ -50,6 +52,8 @@ class _CompilingOnceEnvironment(Environment):
 # autoescape: user text is XML-escaped. Passed to render() as jinja_env with render's own autoescape left False,
 # so docxtpl never mutates this shared environment.
 _DOCX_ENV = _CompilingOnceEnvironment(autoescape=True)
+FILTERS = {"tanggal": tanggal}  # "2026-12-02" -> "2 Desember 2026" in every template (DOCX and HTML)
+_DOCX_ENV.filters.update(FILTERS)
 
 
 @lru_cache(maxsize=64)
@@ -86,21 +90,27 @@ def render_docx(template_path: Path, context: dict) -> bytes:
 
 
 @lru_cache(maxsize=8)
-def _html_env(folder: str) -> Environment:
-    return Environment(
-        loader=FileSystemLoader(folder),
+def _html_env(folders: tuple[str, ...]) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(list(folders)),  # searched in order: an instansi's folder before the shipped one
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters.update(FILTERS)
+    return env
 
 
-def render_html(html_template_path: Path, context: dict) -> str:
+def render_html(html_template_path: Path, context: dict, folders: list[Path] | None = None) -> str:
+    """Render a Jinja2 HTML template; ``folders`` (default: the template's own) are where it and the
+    templates it includes are looked up, the first match winning."""
     path = Path(html_template_path)
-    return _html_env(str(path.resolve().parent)).get_template(path.name).render(**context)
+    search = tuple(str(Path(f).resolve()) for f in (folders or [path.resolve().parent]))
+    return _html_env(search).get_template(path.name).render(**context)
 
 
-def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkhtmltopdf") -> bytes:
+def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkhtmltopdf",
+               folders: list[Path] | None = None) -> bytes:
     """Render the Jinja2 HTML template (autoescaped) and print it to PDF with wkhtmltopdf."""
     binary = shutil.which(wkhtmltopdf)
     if binary is None:
@@ -108,7 +118,7 @@ def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkht
             PDF_DOWN, f"wkhtmltopdf tidak ditemukan: {wkhtmltopdf!r} (pasang paket 'wkhtmltopdf' "
             "atau berikan path lengkap ke program tersebut)"
         )
-    html = render_html(html_template_path, context)
+    html = render_html(html_template_path, context, folders)
     config = pdfkit.configuration(wkhtmltopdf=binary)
     try:
         pdf = pdfkit.from_string(html, False, configuration=config, options=PDF_OPTIONS)

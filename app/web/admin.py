@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app import get_session
 from app.auth import admin_scope
+from app.documents import process_documents
 from core.errors import DomainError, NotFound, ValidationFailed
 from app.kinerja.org import Unor
 from workflows import batch, inspection, migration, repair, search  # noqa: F401 - migration registers actions
@@ -81,7 +82,8 @@ def admin_instance(instance_id):
     viewer = {"xml": inspection.diagram_xml(instance.definition), "marks": detail["marks"], "counts": {}}
     return render_template("admin_instance.html", d=detail, precheck=precheck, viewer=_viewer(viewer),
                            event_label=EVENT_LABEL, data_json=json.dumps(detail["data"]["data"], indent=2,
-                                                                         ensure_ascii=False, sort_keys=True))
+                                                                         ensure_ascii=False, sort_keys=True),
+                           documents=process_documents.listing(session, instance.id))
 
 
 @web.post("/admin/instance/<instance_id>/tindakan/<action_name>")

@@ -11,6 +11,7 @@ from app import get_session
 from app.auth import authenticate, revoke_sessions, safe_next
 from core.db import write_transaction
 from app.documents.skp import MEDIA_TYPES
+from app.documents import process_documents
 from app.documents.skp import archive_state, document_bytes
 from app.kinerja import skp_access
 from core.errors import DomainError
@@ -116,8 +117,9 @@ def home():
     db = get_session()
     tasks = [{"task": t, "overdue": _is_overdue(t.due_at)} for t in inbox.tasks_for(db, g.actor.id)]
     mine = list(db.scalars(select(Skp).where(Skp.pegawai_id == g.actor.id).order_by(Skp.tahun.desc(), Skp.id)))
-    return render_template("home.html", tasks=tasks, mine=mine, status_label=STATUS_LABEL, pendekatan=PENDEKATAN,
-                           tahun_default=clock.today().year, sees_others=sees_others(g.actor))
+    documents = process_documents.of_pegawai(db, g.actor.id, 20)
+    return render_template("home.html", tasks=tasks, mine=mine, documents=documents, status_label=STATUS_LABEL,
+                           pendekatan=PENDEKATAN, tahun_default=clock.today().year, sees_others=sees_others(g.actor))
 
 
 def _editor_task_of(db, skp: Skp, actor_id: int):
