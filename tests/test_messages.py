@@ -130,3 +130,126 @@ def test_correlation_by_declared_property(factory):
     assert events(factory, lost, "message_unmatched")[0].data["correlation"] == '{"nip":"198001012000011009"}'
     assert row(factory, first).status == "waiting"
     assert events(factory, sender, "message_sent")[0].data["delivered"] == [second]
+
+
+from test_penilaian import admin_of, open_first_period, tetapkan_capaian, two_approved  # noqa: E402,F401
+from test_skp_api import kadis_approved  # noqa: E402,F401 - used by two_approved
+from conftest import DEMO_TAHUN, find  # noqa: E402
+
+
+def skp_instance(app, skp_id):
+    from workflows.instances import by_business_key
+
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        instance = by_business_key(session, f"skp:{skp_id}")
+        return instance.status, instance.definition.version, [t.form_key for t in open_tasks_of(session, instance.id)]
+    finally:
+        session.close()
+
+
+def test_skp_planning_instance_completes_when_the_annual_evaluation_is_final(app, accounts, as_user, two_approved):
+    from workflows import clock
+
+    assert skp_instance(app, two_approved["kabid"])[0::2] == ("waiting", ["skp-rollback"])
+    kabid, kadis = find(accounts, "Kepala Bidang Aplikasi"), as_user(find(accounts, "Kepala Dinas")["nip"])
+    clock.set(f"{DEMO_TAHUN}-12-31T15:00:00+07:00")
+    periode, annual = open_first_period(accounts, as_user, {
+        "nama": "Tahunan", "jenis": "TAHUNAN", "periode_awal": f"{DEMO_TAHUN}-01-01",
+        "periode_akhir": f"{DEMO_TAHUN}-12-31", "batas_pengisian": f"{DEMO_TAHUN + 1}-01-10"})
+    penilaian_id = {r["skp_id"]: r["penilaian_id"] for r in annual["hasil"]}[two_approved["kabid"]]
+    tetapkan_capaian(kadis, periode["id"], kabid["unor"], "BAIK")
+    task = next(t for t in kadis.get("/tasks").get_json() if t["business_key"] == f"penilaian:{penilaian_id}")
+    rhk = kadis.get(f"/penilaian/{penilaian_id}").get_json()["rhk"]
+    done = kadis.post(f"/tasks/{task['id']}/complete", json={"data": {
+        "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI",
+        "umpan_balik_rhk": {str(r["id"]): "Baik" for r in rhk}, "umpan_balik_perilaku": {}}})
+    assert done.status_code == 200, done.get_json()
+    assert kadis.get(f"/penilaian/{penilaian_id}").get_json()["status"] == "FINAL"
+    assert kadis.get(f"/skp/{two_approved['kabid']}").get_json()["status"] == "SELESAI"
+    status, _version, open_forms = skp_instance(app, two_approved["kabid"])
+    assert (status, open_forms) == ("completed", [])
+    # the Kadis's own SKP is not evaluated: its instance still offers the rollback
+    assert skp_instance(app, two_approved["kadis"])[0::2] == ("waiting", ["skp-rollback"])
+    # the admin console shows it completed
+    admin = as_user(admin_of(accounts)["nip"])
+    session = app.extensions["db_sessionmaker"]()
+    from workflows.instances import by_business_key
+    instance_id = by_business_key(session, f"skp:{two_approved['kabid']}").id
+    session.close()
+    shown = admin.get(f"/admin/instances/{instance_id}").get_json()
+    assert shown["status"] == "completed", shown
+
+
+def test_message_api_starts_a_process_by_its_message_start_event(factory, accounts, as_user):
+    admin = as_user(admin_of(accounts)["nip"])
+    sent = admin.post("/messages", json={"name": "uji_mulai", "business_key": "uji:mulai:1", "data": {"jumlah": 4}})
+    assert sent.status_code == 201, sent.get_json()
+    (started,) = sent.get_json()["started"]
+    assert sent.get_json()["delivered"] == []
+    instance = row(factory, started)
+    assert (instance.process_id, instance.business_key, instance.status) == ("uji_mulai_pesan", "uji:mulai:1", "completed")
+    assert data_of(factory, started)["jumlah"] == 8
+    # the process declares pengirim_pesan=semua: any pegawai of the instansi may start it
+    pegawai = as_user(find(accounts, "Pranata Komputer")["nip"])
+    again = pegawai.post("/messages", json={"name": "uji_mulai", "data": {"jumlah": 1}})
+    assert again.status_code == 201, again.get_json()
+    assert row(factory, again.get_json()["started"][0]).business_key.startswith("pesan:uji_mulai:")
+
+
+def test_message_api_delivers_by_business_key_and_by_correlation_within_the_instansi(factory, accounts, as_user):
+    admin_account = admin_of(accounts)
+    admin = as_user(admin_account["nip"])
+    subject = pegawai_id(factory, find(accounts, "Pranata Komputer")["nip"])
+    waiting = start(factory, "uji_penerima", {"pegawai_id": subject}, "uji:api:1")
+    nip = "198001012000011005"
+    korelasi = start(factory, "uji_korelasi_terima", {"pegawai_id": subject, "nip": nip}, "uji:api:2")
+    outside = start(factory, "uji_penerima", {}, "uji:api:3")  # no pegawai: in no instansi
+
+    # a pegawai without a role the process declares may not message it
+    pegawai = as_user(find(accounts, "Pranata Komputer")["nip"])
+    refused = pegawai.post("/messages", json={"name": "uji_selesai", "business_key": "uji:api:1", "data": {"nilai": 1}})
+    assert refused.status_code == 403, refused.get_json()
+    assert row(factory, waiting).status == "waiting"
+
+    sent = admin.post("/messages", json={"name": "uji_selesai", "business_key": "uji:api:1", "data": {"nilai": 7}})
+    assert sent.status_code == 200, sent.get_json()
+    assert sent.get_json()["delivered"] == [waiting]
+    assert data_of(factory, waiting)["hasil"] == 7
+    assert events(factory, waiting, "message_received")[0].actor_id == pegawai_id(factory, admin_account["nip"])
+
+    sent = admin.post("/messages", json={"name": "uji_korelasi", "correlation": {"nip": nip}, "data": {"nip": nip}})
+    assert sent.status_code == 200 and sent.get_json()["delivered"] == [korelasi], sent.get_json()
+    assert row(factory, korelasi).status == "completed"
+
+    # the admin kinerja sees only the instances of the instansi: the other one is not found
+    missed = admin.post("/messages", json={"name": "uji_selesai", "business_key": "uji:api:3", "data": {"nilai": 1}})
+    assert missed.status_code == 404, missed.get_json()
+    assert "uji:api:3" in missed.get_json()["error"]["message"]
+    assert row(factory, outside).status == "waiting"
+    unknown = admin.post("/messages", json={"name": "tidak_ada", "business_key": "x"})
+    assert unknown.status_code == 404
+
+
+@pytest.mark.parametrize("body, field", [
+    ({}, "name"), ({"name": ""}, "name"), ({"name": "x" * 256}, "name"),
+    ({"name": "uji_mulai", "business_key": 5}, "business_key"),
+    ({"name": "uji_mulai", "correlation": []}, "correlation"),
+    ({"name": "uji_mulai", "correlation": {"nip": {"a": 1}}}, "correlation"),
+    ({"name": "uji_mulai", "data": [1]}, "data"),
+    ({"name": "uji_mulai", "lain": 1}, "lain")])
+def test_message_api_names_the_bad_field_and_starts_nothing(factory, accounts, as_user, body, field):
+    admin = as_user(admin_of(accounts)["nip"])
+    session = factory()
+    before = session.query(Instance).count()
+    session.close()
+    answer = admin.post("/messages", json=body)
+    assert answer.status_code == 422, answer.get_json()
+    assert field in answer.get_json()["error"]["details"]["fields"]
+    session = factory()
+    assert session.query(Instance).count() == before
+    session.close()
+
+
+def test_message_api_needs_a_token(client):
+    assert client.post("/api/v1/messages", json={"name": "uji_mulai"}).status_code == 401

@@ -216,3 +216,68 @@ def deliver_thrown(session: Session, thrower: Instance, events: list, actor_id: 
                             data={"message": message.name, "business_key": message.business_key,
                                   "correlation": message.correlation})
 
+
+
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+_SENDERS: dict[int, set[str]] = {}
+
+
+def declared_senders(definition: ProcessDefinition) -> set[str]:
+    """The roles the process declares may send it messages through the API: the process property
+    ``pengirim_pesan`` ("verifikator|operator"; "semua" for every pegawai of the instansi).
+
+    Parsed here from the stored XML until the shared process-properties reader exists."""
+    if definition.id not in _SENDERS:
+        from lxml import etree
+
+        found: set[str] = set()
+        for name, text in (definition.sources or {}).items():
+            if not name.endswith(".bpmn"):
+                continue
+            root = etree.fromstring(text.encode())
+            for process in root.iter("{http://www.omg.org/spec/BPMN/20100524/MODEL}process"):
+                if process.get("id") != definition.process_id:
+                    continue
+                for prop in process.findall(f"./{{*}}extensionElements/{{{SPIFF_NS}}}properties/{{{SPIFF_NS}}}property"):
+                    if prop.get("name") == "pengirim_pesan":
+                        found |= {r.strip() for r in (prop.get("value") or "").split("|") if r.strip()}
+        _SENDERS[definition.id] = found
+    return _SENDERS[definition.id]
+
+
+def send(session: Session, name: str, payload: dict, business_key: str | None, correlation: dict | None,
+         actor_id: int | None, instansi_id: int | None, may_send, start_data: dict | None = None) -> Outcome:
+    """A message from outside (the API), inside the caller's write transaction.
+
+    Delivered to the waiting instances it correlates with (by ``business_key`` and/or the ``correlation``
+    property values), within ``instansi_id`` when given; when none waits, the processes whose message start
+    event catches it start (with ``start_data`` over the payload as start data; it must land in
+    ``instansi_id`` too). ``may_send(definition)`` says whether the caller may message that process:
+    Forbidden when something matched but nothing the caller may message, NotFound when nothing matched."""
+    from core.errors import Forbidden, NotFound
+
+    message = Message(name=name, payload=payload, business_key=business_key,
+                      correlation=store.correlation_text(correlation))
+    scope = (lambda q: q.where(Instance.instansi_id == instansi_id)) if instansi_id is not None else None
+    matched = receivers(session, message, scope) if (business_key or correlation) else []
+    allowed = {r.instance_id for r in matched if may_send(session.get(Instance, r.instance_id).definition)}
+    outcome = Outcome()
+    if allowed:
+        outcome = deliver(session, message, actor_id,
+                          scope=lambda q: (scope(q) if scope else q).where(Instance.id.in_(allowed)))
+    if outcome.delivered:
+        return outcome
+    startable = startable_by(session, name) if not matched else []
+    if (matched or startable) and not any(may_send(d) for d in startable) and not allowed:
+        raise Forbidden(f"Anda tidak berhak mengirim pesan '{name}' ke proses ini")
+    for definition in (d for d in startable if may_send(d)):
+        instance = start_by_message(session, definition, message, actor_id, start_data)
+        if instansi_id is not None and instance.instansi_id != instansi_id:
+            raise Forbidden(f"Pesan '{name}' akan memulai proses di luar instansi Anda")
+        outcome.started.append(instance.id)
+    if not outcome.started:
+        keys = " ".join(filter(None, [f"kunci bisnis '{business_key}'" if business_key else "",
+                                      f"korelasi {message.correlation}" if message.correlation else ""]))
+        raise NotFound(f"Tidak ada instance yang menunggu pesan '{name}'{' dengan ' + keys if keys else ''} "
+                       f"dan tidak ada proses yang dimulai oleh pesan itu")
+    return outcome
