@@ -253,3 +253,115 @@ def test_message_api_names_the_bad_field_and_starts_nothing(factory, accounts, a
 
 def test_message_api_needs_a_token(client):
     assert client.post("/api/v1/messages", json={"name": "uji_mulai"}).status_code == 401
+
+
+def _deploy_file(factory, name, text=None):
+    session = factory()
+    with write_transaction(session):
+        rows = deploy(session, {name: text or (MESSAGES_BPMN / name).read_text()}, comment="uji call activity")
+        result = [(r.process_id, r.version, sorted(r.sources)) for r in rows]
+    session.close()
+    return result
+
+
+def _run_induk(factory, accounts, key):
+    subject = pegawai_id(factory, accounts[-1]["nip"])
+    instance_id = start(factory, "uji_induk", {"angka": 5, "pegawai_id": subject, "rahasia": "x"}, key)
+    session = factory()
+    (task,) = open_tasks_of(session, instance_id)
+    assert task.bpmn_id == "Task_Periksa"  # the called process's own user task, in its own lane
+    session.close()
+    session = factory()
+    complete_task(session, task.id, subject, {"catatan": "sudah diperiksa"})
+    session.close()
+    assert row(factory, instance_id).status == "completed"
+    return data_of(factory, instance_id)
+
+
+def test_call_activity_runs_the_separately_deployed_process_with_data_in_and_out(factory, accounts):
+    from workflows.definitions import DefinitionInvalid
+
+    with pytest.raises(DefinitionInvalid, match="uji_anak"):  # nothing deployed under that id yet
+        _deploy_file(factory, "uji_induk.bpmn")
+    assert _deploy_file(factory, "uji_anak.bpmn") == [("uji_anak", 1, ["uji_anak.bpmn"])]
+    # the caller's version carries the called process as deployed; the called one gets no new version
+    assert _deploy_file(factory, "uji_induk.bpmn") == [("uji_induk", 1, ["uji_anak.bpmn", "uji_induk.bpmn"])]
+    data = _run_induk(factory, accounts, "uji:induk:1")
+    assert (data["hasil"], data["total"]) == (10, 11)
+
+    # a new version of the called process: the caller runs it once it is deployed again
+    tripled = (MESSAGES_BPMN / "uji_anak.bpmn").read_text().replace("angka * 2", "angka * 3")
+    assert _deploy_file(factory, "uji_anak.bpmn", tripled)[0][:2] == ("uji_anak", 2)
+    assert _run_induk(factory, accounts, "uji:induk:2")["total"] == 11  # still the version it was deployed with
+    assert _deploy_file(factory, "uji_induk.bpmn")[0][:2] == ("uji_induk", 2)
+    assert _run_induk(factory, accounts, "uji:induk:3")["total"] == 16
+    session = factory()
+    assert latest(session, "uji_anak").version == 2
+    session.close()
+
+
+def _at_once(calls) -> list:
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        results[i] = call()
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_race_two_throws_at_once_reach_the_receiver_once(app, factory, accounts, database_url):
+    """Two people complete tasks at the same moment whose end events throw to one waiting instance: the
+    receiver is locked by the first, the second finds it no longer waiting and logs the message unmatched."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent writers: PostgreSQL")
+    from conftest import Api
+
+    nip = accounts[-1]["nip"]
+    subject = pegawai_id(factory, nip)
+    for round_ in range(3):
+        receiver = start(factory, "uji_penerima", {}, f"uji:balapan:{round_}")
+        senders = [start(factory, "uji_konfirmasi_kirim", {"pegawai_id": subject, "tujuan": f"uji:balapan:{round_}",
+                                                           "nilai": n}, f"uji:pelempar:{round_}:{n}") for n in (1, 2)]
+        apis = [Api(app.test_client(), nip) for _ in senders]
+        tasks = []
+        session = factory()
+        for sender in senders:
+            (task,) = open_tasks_of(session, sender)
+            tasks.append(task.id)
+        session.close()
+        results = _at_once([lambda api=api, task=task: api.post(f"/tasks/{task}/complete", json={"data": {}})
+                            for api, task in zip(apis, tasks)])
+        assert sorted(r.status_code for r in results) == [200, 200], [r.get_json() for r in results]
+        assert row(factory, receiver).status == "completed"
+        assert len(events(factory, receiver, "message_received")) == 1
+        outcomes = sorted(e.kind for s in senders for e in events(factory, s)
+                          if e.kind in ("message_sent", "message_unmatched"))
+        assert outcomes == ["message_sent", "message_unmatched"]
+        assert data_of(factory, receiver)["hasil"] == next(
+            n for n, s in zip((1, 2), senders) if events(factory, s, "message_sent"))
+
+
+def test_race_two_api_messages_at_once_deliver_once(app, factory, accounts, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent writers: PostgreSQL")
+    from conftest import Api
+
+    nip = admin_of(accounts)["nip"]
+    subject = pegawai_id(factory, find(accounts, "Pranata Komputer")["nip"])
+    receiver = start(factory, "uji_penerima", {"pegawai_id": subject}, "uji:balapan:api")
+    apis = [Api(app.test_client(), nip) for _ in range(4)]
+    results = _at_once([lambda api=api, n=n: api.post("/messages", json={
+        "name": "uji_selesai", "business_key": "uji:balapan:api", "data": {"nilai": n}}) for n, api in enumerate(apis)])
+    codes = sorted(r.status_code for r in results)
+    assert codes.count(200) == 1 and set(codes) <= {200, 404, 409}, [r.get_json() for r in results]
+    assert row(factory, receiver).status == "completed"
+    assert len(events(factory, receiver, "message_received")) == 1
