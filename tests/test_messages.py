@@ -365,3 +365,16 @@ def test_race_two_api_messages_at_once_deliver_once(app, factory, accounts, data
     assert codes.count(200) == 1 and set(codes) <= {200, 404, 409}, [r.get_json() for r in results]
     assert row(factory, receiver).status == "completed"
     assert len(events(factory, receiver, "message_received")) == 1
+
+
+def test_send_task_message_nobody_waits_for_starts_the_process_with_that_message_start_event(factory):
+    thrower = start(factory, "uji_pemicu", {"jumlah": 21}, "uji:pemicu:1")
+    assert row(factory, thrower).status == "completed"
+    (sent,) = events(factory, thrower, "message_sent")
+    (started,) = sent.data["started"]
+    assert sent.data["delivered"] == []
+    instance = row(factory, started)
+    assert (instance.process_id, instance.business_key, instance.status) == (
+        "uji_mulai_pesan", "uji:dipicu:21", "completed")
+    assert data_of(factory, started)["jumlah"] == 42
+    assert [e.kind for e in events(factory, started)][:2] == ["started", "message_received"]

@@ -20,6 +20,8 @@ STATUS_LABEL = {"running": "Berjalan", "waiting": "Menunggu", "error": "Error", 
                 "completed": "Selesai", "terminated": "Dihentikan"}
 EVENT_LABEL = {"started": "Dimulai", "task_completed": "Tugas diselesaikan", "draft_saved": "Draf disimpan",
                "error": "Error", "timer_fired": "Timer berjalan",
+               "message_sent": "Pesan dikirim", "message_received": "Pesan diterima",
+               "message_unmatched": "Pesan tanpa penerima",
                **{f"admin_{k}": f"Admin: {v}" for k, v in repair.ACTION_LABEL.items()}}
 
 
