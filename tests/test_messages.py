@@ -378,3 +378,33 @@ def test_send_task_message_nobody_waits_for_starts_the_process_with_that_message
         "uji_mulai_pesan", "uji:dipicu:21", "completed")
     assert data_of(factory, started)["jumlah"] == 42
     assert [e.kind for e in events(factory, started)][:2] == ["started", "message_received"]
+
+
+def test_race_two_instances_messaging_each_other_at_once(app, factory, accounts, database_url):
+    """A's step throws to B while B's throws to A: they lock in opposite orders. Whatever the interleaving
+    (PostgreSQL aborting one as a deadlock, or one after the other), one request wins, the other gets a
+    4xx, and exactly one instance ended by the other's message: never both, never half."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("real concurrent writers: PostgreSQL")
+    from conftest import Api
+
+    nip = accounts[-1]["nip"]
+    subject = pegawai_id(factory, nip)
+    for round_ in range(3):
+        a = start(factory, "uji_saling", {"pegawai_id": subject, "tujuan": f"uji:saling:{round_}:b"},
+                  f"uji:saling:{round_}:a")
+        b = start(factory, "uji_saling", {"pegawai_id": subject, "tujuan": f"uji:saling:{round_}:a"},
+                  f"uji:saling:{round_}:b")
+        session = factory()
+        tasks = [open_tasks_of(session, i)[0].id for i in (a, b)]
+        session.close()
+        apis = [Api(app.test_client(), nip) for _ in tasks]
+        results = _at_once([lambda api=api, task=task: api.post(f"/tasks/{task}/complete", json={"data": {}})
+                            for api, task in zip(apis, tasks)])
+        codes = sorted(r.status_code for r in results)
+        assert codes[0] == 200 and codes[1] in (404, 409), [r.get_json() for r in results]
+        assert row(factory, a).status == row(factory, b).status == "completed"
+        received = [len(events(factory, i, "message_received")) for i in (a, b)]
+        completed = [len(events(factory, i, "task_completed")) for i in (a, b)]
+        assert sorted(received) == [0, 1] and sorted(completed) == [0, 1]
+        assert received != completed  # the one that confirmed is not the one the message ended
