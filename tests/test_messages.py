@@ -300,6 +300,23 @@ def test_call_activity_runs_the_separately_deployed_process_with_data_in_and_out
     session.close()
 
 
+def test_workbench_checks_and_tests_a_caller_of_a_deployed_process(factory, accounts, as_user):
+    from test_workbench import OWNER_NIP
+
+    owner = as_user(OWNER_NIP)
+    files = {"uji_induk.bpmn": (MESSAGES_BPMN / "uji_induk.bpmn").read_text()}
+    checked = owner.post("/definitions/uji_induk/validate", json={"files": files}).get_json()
+    assert any("uji_anak" in e["message"] for e in checked["errors"]), checked  # not deployed yet
+    _deploy_file(factory, "uji_anak.bpmn")
+    checked = owner.post("/definitions/uji_induk/validate", json={"files": files}).get_json()
+    assert checked["errors"] == [] and checked["processes"] == ["uji_induk"], checked
+    assert [e["process_id"] for e in checked["akan_dipasang"]] == ["uji_induk"]
+    scenario = {"nama": "dua kali", "data_awal": {"angka": 4, "pegawai_id": 1},
+                "tugas": [{"tugas": "Task_Periksa", "data": {}}], "data_akhir": {"hasil": 8, "total": 9}}
+    tested = owner.post("/definitions/uji_induk/test", json={"files": files, "scenario": scenario}).get_json()
+    assert tested["errors"] == [] and tested["results"][0]["lulus"], tested
+
+
 def _at_once(calls) -> list:
     import threading
 

@@ -188,14 +188,16 @@ def validate_files(session: Session, process_id: str, files, include=None) -> di
             "processes": [p.process_id for p in parsed], **scope_json(session, scope, process_id)}
 
 
-def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = None) -> dict:
-    """Run the scenarios among the files (``uji/*.json``), or the shipped ones, or the one given."""
+def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = None, session=None) -> dict:
+    """Run the scenarios among the files (``uji/*.json``), or the shipped ones, or the one given
+    (with ``session``, called processes deployed on their own are resolved as at deploy)."""
     import json
 
     files = check_files(files)
     if scenario is not None:
         check_scenario(scenario)
-    parsed, problems = check_sources(diagram_files(files))
+    parsed, problems = (check_sources(diagram_files(files)) if session is None
+                        else check_with_called(session, diagram_files(files)))
     errors = [p.as_dict() for p in problems if p.severity == "error"]
     if errors:
         return {"errors": errors, "results": []}
