@@ -177,7 +177,8 @@ def test_scenarios_run_from_the_workbench(owner):
     result = owner.post("/definitions/evaluasi_tahunan/test", json={"files": files}).get_json()
     assert result["errors"] == [] and result["results"] and all(r["lulus"] for r in result["results"])
 
-    wrong = {"nama": "predikat salah", "data_awal": {"batas_pengisian": "2099-01-31", "nama_pegawai": "X", "tahun": 2099},
+    wrong = {"nama": "predikat salah", "data_awal": {"batas_pengisian": "2099-01-31", "nama_pegawai": "X", "tahun": 2099,
+                                                    "skp_id": 1, "penilaian_id": 1},  # End_Final's message names them
              "tugas": [{"tugas": "Task_NilaiTahunan", "data": {"rating_hasil_kerja": "DI_ATAS",
                                                                "rating_perilaku": "DI_ATAS", "umpan_balik_rhk": {}}}],
              "data_akhir": {"predikat": "BAIK"}}

@@ -33,7 +33,7 @@ from .validation import CAMUNDA, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
 __all__ = ["Problem", "DefinitionInvalid", "DeployRefused", "Parsed", "Scope", "check_sources", "parse_sources",
-           "scope_of", "deploy", "latest", "specs_of"]
+           "scope_of", "deploy", "latest", "specs_of", "with_called_processes", "check_with_called"]
 # ids a modeler generates (bpmn-js: Process_0abc123, Camunda/Signavio: Process_1); two owners' would overwrite
 GENERATED_ID = re.compile(r"^(Process|Definitions)_[0-9a-z]{1,8}$")
 
@@ -276,6 +276,53 @@ def read_dir(bpmn_dir: Path) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(bpmn_dir.glob("*")) if p.suffix in (".bpmn", ".dmn")}
 
 
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+
+
+def _defined_and_called(sources: dict[str, str]) -> tuple[set[str], set[str]]:
+    """The process ids the BPMN sources define, and those their call activities name."""
+    defined, called = set(), set()
+    for name, text in sources.items():
+        if not name.endswith(".bpmn"):
+            continue
+        try:
+            root = etree.fromstring(text.encode())
+        except etree.XMLSyntaxError:
+            continue  # reported by check_sources
+        defined |= {el.get("id") for el in root.iter(f"{{{BPMN_NS}}}process") if el.get("id")}
+        called |= {el.get("calledElement") for el in root.iter(f"{{{BPMN_NS}}}callActivity")
+                   if el.get("calledElement")}
+    return defined, called
+
+
+def with_called_processes(session: Session, sources: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+    """The sources plus the stored files of the newest deployed version of every process their call
+    activities name but they do not define (transitively: a deployed version carries its own called
+    processes), and the ids of the processes brought in that way.
+
+    A caller's version thus embeds the called process as it was deployed; deploying the caller again
+    after the called process changed makes a new caller version that runs the new one."""
+    sources = dict(sources)
+    defined, called = _defined_and_called(sources)
+    brought: set[str] = set()
+    for process_id in sorted(called - defined):
+        definition = latest(session, process_id)
+        if definition is None:
+            continue  # check_sources reports the missing process
+        for name, text in definition.sources.items():
+            sources.setdefault(name, text)  # a sent file of the same name wins (and must then define it)
+        brought |= _defined_and_called({n: t for n, t in definition.sources.items()})[0] - defined
+    return sources, brought
+
+
+def check_with_called(session: Session, sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]:
+    """``check_sources`` with called processes that are deployed separately resolved from the database;
+    the processes brought in that way are not in the result (they keep their own versions)."""
+    full, brought = with_called_processes(session, sources)
+    parsed, problems = check_sources(full)
+    return [p for p in parsed if p.process_id not in brought], problems
+
+
 def deploy(session: Session, sources: dict[str, str], comment: str = "", author_id: int | None = None,
            chosen=None, include=()) -> list[ProcessDefinition]:
     """Store a new version of each chosen process (all when ``chosen`` is None, as for the shipped ``bpmn/``)
@@ -283,7 +330,8 @@ def deploy(session: Session, sources: dict[str, str], comment: str = "", author_
 
     Raise DeployRefused when the sources define an existing process that is neither chosen, called nor
     in ``include``, or when a process to deploy has an id a modeler generated."""
-    parsed = parse_sources(sources)
+    full, brought = with_called_processes(session, sources)
+    parsed = [p for p in parse_sources(full) if p.process_id not in brought]
     scope = scope_of(session, parsed, [p.process_id for p in parsed] if chosen is None else chosen, include)
     if scope.refusal():
         raise DeployRefused(scope.refusal())

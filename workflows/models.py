@@ -133,6 +133,24 @@ class Timer(Base):
     claimed_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
 
 
+class MessageSubscription(Base):
+    """A BPMN message catch event an instance waits at (intermediate, boundary, after an event-based
+    gateway, or a message start event), rewritten at every save: thrown messages and the message API
+    find their receivers here without deserializing any instance."""
+
+    __tablename__ = "message_subscription"
+    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
+    # one row per message the task waits for (an event-based gateway waits for several)
+    message_name: Mapped[str] = mapped_column(String(255), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instance.id", ondelete="CASCADE"), index=True)
+    business_key: Mapped[str] = mapped_column(String(128))  # copied from the instance
+    # the receiver's correlation property values, canonical JSON ({"nip": "1987…"}); None: by business key
+    correlation: Mapped[Optional[str]] = mapped_column(String(512))
+    bpmn_id: Mapped[str] = mapped_column(String(128))
+    __table_args__ = (Index("ix_message_subscription_key", "message_name", "business_key"),
+                      Index("ix_message_subscription_correlation", "message_name", "correlation"))
+
+
 class InstanceEvent(Base):
     """Append-only log: task completions, status changes, errors, admin actions."""
 

@@ -20,11 +20,12 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import clock, lanes
-from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, Timer
+from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, MessageSubscription, Timer
 
 SCHEMA_VERSION = 1  # our own layout of the stored state; bump with a data migration
 
@@ -173,6 +174,7 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     Listeners hear about the human tasks that opened with this save (to notify the people
     who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
     """
+    thrown = _thrown_messages(workflow)
     instance.state = dump_state(workflow)
     instance.serializer_version = STATE_SERIALIZER.VERSION
     instance.schema_version = SCHEMA_VERSION
@@ -183,8 +185,12 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     new_tasks = _sync_human_tasks(session, instance, workflow)
     _sync_timers(session, instance, workflow)
     _sync_elements(session, instance, workflow)
+    _sync_message_subscriptions(session, instance, workflow)
     session.flush()
     tell_new_tasks(session, instance, new_tasks, actor_id)
+    if thrown:
+        from . import messages  # the delivery loads and saves other instances through this module
+        messages.deliver_thrown(session, instance, thrown, actor_id)
 
 
 def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
@@ -254,6 +260,67 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -
                               event_type=event_type, due_at=due))
         elif utc(row.due_at) != due:
             row.due_at = due
+
+
+def _thrown_messages(workflow: BpmnWorkflow) -> list:
+    """The messages the instance threw that nothing inside it caught, taken off its event queue
+    (other uncaught events stay there as before); ``messages.deliver_thrown`` hands them on."""
+    events = workflow.get_events()
+    thrown = [e for e in events if isinstance(e.event_definition, MessageEventDefinition)]
+    workflow.bpmn_events = [e for e in events if e not in thrown]
+    return thrown
+
+
+def correlation_text(values: dict | None) -> str | None:
+    """Correlation property values {name: value} as the canonical JSON stored and compared; None when empty."""
+    if not values:
+        return None
+    return json.dumps({str(k): values[k] for k in sorted(values, key=str)}, sort_keys=True, default=str,
+                      separators=(",", ":"))[:512]
+
+
+def receiver_correlation(task, definition) -> str | None:
+    """The property values a waiting message catch event expects (from its process correlations), or None."""
+    names = {p.name for p in [*definition.correlation_properties, *getattr(definition, "process_correlations", [])]}
+    values = {}
+    for key_values in task.workflow.correlations.values():
+        for name, value in (key_values or {}).items():
+            if name in names:
+                values[name] = value
+    return correlation_text(values)
+
+
+def waiting_receivers(workflow: BpmnWorkflow) -> list[tuple]:
+    """[(task, message definition)] of the tasks waiting for a message: intermediate and boundary catch
+    events, event-based gateways (one entry per message they wait for), receive tasks, message start events."""
+    found = []
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        definition = getattr(task.task_spec, "event_definition", None)
+        for item in getattr(definition, "event_definitions", None) or [definition]:
+            if isinstance(item, MessageEventDefinition) and item.name:
+                found.append((task, item))
+    return found
+
+
+def _sync_message_subscriptions(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+    waiting = {}
+    if instance.status in ("running", "waiting"):
+        waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
+    existing = {(s.task_id, s.message_name): s for s in session.scalars(
+        select(MessageSubscription).where(MessageSubscription.instance_id == instance.id))}
+    for key, row in existing.items():
+        if key not in waiting:
+            session.delete(row)
+    for key, (task, definition) in waiting.items():
+        values = dict(business_key=instance.business_key, correlation=receiver_correlation(task, definition),
+                      bpmn_id=task.task_spec.bpmn_id or "")
+        row = existing.get(key)
+        if row is None:
+            session.add(MessageSubscription(task_id=key[0], message_name=key[1], instance_id=instance.id, **values))
+        else:
+            for name, value in values.items():
+                if getattr(row, name) != value:
+                    setattr(row, name, value)
 
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from . import clock, forms
-from .definitions import DeployRefused, Scope, check_sources, deploy, latest, scope_of
+from .definitions import DeployRefused, Scope, check_sources, check_with_called, deploy, latest, scope_of
 from .validation import Problem
 from .models import DefinitionDraft, Instance, ProcessDefinition
 from .scenarios import check_scenario, run_files, scenario_files
@@ -179,7 +179,7 @@ def validate_files(session: Session, process_id: str, files, include=None) -> di
     """{"errors", "warnings", "processes", "akan_dipasang", "diabaikan", "bentrok"} of the diagram files; a
     refused deploy (an existing process not chosen, a generated id) is one of the errors."""
     include = check_include(include)
-    parsed, problems = check_sources(diagram_files(check_files(files)))
+    parsed, problems = check_with_called(session, diagram_files(check_files(files)))
     errors = [p.as_dict() for p in problems if p.severity == "error"]
     scope = scope_of(session, parsed, [process_id], include)
     if parsed and scope.refusal():
@@ -188,14 +188,16 @@ def validate_files(session: Session, process_id: str, files, include=None) -> di
             "processes": [p.process_id for p in parsed], **scope_json(session, scope, process_id)}
 
 
-def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = None) -> dict:
-    """Run the scenarios among the files (``uji/*.json``), or the shipped ones, or the one given."""
+def test_files(process_id: str, files, tests_dir: Path, scenario: dict | None = None, session=None) -> dict:
+    """Run the scenarios among the files (``uji/*.json``), or the shipped ones, or the one given
+    (with ``session``, called processes deployed on their own are resolved as at deploy)."""
     import json
 
     files = check_files(files)
     if scenario is not None:
         check_scenario(scenario)
-    parsed, problems = check_sources(diagram_files(files))
+    parsed, problems = (check_sources(diagram_files(files)) if session is None
+                        else check_with_called(session, diagram_files(files)))
     errors = [p.as_dict() for p in problems if p.severity == "error"]
     if errors:
         return {"errors": errors, "results": []}
@@ -218,7 +220,7 @@ def deploy_files(session: Session, actor, process_id: str, files, comment, inclu
     if not isinstance(comment, str) or not comment.strip():
         raise ValidationFailed({"comment": "wajib diisi: apa yang berubah dan mengapa"})
     files = check_files(files)
-    parsed, problems = check_sources(diagram_files(files))
+    parsed, problems = check_with_called(session, diagram_files(files))
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise Conflict(f"Definisi punya {len(errors)} kesalahan; perbaiki sebelum dipasang",

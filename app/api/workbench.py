@@ -133,7 +133,7 @@ def test_definition(process_id):
     scenario = body.get("scenario")
     if scenario is not None and not isinstance(scenario, dict):
         raise ValidationFailed({"scenario": "harus berupa objek JSON"})
-    return jsonify(workbench.test_files(process_id, body.get("files"), _tests_dir(), scenario))
+    return jsonify(workbench.test_files(process_id, body.get("files"), _tests_dir(), scenario, get_session()))
 
 
 @api.post("/definitions/<process_id>/deploy")

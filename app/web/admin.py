@@ -23,6 +23,8 @@ EVENT_LABEL = {"started": "Dimulai", "task_completed": "Tugas diselesaikan", "dr
                "error": "Error", "timer_fired": "Timer berjalan", "status_changed": "Status berubah",
                "rerouted": "Dialihkan setelah perubahan organisasi",
                "notification_skipped": "Notifikasi tidak terkirim",
+               "message_sent": "Pesan dikirim", "message_received": "Pesan diterima",
+               "message_unmatched": "Pesan tanpa penerima",
                **{f"admin_{k}": f"Admin: {v}" for k, v in repair.ACTION_LABEL.items()}}
 
 
