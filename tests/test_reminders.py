@@ -38,6 +38,14 @@ def test_a_passed_tenggat_is_told_once_as_missed_even_when_the_task_opens_again(
     review = only_task(sekda, "skp-review")
     back = sekda.post(f"/tasks/{review['id']}/complete", json={"data": {"keputusan": "KEMBALIKAN", "catatan": "Perjelas IKI"}})
     assert back.status_code == 200, back.get_json()
+    # the pegawai is told the SKP came back, with the penilai's note and a link to the SKP
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        [told] = session.scalars(select(Notification).join(Pegawai, Pegawai.id == Notification.pegawai_id).where(
+            Pegawai.nip == kadis_nip, Notification.kind == "skp_dikembalikan")).all()
+        assert "Perjelas IKI" in told.body and told.link.startswith("/skp/")
+    finally:
+        session.close()
     clock.set(f"{DEMO_TAHUN}-11-11T08:00:00+07:00")
     fire_due(factory)  # the drafting task opened again with its boundary timers
     assert kinds_of(app, kadis_nip).count("tenggat_terlewat") == 1
