@@ -36,6 +36,9 @@ def test_nested_objects_and_arrays_of_objects_and_of_strings():
     assert data["kata_kunci"] == ["rapat", "dinas"]
     # an optional nested object left blank is left out (its required fields do not fire)
     assert "alamat" not in read({"perihal": "x", "alamat.kota": "", "alamat.kode_pos": ""})
+    # an optional string left empty stays "" unless "" breaks its pattern (kode_pos: five digits)
+    assert read({"uraian": "", "alamat.kota": "Bogor", "alamat.kode_pos": ""}) | {} == {
+        **read({}), "uraian": "", "alamat": {"kota": "Bogor"}}
 
 
 def test_numbers_accept_the_decimal_comma_and_keep_what_is_no_number():

@@ -108,7 +108,7 @@ def _field(key: str, prop: dict, required: bool, root: dict) -> dict | None:
             item = _field("", items, True, root)
             if item is None:
                 return None
-            item["title"] = str(items.get("title") or field["title"])
+            item.update(title=str(items.get("title") or field["title"]), required=False)  # a blank row is no row
             field.update(kind="array", item=item, min_items=prop.get("minItems", 0), max_items=prop.get("maxItems"))
     elif kind == "boolean":
         field.update(kind="checkbox")
@@ -121,10 +121,21 @@ def _field(key: str, prop: dict, required: bool, root: dict) -> dict | None:
             field.update(kind="textarea", max_length=prop.get("maxLength"))
         else:
             field.update(kind="text", max_length=prop.get("maxLength"))
+        field["keep_empty"] = required or _empty_is_valid(prop)
     else:
         return None
     field["value_type"] = kind
     return field
+
+
+def _empty_is_valid(prop: dict) -> bool:
+    """Whether an optional string left empty may be kept as "" (else it is left out of the data)."""
+    pattern = prop.get("pattern")
+    try:
+        matches = pattern is None or re.search(pattern, "") is not None
+    except (re.error, TypeError):
+        matches = False
+    return matches and not prop.get("minLength") and "format" not in prop and "const" not in prop
 
 
 def hidden_properties(schema: dict | None) -> list[str]:
@@ -212,7 +223,7 @@ class _Reader:
         if raw is None:
             return _ABSENT
         if kind in ("text", "textarea"):
-            return raw
+            return raw if raw.strip() or field.get("keep_empty") else _ABSENT
         raw = raw.strip()
         if raw == "":
             return _ABSENT
