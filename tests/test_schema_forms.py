@@ -17,6 +17,7 @@ from app.web.schema_form import field_labels, generic_data_from_form, generic_fi
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = json.loads((ROOT / "tests" / "forms" / "contoh-lengkap.schema.json").read_text(encoding="utf-8"))
+PEMOHON = {"nama": "Putri", "unit": "Bidang Aplikasi", "tanggal_lahir": "1995-12-01"}
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -92,7 +93,7 @@ def test_the_engine_keeps_read_only_fields_from_a_crafted_api_post():
 
 def test_text_areas_text_inputs_and_what_is_not_rendered():
     kinds = {f["key"]: f["kind"] for f in generic_fields(SCHEMA)}
-    assert kinds == {"nomor_surat": "text", "perihal": "text", "uraian": "textarea", "jumlah_hari": "integer",
+    assert kinds == {"nomor_surat": "text", "pemohon": "object", "perihal": "text", "uraian": "textarea", "jumlah_hari": "integer",
                      "biaya": "number", "tanggal_mulai": "date", "mendesak": "checkbox", "jenis": "select",
                      "alamat": "object", "peserta": "array", "kata_kunci": "array", "surat_tugas": "file"}
     odd = {"type": "object", "properties": {"peta": {"type": "object", "additionalProperties": {"type": "string"}},
@@ -139,7 +140,8 @@ def form_task(app, accounts, tmp_path):
         pegawai_id = session.scalar(select(Pegawai.id).where(Pegawai.nip == account["nip"]))
         with write_transaction(session):
             instance = start_instance(session, "uji_formulir_lengkap", "uji-formulir-1",
-                                      {"pegawai_id": pegawai_id, "nomor_surat": "800/12/2026"}, None)
+                                      {"pegawai_id": pegawai_id, "nomor_surat": "800/12/2026",
+                                       "pemohon": PEMOHON}, None)
         instance_id = instance.id
     finally:
         session.close()
@@ -159,6 +161,8 @@ def test_a_generic_task_with_every_construct_is_completed_through_its_page(pages
     assert re.search(r'<textarea id="f-uraian" name="uraian" rows="4" maxlength="2000"', html)
     assert 'type="file" id="f-surat_tugas"' in html
     assert "800/12/2026" in html and 'name="nomor_surat"' not in html  # shown, never an input
+    assert "<dt>Unit</dt><dd>" in html and "Bidang Aplikasi" in html and "01-12-1995" in html
+    assert 'name="pemohon.nama"' not in html
 
     refused = pages.post(link, {"perihal": "", "jumlah_hari": "2,5", "tanggal_mulai": "2026-02-31",
                                 "jenis": "DINAS", "peserta[0].jam": "3", "biaya": "1,5",
@@ -175,7 +179,7 @@ def test_a_generic_task_with_every_construct_is_completed_through_its_page(pages
                              "alamat.kota": "Bandung", "alamat.kode_pos": "40115",
                              "peserta[0].nama": "Ani", "peserta[0].jam": "4,5", "peserta[1].nama": "",
                              "peserta[4].nama": "Budi", "kata_kunci[0]": "rapat", "kata_kunci[1]": "",
-                             "nomor_surat": "PALSU/1",
+                             "nomor_surat": "PALSU/1", "pemohon.nama": "PALSU",
                              "surat_tugas": (io.BytesIO(PDF), "surat tugas.pdf")},
                       content_type="multipart/form-data")
     assert done.status_code == 302, done.get_data(as_text=True)[:2000]
@@ -195,7 +199,7 @@ def test_a_generic_task_with_every_construct_is_completed_through_its_page(pages
     assert len(berkas) == 1 and berkas[0].nama_asli == "surat tugas.pdf" and berkas[0].kolom == "surat_tugas"
     assert (form_task["folder"] / berkas[0].nama_simpan).read_bytes() == PDF
     data = instance_data(pages.client.application, form_task["instance_id"])
-    assert data["nomor_surat"] == "800/12/2026"  # the crafted post did not overwrite it
+    assert data["nomor_surat"] == "800/12/2026" and data["pemohon"] == PEMOHON  # the crafted post changed nothing
     assert data["surat_tugas"] == berkas[0].id
     assert {k: data[k] for k in ("perihal", "jumlah_hari", "biaya", "tanggal_mulai", "mendesak", "jenis", "alamat",
                                  "peserta", "kata_kunci")} == {
@@ -220,3 +224,20 @@ def instance_data(app, instance_id) -> dict:
         return dict(workflow.data)
     finally:
         session.close()
+
+
+def test_the_api_cannot_overwrite_a_read_only_field(form_task, as_user, app):
+    api = as_user(form_task["nip"])
+    [task] = [t for t in api.get("/tasks").get_json() if t["instance_id"] == form_task["instance_id"]]
+    bad_date = api.post(f"/tasks/{task['id']}/complete", json={"data": {
+        "perihal": "x", "jumlah_hari": 1, "tanggal_mulai": "2026-02-30", "jenis": "DINAS"}})
+    assert bad_date.status_code == 422
+    assert bad_date.get_json()["error"]["details"]["fields"]["tanggal_mulai"].startswith("tanggal tidak valid")
+    done = api.post(f"/tasks/{task['id']}/complete", json={"data": {
+        "nomor_surat": "PALSU", "pemohon": {"nama": "PALSU"}, "perihal": "x", "jumlah_hari": 1,
+        "tanggal_mulai": "2026-05-02", "jenis": "DINAS"}})
+    assert done.status_code == 200, done.get_json()
+    data = instance_data(app, form_task["instance_id"])
+    assert data["nomor_surat"] == "800/12/2026" and data["pemohon"] == PEMOHON
+    [other] = [t for t in api.get("/tasks").get_json() if t["form"] == "contoh-lengkap"] or [None]
+    assert other is None
