@@ -83,6 +83,19 @@ def test_read_only_fields_come_from_the_task_data_never_from_the_post():
     assert "nomor_surat" not in read({"nomor_surat": "PALSU"}, {})
 
 
+def test_a_posted_file_reference_counts_only_when_this_form_stored_that_file():
+    from app.web.schema_form import FileStore
+
+    class Stored(FileStore):
+        def known(self, reference):
+            return reference == 7
+
+    fields = generic_fields(SCHEMA)
+    assert "surat_tugas" not in read({"surat_tugas": "5"})  # a crafted id of someone else's file
+    kept = generic_data_from_form(MultiDict({"surat_tugas": "7"}), fields, {}, {}, Stored())
+    assert kept["surat_tugas"] == 7
+
+
 def test_the_engine_keeps_read_only_fields_from_a_crafted_api_post():
     from workflows.forms import keep_read_only
 
