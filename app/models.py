@@ -5,6 +5,7 @@ from app.notifications import models as notification_models  # noqa: F401
 from workflows import models  # noqa: F401
 from app.kinerja import capaian, kurva  # noqa: F401
 from app.kinerja import bukti_dukung, pembukaan  # noqa: F401
+from app.kinerja import berkas_formulir  # noqa: F401
 from app.kinerja import dialog  # noqa: F401
 from app.kinerja import mph  # noqa: F401
 from app import jobs  # noqa: F401

@@ -65,11 +65,12 @@ def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
     [task] = kabid.get("/tasks").get_json()[:1]
     session = app.extensions["db_sessionmaker"]()
     try:
+        berkas_id = _form_file(app, session, kabid.nip, task["id"])
         instance = session.get(Instance, task["instance_id"])
         definition = session.get(ProcessDefinition, instance.definition_id)
         values = {"skp_id": penilaian["skp_id"], "penilaian_id": opened["penilaian_id"],
                   "periode_id": penilaian["periode"]["id"],
-                  "bukti_id": bukti_id, "dialog_id": dialog.get_json()["id"], "batch_id": batch.get_json()["id"],
+                  "bukti_id": bukti_id, "berkas_id": berkas_id, "dialog_id": dialog.get_json()["id"], "batch_id": batch.get_json()["id"],
                   "task_id": task["id"], "instance_id": instance.id, "definition_id": definition.id,
                   "process_id": definition.process_id, "version": definition.version,
                   "name": sorted(definition.sources)[0], "key": "skp-editor",
@@ -93,6 +94,22 @@ def _document_of(session, instance) -> int:
         session.add(row)
         session.flush()
         return row.id
+
+
+def _form_file(app, session, nip, task_id) -> int:
+    """A file uploaded through a task's form (the generic task page's file fields)."""
+    import io
+    from pathlib import Path
+
+    from sqlalchemy import select
+
+    from app.kinerja.berkas_formulir import simpan
+    from app.kinerja.org import Pegawai
+
+    pegawai_id = session.scalar(select(Pegawai.id).where(Pegawai.nip == nip))
+    row = simpan(session, pegawai_id, task_id, "lampiran", io.BytesIO(PDF), "lampiran.pdf",
+                 Path(app.config["BUKTI_DUKUNG_DIR"]), 1024 * 1024)
+    return row.id
 
 
 def url_of(rule, values: dict) -> str | None:

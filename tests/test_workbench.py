@@ -245,7 +245,10 @@ def test_a_new_form_with_a_live_preview_then_used_by_a_new_version(owner, accoun
     preview = owner.post("/forms/preview", json={"schema": CUTI_FORM}).get_json()
     assert preview["error"] is None
     assert 'for="f-alasan">Alasan cuti *</label>' in preview["html"] and '<option value="SAKIT"' in preview["html"]
-    assert "Jumlah hari" not in preview["html"] and "hari" in preview["html"]  # named as not shown on the page
+    assert 'for="f-hari">Jumlah hari</label>' in preview["html"] and 'inputmode="numeric"' in preview["html"]
+    odd = {**CUTI_FORM, "properties": {**CUTI_FORM["properties"], "peta": {"type": "object"}}}
+    shown = owner.post("/forms/preview", json={"schema": odd}).get_json()["html"]
+    assert "Tidak tampil di halaman tugas umum" in shown and ": peta" in shown  # named as not shown on the page
     broken = owner.post("/forms/preview", json={"schema": {"type": "object", "properties": {"a": {"type": 5}}}})
     assert "bukan JSON Schema yang valid di properties/a/type" in broken.get_json()["error"]
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
 
 from core.errors import ValidationFailed
 
@@ -98,10 +98,33 @@ def check_schema(schema: Any, key: str = "") -> str | None:
 
 
 def _path(parts) -> str:
+    """A value's JSON path as the pages name their inputs: ``anggota[0].nama``."""
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
+
+
+TYPE_WORDS = {"integer": "bilangan bulat", "number": "angka", "boolean": "ya/tidak", "string": "teks",
+              "array": "daftar", "object": "objek", "null": "kosong"}
+FORMAT_WORDS = {"date": "tanggal tidak valid (isi dengan format TTTT-BB-HH, misalnya 2026-01-31)"}
+# Only the formats a form may ask for are checked (date); "textarea", "bukti-dukung" only say how to render.
+FORMATS = FormatChecker(formats=("date",))
+
+
+def _number(n) -> str:
+    """A limit as an Indonesian reads it: 2.5 → "2,5"."""
+    return str(n).replace(".", ",") if isinstance(n, float) else str(n)
+
+
+def _choices(arg) -> str:
+    return ", ".join(str(c.get("title", c.get("const"))) if isinstance(c, dict) else str(c)
+                     for c in (arg or []) if c is not None)
+
+
+def _type_message(arg) -> str:
+    kinds = [arg] if isinstance(arg, str) else list(arg or [])
+    return "harus berupa " + " atau ".join(TYPE_WORDS.get(k, k) for k in kinds if k != "null")
 
 
 def _message(error) -> tuple[str, str]:
@@ -113,33 +136,67 @@ def _message(error) -> tuple[str, str]:
     messages = {
         "minLength": lambda: "wajib diisi" if arg == 1 else f"minimal {arg} karakter",
         "maxLength": lambda: f"maksimal {arg} karakter",
-        "minItems": lambda: f"minimal {arg} isian",
+        "minItems": lambda: "wajib diisi" if arg == 1 else f"minimal {arg} isian",
         "maxItems": lambda: f"maksimal {arg} isian",
-        "enum": lambda: "harus salah satu dari: " + ", ".join(map(str, arg or [])),
+        "uniqueItems": lambda: "isian tidak boleh sama",
+        "enum": lambda: "harus salah satu dari: " + _choices(arg),
+        "oneOf": lambda: "harus salah satu dari: " + _choices(arg),
+        "anyOf": lambda: "harus salah satu dari: " + _choices(arg),
         "const": lambda: f"harus {arg!r}",
-        "type": lambda: f"harus bertipe {arg}",
+        "type": lambda: _type_message(arg),
+        "format": lambda: FORMAT_WORDS.get(arg, "format tidak sesuai"),
         "pattern": lambda: "wajib diisi" if arg == "\\S" else "format tidak sesuai",
         "additionalProperties": lambda: "kolom tidak dikenal: " + error.message.split("(")[-1].rstrip(")"),
-        "minimum": lambda: f"minimal {arg}",
-        "maximum": lambda: f"maksimal {arg}",
+        "minimum": lambda: f"minimal {_number(arg)}",
+        "maximum": lambda: f"maksimal {_number(arg)}",
+        "exclusiveMinimum": lambda: f"harus lebih dari {_number(arg)}",
+        "exclusiveMaximum": lambda: f"harus kurang dari {_number(arg)}",
+        "multipleOf": lambda: f"harus kelipatan {_number(arg)}",
     }
     return _path(where) or "data", messages[v]() if v in messages else error.message
 
 
-def validate(key: str, data: Any) -> None:
-    """Raise ValidationFailed naming every field that does not match the form's schema."""
+def field_errors(schema: dict, data: Any) -> dict[str, str]:
+    """Every field of ``data`` that does not match ``schema``: {JSON path: Indonesian message}."""
     if not isinstance(data, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
-    validator = Draft202012Validator(schema_of(key))
+        return {"data": "harus berupa objek JSON"}
+    validator = Draft202012Validator(schema, format_checker=FORMATS)
     fields: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path, message = _message(error)
         fields.setdefault(path, message)
+    return fields
+
+
+def validate(key: str, data: Any) -> None:
+    """Raise ValidationFailed naming every field that does not match the form's schema."""
+    fields = field_errors(schema_of(key), data)
     if fields:
         raise ValidationFailed(fields)
 
 
+def keep_read_only(schema: dict, data: Any, current: Any) -> Any:
+    """``data`` with every ``readOnly`` property of the schema's objects taken from ``current`` (the
+    task's data), never from what was submitted: a crafted post cannot overwrite them."""
+    if not isinstance(data, dict) or not isinstance(schema, dict):
+        return data
+    current = current if isinstance(current, dict) else {}
+    out = dict(data)
+    for name, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        if prop.get("readOnly"):
+            out.pop(name, None)
+            if name in current:
+                out[name] = current[name]
+        elif name in out and isinstance(out[name], dict):
+            out[name] = keep_read_only(prop, out[name], current.get(name))
+    return out
+
+
 def apply(key: str, run, task, data: dict) -> FormResult:
+    if isinstance(data, dict):
+        data = keep_read_only(schema_of(key), data, getattr(task, "data", None))
     validate(key, data)
     handler = _HANDLERS.get(key)
     if handler is None:

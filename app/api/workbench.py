@@ -174,7 +174,7 @@ def preview_form():
     """The form as the pegawai's generic task page renders it (same fields, same markup)."""
     from flask import render_template
 
-    from app.web.schema_form import generic_fields
+    from app.web.schema_form import generic_fields, hidden_properties
     from workflows import forms
 
     workbench.require_reader(g.actor)
@@ -182,10 +182,9 @@ def preview_form():
     problem = forms.check_schema(schema, "pratinjau")
     if problem:
         return jsonify({"error": problem, "html": ""})
-    shown = generic_fields(schema)
-    hidden = sorted(set(schema.get("properties") or {}) - {f["name"] for f in shown})
     return jsonify({"error": None, "html": render_template("workbench_form_preview.html", schema=schema,
-                                                           form_fields=shown, hidden=hidden)})
+                                                           form_fields=generic_fields(schema),
+                                                           hidden=hidden_properties(schema))})
 
 
 @api.post("/forms")

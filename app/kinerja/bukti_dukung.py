@@ -17,6 +17,8 @@ import os
 import secrets
 import unicodedata
 import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Optional
 
@@ -164,11 +166,44 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
         fields["berkas"] = "wajib diisi: pilih berkas bukti dukung"
     if fields:
         raise ValidationFailed(fields)
+    with received(stream, directory, max_bytes) as got:
+        with write_transaction(session):
+            penilaian = get_penilaian(session, penilaian.id)
+            _check_may_change(session, actor, penilaian)
+            row = BuktiDukung(penilaian_id=penilaian.id, rhk_id=rhk,
+                              nama_asli=name_for_kind(clean_name(filename), got.kind),
+                              media_type=MEDIA_TYPES[got.kind], ukuran=got.size, sha256=got.sha256,
+                              nama_simpan=f"{secrets.token_hex(16)}.{got.kind}", diunggah_oleh_id=actor.id,
+                              diunggah_at=clock.now())
+            session.add(row)
+            session.flush()
+            got.place(directory / row.nama_simpan)
+        return row
+
+
+@dataclass
+class Received:
+    """An upload received into a temporary file, its size and kind checked."""
+    temp: Path
+    kind: str
+    size: int
+    sha256: str
+    placed: Path | None = None
+
+    def place(self, final: Path) -> None:
+        """Move the file to its stored name (inside the caller's transaction)."""
+        os.replace(self.temp, final)
+        self.placed = final
+
+
+@contextmanager
+def received(stream: BinaryIO, directory: Path, max_bytes: int):
+    """Receive an upload (only the kinds and the size bukti dukung allow); yields a ``Received``.
+    Nothing stays on disk when the block fails: neither the temporary file nor the placed one."""
     directory.mkdir(parents=True, exist_ok=True)
-    stored = f"{secrets.token_hex(16)}"
-    temp = directory / f".unggah-{stored}"
-    final = directory / stored
-    committed = False
+    temp = directory / f".unggah-{secrets.token_hex(16)}"
+    got: Received | None = None
+    done = False
     try:
         digest, size = hashlib.sha256(), 0
         with open(temp, "wb") as out:
@@ -185,23 +220,13 @@ def unggah(session: Session, actor, penilaian_id, rhk_id, stream: BinaryIO | Non
         if kind is None:
             raise ValidationFailed({"berkas": f"hanya {ALLOWED_TEXT} yang dapat diunggah (diperiksa dari isi berkas, "
                                               "bukan dari namanya)"}, "Jenis berkas tidak diizinkan")
-        with write_transaction(session):
-            penilaian = get_penilaian(session, penilaian.id)
-            _check_may_change(session, actor, penilaian)
-            final = directory / f"{stored}.{kind}"
-            row = BuktiDukung(penilaian_id=penilaian.id, rhk_id=rhk,
-                              nama_asli=name_for_kind(clean_name(filename), kind), media_type=MEDIA_TYPES[kind],
-                              ukuran=size, sha256=digest.hexdigest(),
-                              nama_simpan=final.name, diunggah_oleh_id=actor.id, diunggah_at=clock.now())
-            session.add(row)
-            session.flush()
-            os.replace(temp, final)
-        committed = True
-        return row
+        got = Received(temp, kind, size, digest.hexdigest())
+        yield got
+        done = True
     finally:
         temp.unlink(missing_ok=True)
-        if not committed:
-            final.unlink(missing_ok=True)
+        if not done and got is not None and got.placed is not None:
+            got.placed.unlink(missing_ok=True)
 
 
 def _mb(n: int) -> str:

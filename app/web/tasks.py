@@ -18,7 +18,7 @@ from . import web
 from .common import render_error
 from .dialog import dialog_of_task
 from .pages import LABEL, skp_context
-from .schema_form import generic_data_from_form, generic_fields, schema_problems
+from .schema_form import FileStore, field_labels, generic_data_from_form, generic_fields, schema_problems, shown_data
 
 RHK_FIELD = re.compile(r"^rhk-(\d{1,6})-(id|jenis|deskripsi|rhk_atasan_id|rhk_atasan_text|klasifikasi|penugasan_dari)$")
 # Form keys with a page of their own registered by another page module:
@@ -103,8 +103,34 @@ def _page(db, task, posted: dict | None = None, error: str | None = None, fields
     schema = (view.get("form") or {}).get("schema")
     if not schema:
         return render_error(409, "Tugas ini tidak memiliki formulir yang dapat diisi di halaman ini.")
-    data = posted if posted is not None else {}
-    return render_template("task_generic.html", **ctx, schema=schema, form_fields=generic_fields(schema), data=data)
+    form_fields = generic_fields(schema)
+    data = shown_data(form_fields, posted if posted is not None else {}, view["data"])
+    return render_template("task_generic.html", **ctx, schema=schema, form_fields=form_fields, data=data,
+                           labels=field_labels(form_fields, ctx["fields"]))
+
+
+class _TaskFiles(FileStore):
+    """Files posted with a generic task form: stored as the task's berkas (app/kinerja/berkas_formulir.py);
+    a refused file becomes a message at its field."""
+
+    def __init__(self, db, task_id: str):
+        self.db, self.task_id, self.errors = db, task_id, {}
+
+    def save(self, storage, path: str):
+        from app.api.bukti_dukung import max_bytes, storage as folder
+        from app.kinerja.berkas_formulir import simpan
+
+        try:
+            return simpan(self.db, g.actor.id, self.task_id, path, storage.stream, storage.filename, folder(),
+                          max_bytes()).id
+        except ValidationFailed as exc:
+            self.errors.update(exc.fields)
+            return None
+
+    def known(self, reference) -> bool:
+        from app.kinerja.berkas_formulir import of_task
+
+        return of_task(self.db, reference, self.task_id, g.actor.id)
 
 
 def _own_task(db, task_id: str):
@@ -134,7 +160,7 @@ def task_submit(task_id):
     if task is None:
         return render_error(403, "Tugas ini bukan untuk Anda.")
     key = task.form_key
-    skp_id = None
+    skp_id, files = None, None
     if key == "skp-editor":
         view = task_view(db, task)
         data = editor_data_from_form(request.form, get_skp(db, view["skp_id"]).is_jpt)
@@ -147,10 +173,14 @@ def task_submit(task_id):
         skp_id = task_view(db, task).get("skp_id")
     else:
         view = task_view(db, task)
-        data = generic_data_from_form(request.form, generic_fields((view.get("form") or {}).get("schema")))
+        files = _TaskFiles(db, task_id)
+        data = generic_data_from_form(request.form, generic_fields((view.get("form") or {}).get("schema")),
+                                      request.files, view["data"], files)
         skp_id = view.get("skp_id")
     try:
         problems = schema_problems(key, data)
+        if files is not None:
+            problems.update(files.errors)
         if problems:
             raise ValidationFailed(problems)
         result = complete_task(db, task_id, g.actor.id, data)
@@ -170,3 +200,26 @@ def task_submit(task_id):
     if skp_id is not None:
         return redirect(url_for("web.skp_page", skp_id=skp_id))
     return redirect(url_for("web.home"))
+
+
+@web.get("/berkas-formulir/<berkas_id>")
+def berkas_formulir(berkas_id):
+    """A file uploaded through a form: for whoever uploaded it and whoever may see its instance."""
+    from app.api.bukti_dukung import download_response, storage
+    from app.api.instances import _may_see
+    from app.kinerja.berkas_formulir import get_berkas
+    from workflows.models import Instance
+
+    from .common import parse_id
+
+    db = get_session()
+    try:
+        row = get_berkas(db, parse_id(berkas_id))
+    except DomainError as exc:
+        return render_error(exc.status, exc.message)
+    if row.diunggah_oleh_id != g.actor.id and not _may_see(db, g.actor, db.get(Instance, row.instance_id)):
+        return render_error(404, f"Berkas {berkas_id} tidak ditemukan")
+    path = storage() / row.nama_simpan
+    if not path.is_file():
+        return render_error(404, f"Berkas {berkas_id} tidak ada di penyimpanan")
+    return download_response(row, path)

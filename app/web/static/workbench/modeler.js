@@ -154,7 +154,10 @@
     const r = await call('POST', '/forms/preview', { schema: edited.schema });
     if (r.status !== 200) { $('form-error').textContent = errorText(r.data); return; }
     $('form-error').textContent = r.data.error || '';
-    if (!r.data.error) { $('form-preview').innerHTML = r.data.html; }
+    if (!r.data.error) {
+      $('form-preview').innerHTML = r.data.html;
+      if (window.schemaFormWire) { window.schemaFormWire($('form-preview')); }  // array rows (static/schema_form.js)
+    }
   }
 
   async function saveForm() {
