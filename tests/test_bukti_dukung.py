@@ -108,7 +108,8 @@ def test_too_large_and_forbidden_types_store_nothing(app, opened):
     assert rows_and_files(app, opened["dir"]) == (0, [])
 
     exe = upload(kabid, pid, rhk, b"MZ\x90\x00\x03" + b"\x00" * 100, "laporan.pdf")  # an .exe renamed .pdf
-    assert exe.status_code == 422 and "tidak diizinkan" in exe.get_json()["error"]["details"]["fields"]["berkas"]
+    assert exe.status_code == 422 and exe.get_json()["error"]["message"] == "Jenis berkas tidak diizinkan"
+    assert exe.get_json()["error"]["details"]["fields"]["berkas"].startswith("hanya PDF")
     html = upload(kabid, pid, rhk, b"<!doctype html><script>alert(1)</script>", "laporan.html")
     assert html.status_code == 422
     fake_zip = upload(kabid, pid, rhk, office("docx").replace(b"[Content_Types].xml", b"[Content_Typez].xml"), "a.docx")

@@ -184,7 +184,7 @@ def test_a_generic_task_with_every_construct_is_completed_through_its_page(pages
     assert refused.status_code == 422
     text = refused.get_data(as_text=True)
     assert "Peserta › baris 1 › Nama</a>: wajib diisi" in text and "Jumlah hari</a>: harus berupa bilangan bulat" in text
-    assert "Surat tugas (bukti dukung)</a>: jenis berkas tidak diizinkan" in text
+    assert "Surat tugas (bukti dukung)</a>: hanya PDF" in text
     assert 'value="1,5"' in text  # what was typed comes back, with its comma
 
     done = pages.post(link, {"perihal": "Rapat koordinasi", "uraian": "Baris satu\nbaris dua", "jumlah_hari": "3",

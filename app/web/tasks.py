@@ -206,7 +206,7 @@ def task_submit(task_id):
 def berkas_formulir(berkas_id):
     """A file uploaded through a form: for whoever uploaded it and whoever may see its instance."""
     from app.api.bukti_dukung import download_response, storage
-    from app.api.instances import _may_see
+    from app.instance_access import may_see
     from app.kinerja.berkas_formulir import get_berkas
     from workflows.models import Instance
 
@@ -217,7 +217,7 @@ def berkas_formulir(berkas_id):
         row = get_berkas(db, parse_id(berkas_id))
     except DomainError as exc:
         return render_error(exc.status, exc.message)
-    if row.diunggah_oleh_id != g.actor.id and not _may_see(db, g.actor, db.get(Instance, row.instance_id)):
+    if row.diunggah_oleh_id != g.actor.id and not may_see(db, g.actor, db.get(Instance, row.instance_id)):
         return render_error(404, f"Berkas {berkas_id} tidak ditemukan")
     path = storage() / row.nama_simpan
     if not path.is_file():
