@@ -16,8 +16,8 @@ Also translated (shared/platform.md §2–§3):
 - ``camunda:assignee`` / ``candidateUsers`` / ``candidateGroups`` become the task's
   ``pelaksana`` (NIPs, known roles, ``${initiator}`` → ``pemulai``);
   ``camunda:candidateStarterUsers`` / ``candidateStarterGroups`` become the process's ``pemulai``.
-What has no equivalent is named by ``unsupported``: Java delegates, scripts in other
-languages, embedded/Camunda Forms, assignments naming nobody the instansi knows.
+What has no equivalent is named by ``unsupported``: Java delegates and listeners, scripts in
+other languages, embedded/Camunda Forms, assignments naming nobody the instansi knows.
 """
 from __future__ import annotations
 
@@ -144,6 +144,13 @@ def _form_kind(form_key: str | None) -> str | None:
     return prefix if ":" in (form_key or "") and prefix in UNSUPPORTED_FORMS else None
 
 
+def _generated_instead(element, form_key: str | None) -> bool:
+    """A formKey that names no form of ours next to a formData (SpiffWorkflow's own Camunda samples name
+    the form so): the generated form is used."""
+    return bool(form_key) and not _form_kind(form_key) and _form_data(element) is not None \
+        and not forms.form_exists(form_key)
+
+
 def _generated_key(element, title: str) -> str | None:
     form_data = _form_data(element)
     if form_data is None:
@@ -232,7 +239,7 @@ def to_spiff(text: str) -> str:
     for task in root.iter(_q(BPMN, "userTask"), _q(BPMN, "manualTask"), _q(BPMN, "task")):
         camunda_props = [p for p in task.iter(_q(CAMUNDA, "property"))]
         form_key = task.get(_q(CAMUNDA, "formKey"))
-        if _form_kind(form_key) or task.get(_q(CAMUNDA, "formRef")):
+        if _form_kind(form_key) or task.get(_q(CAMUNDA, "formRef")) or _generated_instead(task, form_key):
             form_key = None  # named by unsupported()
         generated = None if form_key else _generated_key(task, task.get("name") or task.get("id"))
         pelaksana, _unknown = _task_pelaksana(task, initiators) if task.tag == _q(BPMN, "userTask") else (None, [])
@@ -265,7 +272,7 @@ def _start_form(event, process) -> str | None:
     """The start event's form: its plain camunda:formKey, or its formData as a generated form, which
     also goes onto the start event (``formSchema``) so that it is stored with the definition."""
     form_key = event.get(_q(CAMUNDA, "formKey"))
-    if form_key:
+    if form_key and not _generated_instead(event, form_key):
         return None if _form_kind(form_key) else form_key
     if event.get(_q(CAMUNDA, "formRef")):
         return None
@@ -288,6 +295,14 @@ def unsupported(file: str, text: str) -> list[Problem]:
             problems.append(Problem(file, f"tugas dengan camunda:{java[0]} (kode Java/ekspresi Camunda) tidak didukung; "
                                     "gunakan layanan yang terdaftar (spiffworkflow:serviceTaskOperator)",
                                     el.sourceline, el.get("id")))
+    for listener in root.iter(_q(CAMUNDA, "executionListener"), _q(CAMUNDA, "taskListener")):
+        owner = listener.getparent().getparent()
+        kind = etree.QName(listener).localname
+        java = [a for a in ("class", "expression", "delegateExpression") if listener.get(a)]
+        problems.append(Problem(
+            file, f"camunda:{kind} ({'kode Java: ' + java[0] if java else 'skrip'}) tidak dijalankan oleh mesin ini; "
+            "pindahkan logikanya ke tugas skrip Python atau layanan terdaftar", listener.sourceline, owner.get("id"),
+            "error" if java else "warning"))
     for script in root.iter(_q(BPMN, "scriptTask")):
         language = (script.get("scriptFormat") or "python").lower()
         if language not in ("python", "py", "text/x-python"):
@@ -302,10 +317,14 @@ def unsupported(file: str, text: str) -> list[Problem]:
                 "formulir yang dibangkitkan (camunda:formData, tab 'Forms' jenis 'Generated Task Form') atau dengan "
                 "formulir JSON Schema di bpmn/forms/ yang namanya disebut di camunda:formKey; tanpa formulir, tugas "
                 "memakai formulir 'konfirmasi'", el.sourceline, el.get("id")))
+        elif _generated_instead(el, form_key):
+            problems.append(Problem(file, f"camunda:formKey '{form_key}' bukan formulir di bpmn/forms/; dipakai "
+                                    "formulir yang dibangkitkan dari camunda:formData", el.sourceline, el.get("id"),
+                                    "warning"))
         elif form_key and _form_data(el) is not None:
             problems.append(Problem(file, f"camunda:formData diabaikan karena camunda:formKey '{form_key}' disebut",
                                     el.sourceline, el.get("id"), "warning"))
-        form_data = None if form_key or form_ref else _form_data(el)
+        form_data = None if (form_key and not _generated_instead(el, form_key)) or form_ref else _form_data(el)
         if form_data is not None:
             _schema, dropped = form_schema(form_data, "")
             problems += [Problem(file, f"formulir camunda:formData: {d}", form_data.sourceline, el.get("id"), "warning")
