@@ -20,6 +20,7 @@ REASONS = [
     ("JUEL/FEEL", "Ekspresi JUEL/FEEL (ditulis ulang sebagai Python)"),
     ("camunda:class", "Delegasi Java"), ("camunda:expression", "Delegasi Java"),
     ("camunda:delegateExpression", "Delegasi Java"), ("camunda:type", "Tugas eksternal Camunda"),
+    ("camunda:connector", "Konektor Camunda"), ("Listener (kode Java", "Delegasi Java"),
     ("skrip berbahasa", "Skrip bukan Python"),
     ("tidak didukung oleh mesin ini", "Formulir embedded / Camunda Forms"),
     ("camunda:assignee", "Pelaksana tidak dikenal"), ("camunda:candidate", "Pelaksana tidak dikenal"),
@@ -73,6 +74,20 @@ def spiff_parses(text: str, dmn: dict[str, str]) -> bool:
         return False
 
 
+def _called_files(path: Path, problems) -> dict[str, str]:
+    import re
+
+    missing = {m for p in problems for m in re.findall(r"The process '([^']+)' was not found", p.message)}
+    found = {}
+    for other in sorted(path.parent.glob("*.bpmn")):
+        text = other.read_text(encoding="utf-8")
+        defines = {m for m in missing if re.search(rf'<(\w+:)?process [^>]*id="{re.escape(m)}"', text)}
+        if other != path and defines:
+            found[other.name] = text
+            missing -= defines  # the first file defining it (several tenants may each define one)
+    return found
+
+
 def survey(folders: list[Path]) -> list[Row]:
     from workflows.definitions import check_sources
 
@@ -82,7 +97,11 @@ def survey(folders: list[Path]) -> list[Row]:
             dmn = {p.name: p.read_text(encoding="utf-8") for p in sorted(path.parent.glob("*.dmn"))}
             text = path.read_text(encoding="utf-8")
             try:
-                _parsed, problems = check_sources({path.name: text, **dmn})
+                files = {path.name: text, **dmn}
+                _parsed, problems = check_sources(files)
+                called = _called_files(path, problems)
+                if called:  # a call activity's process in another file of the folder: checked together
+                    _parsed, problems = check_sources({**files, **called})
                 errors = [p for p in problems if p.severity == "error"]
             except Exception as exc:  # noqa: BLE001 - shown as a finding, the survey goes on
                 errors = [f"{type(exc).__name__}: {exc}"]

@@ -168,6 +168,29 @@ def test_java_delegates_stay_refused(flask_app):
                    "logikanya ke tugas skrip Python atau layanan terdaftar")]
 
 
+def test_camunda_multi_instance_collections_and_connectors(flask_app):
+    from workflows import camunda
+
+    loop = ('<bpmn2:multiInstanceLoopCharacteristics camunda:collection="${daftar}" camunda:elementVariable="nama" />'
+            '\n    </bpmn2:userTask>\n    <bpmn2:sequenceFlow id="Alur_3"')
+    text = PINJAMAN_PYTHON.replace('</bpmn2:userTask>\n    <bpmn2:sequenceFlow id="Alur_3"', loop)
+    assert text != PINJAMAN_PYTHON
+    assert ('<bpmn2:multiInstanceLoopCharacteristics camunda:collection="${daftar}" camunda:elementVariable="nama">'
+            '<bpmn2:loopDataInputRef>daftar</bpmn2:loopDataInputRef><bpmn2:inputDataItem id="nama" name="nama"/>'
+            ) in camunda.to_spiff(text)
+    [item], errors, _warnings = check(text)
+    assert errors == [] and item.spec.task_specs["Terima"].data_input.bpmn_id == "daftar"
+    connector = PINJAMAN_PYTHON.replace(
+        '<bpmn2:userTask id="Terima" name="Tanda tangani akad" camunda:assignee="${pemohon}">',
+        '<bpmn2:serviceTask id="Terima" name="Kirim"><bpmn2:extensionElements><camunda:connector>'
+        '<camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn2:extensionElements>')
+    connector = connector.replace("</bpmn2:userTask>\n    <bpmn2:sequenceFlow id=\"Alur_3\"",
+                                  "</bpmn2:serviceTask>\n    <bpmn2:sequenceFlow id=\"Alur_3\"")
+    _parsed, errors, _warnings = check(connector)
+    assert [(p.element, p.message.split(";")[0]) for p in errors] == [
+        ("Terima", "camunda:connector (konektor HTTP/SOAP Camunda) tidak didukung")]
+
+
 def test_a_task_outside_lanes_gets_the_default_lane_and_form(flask_app):
     [item], errors, _warnings = check(BPMN_IO_NO_LANES % "")
     assert errors == []
@@ -325,3 +348,9 @@ def test_survey_of_diagrams_from_other_modelers(flask_app):
     assert not rows["pengajuan_pinjaman.bpmn"].deploys  # JUEL condition
     assert rows["pengajuan_pinjaman.bpmn"].reasons == ["Ekspresi JUEL/FEEL (ditulis ulang sebagai Python)"]
     assert rows["pengajuan_pinjaman.bpmn"].spiff_parses
+    if os.environ.get("EKINERJA_EXTERNAL_BPMN"):
+        external = survey([Path(os.environ["EKINERJA_EXTERNAL_BPMN"])])
+        assert external and not [r.path.name for r in external if not r.deploys and not r.reasons]
+        assert not [(r.path.name, r.errors) for r in external if "Lainnya" in r.reasons]  # every refusal is named
+        generated = [r for r in external if r.path.name.endswith("loanApproval.bpmn") and "generated" in r.path.name]
+        assert [r.reasons for r in generated] in ([], [["Pelaksana tidak dikenal"]])  # only camunda:assignee="demo"

@@ -255,11 +255,30 @@ def to_spiff(text: str) -> str:
             _add_property(task, "formSchema", json.dumps(forms.schema_of(generated), ensure_ascii=False))
         if pelaksana and not any(p.get("name") == "pelaksana" for p in camunda_props):
             _add_property(task, "pelaksana", pelaksana)
+    for loop in root.iter(_q(BPMN, "multiInstanceLoopCharacteristics")):
+        _collection_as_bpmn(loop)
     for rule in root.iter(_q(BPMN, "businessRuleTask")):
         if rule.get(_q(CAMUNDA, "decisionRef")):
             called = etree.SubElement(_extensions(rule), _q(SPIFF, "calledDecisionId"), nsmap=_NSMAP)
             called.text = rule.get(_q(CAMUNDA, "decisionRef"))
     return etree.tostring(root, encoding="unicode")
+
+
+def _collection_as_bpmn(loop) -> None:
+    """``camunda:collection``/``camunda:elementVariable`` as BPMN's ``loopDataInputRef``/``inputDataItem``
+    (in the order the BPMN schema wants them)."""
+    collection = re.sub(r"^[$#]\{\s*(\w+)\s*\}$", r"\1", (loop.get(_q(CAMUNDA, "collection")) or "").strip())
+    if not collection or loop.find(_q(BPMN, "loopDataInputRef")) is not None \
+            or loop.find(_q(BPMN, "loopCardinality")) is not None:
+        return  # with a cardinality, BPMN allows no input collection
+    ref = etree.Element(_q(BPMN, "loopDataInputRef"))
+    ref.text = collection
+    loop.insert(0, ref)
+    element = loop.get(_q(CAMUNDA, "elementVariable"))
+    if element and loop.find(_q(BPMN, "inputDataItem")) is None:
+        output = loop.find(_q(BPMN, "loopDataOutputRef"))
+        anchor = output if output is not None else ref
+        loop.insert(loop.index(anchor) + 1, etree.Element(_q(BPMN, "inputDataItem"), id=element, name=element))
 
 
 def _own_camunda_properties(element):
@@ -295,6 +314,11 @@ def unsupported(file: str, text: str) -> list[Problem]:
             problems.append(Problem(file, f"tugas dengan camunda:{java[0]} (kode Java/ekspresi Camunda) tidak didukung; "
                                     "gunakan layanan yang terdaftar (spiffworkflow:serviceTaskOperator)",
                                     el.sourceline, el.get("id")))
+    for el in root.iter(_q(BPMN, "serviceTask"), _q(BPMN, "sendTask")):
+        if el.find(f"{_q(BPMN, 'extensionElements')}/{_q(CAMUNDA, 'connector')}") is not None:
+            problems.append(Problem(file, "camunda:connector (konektor HTTP/SOAP Camunda) tidak didukung; gunakan "
+                                    "layanan yang terdaftar (spiffworkflow:serviceTaskOperator)", el.sourceline,
+                                    el.get("id")))
     for listener in root.iter(_q(CAMUNDA, "executionListener"), _q(CAMUNDA, "taskListener")):
         owner = listener.getparent().getparent()
         kind = etree.QName(listener).localname
