@@ -33,7 +33,8 @@ REASONS = [
     ("bukan peran yang dikenal", "Lane tanpa pelaksana yang dikenal"),
     ("pelaksana '", "Lane tanpa pelaksana yang dikenal"),
     ("' tidak ada", "Formulir tidak ada di bpmn/forms/"), ("layanan '", "Layanan tidak terdaftar"),
-    ("No DMN", "Tabel DMN tidak ada"),
+    ("No DMN", "Tabel DMN tidak ada"), ("tanpa kondisi", "Gateway tanpa kondisi"),
+    ("Element '{", "Melanggar skema BPMN"),
 ]
 
 

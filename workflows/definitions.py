@@ -145,6 +145,9 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
             if pelaksana and expression_problem(pelaksana):
                 problems.append(Problem(file, f"pelaksana '{pelaksana}' tidak dikenal: {expression_problem(pelaksana)}",
                                         element=bpmn_id))
+            elif pelaksana and len(pelaksana) > 128:  # HumanTask.lane keeps it for rerouting
+                problems.append(Problem(file, f"pelaksana '{pelaksana[:40]}…' lebih dari 128 karakter; sebut peran "
+                                              "atau lane, bukan daftar panjang NIP", element=bpmn_id))
             elif pelaksana:
                 pass  # a task-level pelaksana (or the process's default) overrides the lane
             elif not task_spec.lane:
