@@ -292,7 +292,9 @@ def _assert_read_only_field_kept(app, instance_id: int) -> None:
         session.close()
 
 
-def test_a_bpmn_io_diagram_without_lanes_or_forms_runs_by_its_starter(app, accounts, as_user):
+def test_a_bpmn_io_diagram_without_lanes_or_forms_runs_by_its_starter(app, accounts, as_user, client):
+    from test_pages import Pages
+
     owner = as_user(REVIEWER_NIP)
     _deploy(owner, "cek_sederhana", "cek.bpmn", BPMN_IO_NO_LANES % "")
     account = find(accounts, "Pranata Komputer Ahli Pertama")
@@ -301,7 +303,12 @@ def test_a_bpmn_io_diagram_without_lanes_or_forms_runs_by_its_starter(app, accou
     task = _task_of(starter, instance_id)
     assert task["lane"] == "pemulai" and task["form"] == "konfirmasi"
     assert [t for t in owner.get("/tasks").get_json() if t["instance_id"] == instance_id] == []
-    assert starter.post(f"/tasks/{task['id']}/complete", json={"data": {}}).status_code == 200
+    pages = Pages(client)  # the starter confirms on the generic task page
+    assert pages.login(account["nip"]).status_code == 302
+    html = pages.html(f"/tugas/{task['id']}")
+    assert 'name="catatan"' in html
+    done = pages.post(f"/tugas/{task['id']}", {"catatan": "sudah dicek"})
+    assert done.status_code == 302, done.get_data(as_text=True)[:500]
     assert starter.get(f"/instances/{instance_id}").get_json()["status"] == "completed"
 
 
