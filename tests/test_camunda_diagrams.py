@@ -140,6 +140,19 @@ def test_unsupported_camunda_form_kinds_are_named_not_missing(flask_app):
     assert [p.element for p in errors] == ["Terima"] and "Camunda Forms (camunda-forms:)" in errors[0].message
 
 
+def test_camunda_due_dates_and_variable_mappings_are_named_as_ignored(flask_app):
+    text = PINJAMAN_PYTHON.replace('<bpmn2:userTask id="Terima" name="Tanda tangani akad"',
+                                   '<bpmn2:userTask id="Terima" name="Tanda tangani akad" camunda:dueDate="P2D"')
+    text = text.replace('<bpmn2:incoming>Alur_disetujui</bpmn2:incoming>',
+                        '<bpmn2:extensionElements><camunda:inputOutput><camunda:inputParameter name="x">1'
+                        '</camunda:inputParameter></camunda:inputOutput></bpmn2:extensionElements>'
+                        '<bpmn2:incoming>Alur_disetujui</bpmn2:incoming>')
+    _parsed, errors, warnings = check(text)
+    assert errors == []
+    assert [(p.element, p.message.split(";")[0].split(":")[1]) for p in warnings] == [
+        ("Terima", "dueDate diabaikan"), ("Terima", "inputOutput (pemetaan variabel) diabaikan")]
+
+
 def test_juel_conditions_stay_refused_with_what_to_write(flask_app):
     _parsed, errors, _warnings = check(PINJAMAN)
     assert [(p.element, p.message) for p in errors] == [

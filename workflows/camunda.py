@@ -353,6 +353,16 @@ def unsupported(file: str, text: str) -> list[Problem]:
             _schema, dropped = form_schema(form_data, "")
             problems += [Problem(file, f"formulir camunda:formData: {d}", form_data.sourceline, el.get("id"), "warning")
                          for d in dropped]
+    for el in root.iter():
+        ignored = [a for a in ("dueDate", "followUpDate") if isinstance(el.tag, str) and el.get(_q(CAMUNDA, a))]
+        for attr in ignored:
+            problems.append(Problem(file, f"camunda:{attr} diabaikan; tulis tenggat tugas sebagai properti 'tenggat' "
+                                    "(ekspresi Python)", el.sourceline, el.get("id"), "warning"))
+    for mapping in root.iter(_q(CAMUNDA, "inputOutput"), _q(CAMUNDA, "in"), _q(CAMUNDA, "out")):
+        owner = mapping.getparent().getparent()
+        problems.append(Problem(file, f"camunda:{etree.QName(mapping).localname} (pemetaan variabel) diabaikan: "
+                                "semua data proses terlihat oleh langkah berikutnya; salin nilai dengan tugas skrip "
+                                "bila perlu", mapping.sourceline, owner.get("id"), "warning"))
     initiators = _initiators(root)
     for task in root.iter(_q(BPMN, "userTask")):
         _mapped, unknown = _task_pelaksana(task, initiators)
