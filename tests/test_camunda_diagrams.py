@@ -94,6 +94,9 @@ def test_camunda_process_properties_name_the_start_form_and_who_may_start(flask_
     process = translated.find("{http://www.omg.org/spec/BPMN/20100524/MODEL}process")
     props = task_defaults.process_properties(process)
     assert props["pemulai"] == "semua" and props["form_mulai"].startswith("camunda-")
+    assert task_defaults.declared_properties({"p.bpmn": PINJAMAN_PYTHON}, "pengajuan_pinjaman") == props
+    assert task_defaults.declared_properties({"c.bpmn": BPMN_IO_NO_LANES % DEFAULT_LANE_JPT}, "cek_sederhana") == {
+        "pelaksana_bawaan": "jpt"}
     [item], _errors, _warnings = check(PINJAMAN_PYTHON)
     assert forms.generated_key(json.loads(props_of(item, "Mulai")["formSchema"])) == props["form_mulai"]
     assert forms.schema_of(props["form_mulai"])["title"] == "Pengajuan pinjaman koperasi"

@@ -7,7 +7,10 @@ The defaults are written into the parsed spec at deploy, so a deployed version k
 """
 from __future__ import annotations
 
-from .validation import BPMN, SPIFF
+from lxml import etree
+
+from . import camunda
+from .validation import BPMN, CAMUNDA, SPIFF
 
 DEFAULT_FORM = "konfirmasi"
 DEFAULT_PELAKSANA = "pemulai"
@@ -24,6 +27,20 @@ def process_properties(node) -> dict[str, str]:
         return {}
     return {p.get("name"): p.get("value") or "" for props in ext.iterchildren(f"{{{SPIFF}}}properties")
             for p in props.iterchildren(f"{{{SPIFF}}}property") if p.get("name")}
+
+
+def declared_properties(sources: dict[str, str], process_id: str) -> dict[str, str]:
+    """The process-level properties (``pemulai``, ``form_mulai``, ``pelaksana_bawaan``…) of a process in its
+    stored sources; a Camunda 7 file is read as translated (``candidateStarterGroups`` → ``pemulai``, start
+    event ``formData`` → ``form_mulai``). For ``workflows.catalog.process_properties`` to read Camunda files."""
+    for name, text in sources.items():
+        if not name.endswith(".bpmn") or f'id="{process_id}"' not in text:
+            continue
+        root = etree.fromstring((camunda.to_spiff(text) if CAMUNDA in text else text).encode())
+        for node in root.iter(f"{{{BPMN}}}process"):
+            if node.get("id") == process_id:
+                return process_properties(node)
+    return {}
 
 
 def apply(spec, process_props: dict[str, str]) -> None:
