@@ -28,6 +28,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["db_engine"] = engine
     app.extensions["db_sessionmaker"] = make_sessionmaker(engine)
+    from workflows.definitions import generated_form_loader
+
+    forms.set_generated_loader(generated_form_loader(app.extensions["db_sessionmaker"]))
 
     @app.teardown_appcontext
     def _close_session(_exc):

@@ -38,6 +38,7 @@ BENCHES = [
                                r"^apply: CPU \d+ ms .*, \d+ SQL statements"]),
     ("timers.py", True, [r"^SQLite: scheduler process start", r"^PostgreSQL: scheduler process start",
                              r"fired events 5 over 5 instances \(expected 5\), timers left 0"]),
+    ("diagrams.py", False, [r"^\d+ dari \d+ diagram dapat dipasang; .* CPU [\d.]+ ms per diagram"]),
     ("workbench.py", False, [r"^run every scenario +min +[\d.]+ ms +median +[\d.]+ ms +CPU median +[\d.]+ ms"]),
     ("documents.py", False, [r"^DOCX skp.docx: uncached docxtpl [\d.]+ ms CPU .* ours cached [\d.]+ ms CPU",
                                   (r"^PDF skp.html: ours [\d.]+ ms CPU .* raw wkhtmltopdf [\d.]+ ms CPU .* ours/raw [\d.]+",

@@ -23,13 +23,13 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from . import camunda, clock
+from . import camunda, clock, forms, task_defaults
 from .forms import form_exists, schema_error
-from .lanes import lane_roles, known_lane
+from .lanes import expression_problem, lane_roles, known_lane
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
 from .store import SERIALIZER
-from .validation import CAMUNDA, Problem, check_xml, locate
+from .validation import CAMUNDA, JUEL_OR_FEEL, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
 __all__ = ["Problem", "DefinitionInvalid", "DeployRefused", "Parsed", "Scope", "check_sources", "parse_sources",
@@ -141,7 +141,16 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
         if bpmn_id is None:
             continue
         if getattr(task_spec, "manual", False):
-            if not task_spec.lane:
+            pelaksana = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("pelaksana")
+            if pelaksana and expression_problem(pelaksana):
+                problems.append(Problem(file, f"pelaksana '{pelaksana}' tidak dikenal: {expression_problem(pelaksana)}",
+                                        element=bpmn_id))
+            elif pelaksana and len(pelaksana) > 128:  # HumanTask.lane keeps it for rerouting
+                problems.append(Problem(file, f"pelaksana '{pelaksana[:40]}…' lebih dari 128 karakter; sebut peran "
+                                              "atau lane, bukan daftar panjang NIP", element=bpmn_id))
+            elif pelaksana:
+                pass  # a task-level pelaksana (or the process's default) overrides the lane
+            elif not task_spec.lane:
                 problems.append(Problem(file, "tugas manusia harus berada di sebuah lane (peran)", element=bpmn_id))
             elif not known_lane(task_spec.lane):
                 problems.append(Problem(file, f"lane '{task_spec.lane}' bukan peran yang dikenal "
@@ -172,8 +181,8 @@ def _check_spec(file: str, spec, problems: list[Problem]) -> None:
         if isinstance(task_spec, ExclusiveGateway):
             for condition, _target in getattr(task_spec, "cond_task_specs", []):
                 expression = getattr(condition, "args", [condition])[0] if condition is not None else None
-                if not isinstance(expression, str):
-                    continue
+                if not isinstance(expression, str) or expression.strip().startswith(JUEL_OR_FEEL):
+                    continue  # JUEL/FEEL: check_xml names it with what to write instead
                 _compiles(compile_expression, expression, f"kondisi '{expression}' ditolak", file, bpmn_id, problems)
 
 
@@ -247,8 +256,11 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
                 continue
             problems.append(_problem_of(exc, file))
             continue
+        process_props = task_defaults.process_properties(process_parser.node)
+        task_defaults.apply(spec, process_props)
         _check_spec(file, spec, problems)
-        for sub in subs.values():
+        for sub_id, sub in subs.items():
+            task_defaults.apply(sub, _process_node_properties(parser, sub_id) or process_props)
             _check_spec(file, sub, problems)
         used = {file: bpmn_files.get(file, "")}
         for sub_id in subs:
@@ -261,6 +273,13 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
         problems.append(Problem(sorted(bpmn_files)[0], "tidak ada proses yang dapat dijalankan "
                                                        "(semua bertanda isExecutable=\"false\")"))
     return parsed, locate(problems, sources)
+
+
+def _process_node_properties(parser, process_id: str) -> dict[str, str]:
+    try:
+        return task_defaults.process_properties(parser.get_process_parser(process_id).node)
+    except Exception:  # noqa: BLE001 - an embedded subprocess has no process parser: the caller's apply
+        return {}
 
 
 def parse_sources(sources: dict[str, str]) -> list[Parsed]:
@@ -375,4 +394,36 @@ def specs_of(definition: ProcessDefinition) -> tuple[object, dict]:
         spec = SERIALIZER.from_dict(copy.deepcopy(data["spec"]))
         subs = {k: SERIALIZER.from_dict(copy.deepcopy(v)) for k, v in data["subprocess_specs"].items()}
         _SPEC_CACHE[key] = (spec, subs)
+        for item in (spec, *subs.values()):
+            register_generated_forms(item)
     return _SPEC_CACHE[key]
+
+
+def register_generated_forms(spec) -> dict[str, dict]:
+    """Make the forms generated from a diagram (``camunda:formData``, kept in the deployed spec as the
+    ``formSchema`` property of its tasks and start events) known to ``workflows.forms``; {key: schema}."""
+    found = {}
+    for task_spec in spec.task_specs.values():
+        props = (getattr(task_spec, "extensions", None) or {}).get("properties") or {}
+        if props.get("formSchema"):
+            schema = json.loads(props["formSchema"])
+            found[forms.register_generated(schema)] = schema
+    return found
+
+
+def generated_form_loader(sessionmaker):
+    """``forms.set_generated_loader`` for a process that has not loaded the definition holding a generated
+    form (a task page right after a restart): it finds the version whose spec names the key."""
+    def load(key: str) -> dict | None:
+        with sessionmaker() as session:
+            definition = session.scalar(select(ProcessDefinition).where(ProcessDefinition.spec_json.contains(key))
+                                        .order_by(ProcessDefinition.id.desc()).limit(1))
+            if definition is None:
+                return None
+            spec, subs = specs_of(definition)
+        for item in (spec, *subs.values()):
+            schema = register_generated_forms(item).get(key)
+            if schema is not None:
+                return schema
+        return None
+    return load

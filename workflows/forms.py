@@ -20,6 +20,11 @@ _DIR = {"forms": Path(__file__).resolve().parent.parent / "bpmn" / "forms"}
 _HANDLERS: dict[str, Callable] = {}
 _SCHEMAS: dict[Path, tuple[float, dict]] = {}
 _SCHEMA_ERRORS: dict[tuple[Path, float], str | None] = {}
+# Forms generated from a diagram (Camunda 7 ``camunda:formData``): stored inside the deployed
+# definition, kept here by their content-addressed key once seen; the loader finds the others.
+GENERATED_PREFIX = "camunda-"
+_GENERATED: dict[str, dict] = {}
+_GENERATED_LOADER: list[Callable[[str], dict | None]] = []
 
 
 @dataclass
@@ -43,12 +48,42 @@ def register_form(key: str):
     return decorate
 
 
+def generated_key(schema: dict) -> str:
+    """The key of a generated form: the same fields give the same key in every version and process."""
+    import hashlib
+
+    text = json.dumps(schema, sort_keys=True, ensure_ascii=False)
+    return GENERATED_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def register_generated(schema: dict) -> str:
+    key = generated_key(schema)
+    _GENERATED[key] = schema
+    return key
+
+
+def set_generated_loader(loader: Callable[[str], dict | None]) -> None:
+    """``loader(key)`` finds a generated form in the deployed definitions (a process that has not
+    loaded the definition yet, e.g. after a restart); the application registers it."""
+    _GENERATED_LOADER[:] = [loader]
+
+
+def _generated(key: str) -> dict | None:
+    if not key.startswith(GENERATED_PREFIX):
+        return None
+    if key not in _GENERATED and _GENERATED_LOADER:
+        schema = _GENERATED_LOADER[0](key)
+        if schema is not None:
+            _GENERATED[key] = schema
+    return _GENERATED.get(key)
+
+
 def schema_path(key: str) -> Path:
     return _DIR["forms"] / f"{key}.schema.json"
 
 
 def form_exists(key: str) -> bool:
-    return schema_path(key).exists()
+    return _generated(key) is not None or schema_path(key).exists()
 
 
 def form_keys() -> list[str]:
@@ -62,6 +97,9 @@ def write_form(key: str, schema: dict) -> None:
 
 
 def schema_of(key: str) -> dict:
+    generated = _generated(key)
+    if generated is not None:
+        return generated
     path = schema_path(key)
     mtime = path.stat().st_mtime
     cached = _SCHEMAS.get(path)
@@ -72,6 +110,8 @@ def schema_of(key: str) -> dict:
 
 def schema_error(key: str) -> str | None:
     """What is wrong with a form's file (not JSON, not an object, not a valid JSON Schema), or None."""
+    if _generated(key) is not None:
+        return None  # built by camunda.form_schema, checked there
     path = schema_path(key)
     cache_key = (path, path.stat().st_mtime)
     if cache_key not in _SCHEMA_ERRORS:  # checking against the metaschema costs ~60 ms; a file is checked once

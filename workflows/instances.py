@@ -81,6 +81,8 @@ def start_instance(session: Session, process_id: str, business_key: str, data: d
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum dipasang; jalankan 'ekinerja db upgrade'")
     spec, subs = specs_of(definition)
+    if actor_id is not None and "pemulai_id" not in data:
+        data = {**data, "pemulai_id": actor_id}  # the starter, for lanes by relation (platform.md §1)
     instance = Instance(definition_id=definition.id, process_id=process_id, business_key=business_key,
                         status="running", state=b"", serializer_version="", started_by_id=actor_id,
                         created_at=store.now(), updated_at=store.now())

@@ -214,12 +214,13 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
         if task_id in existing:
             continue
         props = task_properties(task)
-        candidates = lanes.resolve(session, task.task_spec.lane or "", task.data)
+        lane = props.get("pelaksana") or task.task_spec.lane or ""  # a task's own pelaksana overrides its lane
+        candidates = lanes.resolve(session, lane, task.data)
         row = HumanTask(
             id=task_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             title=str(_evaluate_property(workflow, task, props.get("judul")) or task.task_spec.bpmn_name or "")[:255],
-            lane=task.task_spec.lane or "",
+            lane=lane,
             form_key=props.get("formKey", ""), assignee_id=candidates[0] if len(candidates) == 1 else None,
             in_inbox=str(props.get("inbox", "true")).lower() != "false",
             due_at=as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),

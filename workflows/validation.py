@@ -109,7 +109,7 @@ JUEL_OR_FEEL = ("${", "#{", "=")
 
 
 def _camunda_problems(file: str, root) -> list[Problem]:
-    """Camunda Modeler 7: expressions must be Python; assignment attributes are not used (lanes are)."""
+    """Camunda Modeler 7: expressions must be Python (assignment attributes: ``camunda.unsupported``)."""
     problems = []
     for node in root.iter(_q(BPMN, "conditionExpression"), _q(BPMN, "timeDate"), _q(BPMN, "timeDuration"),
                           _q(BPMN, "timeCycle")):
@@ -121,12 +121,6 @@ def _camunda_problems(file: str, root) -> list[Problem]:
             problems.append(Problem(file, f"ekspresi '{text}' ditulis dalam JUEL/FEEL (Camunda); mesin ini memakai "
                                     "ekspresi Python, mis. disetujui == True atau \"P7D\"", node.sourceline,
                                     owner.get("id") if owner is not None else None))
-    for task in root.iter(_q(BPMN, "userTask")):
-        ignored = [a for a in ("assignee", "candidateGroups", "candidateUsers") if task.get(_q(CAMUNDA, a))]
-        if ignored:
-            problems.append(Problem(file, f"camunda:{', camunda:'.join(ignored)} diabaikan; siapa yang mengerjakan "
-                                    "tugas ditentukan oleh nama lane (peran)", task.sourceline, task.get("id"),
-                                    "warning"))
     for process in root.iter(_q(BPMN, "process")):
         if process.get("isExecutable") == "false":
             problems.append(Problem(file, f"proses {_label(process)} tidak bertanda dapat dijalankan "
