@@ -148,7 +148,7 @@ def form_task(app, accounts, tmp_path):
     session = app.extensions["db_sessionmaker"]()
     try:
         with write_transaction(session):
-            deploy(session, {"formulir_lengkap.bpmn": (ROOT / "tests" / "bpmn" / "formulir_lengkap.bpmn")
+            deploy(session, {"formulir_lengkap.bpmn": (ROOT / "tests" / "bpmn" / "formulir" / "formulir_lengkap.bpmn")
                              .read_text(encoding="utf-8")})
         pegawai_id = session.scalar(select(Pegawai.id).where(Pegawai.nip == account["nip"]))
         with write_transaction(session):
