@@ -1,8 +1,9 @@
 """Process definitions: BPMN/DMN files parsed, validated and stored once per version.
 
 A version is identified by the SHA-256 of the sources it was built from; deploying the
-same sources again creates nothing. Running instances keep the version they started
-on; new instances take the newest. Parsed specs are cached in-process per version.
+same sources again (for the same instansi) creates nothing. Running instances keep the version
+they started on; new instances take the newest of their instansi, else the newest national
+default (``instansi_id`` None, shipped in ``bpmn/``). Parsed specs are cached in-process per version.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
@@ -33,7 +34,7 @@ from .validation import CAMUNDA, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
 __all__ = ["Problem", "DefinitionInvalid", "DeployRefused", "Parsed", "Scope", "check_sources", "parse_sources",
-           "scope_of", "deploy", "latest", "specs_of"]
+           "scope_of", "deploy", "instansi_of", "latest", "in_scope", "visible_to", "specs_of"]
 # ids a modeler generates (bpmn-js: Process_0abc123, Camunda/Signavio: Process_1); two owners' would overwrite
 GENERATED_ID = re.compile(r"^(Process|Definitions)_[0-9a-z]{1,8}$")
 
@@ -96,8 +97,9 @@ class Scope:
         return None
 
 
-def scope_of(session: Session, parsed: list[Parsed], chosen, include=()) -> Scope:
-    """The chosen (and explicitly included) processes with the called processes and decisions they reference."""
+def scope_of(session: Session, parsed: list[Parsed], chosen, include=(), instansi_id: int | None = None) -> Scope:
+    """The chosen (and explicitly included) processes with the called processes and decisions they reference;
+    ``conflicts`` are the other processes in the files that the instansi runs (its own or the national default)."""
     by_id = {p.process_id: p for p in parsed}
     wanted, decisions, todo = set(), set(), [*chosen, *include]
     while todo:
@@ -110,7 +112,8 @@ def scope_of(session: Session, parsed: list[Parsed], chosen, include=()) -> Scop
         decisions |= refs
     rest = sorted(set(by_id) - wanted)
     existing = set(session.scalars(select(ProcessDefinition.process_id).distinct()
-                                   .where(ProcessDefinition.process_id.in_(rest)))) if rest else set()
+                                   .where(ProcessDefinition.process_id.in_(rest), visible_to(instansi_id))
+                                   )) if rest else set()
     files = {}
     for item in parsed:
         for name, text in item.sources.items():
@@ -276,27 +279,33 @@ def read_dir(bpmn_dir: Path) -> dict[str, str]:
 
 
 def deploy(session: Session, sources: dict[str, str], comment: str = "", author_id: int | None = None,
-           chosen=None, include=()) -> list[ProcessDefinition]:
+           chosen=None, include=(), instansi_id: int | None = None) -> list[ProcessDefinition]:
     """Store a new version of each chosen process (all when ``chosen`` is None, as for the shipped ``bpmn/``)
     and of the processes they call, where the sources changed; return the newest versions.
+
+    ``instansi_id`` None stores the national default (what ``bpmn/`` ships); an instansi's versions are its
+    own: its instances take them, other instansi keep theirs or the default. Version numbers count per
+    process over every instansi (the next number after the highest anywhere), so "v7" names one version.
 
     Raise DeployRefused when the sources define an existing process that is neither chosen, called nor
     in ``include``, or when a process to deploy has an id a modeler generated."""
     parsed = parse_sources(sources)
-    scope = scope_of(session, parsed, [p.process_id for p in parsed] if chosen is None else chosen, include)
+    scope = scope_of(session, parsed, [p.process_id for p in parsed] if chosen is None else chosen, include,
+                     instansi_id)
     if scope.refusal():
         raise DeployRefused(scope.refusal())
     newest = []
     for item in scope.processes:
         existing = session.scalar(select(ProcessDefinition).where(
-            ProcessDefinition.process_id == item.process_id, ProcessDefinition.content_hash == item.content_hash))
+            ProcessDefinition.process_id == item.process_id, ProcessDefinition.content_hash == item.content_hash,
+            in_scope(instansi_id)))
         if existing is None:
             version = (session.scalar(select(func.max(ProcessDefinition.version))
                                       .where(ProcessDefinition.process_id == item.process_id)) or 0) + 1
             existing = ProcessDefinition(
                 process_id=item.process_id, version=version, name=item.name, content_hash=item.content_hash,
                 sources=item.sources, spec_json=_spec_json(item), serializer_version=SERIALIZER.VERSION,
-                created_at=clock.now(), comment=comment, author_id=author_id)
+                created_at=clock.now(), comment=comment, author_id=author_id, instansi_id=instansi_id)
             session.add(existing)
             session.flush()
         newest.append(existing)
@@ -310,8 +319,34 @@ def _spec_json(item: Parsed) -> str:
     }, cls=SERIALIZER._encoder_cls)
 
 
-def latest(session: Session, process_id: str) -> ProcessDefinition | None:
-    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+def in_scope(instansi_id: int | None):
+    """The versions of exactly one scope: an instansi's own, or (None) the national default."""
+    return ProcessDefinition.instansi_id.is_(None) if instansi_id is None \
+        else ProcessDefinition.instansi_id == instansi_id
+
+
+def visible_to(instansi_id: int | None):
+    """The versions an instansi may run: its own and the national default (None: the default only)."""
+    return ProcessDefinition.instansi_id.is_(None) if instansi_id is None \
+        else or_(ProcessDefinition.instansi_id.is_(None), ProcessDefinition.instansi_id == instansi_id)
+
+
+def instansi_of(data) -> int | None:
+    """The instansi start data names itself (``instansi_id``), when no subject pegawai says it."""
+    value = data.get("instansi_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def latest(session: Session, process_id: str, instansi_id: int | None = None) -> ProcessDefinition | None:
+    """The version new instances of ``instansi_id`` take: the newest of that instansi, else the newest
+    national default (``instansi_id`` None: the national default)."""
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+    if instansi_id is not None:
+        own = session.scalar(query.where(ProcessDefinition.instansi_id == instansi_id)
+                             .order_by(ProcessDefinition.version.desc()).limit(1))
+        if own is not None:
+            return own
+    return session.scalar(query.where(ProcessDefinition.instansi_id.is_(None))
                           .order_by(ProcessDefinition.version.desc()).limit(1))
 
 

@@ -1,4 +1,8 @@
-"""Process definitions for process owners: versions, downloads, diff, drafts, validation, tests, deploy."""
+"""Process definitions for process owners: versions, downloads, diff, drafts, validation, tests, deploy.
+
+Every ``/definitions`` endpoint takes ``?instansi_id=``: a process owner works in his own instansi (another
+is a 403), a superadmin in the one he names (``0``: the national default); without it a superadmin sees
+every instansi and deploys the national default (``workflows.workbench.view_of``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,15 +25,35 @@ def _tests_dir() -> Path:
     return Path(current_app.config["BPMN_DIR"]) / "tests"
 
 
+def view(write: bool = False) -> workbench.View:
+    """The workbench scope of this request from ``?instansi_id=`` (0: the national default)."""
+    from app.kinerja.org import Instansi
+
+    requested = int_arg(request.args, "instansi_id", low=0)
+    if requested and get_session().get(Instansi, requested) is None:
+        raise NotFound(f"Instansi {requested} tidak ditemukan")
+    return workbench.view_of(g.actor, requested, write)
+
+
+def instansi_json(session, instansi_id):
+    from app.kinerja.org import Instansi
+
+    row = session.get(Instansi, instansi_id) if instansi_id else None
+    return {"id": row.id, "kode": row.kode, "nama": row.nama} if row else None
+
+
 def _author(session, pegawai_id):
     p = session.get(Pegawai, pegawai_id) if pegawai_id else None
     return {"id": p.id, "nip": p.nip, "nama": p.nama_lengkap} if p else None
 
 
-def version_json(session, row) -> dict:
-    return {"process_id": row.process_id, "version": row.version, "name": row.name, "content_hash": row.content_hash,
+def version_json(session, row, running: int | None = None) -> dict:
+    data = {"process_id": row.process_id, "version": row.version, "name": row.name, "content_hash": row.content_hash,
             "created_at": iso(row.created_at), "comment": row.comment, "author": _author(session, row.author_id),
-            "files": sorted(row.sources)}
+            "files": sorted(row.sources), "instansi": instansi_json(session, row.instansi_id)}
+    if running is not None:
+        data["instance_berjalan"] = running
+    return data
 
 
 def draft_json(session, draft) -> dict | None:
@@ -40,25 +64,26 @@ def draft_json(session, draft) -> dict | None:
 @api.get("/definitions")
 @login_required
 def list_definitions():
-    workbench.require_reader(g.actor)
     session = get_session()
-    rows = workbench.definitions_overview(session)
-    return jsonify([{**r, "draft": draft_json(session, r["draft"])} for r in rows])
+    rows = workbench.definitions_overview(session, view())
+    return jsonify([{**r, "draft": draft_json(session, r["draft"]), "instansi": instansi_json(session, r["instansi_id"])}
+                    for r in rows])
 
 
 @api.get("/definitions/<process_id>/versions")
 @login_required
 def list_versions(process_id):
-    workbench.require_reader(g.actor)
     session = get_session()
-    return jsonify([version_json(session, r) for r in workbench.versions_of(session, process_id)])
+    scope = view()
+    rows = workbench.versions_of(session, process_id, scope)
+    running = workbench.instance_counts(session, rows, scope)
+    return jsonify([version_json(session, r, running.get(r.id, 0)) for r in rows])
 
 
 @api.get("/definitions/<process_id>/versions/<int:version>/files/<path:name>")
 @login_required
 def version_file(process_id, version, name):
-    workbench.require_reader(g.actor)
-    row = workbench.definition_of(get_session(), process_id, version)
+    row = workbench.definition_of(get_session(), process_id, version, view())
     if name not in row.sources:
         raise NotFound(f"File '{name}' tidak ada di versi {version}")
     return Response(row.sources[name], mimetype="application/xml",
@@ -68,8 +93,7 @@ def version_file(process_id, version, name):
 @api.get("/definitions/<process_id>/versions/<int:version>/download")
 @login_required
 def version_zip(process_id, version):
-    workbench.require_reader(g.actor)
-    row = workbench.definition_of(get_session(), process_id, version)
+    row = workbench.definition_of(get_session(), process_id, version, view())
     return Response(workbench.version_zip(row), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{process_id}-v{version}.zip"'})
 
@@ -77,13 +101,14 @@ def version_zip(process_id, version):
 @api.get("/definitions/<process_id>/diff")
 @login_required
 def version_diff(process_id):
-    workbench.require_reader(g.actor)
+    scope = view()
     old, new = int_arg(request.args, "from", low=1), int_arg(request.args, "to", low=1)
     fields = {k: "wajib diisi: nomor versi" for k, v in (("from", old), ("to", new)) if v is None}
     if fields:
         raise ValidationFailed(fields)
     session = get_session()
-    a, b = workbench.definition_of(session, process_id, old), workbench.definition_of(session, process_id, new)
+    a, b = (workbench.definition_of(session, process_id, old, scope),
+            workbench.definition_of(session, process_id, new, scope))
     return jsonify({"from": old, "to": new, **diff(a.sources, b.sources)})
 
 
@@ -91,11 +116,12 @@ def version_diff(process_id):
 @login_required
 def get_draft(process_id):
     """The files the modeler opens: the draft if there is one, else the newest version."""
-    workbench.require_reader(g.actor)
     session = get_session()
-    files, draft = workbench.working_files(session, process_id, _tests_dir())
+    scope = view()
+    files, draft = workbench.working_files(session, process_id, _tests_dir(), scope)
+    row = workbench.definition_of(session, process_id, view=scope)
     return jsonify({"process_id": process_id, "files": files, "draft": draft_json(session, draft),
-                    "version": workbench.definition_of(session, process_id).version})
+                    "version": row.version, "instansi": instansi_json(session, row.instansi_id)})
 
 
 @api.put("/definitions/<process_id>/draft")
@@ -104,7 +130,7 @@ def put_draft(process_id):
     body = json_body()
     session = get_session()
     with write_transaction(session):
-        draft = workbench.save_draft(session, g.actor, process_id, body.get("files"))
+        draft = workbench.save_draft(session, g.actor, process_id, body.get("files"), view(write=True))
     return jsonify(draft_json(session, draft))
 
 
@@ -113,16 +139,17 @@ def put_draft(process_id):
 def delete_draft(process_id):
     session = get_session()
     with write_transaction(session):
-        workbench.discard_draft(session, g.actor, process_id)
+        workbench.discard_draft(session, g.actor, process_id, view(write=True))
     return jsonify({"deleted": True})
 
 
 @api.post("/definitions/<process_id>/validate")
 @login_required
 def validate_definition(process_id):
-    workbench.require_reader(g.actor)
+    scope = view(write=True)
     body = json_body()
-    return jsonify(workbench.validate_files(get_session(), process_id, body.get("files"), body.get("sertakan")))
+    return jsonify(workbench.validate_files(get_session(), process_id, body.get("files"), body.get("sertakan"),
+                                            scope))
 
 
 @api.post("/definitions/<process_id>/test")
@@ -143,7 +170,7 @@ def deploy_definition(process_id):
     session = get_session()
     with write_transaction(session):
         row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"),
-                                      body.get("sertakan"))
+                                      body.get("sertakan"), view(write=True))
     return jsonify(version_json(session, row)), 201
 
 
