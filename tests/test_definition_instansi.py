@@ -6,12 +6,16 @@ both to the end. A's process owner neither sees nor deploys B's versions; a supe
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from conftest import DEMO_PASSWORD, DEMO_TAHUN, find
 from sqlalchemy import select
 
 from core.db import write_transaction
 from test_skp_api import JPT_RHK, LAMPIRAN, only_task
 
+ROOT = Path(__file__).resolve().parent.parent
 OWNER_A, SUPERADMIN = "197711052002121003", "199801012022031002"
 SEKDA_B, KADIS_B, OWNER_B = "196901011994031001", "197201011998031002", "198001012005011003"
 
@@ -219,3 +223,43 @@ def timed(name: str) -> str:
             '<bpmn:endEvent id="selesai"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>'
             '<bpmn:sequenceFlow id="f1" sourceRef="mulai" targetRef="skrip"/>'
             '<bpmn:sequenceFlow id="f2" sourceRef="skrip" targetRef="selesai"/></bpmn:process></bpmn:definitions>')
+
+
+@pytest.fixture
+def forms_dir(app, tmp_path):
+    """A copy of bpmn/forms/ that the test may change (as a new release of the shipped forms would)."""
+    import shutil
+
+    from workflows import forms
+
+    before = forms.schema_path("x").parent
+    folder = tmp_path / "forms"
+    shutil.copytree(ROOT / "bpmn" / "forms", folder)
+    forms.set_forms_dir(folder)
+    yield folder
+    forms.set_forms_dir(before)
+
+
+def test_a_version_keeps_its_forms_and_a_changed_form_is_a_new_version(app, accounts, as_user, forms_dir):
+    import json
+
+    second_instansi(app)
+    owner_a = as_user(OWNER_A)
+    files = owner_a.get("/definitions/skp_perencanaan/draft").get_json()["files"]
+    assert not any(name.startswith("forms/") for name in files)  # the modeler edits diagrams; forms come from disk
+    versions = owner_a.get("/definitions/skp_perencanaan/versions").get_json()
+    assert "forms/skp-editor.schema.json" in versions[0]["files"] and "forms/skp-review.schema.json" in versions[0]["files"]
+
+    path = forms_dir / "skp-editor.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps({**schema, "title": "Susun SKP (formulir instansi A)"}), encoding="utf-8")
+    r = owner_a.post("/definitions/skp_perencanaan/deploy", json={"files": files, "comment": "formulir baru"})
+    assert r.status_code == 201, r.get_json()  # the same diagram with a changed form: a new version
+    assert r.get_json()["version"] == 2
+    path.write_text(json.dumps(schema), encoding="utf-8")  # the file on disk back as shipped: A keeps its copy
+
+    kadis_a, kadis_b = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(KADIS_B)
+    _, task_a = start_skp(kadis_a, "Susun SKP")
+    _, task_b = start_skp(kadis_b, "Susun SKP")
+    assert kadis_a.get(f"/tasks/{task_a['id']}").get_json()["form"]["schema"]["title"] == "Susun SKP (formulir instansi A)"
+    assert kadis_b.get(f"/tasks/{task_b['id']}").get_json()["form"]["schema"]["title"] == schema["title"]

@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from . import camunda, clock
-from .forms import form_exists, schema_error
+from .forms import FORMS_PREFIX, form_exists, schema_error, schema_path
 from .lanes import lane_roles, known_lane
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
@@ -130,6 +130,19 @@ def _user_task_form(task_spec) -> str | None:
     return props.get("formKey")
 
 
+def form_files(spec, subs: dict) -> dict[str, str]:
+    """The JSON Schema files (``forms/<key>.schema.json``) the user tasks of a process use, as they are now
+    under ``bpmn/forms/``: stored with the version (and in its content hash), so that a version keeps its
+    forms and a changed form is a new version."""
+    found = {}
+    for one in (spec, *subs.values()):
+        for task_spec in one.task_specs.values():
+            key = _user_task_form(task_spec) if getattr(task_spec, "manual", False) else None
+            if key and form_exists(key):
+                found[f"{FORMS_PREFIX}{key}.schema.json"] = schema_path(key).read_text(encoding="utf-8")
+    return dict(sorted(found.items()))
+
+
 def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, problems: list[Problem]) -> None:
     try:
         compile_fn(source)
@@ -204,7 +217,8 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
     bpmn_files = {n: s for n, s in sources.items() if n.endswith(".bpmn")}
     dmn_files = {n: s for n, s in sources.items() if n.endswith(".dmn")}
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    for name in sorted(n for n in set(sources) - set(bpmn_files) - set(dmn_files) if not n.startswith("uji/")):
+    for name in sorted(n for n in set(sources) - set(bpmn_files) - set(dmn_files)
+                       if not n.startswith(("uji/", FORMS_PREFIX))):  # forms: read from bpmn/forms/ below
         problems.append(Problem(name, "hanya file .bpmn dan .dmn yang dapat dipasang"))
     for name, text in {**dmn_files, **bpmn_files}.items():
         if CAMUNDA_8_NS in text:
@@ -257,6 +271,7 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
             sub_file = Path(parser.get_process_parser(sub_id).filename or "?").name
             used[sub_file] = bpmn_files.get(sub_file, "")
         used.update(dmn_files)
+        used.update(form_files(spec, subs))
         parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
     problems += check_xml(sources)
     if bpmn_files and not parsed and not any(p.severity == "error" for p in problems):

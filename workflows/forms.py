@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,6 +18,7 @@ from jsonschema import Draft202012Validator
 from core.errors import ValidationFailed
 
 _DIR = {"forms": Path(__file__).resolve().parent.parent / "bpmn" / "forms"}
+FORMS_PREFIX = "forms/"  # a version's own copy of a form in ``process_definition.sources``
 _HANDLERS: dict[str, Callable] = {}
 _SCHEMAS: dict[Path, tuple[float, dict]] = {}
 _SCHEMA_ERRORS: dict[tuple[Path, float], str | None] = {}
@@ -61,13 +63,23 @@ def write_form(key: str, schema: dict) -> None:
     path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def schema_of(key: str) -> dict:
+def schema_of(key: str, sources: dict | None = None) -> dict:
+    """The form's JSON Schema: the copy stored with a version (``sources`` of its definition) when it has
+    one, so that an instance keeps the form of its version; else the file under ``bpmn/forms/``."""
+    own = (sources or {}).get(f"{FORMS_PREFIX}{key}.schema.json")
+    if own is not None:
+        return _parsed(own)
     path = schema_path(key)
     mtime = path.stat().st_mtime
     cached = _SCHEMAS.get(path)
     if cached is None or cached[0] != mtime:
         _SCHEMAS[path] = (mtime, json.loads(path.read_text(encoding="utf-8")))
     return _SCHEMAS[path][1]
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> dict:
+    return json.loads(text)
 
 
 def schema_error(key: str) -> str | None:
@@ -126,11 +138,12 @@ def _message(error) -> tuple[str, str]:
     return _path(where) or "data", messages[v]() if v in messages else error.message
 
 
-def validate(key: str, data: Any) -> None:
-    """Raise ValidationFailed naming every field that does not match the form's schema."""
+def validate(key: str, data: Any, sources: dict | None = None) -> None:
+    """Raise ValidationFailed naming every field that does not match the form's schema (of the version
+    whose ``sources`` are given, see ``schema_of``)."""
     if not isinstance(data, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
-    validator = Draft202012Validator(schema_of(key))
+    validator = Draft202012Validator(schema_of(key, sources))
     fields: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path, message = _message(error)
@@ -140,7 +153,7 @@ def validate(key: str, data: Any) -> None:
 
 
 def apply(key: str, run, task, data: dict) -> FormResult:
-    validate(key, data)
+    validate(key, data, run.instance.definition.sources)
     handler = _HANDLERS.get(key)
     if handler is None:
         return FormResult(task_data=dict(data))

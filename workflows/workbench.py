@@ -198,7 +198,8 @@ def working_files(session: Session, process_id: str, tests_dir: Path,
     draft = draft_of(session, process_id, view)
     if draft is not None:
         return dict(draft.files), draft
-    files = dict(definition_of(session, process_id, view=view).sources)
+    files = {n: t for n, t in definition_of(session, process_id, view=view).sources.items()
+             if not n.startswith(forms.FORMS_PREFIX)}  # a version's forms come from bpmn/forms/ at deploy
     if not any(name.startswith("uji/") for name in files):
         for name, text in scenario_files(tests_dir, process_id).items():
             files["uji/" + name.split("/", 1)[1]] = text
