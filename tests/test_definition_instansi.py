@@ -102,7 +102,8 @@ def test_two_instansi_run_different_versions_of_skp_perencanaan(app, accounts, a
     a_id = mine["instansi"]["id"]
 
     # both instansi at the same time: A's Kepala Dinas on A's version, B's on the national default
-    kadis_a, sekda_a = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    kadis_a = as_user(find(accounts, "Kepala Dinas")["nip"])
+    sekda_a = as_user(find(accounts, "Sekretaris Daerah")["nip"])
     kadis_b, sekda_b = as_user(KADIS_B), as_user(SEKDA_B)
     skp_a, task_a = start_skp(kadis_a, "Susun SKP Instansi A")
     skp_b, task_b = start_skp(kadis_b, "Susun SKP")
@@ -138,7 +139,8 @@ def test_two_instansi_run_different_versions_of_skp_perencanaan(app, accounts, a
     refused = owner_a.post(f"/definitions/skp_perencanaan/deploy?instansi_id={b}", json={
         "files": changed(owner_a, "Susun SKP Instansi A", "Susun SKP untuk B"), "comment": "bukan instansi saya"})
     assert refused.status_code == 403
-    assert put(owner_a, f"/definitions/skp_perencanaan/draft?instansi_id={b}", {"files": {"x.bpmn": ""}}).status_code == 403
+    other = put(owner_a, f"/definitions/skp_perencanaan/draft?instansi_id={b}", {"files": {"x.bpmn": ""}})
+    assert other.status_code == 403
 
     # drafts are per instansi: A's draft is not B's
     assert put(owner_a, "/definitions/skp_perencanaan/draft",
@@ -182,7 +184,8 @@ def test_the_newest_version_of_the_instansi_else_the_national_default(app):
         national = latest(session, "skp_perencanaan")
         assert latest(session, "skp_perencanaan", b).id == national.id
         sources = dict(national.sources)
-        sources["skp_perencanaan.bpmn"] = sources["skp_perencanaan.bpmn"].replace('name="Susun SKP"', 'name="Susun B"', 1)
+        main = sources["skp_perencanaan.bpmn"]
+        sources["skp_perencanaan.bpmn"] = main.replace('name="Susun SKP"', 'name="Susun B"', 1)
         with write_transaction(session):
             [own] = deploy(session, sources, "B", chosen=["skp_perencanaan"], instansi_id=b)
             again = deploy(session, sources, "B lagi", chosen=["skp_perencanaan"], instansi_id=b)
@@ -213,7 +216,8 @@ def test_the_newest_version_of_the_instansi_else_the_national_default(app):
 
 def timed(name: str) -> str:
     """A process whose start event is a timer (far in the future: it waits)."""
-    return ('<?xml version="1.0" encoding="UTF-8"?><bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            '<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" '
             'id="Definitions_jadwal" targetNamespace="http://bpmn.io/schema/bpmn">'
             f'<bpmn:process id="jadwal_uji" name="{name}" isExecutable="true">'
             '<bpmn:startEvent id="mulai"><bpmn:outgoing>f1</bpmn:outgoing><bpmn:timerEventDefinition>'
@@ -248,7 +252,7 @@ def test_a_version_keeps_its_forms_and_a_changed_form_is_a_new_version(app, acco
     files = owner_a.get("/definitions/skp_perencanaan/draft").get_json()["files"]
     assert not any(name.startswith("forms/") for name in files)  # the modeler edits diagrams; forms come from disk
     versions = owner_a.get("/definitions/skp_perencanaan/versions").get_json()
-    assert "forms/skp-editor.schema.json" in versions[0]["files"] and "forms/skp-review.schema.json" in versions[0]["files"]
+    assert {"forms/skp-editor.schema.json", "forms/skp-review.schema.json"} <= set(versions[0]["files"])
 
     path = forms_dir / "skp-editor.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
@@ -261,5 +265,44 @@ def test_a_version_keeps_its_forms_and_a_changed_form_is_a_new_version(app, acco
     kadis_a, kadis_b = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(KADIS_B)
     _, task_a = start_skp(kadis_a, "Susun SKP")
     _, task_b = start_skp(kadis_b, "Susun SKP")
-    assert kadis_a.get(f"/tasks/{task_a['id']}").get_json()["form"]["schema"]["title"] == "Susun SKP (formulir instansi A)"
+    form_a = kadis_a.get(f"/tasks/{task_a['id']}").get_json()["form"]
+    assert form_a["schema"]["title"] == "Susun SKP (formulir instansi A)"
     assert kadis_b.get(f"/tasks/{task_b['id']}").get_json()["form"]["schema"]["title"] == schema["title"]
+
+
+def test_pages_and_admin_console_show_each_instansi_its_versions(app, client, accounts, as_user):
+    from test_pages import Pages
+
+    b = second_instansi(app)
+    owner_a, owner_b = as_user(OWNER_A), as_user(OWNER_B)
+    for api, old, new in ((owner_a, "Susun SKP", "Susun SKP Instansi A"), (owner_b, "Periksa SKP", "Periksa SKP B")):
+        r = api.post("/definitions/skp_perencanaan/deploy", json={"files": changed(api, old, new), "comment": "uji"})
+        assert r.status_code == 201, r.get_json()
+    pages = Pages(client)
+    pages.login(OWNER_A)
+    versions = pages.html("/meja-kerja/skp_perencanaan/versi")
+    assert 'data-version="2"' in versions and 'data-version="1"' in versions and 'data-version="3"' not in versions
+    assert "Instance berjalan" in versions and "bawaan nasional" in versions
+    assert pages.get("/meja-kerja/skp_perencanaan/versi/3/unduh").status_code == 404
+    assert pages.get("/meja-kerja/skp_perencanaan/beda?dari=1&ke=3").status_code == 404
+    assert pages.get(f"/meja-kerja?instansi_id={b}").status_code == 403
+    assert "Pemerintah Provinsi Contoh" in pages.html("/meja-kerja/skp_perencanaan")  # where a deploy goes
+
+    pages.login(SUPERADMIN)
+    listing = pages.html("/meja-kerja")
+    assert "Pemerintah Provinsi B" in listing and f"/meja-kerja/skp_perencanaan?instansi_id={b}" in listing
+    modeler = pages.html(f"/meja-kerja/skp_perencanaan?instansi_id={b}")
+    assert f'"instansiId": "{b}"' in modeler and "Pemerintah Provinsi B" in modeler
+    assert 'data-version="3"' in pages.html("/meja-kerja/skp_perencanaan/versi")
+
+    # the admin console of instansi A: the national default and A's versions, never B's
+    admin = as_user(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    listed = admin.get("/admin/definitions").get_json()
+    ids = {d["version"]: d["id"] for d in as_user(SUPERADMIN).get("/admin/definitions").get_json()
+           if d["process_id"] == "skp_perencanaan"}
+    assert sorted(d["version"] for d in listed if d["process_id"] == "skp_perencanaan") == [1, 2]
+    assert admin.get(f"/admin/definitions/{ids[3]}/elements").status_code == 404
+    assert admin.get(f"/admin/definitions/{ids[2]}/elements").status_code == 200
+    pages.login(next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"])
+    assert pages.get(f"/admin/definisi/{ids[3]}").status_code == 404
+    assert "skp_perencanaan" in pages.html(f"/admin/definisi/{ids[1]}")

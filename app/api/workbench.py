@@ -66,8 +66,8 @@ def draft_json(session, draft) -> dict | None:
 def list_definitions():
     session = get_session()
     rows = workbench.definitions_overview(session, view())
-    return jsonify([{**r, "draft": draft_json(session, r["draft"]), "instansi": instansi_json(session, r["instansi_id"])}
-                    for r in rows])
+    return jsonify([{**r, "draft": draft_json(session, r["draft"]),
+                     "instansi": instansi_json(session, r["instansi_id"])} for r in rows])
 
 
 @api.get("/definitions/<process_id>/versions")
@@ -243,7 +243,8 @@ def _describe() -> None:
         "/definitions": {"get": {"summary": "Definisi proses: versi terbaru, jumlah versi, instance terbuka, draf "
                                            "(pemilik proses, superadmin)", "responses": {"200": _resp("Daftar"), **ERRORS}}},
         "/definitions/{process_id}/versions": {"get": {
-            "summary": "Versi sebuah proses: nomor, penulis, waktu, catatan, file", "parameters": [pid],
+            "summary": "Versi sebuah proses: nomor, instansi (null: bawaan nasional), penulis, waktu, catatan, file "
+                       "(termasuk formulir forms/*.schema.json), instance_berjalan", "parameters": [pid],
             "responses": {"200": _resp("Versi, terbaru dulu"), **ERRORS}}},
         "/definitions/{process_id}/versions/{version}/files/{name}": {"get": {
             "summary": "Unduh satu file BPMN/DMN sebuah versi", "parameters": [pid, ver, {
@@ -304,6 +305,14 @@ def _describe() -> None:
                 "(details.id_otomatis)"),
                           **ERRORS, **invalid}}},
     })
+    scope = {"name": "instansi_id", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+             "description": "Versi per instansi. Pemilik proses: instansinya sendiri (instansi lain 403). Superadmin: "
+                            "instansi ini (0: bawaan nasional); tanpa parameter melihat semua instansi dan memasang "
+                            "bawaan nasional"}
+    for path, operations in DOCUMENT["paths"].items():
+        if path.startswith("/definitions"):
+            for operation in operations.values():
+                operation["parameters"] = [*operation.get("parameters", []), scope]
 
 
 _describe()

@@ -47,7 +47,8 @@ def _viewer(config: dict) -> str:
 
 def _choices(session, scope):
     processes = session.execute(select(ProcessDefinition.process_id, func.max(ProcessDefinition.name))
-                                .where(*visible_definitions(scope)).group_by(ProcessDefinition.process_id).order_by(ProcessDefinition.process_id)).all()
+                                .where(*visible_definitions(scope)).group_by(ProcessDefinition.process_id)
+                                .order_by(ProcessDefinition.process_id)).all()
     versions = session.scalars(select(ProcessDefinition).where(*visible_definitions(scope))
                                .order_by(ProcessDefinition.process_id, ProcessDefinition.version)).all()
     unors = session.scalars(select(Unor).where(*([Unor.instansi_id == scope] if scope else []))

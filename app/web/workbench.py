@@ -37,7 +37,8 @@ def workbench_list():
     session = get_session()
     scope, carry = _scope()
     rows = workbench.definitions_overview(session, scope)
-    return render_template("workbench_list.html", rows=rows, may_edit=g.actor.has(workbench.OWNER, workbench.SUPERADMIN),
+    return render_template("workbench_list.html", rows=rows,
+                           may_edit=g.actor.has(workbench.OWNER, workbench.SUPERADMIN),
                            every=scope.every, carry=carry,
                            instansi=_instansi_names(session, [r["instansi_id"] for r in rows] + [scope.instansi_id]),
                            scope=scope)
