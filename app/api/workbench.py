@@ -83,11 +83,15 @@ def list_versions(process_id):
 @api.get("/definitions/<process_id>/versions/<int:version>/files/<path:name>")
 @login_required
 def version_file(process_id, version, name):
-    row = workbench.definition_of(get_session(), process_id, version, view())
+    return file_response(workbench.definition_of(get_session(), process_id, version, view()), name)
+
+
+def file_response(row, name: str) -> Response:
+    """One file of a version: a BPMN/DMN diagram (XML), a scenario or a form of the version (JSON)."""
     if name not in row.sources:
-        raise NotFound(f"File '{name}' tidak ada di versi {version}")
-    return Response(row.sources[name], mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        raise NotFound(f"File '{name}' tidak ada di versi {row.version}")
+    return Response(row.sources[name], mimetype="application/json" if name.endswith(".json") else "application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name.rsplit("/", 1)[-1]}"'})
 
 
 @api.get("/definitions/<process_id>/versions/<int:version>/download")
@@ -305,7 +309,7 @@ def _describe() -> None:
                 "(details.id_otomatis)"),
                           **ERRORS, **invalid}}},
     })
-    scope = {"name": "instansi_id", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 0},
+    scope = {"name": "instansi_id", "in": "query", "required": False, "schema": {**ID_SCHEMA, "minimum": 0},
              "description": "Versi per instansi. Pemilik proses: instansinya sendiri (instansi lain 403). Superadmin: "
                             "instansi ini (0: bawaan nasional); tanpa parameter melihat semua instansi dan memasang "
                             "bawaan nasional"}

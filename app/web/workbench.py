@@ -11,7 +11,6 @@ from flask import Response, g, render_template, request, url_for
 
 from app import get_session
 from app.auth import issue_token
-from core.errors import NotFound
 from workflows import workbench
 
 from . import web
@@ -82,10 +81,9 @@ def workbench_download(process_id, version):
     row = workbench.definition_of(get_session(), process_id, parse_id(version), _scope()[0])
     name = request.args.get("file")
     if name:
-        if name not in row.sources:
-            raise NotFound(f"File '{name}' tidak ada di versi {row.version}")
-        return Response(row.sources[name], mimetype="application/xml",
-                        headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        from app.api.workbench import file_response
+
+        return file_response(row, name)
     return Response(workbench.version_zip(row), mimetype="application/zip",
                     headers={"Content-Disposition": f'attachment; filename="{process_id}-v{row.version}.zip"'})
 
