@@ -38,7 +38,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # Instansi versions cannot become national ones: they (and their instances) would clash; drop them.
+    # Instansi drafts are dropped (two drafts of one process would clash). Instansi versions stay and become
+    # national ones; a version whose content equals another scope's makes the unique constraint fail here.
     op.execute("DELETE FROM definition_draft WHERE instansi_id IS NOT NULL")
     op.drop_index('uq_definition_draft_scope', table_name='definition_draft')
     with op.batch_alter_table('definition_draft', schema=None) as batch_op:
