@@ -118,11 +118,7 @@ def definitions_overview(session: Session, view: View) -> list[dict]:
         scopes = [(process_id, view.instansi_id) for process_id in sorted({p for p, _ in scopes})]
     drafts = {(d.process_id, d.instansi_id): d for d in session.scalars(select(DefinitionDraft))}
     for process_id, instansi_id in sorted(scopes, key=lambda s: (s[0], s[1] or 0)):
-        newest = latest(session, process_id, instansi_id)
-        if newest is None:  # an instansi's own process seen from the national view
-            newest = session.scalar(select(ProcessDefinition).where(
-                ProcessDefinition.process_id == process_id, in_scope(instansi_id))
-                .order_by(ProcessDefinition.version.desc()).limit(1))
+        newest = latest(session, process_id, instansi_id)  # found: the scope has versions, or its default has
         shown = View(instansi_id) if view.every else view
         count = session.scalar(select(func.count()).where(ProcessDefinition.process_id == process_id,
                                                            in_scope(instansi_id) if view.every else view.condition()))
