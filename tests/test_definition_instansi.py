@@ -260,6 +260,8 @@ def test_a_version_keeps_its_forms_and_a_changed_form_is_a_new_version(app, acco
     r = owner_a.post("/definitions/skp_perencanaan/deploy", json={"files": files, "comment": "formulir baru"})
     assert r.status_code == 201, r.get_json()  # the same diagram with a changed form: a new version
     assert r.get_json()["version"] == 2
+    assert owner_a.get("/definitions/skp_perencanaan/diff?from=1&to=2").get_json()["forms"] \
+        == ["forms/skp-editor.schema.json"]
     path.write_text(json.dumps(schema), encoding="utf-8")  # the file on disk back as shipped: A keeps its copy
 
     kadis_a, kadis_b = as_user(find(accounts, "Kepala Dinas")["nip"]), as_user(KADIS_B)

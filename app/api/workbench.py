@@ -258,7 +258,8 @@ def _describe() -> None:
             "summary": "Unduh semua file sebuah versi (ZIP)", "parameters": [pid, ver],
             "responses": {"200": _resp("ZIP"), **ERRORS}}},
         "/definitions/{process_id}/diff": {"get": {
-            "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah)",
+            "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah); "
+                       "forms: formulir versi yang berbeda",
             "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": ID_SCHEMA}
                                    for n in ("from", "to")],
             "responses": {"200": _resp("Perbedaan"), **ERRORS, **invalid}}},
