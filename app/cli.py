@@ -291,10 +291,12 @@ def bpmn_validate(files):
 @click.option("--comment", default="", help="Catatan versi.")
 @click.option("--process", "chosen", multiple=True, help="Proses yang dipasang (wajib bila FILES disebut).")
 @click.option("--sertakan", multiple=True, help="Proses lain yang sudah dipasang di FILES yang ikut dipasang.")
+@click.option("--instansi", "instansi_kode", default=None,
+              help="Kode instansi: versi untuk instansi ini saja (bawaan: versi bawaan nasional).")
 @with_appcontext
-def bpmn_deploy(files, comment, chosen, sertakan):
+def bpmn_deploy(files, comment, chosen, sertakan, instansi_kode):
     """Pasang versi baru dari diagram di BPMN_DIR yang berubah, atau dari FILES hanya proses --process
-    beserta proses dan DMN yang dirujuknya."""
+    beserta proses dan DMN yang dirujuknya; untuk semua instansi (bawaan nasional) atau --instansi KODE."""
     from core.db import write_transaction
     from workflows.definitions import DefinitionInvalid, DeployRefused, deploy, read_dir
 
@@ -303,9 +305,19 @@ def bpmn_deploy(files, comment, chosen, sertakan):
     sources = {f.name: f.read_text(encoding="utf-8") for f in files} if files \
         else read_dir(Path(current_app.config["BPMN_DIR"]))
     session = _session()
+    instansi_id = None
+    if instansi_kode:
+        from sqlalchemy import select
+
+        from app.kinerja.org import Instansi
+
+        instansi_id = session.scalar(select(Instansi.id).where(Instansi.kode == instansi_kode))
+        if instansi_id is None:
+            raise click.UsageError(f"instansi dengan kode {instansi_kode} tidak ada")
     try:
         with write_transaction(session):
-            rows = deploy(session, sources, comment, chosen=list(chosen) if files else None, include=sertakan)
+            rows = deploy(session, sources, comment, chosen=list(chosen) if files else None, include=sertakan,
+                          instansi_id=instansi_id)
     except DefinitionInvalid as exc:
         for problem in exc.problems:
             click.echo(f"KESALAHAN {problem}", err=True)

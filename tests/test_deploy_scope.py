@@ -128,3 +128,23 @@ def test_the_cli_deploys_only_the_chosen_process(app, tmp_path):
                                  "--sertakan", "dialog_kinerja"])
     assert result.exit_code == 0, result.output
     assert versions(app, "dialog_kinerja") == before + 1 and versions(app, "side_a") == 1
+    # --instansi KODE: a version of that instansi only
+    changed = SIDE_FILE["side_a.bpmn"].replace('name="Uji side_a"', 'name="Uji side_a DEMO"')
+    (tmp_path / "side_a.bpmn").write_text(changed)
+    result = runner.invoke(main, ["bpmn", "deploy", str(tmp_path / "side_a.bpmn"), "--process", "side_a",
+                                 "--sertakan", "dialog_kinerja", "--instansi", "TIDAKADA"])
+    assert result.exit_code != 0 and "TIDAKADA" in result.output
+    result = runner.invoke(main, ["bpmn", "deploy", str(tmp_path / "side_a.bpmn"), "--process", "side_a",
+                                 "--sertakan", "dialog_kinerja", "--instansi", "DEMO"])
+    assert result.exit_code == 0, result.output
+    from workflows.definitions import latest
+    from workflows.models import ProcessDefinition
+
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        own = session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == "side_a",
+                                                             ProcessDefinition.instansi_id.is_not(None)))
+        assert own.name == "Uji side_a DEMO" and latest(session, "side_a").name == "Uji side_a"
+        assert latest(session, "side_a", own.instansi_id).id == own.id
+    finally:
+        session.close()

@@ -43,8 +43,8 @@ def _probe_spec(decision: str, dmn_source: str, _digest: str):
     return parser.get_spec(f"probe_{decision}"), parser.get_subprocess_specs(f"probe_{decision}")
 
 
-def deployed_source(session: Session, process_id: str, file_name: str) -> str:
-    definition = latest(session, process_id)
+def deployed_source(session: Session, process_id: str, file_name: str, instansi_id: int | None = None) -> str:
+    definition = latest(session, process_id, instansi_id)
     source = (definition.sources or {}).get(file_name) if definition is not None else None
     if not source:
         raise DecisionMissing(f"Tabel keputusan {file_name} belum dipasang bersama proses {process_id}; "
@@ -62,6 +62,8 @@ def evaluate(dmn_source: str, decision: str, data: dict) -> dict:
     return {k: v for k, v in workflow.data.items() if k not in data}
 
 
-def decide(session: Session, process_id: str, file_name: str, decision: str, data: dict) -> dict:
-    """Evaluate ``decision`` of the DMN file deployed with the newest version of ``process_id``."""
-    return evaluate(deployed_source(session, process_id, file_name), decision, data)
+def decide(session: Session, process_id: str, file_name: str, decision: str, data: dict,
+           instansi_id: int | None = None) -> dict:
+    """Evaluate ``decision`` of the DMN file deployed with the newest version of ``process_id`` that
+    ``instansi_id`` runs (its own, else the national default)."""
+    return evaluate(deployed_source(session, process_id, file_name, instansi_id), decision, data)

@@ -1,8 +1,9 @@
 """Process definitions: BPMN/DMN files parsed, validated and stored once per version.
 
 A version is identified by the SHA-256 of the sources it was built from; deploying the
-same sources again creates nothing. Running instances keep the version they started
-on; new instances take the newest. Parsed specs are cached in-process per version.
+same sources again (for the same instansi) creates nothing. Running instances keep the version
+they started on; new instances take the newest of their instansi, else the newest national
+default (``instansi_id`` None, shipped in ``bpmn/``). Parsed specs are cached in-process per version.
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
@@ -24,7 +25,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from . import camunda, clock, forms, task_defaults
-from .forms import form_exists, schema_error
+from .forms import FORMS_PREFIX, form_exists, schema_error, schema_path
 from .lanes import expression_problem, lane_roles, known_lane
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
@@ -33,7 +34,8 @@ from .validation import CAMUNDA, JUEL_OR_FEEL, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
 __all__ = ["Problem", "DefinitionInvalid", "DeployRefused", "Parsed", "Scope", "check_sources", "parse_sources",
-           "scope_of", "deploy", "latest", "specs_of", "with_called_processes", "check_with_called"]
+           "scope_of", "deploy", "instansi_of", "latest", "in_scope", "visible_to", "specs_of",
+           "with_called_processes", "check_with_called"]
 # ids a modeler generates (bpmn-js: Process_0abc123, Camunda/Signavio: Process_1); two owners' would overwrite
 GENERATED_ID = re.compile(r"^(Process|Definitions)_[0-9a-z]{1,8}$")
 
@@ -96,8 +98,9 @@ class Scope:
         return None
 
 
-def scope_of(session: Session, parsed: list[Parsed], chosen, include=()) -> Scope:
-    """The chosen (and explicitly included) processes with the called processes and decisions they reference."""
+def scope_of(session: Session, parsed: list[Parsed], chosen, include=(), instansi_id: int | None = None) -> Scope:
+    """The chosen (and explicitly included) processes with the called processes and decisions they reference;
+    ``conflicts`` are the other processes in the files that the instansi runs (its own or the national default)."""
     by_id = {p.process_id: p for p in parsed}
     wanted, decisions, todo = set(), set(), [*chosen, *include]
     while todo:
@@ -110,7 +113,8 @@ def scope_of(session: Session, parsed: list[Parsed], chosen, include=()) -> Scop
         decisions |= refs
     rest = sorted(set(by_id) - wanted)
     existing = set(session.scalars(select(ProcessDefinition.process_id).distinct()
-                                   .where(ProcessDefinition.process_id.in_(rest)))) if rest else set()
+                                   .where(ProcessDefinition.process_id.in_(rest), visible_to(instansi_id))
+                                   )) if rest else set()
     files = {}
     for item in parsed:
         for name, text in item.sources.items():
@@ -125,6 +129,19 @@ def scope_of(session: Session, parsed: list[Parsed], chosen, include=()) -> Scop
 def _user_task_form(task_spec) -> str | None:
     props = (getattr(task_spec, "extensions", None) or {}).get("properties", {}) or {}
     return props.get("formKey")
+
+
+def form_files(spec, subs: dict) -> dict[str, str]:
+    """The JSON Schema files (``forms/<key>.schema.json``) the user tasks of a process use, as they are now
+    under ``bpmn/forms/``: stored with the version (and in its content hash), so that a version keeps its
+    forms and a changed form is a new version."""
+    found = {}
+    for one in (spec, *subs.values()):
+        for task_spec in one.task_specs.values():
+            key = _user_task_form(task_spec) if getattr(task_spec, "manual", False) else None
+            if key and form_exists(key):
+                found[f"{FORMS_PREFIX}{key}.schema.json"] = schema_path(key).read_text(encoding="utf-8")
+    return dict(sorted(found.items()))
 
 
 def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, problems: list[Problem]) -> None:
@@ -211,7 +228,8 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
     bpmn_files = {n: s for n, s in sources.items() if n.endswith(".bpmn")}
     dmn_files = {n: s for n, s in sources.items() if n.endswith(".dmn")}
     parser = SpiffBpmnParser(validator=VALIDATOR)
-    for name in sorted(n for n in set(sources) - set(bpmn_files) - set(dmn_files) if not n.startswith("uji/")):
+    for name in sorted(n for n in set(sources) - set(bpmn_files) - set(dmn_files)
+                       if not n.startswith(("uji/", FORMS_PREFIX))):  # forms: read from bpmn/forms/ below
         problems.append(Problem(name, "hanya file .bpmn dan .dmn yang dapat dipasang"))
     for name, text in {**dmn_files, **bpmn_files}.items():
         if CAMUNDA_8_NS in text:
@@ -267,6 +285,7 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
             sub_file = Path(parser.get_process_parser(sub_id).filename or "?").name
             used[sub_file] = bpmn_files.get(sub_file, "")
         used.update(dmn_files)
+        used.update(form_files(spec, subs))
         parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
     problems += check_xml(sources)
     if bpmn_files and not parsed and not any(p.severity == "error" for p in problems):
@@ -314,7 +333,8 @@ def _defined_and_called(sources: dict[str, str]) -> tuple[set[str], set[str]]:
     return defined, called
 
 
-def with_called_processes(session: Session, sources: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+def with_called_processes(session: Session, sources: dict[str, str],
+                          instansi_id: int | None = None) -> tuple[dict[str, str], set[str]]:
     """The sources plus the stored files of the newest deployed version of every process their call
     activities name but they do not define (transitively: a deployed version carries its own called
     processes), and the ids of the processes brought in that way.
@@ -325,7 +345,7 @@ def with_called_processes(session: Session, sources: dict[str, str]) -> tuple[di
     defined, called = _defined_and_called(sources)
     brought: set[str] = set()
     for process_id in sorted(called - defined):
-        definition = latest(session, process_id)
+        definition = latest(session, process_id, instansi_id)
         if definition is None:
             continue  # check_sources reports the missing process
         for name, text in definition.sources.items():
@@ -334,37 +354,44 @@ def with_called_processes(session: Session, sources: dict[str, str]) -> tuple[di
     return sources, brought
 
 
-def check_with_called(session: Session, sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]:
+def check_with_called(session: Session, sources: dict[str, str],
+                      instansi_id: int | None = None) -> tuple[list[Parsed], list[Problem]]:
     """``check_sources`` with called processes that are deployed separately resolved from the database;
     the processes brought in that way are not in the result (they keep their own versions)."""
-    full, brought = with_called_processes(session, sources)
+    full, brought = with_called_processes(session, sources, instansi_id)
     parsed, problems = check_sources(full)
     return [p for p in parsed if p.process_id not in brought], problems
 
 
 def deploy(session: Session, sources: dict[str, str], comment: str = "", author_id: int | None = None,
-           chosen=None, include=()) -> list[ProcessDefinition]:
+           chosen=None, include=(), instansi_id: int | None = None) -> list[ProcessDefinition]:
     """Store a new version of each chosen process (all when ``chosen`` is None, as for the shipped ``bpmn/``)
     and of the processes they call, where the sources changed; return the newest versions.
 
+    ``instansi_id`` None stores the national default (what ``bpmn/`` ships); an instansi's versions are its
+    own: its instances take them, other instansi keep theirs or the default. Version numbers count per
+    process over every instansi (the next number after the highest anywhere), so "v7" names one version.
+
     Raise DeployRefused when the sources define an existing process that is neither chosen, called nor
     in ``include``, or when a process to deploy has an id a modeler generated."""
-    full, brought = with_called_processes(session, sources)
+    full, brought = with_called_processes(session, sources, instansi_id)
     parsed = [p for p in parse_sources(full) if p.process_id not in brought]
-    scope = scope_of(session, parsed, [p.process_id for p in parsed] if chosen is None else chosen, include)
+    scope = scope_of(session, parsed, [p.process_id for p in parsed] if chosen is None else chosen, include,
+                     instansi_id)
     if scope.refusal():
         raise DeployRefused(scope.refusal())
     newest = []
     for item in scope.processes:
         existing = session.scalar(select(ProcessDefinition).where(
-            ProcessDefinition.process_id == item.process_id, ProcessDefinition.content_hash == item.content_hash))
+            ProcessDefinition.process_id == item.process_id, ProcessDefinition.content_hash == item.content_hash,
+            in_scope(instansi_id)))
         if existing is None:
             version = (session.scalar(select(func.max(ProcessDefinition.version))
                                       .where(ProcessDefinition.process_id == item.process_id)) or 0) + 1
             existing = ProcessDefinition(
                 process_id=item.process_id, version=version, name=item.name, content_hash=item.content_hash,
                 sources=item.sources, spec_json=_spec_json(item), serializer_version=SERIALIZER.VERSION,
-                created_at=clock.now(), comment=comment, author_id=author_id)
+                created_at=clock.now(), comment=comment, author_id=author_id, instansi_id=instansi_id)
             session.add(existing)
             session.flush()
         newest.append(existing)
@@ -378,8 +405,34 @@ def _spec_json(item: Parsed) -> str:
     }, cls=SERIALIZER._encoder_cls)
 
 
-def latest(session: Session, process_id: str) -> ProcessDefinition | None:
-    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+def in_scope(instansi_id: int | None):
+    """The versions of exactly one scope: an instansi's own, or (None) the national default."""
+    return ProcessDefinition.instansi_id.is_(None) if instansi_id is None \
+        else ProcessDefinition.instansi_id == instansi_id
+
+
+def visible_to(instansi_id: int | None):
+    """The versions an instansi may run: its own and the national default (None: the default only)."""
+    return ProcessDefinition.instansi_id.is_(None) if instansi_id is None \
+        else or_(ProcessDefinition.instansi_id.is_(None), ProcessDefinition.instansi_id == instansi_id)
+
+
+def instansi_of(data) -> int | None:
+    """The instansi start data names itself (``instansi_id``), when no subject pegawai says it."""
+    value = data.get("instansi_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def latest(session: Session, process_id: str, instansi_id: int | None = None) -> ProcessDefinition | None:
+    """The version new instances of ``instansi_id`` take: the newest of that instansi, else the newest
+    national default (``instansi_id`` None: the national default)."""
+    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+    if instansi_id is not None:
+        own = session.scalar(query.where(ProcessDefinition.instansi_id == instansi_id)
+                             .order_by(ProcessDefinition.version.desc()).limit(1))
+        if own is not None:
+            return own
+    return session.scalar(query.where(ProcessDefinition.instansi_id.is_(None))
                           .order_by(ProcessDefinition.version.desc()).limit(1))
 
 

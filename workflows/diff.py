@@ -87,4 +87,6 @@ def diff(old: dict[str, str], new: dict[str, str]) -> dict:
             changed.append(brief(element_id, y) | {"changes": changes})
     return {"added": [brief(i, b[i]) for i in sorted(set(b) - set(a))],
             "removed": [brief(i, a[i]) for i in sorted(set(a) - set(b))],
-            "changed": changed}
+            "changed": changed,
+            # the forms a version carries (JSON, not elements): which were added, removed or changed
+            "forms": sorted(n for n in set(old) | set(new) if n.startswith("forms/") and old.get(n) != new.get(n))}

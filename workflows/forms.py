@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
 
@@ -17,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from core.errors import ValidationFailed
 
 _DIR = {"forms": Path(__file__).resolve().parent.parent / "bpmn" / "forms"}
+FORMS_PREFIX = "forms/"  # a version's own copy of a form in ``process_definition.sources``
 _HANDLERS: dict[str, Callable] = {}
 _SCHEMAS: dict[Path, tuple[float, dict]] = {}
 _SCHEMA_ERRORS: dict[tuple[Path, float], str | None] = {}
@@ -96,7 +98,13 @@ def write_form(key: str, schema: dict) -> None:
     path.write_text(json.dumps(schema, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def schema_of(key: str) -> dict:
+def schema_of(key: str, sources: dict | None = None) -> dict:
+    """The form's JSON Schema: the copy stored with a version (``sources`` of its definition) when it has
+    one, so that an instance keeps the form of its version; else a generated form (Camunda formData), else
+    the file under ``bpmn/forms/``."""
+    own = (sources or {}).get(f"{FORMS_PREFIX}{key}.schema.json")
+    if own is not None:
+        return _parsed(own)
     generated = _generated(key)
     if generated is not None:
         return generated
@@ -106,6 +114,11 @@ def schema_of(key: str) -> dict:
     if cached is None or cached[0] != mtime:
         _SCHEMAS[path] = (mtime, json.loads(path.read_text(encoding="utf-8")))
     return _SCHEMAS[path][1]
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> dict:
+    return json.loads(text)
 
 
 def schema_error(key: str) -> str | None:
@@ -208,9 +221,10 @@ def field_errors(schema: dict, data: Any) -> dict[str, str]:
     return fields
 
 
-def validate(key: str, data: Any) -> None:
-    """Raise ValidationFailed naming every field that does not match the form's schema."""
-    fields = field_errors(schema_of(key), data)
+def validate(key: str, data: Any, sources: dict | None = None) -> None:
+    """Raise ValidationFailed naming every field that does not match the form's schema (of the version
+    whose ``sources`` are given, see ``schema_of``)."""
+    fields = field_errors(schema_of(key, sources), data)
     if fields:
         raise ValidationFailed(fields)
 
@@ -235,9 +249,10 @@ def keep_read_only(schema: dict, data: Any, current: Any) -> Any:
 
 
 def apply(key: str, run, task, data: dict) -> FormResult:
+    sources = run.instance.definition.sources
     if isinstance(data, dict):
-        data = keep_read_only(schema_of(key), data, getattr(task, "data", None))
-    validate(key, data)
+        data = keep_read_only(schema_of(key, sources), data, getattr(task, "data", None))
+    validate(key, data, sources)
     handler = _HANDLERS.get(key)
     if handler is None:
         return FormResult(task_data=dict(data))

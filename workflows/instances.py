@@ -28,7 +28,7 @@ from core.db import write_transaction
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 
 from . import forms, store
-from .definitions import latest, specs_of
+from .definitions import instansi_of, latest, specs_of
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceEvent
 from .scripting import Engine
 
@@ -76,17 +76,19 @@ def advance(run: Run, workflow: BpmnWorkflow) -> None:
 
 def start_instance(session: Session, process_id: str, business_key: str, data: dict,
                    actor_id: int | None) -> Instance:
-    """Start the newest version of a process (inside the caller's write transaction)."""
-    definition = latest(session, process_id)
-    if definition is None:
-        raise NotFound(f"Proses '{process_id}' belum dipasang; jalankan 'ekinerja db upgrade'")
-    spec, subs = specs_of(definition)
+    """Start the newest version of a process for the instansi of the start data (its subject pegawai's,
+    or ``data["instansi_id"]``), else the national default (inside the caller's write transaction)."""
     if actor_id is not None and "pemulai_id" not in data:
         data = {**data, "pemulai_id": actor_id}  # the starter, for lanes by relation (platform.md §1)
-    instance = Instance(definition_id=definition.id, process_id=process_id, business_key=business_key,
+    instance = Instance(process_id=process_id, business_key=business_key,
                         status="running", state=b"", serializer_version="", started_by_id=actor_id,
                         created_at=store.now(), updated_at=store.now())
     store.set_subject(session, instance, data)
+    definition = latest(session, process_id, instance.instansi_id or instansi_of(data))
+    if definition is None:
+        raise NotFound(f"Proses '{process_id}' belum dipasang; jalankan 'ekinerja db upgrade'")
+    spec, subs = specs_of(definition)
+    instance.definition_id = definition.id
     session.add(instance)
     session.flush()
     run = Run(session, actor_id, instance)

@@ -170,12 +170,13 @@ def start_messages(definition: ProcessDefinition) -> set[str]:
     return _STARTS[definition.id]
 
 
-def startable_by(session: Session, name: str) -> list[ProcessDefinition]:
-    """The newest version of every process whose message start event catches ``name``."""
+def startable_by(session: Session, name: str, instansi_id: int | None = None) -> list[ProcessDefinition]:
+    """The version of every process whose message start event catches ``name`` that an instance of the
+    instansi would take (its own newest, else the national default)."""
     found = []
     for process_id in session.scalars(select(ProcessDefinition.process_id).distinct()
                                       .order_by(ProcessDefinition.process_id)):
-        definition = latest(session, process_id)
+        definition = latest(session, process_id, instansi_id)
         if definition is not None and name in start_messages(definition):
             found.append(definition)
     return found
@@ -202,7 +203,7 @@ def deliver_thrown(session: Session, thrower: Instance, events: list, actor_id: 
         message = from_event(thrower, event)
         outcome = deliver(session, message, actor_id, exclude=thrower.id)
         if not outcome.delivered:
-            for definition in startable_by(session, message.name):
+            for definition in startable_by(session, message.name, thrower.instansi_id):
                 outcome.started.append(start_by_message(session, definition, message, actor_id).id)
         if outcome.delivered or outcome.started:
             store.log_event(session, thrower, "message_sent", actor_id,
@@ -267,7 +268,7 @@ def send(session: Session, name: str, payload: dict, business_key: str | None, c
                           scope=lambda q: (scope(q) if scope else q).where(Instance.id.in_(allowed)))
     if outcome.delivered:
         return outcome
-    startable = startable_by(session, name) if not matched else []
+    startable = startable_by(session, name, instansi_id) if not matched else []
     if (matched or startable) and not any(may_send(d) for d in startable) and not allowed:
         raise Forbidden(f"Anda tidak berhak mengirim pesan '{name}' ke proses ini")
     for definition in (d for d in startable if may_send(d)):

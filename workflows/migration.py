@@ -90,7 +90,7 @@ def compare(workflow: BpmnWorkflow, current: ProcessDefinition, target: ProcessD
 
 def precheck(session: Session, instance: Instance) -> dict:
     """The pre-check shown before a migration (read only)."""
-    target = latest(session, instance.process_id)
+    target = latest(session, instance.process_id, instance.instansi_id or instance.definition.instansi_id)
     if instance.status in FINISHED:
         return {"from_version": instance.definition.version, "to_version": target.version, "safe": False,
                 "problems": [f"instance sudah berstatus {instance.status}"], "changes": []}
@@ -108,7 +108,7 @@ def migrate(repair: Repair) -> None:
     instance, session = run.instance, run.session
     if instance.status in FINISHED:
         raise Conflict(f"Instance sudah berstatus {instance.status}; tidak dapat dimigrasikan")
-    target = latest(session, instance.process_id)
+    target = latest(session, instance.process_id, instance.instansi_id or instance.definition.instansi_id)
     if target.id == instance.definition_id:
         raise Conflict("Instance sudah memakai versi terbaru")
     result = compare(repair.workflow, instance.definition, target)

@@ -11,7 +11,7 @@ from typing import Optional
 
 from sqlalchemy import false as sa_false
 from sqlalchemy import (JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text,
-                        UniqueConstraint)
+                        UniqueConstraint, func)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import Base, UtcDateTime
@@ -34,7 +34,14 @@ class ProcessDefinition(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     comment: Mapped[str] = mapped_column(Text, default="")
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))  # who deployed it (None: CLI)
-    __table_args__ = (UniqueConstraint("process_id", "version"), UniqueConstraint("process_id", "content_hash"))
+    # The instansi this version is for; None: the national default (shipped in bpmn/). Version numbers
+    # count per process over every instansi, so (process_id, version) names one version everywhere; the
+    # same content is stored once per instansi (the coalesced index: NULLs would never collide).
+    instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))
+    __table_args__ = (UniqueConstraint("process_id", "version"),
+                      Index("uq_process_definition_scope_hash", "process_id", func.coalesce(instansi_id, 0),
+                            "content_hash", unique=True),
+                      Index("ix_process_definition_process_instansi", "process_id", "instansi_id", "version"))
 
 
 class Instance(Base):
@@ -195,7 +202,9 @@ class DefinitionDraft(Base):
 
     __tablename__ = "definition_draft"
     id: Mapped[int] = mapped_column(primary_key=True)
-    process_id: Mapped[str] = mapped_column(String(128), unique=True)
+    process_id: Mapped[str] = mapped_column(String(128))
     files: Mapped[dict] = mapped_column(JSON)  # {file name: text}
+    instansi_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instansi.id"))  # None: the national default
     author_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     updated_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    __table_args__ = (Index("uq_definition_draft_scope", "process_id", func.coalesce(instansi_id, 0), unique=True),)

@@ -145,7 +145,8 @@ def timer_start_events(spec) -> list:
 
 
 def arm_timer_starts(session_factory: sessionmaker) -> list[int]:
-    """Give each newest definition with a timer start event one instance waiting on that event.
+    """Give each newest definition with a timer start event one instance waiting on that event: the
+    newest national default and the newest version of each instansi that has its own.
 
     A process whose start event is a timer cannot be started by a person; the scheduler
     starts one instance per deployed version (business key ``jadwal:<process>:v<version>``),
@@ -163,19 +164,21 @@ def arm_timer_starts(session_factory: sessionmaker) -> list[int]:
     started = []
     session = session_factory()
     try:
-        newest = session.execute(select(ProcessDefinition.process_id, func.max(ProcessDefinition.version))
-                                 .group_by(ProcessDefinition.process_id)).all()
-        for process_id, version in newest:
+        newest = session.execute(select(ProcessDefinition.process_id, ProcessDefinition.instansi_id,
+                                        func.max(ProcessDefinition.version))
+                                 .group_by(ProcessDefinition.process_id, ProcessDefinition.instansi_id)).all()
+        for process_id, instansi_id, version in newest:
             definition = session.scalar(select(ProcessDefinition).where(
                 ProcessDefinition.process_id == process_id, ProcessDefinition.version == version))
             if not timer_start_events(specs_of(definition)[0]):
                 continue
-            key = f"jadwal:{process_id}:v{version}"
+            key = f"jadwal:{process_id}:v{version}"  # version numbers are unique per process over every instansi
             with write_transaction(session):
                 if is_postgresql(session):  # two schedulers arm it once
                     session.execute(text("select pg_advisory_xact_lock(:k)"), {"k": zlib.crc32(key.encode())})
                 if session.scalar(select(Instance.id).where(Instance.business_key == key).limit(1)) is None:
-                    started.append(start_instance(session, process_id, key, {}, None).id)
+                    data = {} if instansi_id is None else {"instansi_id": instansi_id}
+                    started.append(start_instance(session, process_id, key, data, None).id)
     finally:
         session.close()
     return started

@@ -32,9 +32,10 @@ def scoped_instance(session, instance_id: int, instansi_id: int | None) -> Insta
     return instance
 
 
-def scoped_definition(session, definition_id: int) -> ProcessDefinition:
+def scoped_definition(session, definition_id: int, instansi_id: int | None = None) -> ProcessDefinition:
+    """A version the admin's instansi may run (its own or the national default); another instansi's is not found."""
     definition = session.get(ProcessDefinition, definition_id)
-    if definition is None:
+    if definition is None or (instansi_id is not None and definition.instansi_id not in (None, instansi_id)):
         raise NotFound(f"Definisi proses {definition_id} tidak ditemukan")
     return definition
 
@@ -75,11 +76,18 @@ def admin_repair(instance_id, action_name):
 @api.get("/admin/definitions")
 @login_required
 def admin_definitions():
-    admin_scope(g.actor)
-    rows = get_session().scalars(select(ProcessDefinition).order_by(ProcessDefinition.process_id,
-                                                                    ProcessDefinition.version.desc()))
+    scope = admin_scope(g.actor)
+    rows = get_session().scalars(select(ProcessDefinition).where(*visible_definitions(scope))
+                                 .order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc()))
     return jsonify([{"id": d.id, "process_id": d.process_id, "version": d.version, "name": d.name,
-                     "created_at": iso(d.created_at)} for d in rows])
+                     "instansi_id": d.instansi_id, "created_at": iso(d.created_at)} for d in rows])
+
+
+def visible_definitions(scope: int | None) -> list:
+    """Where-clauses of the versions an admin sees: his instansi's and the national default (superadmin: all)."""
+    from workflows.definitions import visible_to
+
+    return [] if scope is None else [visible_to(scope)]
 
 
 @api.get("/admin/definitions/<int:definition_id>/elements")
@@ -88,7 +96,7 @@ def admin_definition_elements(definition_id):
     scope = admin_scope(g.actor)
     f = search.parse_filter({"lebih_dari_hari": request.args.get("lebih_dari_hari", "7")}, scope)
     session = get_session()
-    definition = scoped_definition(session, definition_id)
+    definition = scoped_definition(session, definition_id, scope)
     return jsonify({"definition_id": definition.id, "lebih_dari_hari": f.lebih_dari_hari,
                     "elements": search.element_counts(session, definition.id, f.lebih_dari_hari, scope)})
 

@@ -1,4 +1,8 @@
-"""Process definitions for process owners: versions, downloads, diff, drafts, validation, tests, deploy."""
+"""Process definitions for process owners: versions, downloads, diff, drafts, validation, tests, deploy.
+
+Every ``/definitions`` endpoint takes ``?instansi_id=``: a process owner works in his own instansi (another
+is a 403), a superadmin in the one he names (``0``: the national default); without it a superadmin sees
+every instansi and deploys the national default (``workflows.workbench.view_of``)."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -21,15 +25,35 @@ def _tests_dir() -> Path:
     return Path(current_app.config["BPMN_DIR"]) / "tests"
 
 
+def view(write: bool = False) -> workbench.View:
+    """The workbench scope of this request from ``?instansi_id=`` (0: the national default)."""
+    from app.kinerja.org import Instansi
+
+    requested = int_arg(request.args, "instansi_id", low=0)
+    if requested and get_session().get(Instansi, requested) is None:
+        raise NotFound(f"Instansi {requested} tidak ditemukan")
+    return workbench.view_of(g.actor, requested, write)
+
+
+def instansi_json(session, instansi_id):
+    from app.kinerja.org import Instansi
+
+    row = session.get(Instansi, instansi_id) if instansi_id else None
+    return {"id": row.id, "kode": row.kode, "nama": row.nama} if row else None
+
+
 def _author(session, pegawai_id):
     p = session.get(Pegawai, pegawai_id) if pegawai_id else None
     return {"id": p.id, "nip": p.nip, "nama": p.nama_lengkap} if p else None
 
 
-def version_json(session, row) -> dict:
-    return {"process_id": row.process_id, "version": row.version, "name": row.name, "content_hash": row.content_hash,
+def version_json(session, row, running: int | None = None) -> dict:
+    data = {"process_id": row.process_id, "version": row.version, "name": row.name, "content_hash": row.content_hash,
             "created_at": iso(row.created_at), "comment": row.comment, "author": _author(session, row.author_id),
-            "files": sorted(row.sources)}
+            "files": sorted(row.sources), "instansi": instansi_json(session, row.instansi_id)}
+    if running is not None:
+        data["instance_berjalan"] = running
+    return data
 
 
 def draft_json(session, draft) -> dict | None:
@@ -40,36 +64,40 @@ def draft_json(session, draft) -> dict | None:
 @api.get("/definitions")
 @login_required
 def list_definitions():
-    workbench.require_reader(g.actor)
     session = get_session()
-    rows = workbench.definitions_overview(session)
-    return jsonify([{**r, "draft": draft_json(session, r["draft"])} for r in rows])
+    rows = workbench.definitions_overview(session, view())
+    return jsonify([{**r, "draft": draft_json(session, r["draft"]),
+                     "instansi": instansi_json(session, r["instansi_id"])} for r in rows])
 
 
 @api.get("/definitions/<process_id>/versions")
 @login_required
 def list_versions(process_id):
-    workbench.require_reader(g.actor)
     session = get_session()
-    return jsonify([version_json(session, r) for r in workbench.versions_of(session, process_id)])
+    scope = view()
+    rows = workbench.versions_of(session, process_id, scope)
+    running = workbench.instance_counts(session, rows, scope)
+    return jsonify([version_json(session, r, running.get(r.id, 0)) for r in rows])
 
 
 @api.get("/definitions/<process_id>/versions/<int:version>/files/<path:name>")
 @login_required
 def version_file(process_id, version, name):
-    workbench.require_reader(g.actor)
-    row = workbench.definition_of(get_session(), process_id, version)
+    return file_response(workbench.definition_of(get_session(), process_id, version, view()), name)
+
+
+def file_response(row, name: str) -> Response:
+    """One file of a version: a BPMN/DMN diagram (XML), a scenario or a form of the version (JSON)."""
     if name not in row.sources:
-        raise NotFound(f"File '{name}' tidak ada di versi {version}")
-    return Response(row.sources[name], mimetype="application/xml",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        raise NotFound(f"File '{name}' tidak ada di versi {row.version}")
+    return Response(row.sources[name], mimetype="application/json" if name.endswith(".json") else "application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{name.rsplit("/", 1)[-1]}"'})
 
 
 @api.get("/definitions/<process_id>/versions/<int:version>/download")
 @login_required
 def version_zip(process_id, version):
-    workbench.require_reader(g.actor)
-    row = workbench.definition_of(get_session(), process_id, version)
+    row = workbench.definition_of(get_session(), process_id, version, view())
     return Response(workbench.version_zip(row), mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{process_id}-v{version}.zip"'})
 
@@ -77,13 +105,14 @@ def version_zip(process_id, version):
 @api.get("/definitions/<process_id>/diff")
 @login_required
 def version_diff(process_id):
-    workbench.require_reader(g.actor)
+    scope = view()
     old, new = int_arg(request.args, "from", low=1), int_arg(request.args, "to", low=1)
     fields = {k: "wajib diisi: nomor versi" for k, v in (("from", old), ("to", new)) if v is None}
     if fields:
         raise ValidationFailed(fields)
     session = get_session()
-    a, b = workbench.definition_of(session, process_id, old), workbench.definition_of(session, process_id, new)
+    a, b = (workbench.definition_of(session, process_id, old, scope),
+            workbench.definition_of(session, process_id, new, scope))
     return jsonify({"from": old, "to": new, **diff(a.sources, b.sources)})
 
 
@@ -91,11 +120,12 @@ def version_diff(process_id):
 @login_required
 def get_draft(process_id):
     """The files the modeler opens: the draft if there is one, else the newest version."""
-    workbench.require_reader(g.actor)
     session = get_session()
-    files, draft = workbench.working_files(session, process_id, _tests_dir())
+    scope = view()
+    files, draft = workbench.working_files(session, process_id, _tests_dir(), scope)
+    row = workbench.definition_of(session, process_id, view=scope)
     return jsonify({"process_id": process_id, "files": files, "draft": draft_json(session, draft),
-                    "version": workbench.definition_of(session, process_id).version})
+                    "version": row.version, "instansi": instansi_json(session, row.instansi_id)})
 
 
 @api.put("/definitions/<process_id>/draft")
@@ -104,7 +134,7 @@ def put_draft(process_id):
     body = json_body()
     session = get_session()
     with write_transaction(session):
-        draft = workbench.save_draft(session, g.actor, process_id, body.get("files"))
+        draft = workbench.save_draft(session, g.actor, process_id, body.get("files"), view(write=True))
     return jsonify(draft_json(session, draft))
 
 
@@ -113,16 +143,17 @@ def put_draft(process_id):
 def delete_draft(process_id):
     session = get_session()
     with write_transaction(session):
-        workbench.discard_draft(session, g.actor, process_id)
+        workbench.discard_draft(session, g.actor, process_id, view(write=True))
     return jsonify({"deleted": True})
 
 
 @api.post("/definitions/<process_id>/validate")
 @login_required
 def validate_definition(process_id):
-    workbench.require_reader(g.actor)
+    scope = view(write=True)
     body = json_body()
-    return jsonify(workbench.validate_files(get_session(), process_id, body.get("files"), body.get("sertakan")))
+    return jsonify(workbench.validate_files(get_session(), process_id, body.get("files"), body.get("sertakan"),
+                                            scope))
 
 
 @api.post("/definitions/<process_id>/test")
@@ -143,7 +174,7 @@ def deploy_definition(process_id):
     session = get_session()
     with write_transaction(session):
         row = workbench.deploy_files(session, g.actor, process_id, body.get("files"), body.get("comment"),
-                                      body.get("sertakan"))
+                                      body.get("sertakan"), view(write=True))
     return jsonify(version_json(session, row)), 201
 
 
@@ -215,7 +246,8 @@ def _describe() -> None:
         "/definitions": {"get": {"summary": "Definisi proses: versi terbaru, jumlah versi, instance terbuka, draf "
                                            "(pemilik proses, superadmin)", "responses": {"200": _resp("Daftar"), **ERRORS}}},
         "/definitions/{process_id}/versions": {"get": {
-            "summary": "Versi sebuah proses: nomor, penulis, waktu, catatan, file", "parameters": [pid],
+            "summary": "Versi sebuah proses: nomor, instansi (null: bawaan nasional), penulis, waktu, catatan, file "
+                       "(termasuk formulir forms/*.schema.json), instance_berjalan", "parameters": [pid],
             "responses": {"200": _resp("Versi, terbaru dulu"), **ERRORS}}},
         "/definitions/{process_id}/versions/{version}/files/{name}": {"get": {
             "summary": "Unduh satu file BPMN/DMN sebuah versi", "parameters": [pid, ver, {
@@ -225,7 +257,8 @@ def _describe() -> None:
             "summary": "Unduh semua file sebuah versi (ZIP)", "parameters": [pid, ver],
             "responses": {"200": _resp("ZIP"), **ERRORS}}},
         "/definitions/{process_id}/diff": {"get": {
-            "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah)",
+            "summary": "Perbedaan dua versi per elemen: added, removed, changed (dengan kolom yang berubah); "
+                       "forms: formulir versi yang berbeda",
             "parameters": [pid] + [{"name": n, "in": "query", "required": True, "schema": ID_SCHEMA}
                                    for n in ("from", "to")],
             "responses": {"200": _resp("Perbedaan"), **ERRORS, **invalid}}},
@@ -276,6 +309,14 @@ def _describe() -> None:
                 "(details.id_otomatis)"),
                           **ERRORS, **invalid}}},
     })
+    scope = {"name": "instansi_id", "in": "query", "required": False, "schema": {**ID_SCHEMA, "minimum": 0},
+             "description": "Versi per instansi. Pemilik proses: instansinya sendiri (instansi lain 403). Superadmin: "
+                            "instansi ini (0: bawaan nasional); tanpa parameter melihat semua instansi dan memasang "
+                            "bawaan nasional"}
+    for path, operations in DOCUMENT["paths"].items():
+        if path.startswith("/definitions"):
+            for operation in operations.values():
+                operation["parameters"] = [*operation.get("parameters", []), scope]
 
 
 _describe()

@@ -225,7 +225,7 @@ def rating_pimpinan(session: Session, penilaian) -> Optional[dict]:
         return info
     try:
         rating = decide(session, PROCESS[penilaian.periode.jenis], "rating_pimpinan.dmn", "rating_pimpinan",
-                        {"capaian_organisasi": row.predikat}).get("rating_pimpinan") or None
+                        {"capaian_organisasi": row.predikat}, penilaian.periode.instansi_id).get("rating_pimpinan") or None
     except DecisionMissing as exc:
         info["pesan"] = str(exc)
         return info

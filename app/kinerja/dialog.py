@@ -126,7 +126,7 @@ def buat_dialog(session: Session, pimpinan: Pegawai, data: dict) -> DialogKinerj
     session.add(dialog)
     session.flush()
     start_instance(session, PROCESS, f"dialog:{dialog.id}", {
-        "dialog_id": dialog.id, "pimpinan_id": pimpinan.id, "peserta_ids": [p.id for p in peserta],
+        "dialog_id": dialog.id, "pimpinan_id": pimpinan.id, "instansi_id": pimpinan.instansi_id, "peserta_ids": [p.id for p in peserta],
         "topik": topik, "tanggal": tanggal.isoformat(), "nama_pimpinan": pimpinan.nama_lengkap}, pimpinan.id)
     return dialog
 

@@ -111,12 +111,13 @@ def sebaran_semua(session: Session, instansi_id: int, periode_id: int) -> dict[i
 
 # ------------------------------------------------------------------ the rules (DMN) and the check
 
-def aturan(session: Session, predikat_organisasi: str, process_id: str = "evaluasi_periodik") -> list[Aturan]:
-    """The rows of the deployed kurva_distribusi.dmn for one predikat organisasi."""
+def aturan(session: Session, predikat_organisasi: str, process_id: str = "evaluasi_periodik",
+           instansi_id: int | None = None) -> list[Aturan]:
+    """The rows of the deployed kurva_distribusi.dmn (the version the instansi runs) for one predikat organisasi."""
     from workflows.decisions import decide
 
     return parse_aturan(decide(session, process_id, "kurva_distribusi.dmn", "kurva_distribusi",
-                               {"predikat_organisasi": predikat_organisasi}))
+                               {"predikat_organisasi": predikat_organisasi}, instansi_id))
 
 
 def parse_aturan(out: dict) -> list[Aturan]:
@@ -187,7 +188,7 @@ def kurva_unit(session: Session, unor: Unor, periode: Periode, counts: dict | No
         capaian_predikat = row.predikat if row else None
     rules_cache = {} if rules_cache is None else rules_cache
     if capaian_predikat and capaian_predikat not in rules_cache:
-        rules_cache[capaian_predikat] = aturan(session, capaian_predikat, PROCESS[periode.jenis])
+        rules_cache[capaian_predikat] = aturan(session, capaian_predikat, PROCESS[periode.jenis], periode.instansi_id)
     rules = rules_cache.get(capaian_predikat, []) if capaian_predikat else []
     dist = {p: counts.get(p, 0) for p in PREDIKAT}
     belum = counts.get(None, 0)
@@ -288,7 +289,8 @@ def periksa_kurva(run, data: dict) -> list[str]:
         if penilaian.predikat is None:  # this one is counted as not final yet; count it with its predikat
             counts[None] = max(counts.get(None, 0) - 1, 0)
             counts[predikat] = counts.get(predikat, 0) + 1
-        broken = check(aturan(session, row.predikat, PROCESS[penilaian.periode.jenis]), counts, counts.get(None, 0))
+        broken = check(aturan(session, row.predikat, PROCESS[penilaian.periode.jenis],
+                              penilaian.periode.instansi_id), counts, counts.get(None, 0))
         if broken:
             found.append((unor, row.predikat, broken))
     if not found:

@@ -209,7 +209,7 @@ def proses_periode(session: Session, periode: Periode) -> str:
     from workflows.definitions import latest
 
     process = PROCESS[periode.jenis]
-    if latest(session, process) is None:
+    if latest(session, process, periode.instansi_id) is None:
         raise Conflict(f"Proses '{process}' untuk periode {periode.jenis.lower()} belum dipasang; "
                        "pasang diagramnya lalu buka periode ini lagi")
     return process

@@ -67,4 +67,5 @@ def acting_as(session: Session, entry, skp: Skp) -> str:
 
 
 def form_of(task: HumanTask) -> dict:
-    return {"key": task.form_key, "schema": schema_of(task.form_key) if task.form_key else None}
+    return {"key": task.form_key,
+            "schema": schema_of(task.form_key, task.instance.definition.sources) if task.form_key else None}

@@ -7,6 +7,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from sqlalchemy import func, select
 
 from app import get_session
+from app.api.admin import scoped_definition, visible_definitions
 from app.auth import admin_scope
 from app.documents import process_documents
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -51,9 +52,10 @@ def _viewer(config: dict) -> str:
 
 def _choices(session, scope):
     processes = session.execute(select(ProcessDefinition.process_id, func.max(ProcessDefinition.name))
-                                .group_by(ProcessDefinition.process_id).order_by(ProcessDefinition.process_id)).all()
-    versions = session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.process_id,
-                                                                  ProcessDefinition.version)).all()
+                                .where(*visible_definitions(scope)).group_by(ProcessDefinition.process_id)
+                                .order_by(ProcessDefinition.process_id)).all()
+    versions = session.scalars(select(ProcessDefinition).where(*visible_definitions(scope))
+                               .order_by(ProcessDefinition.process_id, ProcessDefinition.version)).all()
     unors = session.scalars(select(Unor).where(*([Unor.instansi_id == scope] if scope else []))
                             .order_by(Unor.nama)).all()
     return {"processes": processes, "versions": versions, "unors": unors, "statuses": INSTANCE_STATUS,
@@ -123,8 +125,8 @@ def admin_definitions():
     counts: dict[int, dict] = {}
     for definition_id, status, n in session.execute(query):
         counts.setdefault(definition_id, {})[status] = n
-    definitions = session.scalars(select(ProcessDefinition).order_by(ProcessDefinition.process_id,
-                                                                     ProcessDefinition.version.desc())).all()
+    definitions = session.scalars(select(ProcessDefinition).where(*visible_definitions(scope))
+                                  .order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc())).all()
     return render_template("admin_definitions.html", definitions=definitions, counts=counts, statuses=INSTANCE_STATUS)
 
 
@@ -132,9 +134,7 @@ def admin_definitions():
 def admin_definition(definition_id):
     scope = _scope()
     session = get_session()
-    definition = session.get(ProcessDefinition, parse_id(definition_id))
-    if definition is None:
-        raise NotFound("Definisi proses tidak ditemukan")
+    definition = scoped_definition(session, parse_id(definition_id), scope)
     days = search.parse_filter({"lebih_dari_hari": request.args.get("lebih_dari_hari", "7")}, scope).lebih_dari_hari
     counts = search.element_counts(session, definition.id, days, scope)
     viewer = {"xml": inspection.diagram_xml(definition), "marks": {}, "counts": counts,

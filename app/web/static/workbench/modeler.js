@@ -22,8 +22,10 @@
   }
 
   async function call(method, path, body) {
+    const scope = cfg.instansiId === null || cfg.instansiId === undefined ? ''
+      : '?instansi_id=' + encodeURIComponent(cfg.instansiId);  // the instansi the versions belong to
     const url = path.startsWith('/forms') ? cfg.api.replace(/\/definitions$/, '') + path
-      : cfg.api + '/' + encodeURIComponent(cfg.processId) + path;
+      : cfg.api + '/' + encodeURIComponent(cfg.processId) + path + scope;
     const response = await fetch(url, {
       method: method,
       headers: { 'Authorization': 'Bearer ' + cfg.token, 'Content-Type': 'application/json' },
