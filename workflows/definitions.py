@@ -140,7 +140,10 @@ def form_files(spec, subs: dict) -> dict[str, str]:
         for task_spec in one.task_specs.values():
             key = _user_task_form(task_spec) if getattr(task_spec, "manual", False) else None
             if key and form_exists(key):
-                found[f"{FORMS_PREFIX}{key}.schema.json"] = schema_path(key).read_text(encoding="utf-8")
+                path = schema_path(key)  # a generated form (Camunda formData) has no file: its schema is stored
+                found[f"{FORMS_PREFIX}{key}.schema.json"] = (
+                    path.read_text(encoding="utf-8") if path.exists()
+                    else json.dumps(forms.schema_of(key), ensure_ascii=False, indent=2, sort_keys=True) + "\n")
     return dict(sorted(found.items()))
 
 
