@@ -8,3 +8,4 @@ from app.kinerja import bukti_dukung, pembukaan  # noqa: F401
 from app.kinerja import dialog  # noqa: F401
 from app.kinerja import mph  # noqa: F401
 from app import jobs  # noqa: F401
+from app.kinerja import unit_roles  # noqa: F401

@@ -25,7 +25,8 @@ from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
 from . import camunda, clock
 from .forms import form_exists, schema_error
-from .lanes import lane_roles, known_lane
+from . import catalog
+from .lanes import expression_problem, known_lane, lane_roles, relations
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
 from .store import SERIALIZER
@@ -134,18 +135,25 @@ def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, probl
         problems.append(Problem(file, f"{what}: {exc}", element=bpmn_id))
 
 
-def _check_spec(file: str, spec, problems: list[Problem]) -> None:
-    """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions."""
+def _check_spec(file: str, spec, problems: list[Problem], declared: frozenset = frozenset()) -> None:
+    """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions.
+
+    ``declared``: the lanes that declare a ``pelaksana`` (checked by ``validation.check_xml``); a user task
+    outside any lane is done by the process's ``pelaksana_bawaan`` (default: the starter)."""
     for task_spec in spec.task_specs.values():
         bpmn_id = getattr(task_spec, "bpmn_id", None)
         if bpmn_id is None:
             continue
         if getattr(task_spec, "manual", False):
-            if not task_spec.lane:
-                problems.append(Problem(file, "tugas manusia harus berada di sebuah lane (peran)", element=bpmn_id))
-            elif not known_lane(task_spec.lane):
+            own = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("pelaksana")
+            if own:
+                problem = expression_problem(own)
+                if problem:
+                    problems.append(Problem(file, f"pelaksana tugas '{own}' ditolak: {problem}", element=bpmn_id))
+            elif task_spec.lane and task_spec.lane not in declared and not known_lane(task_spec.lane):
                 problems.append(Problem(file, f"lane '{task_spec.lane}' bukan peran yang dikenal "
-                                              f"(peran: {', '.join(lane_roles())})", element=bpmn_id))
+                                              f"(peran: {', '.join(lane_roles())}); beri lane properti 'pelaksana' "
+                                              f"(relasi: {', '.join(relations())})", element=bpmn_id))
             form = _user_task_form(task_spec)
             if not form:
                 problems.append(Problem(file, "user task tidak menyebut formKey", element=bpmn_id))
@@ -235,6 +243,7 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
     if not bpmn_files:
         problems.append(Problem("-", "tidak ada file .bpmn"))
     parsed = []
+    declared = frozenset(lane for info in catalog.read_sources(bpmn_files).values() for lane in info.lanes)
     for process_id in parser.get_process_ids():
         process_parser = parser.get_process_parser(process_id)
         file = Path(process_parser.filename or "?").name
@@ -246,16 +255,16 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
                 continue
             problems.append(_problem_of(exc, file))
             continue
-        _check_spec(file, spec, problems)
+        _check_spec(file, spec, problems, declared)
         for sub in subs.values():
-            _check_spec(file, sub, problems)
+            _check_spec(file, sub, problems, declared)
         used = {file: bpmn_files.get(file, "")}
         for sub_id in subs:
             sub_file = Path(parser.get_process_parser(sub_id).filename or "?").name
             used[sub_file] = bpmn_files.get(sub_file, "")
         used.update(dmn_files)
         parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
-    problems += check_xml(sources)
+    problems += check_xml(sources) + catalog.check(bpmn_files)
     if bpmn_files and not parsed and not any(p.severity == "error" for p in problems):
         problems.append(Problem(sorted(bpmn_files)[0], "tidak ada proses yang dapat dijalankan "
                                                        "(semua bertanda isExecutable=\"false\")"))

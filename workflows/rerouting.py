@@ -23,7 +23,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from core.db import write_transaction
 from core.errors import DomainError
 
-from . import lanes, store
+from . import store
 from .instances import Run, _lock, load
 from .models import HumanTask, HumanTaskCandidate, Instance
 
@@ -73,7 +73,7 @@ def _moves_of(session: Session, instance: Instance, workflow) -> list[tuple[Move
             continue
         move = Move(instance.id, instance.business_key, row.id, row.title or row.name, row.lane, _candidates(row))
         try:
-            move.after = lanes.resolve(session, row.lane, task.data)
+            move.after = store.candidates_of(session, instance, task)
         except DomainError as exc:
             move.problem = exc.message
         if move.problem or set(move.after) != set(move.before):
