@@ -1,6 +1,8 @@
 """The "Mulai layanan" pages and the "Peran per unit" section of the organisasi page, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import html
+
 from sqlalchemy import select
 from test_pages import pages, text  # noqa: F401 - fixture
 
@@ -69,3 +71,28 @@ def test_the_admin_assigns_and_revokes_a_unit_role(app, pages):  # noqa: F811
         assert row.dicabut_at is not None and row.dicabut_oleh.nip == ADMIN
     finally:
         session.close()
+
+
+def test_an_unresolvable_lane_shows_in_the_admin_console(app, pages):  # noqa: F811
+    from test_layanan import LAYANAN_BPMN
+
+    from core.db import write_transaction
+    from workflows.definitions import deploy, read_dir
+
+    session = app.extensions["db_sessionmaker"]()
+    with write_transaction(session):
+        deploy(session, read_dir(LAYANAN_BPMN), comment="uji layanan")
+    session.close()
+    pages.login(DEWI)
+    assert pages.post("/layanan/uji_verifikasi", {}).status_code == 302
+    assert "tertahan: Lane &#39;Verifikator&#39;" in pages.html("/layanan")
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        instance_id = session.scalar(select(Instance.id).where(Instance.process_id == "uji_verifikasi"))
+    finally:
+        session.close()
+    pages.login(ADMIN)
+    listed = text(pages.html("/admin/instance?ada_error=ya"))
+    assert "Uji verifikasi" in listed
+    detail = html.unescape(text(pages.html(f"/admin/instance/{instance_id}")))
+    assert "Lane 'Verifikator': unit Subbagian Umum dan Kepegawaian belum memiliki verifikator" in detail
