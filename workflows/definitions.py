@@ -23,9 +23,8 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from . import camunda, clock
+from . import camunda, catalog, clock
 from .forms import form_exists, schema_error
-from . import catalog
 from .lanes import expression_problem, known_lane, lane_roles, relations
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
@@ -138,7 +137,7 @@ def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, probl
 def _check_spec(file: str, spec, problems: list[Problem], declared: frozenset = frozenset()) -> None:
     """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions.
 
-    ``declared``: the lanes that declare a ``pelaksana`` (checked by ``validation.check_xml``); a user task
+    ``declared``: the lanes that declare a ``pelaksana`` (their expressions are checked by ``catalog.check``); a user task
     outside any lane is done by the process's ``pelaksana_bawaan`` (default: the starter)."""
     for task_spec in spec.task_specs.values():
         bpmn_id = getattr(task_spec, "bpmn_id", None)
