@@ -230,6 +230,9 @@ def test_a_verifikator_assigned_later_takes_over_the_open_task(uji, as_user, ses
 
 
 def test_a_timer_start_with_lane_pegawai_goes_to_error_once_not_every_round(uji):
+    _parsed, problems = check_sources(read_dir(LAYANAN_BPMN))
+    [warning] = [p for p in problems if "dimulai oleh timer" in p.message]
+    assert warning.severity == "warning" and warning.element == "Lane_Pegawai"
     clock.set("2027-01-15T00:00:00+07:00")
     assert len(arm_timer_starts(uji)) >= 1
     clock.set("2027-02-01T08:00:01+07:00")

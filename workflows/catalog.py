@@ -27,7 +27,7 @@ from lxml import etree
 
 from . import camunda
 from .forms import form_exists, schema_error
-from .lanes import NIP, expression_problem
+from .lanes import NIP, LaneUnresolved, alternatives_of, expression_problem
 from .validation import CAMUNDA, Problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -46,6 +46,8 @@ class ProcessInfo:
     lanes: dict = field(default_factory=dict)  # {lane name: pelaksana expression} (lanes that declare one)
     lines: dict = field(default_factory=dict)  # {"process" | lane name: (line, element id)} for messages
     file: str = ""
+    timer_start: bool = False  # started by a timer: no starter and no pegawai in the start data
+    lane_names: list = field(default_factory=list)  # every lane, declared or read by name
 
 
 def _q(tag: str, ns: str = BPMN) -> str:
@@ -83,11 +85,14 @@ def read_sources(sources: dict[str, str]) -> dict[str, ProcessInfo]:
                     props["form_mulai"] = form
             info = ProcessInfo(process.get("id"), process.get("name") or process.get("id"), props,
                                lines={"process": (process.sourceline, process.get("id"))}, file=name)
+            info.timer_start = any(list(start.iterchildren(_q("timerEventDefinition")))
+                                   for start in process.iterchildren(_q("startEvent")))
             for lane in process.iter(_q("lane")):
+                info.lane_names.append(lane.get("name") or lane.get("id"))
+                info.lines.setdefault(lane.get("name") or lane.get("id"), (lane.sourceline, lane.get("id")))
                 expression = properties_of(lane).get("pelaksana")
                 if expression:
                     info.lanes[lane.get("name") or lane.get("id")] = expression
-                    info.lines[lane.get("name") or lane.get("id")] = (lane.sourceline, lane.get("id"))
             found[info.process_id] = info
     return found
 
@@ -163,6 +168,8 @@ def check(sources: dict[str, str]) -> list[Problem]:
             problems.append(Problem(info.file, f"proses '{info.name}': formulir mulai '{form}' tidak ada", line, element))
         elif form is not None and schema_error(form):
             problems.append(Problem(info.file, schema_error(form), line, element))
+        if info.timer_start:
+            problems += _timer_start_warnings(info)
         for lane, expression in info.lanes.items():
             problem = expression_problem(expression)
             if problem:
@@ -170,3 +177,24 @@ def check(sources: dict[str, str]) -> list[Problem]:
                 problems.append(Problem(info.file, f"lane '{lane}': pelaksana '{expression}' ditolak: {problem}",
                                         lane_line, lane_id))
     return problems
+
+
+def _needs_a_person(alternatives) -> bool:
+    return all(not (a.relation == "nip" and NIP.fullmatch(a.argument or "")) for a in alternatives)
+
+
+def _timer_start_warnings(info: ProcessInfo) -> list[Problem]:
+    """A timer-started process has no starter nor pegawai: lanes relative to them find nobody at run time."""
+    out = []
+    for lane in info.lane_names:
+        try:
+            alternatives = alternatives_of(lane, info.lanes.get(lane))
+        except LaneUnresolved:
+            continue  # an unknown lane is an error reported elsewhere
+        if _needs_a_person(alternatives):
+            line, element = info.lines[lane]
+            out.append(Problem(info.file, f"proses '{info.name}' dimulai oleh timer tanpa pemulai maupun pegawai: "
+                                          f"lane '{lane}' tidak akan menemukan pelaksana dan instance akan berstatus "
+                                          "error; isi pegawai_id/instansi_id lewat skrip atau pakai nip:<NIP>",
+                               line, element, "warning"))
+    return out
