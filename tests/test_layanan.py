@@ -192,6 +192,11 @@ def test_unresolvable_lane_is_an_error_until_a_verifikator_is_assigned(uji, as_u
     assert shown["marks"] and "Task_Verifikasi" in str(shown["marks"])  # marked at its element on the diagram
     assert [e for e in shown["events"] if e["kind"] == "error"]
 
+    # a retry while nobody holds the role keeps it in error, with the same message
+    still = admin.post(f"/admin/instances/{body['id']}/actions/retry", json={"reason": "coba lagi"})
+    assert still.status_code == 200 and still.get_json()["status"] == "error", still.get_json()
+    assert admin.get(f"/admin/instances/{body['id']}").get_json()["error"]["message"] == body["last_error"]["message"]
+
     sekret = session.scalar(select(Unor.id).where(Unor.kode == "KOMINFO.SEKRET"))
     assert dewi.post(f"/unor/{sekret}/peran", json={"peran": "verifikator", "nip": RUDI}).status_code == 403
     bad = admin.post(f"/unor/{sekret}/peran", json={"peran": "bendahara", "nip": "1"})
@@ -200,8 +205,9 @@ def test_unresolvable_lane_is_an_error_until_a_verifikator_is_assigned(uji, as_u
     assert assigned.status_code == 201, assigned.get_json()
     assert assigned.get_json()["peran"]["ditetapkan_oleh"].startswith("Dimas")
 
-    retried = admin.post(f"/admin/instances/{body['id']}/actions/retry", json={"reason": "verifikator ditetapkan"})
-    assert retried.status_code == 200 and retried.get_json()["status"] == "waiting", retried.get_json()
+    # the assignment gives the lane people: the instance held by it goes on by itself
+    assert assigned.get_json()["pengalihan"]["instance_dilanjutkan"] == [body["id"]]
+    assert admin.get(f"/admin/instances/{body['id']}").get_json()["status"] == "waiting"
     [verify] = _tasks_of(rudi, body["id"])  # the holder of the unit above Dewi's unit
     assert rudi.post(f"/tasks/{verify['id']}/complete", json={"data": {}}).status_code == 200
     [note] = _tasks_of(dewi, body["id"])  # outside any lane: pelaksana_bawaan, the starter
