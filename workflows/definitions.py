@@ -24,9 +24,9 @@ from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.spiff.parser import VALIDATOR, SpiffBpmnParser
 
-from . import camunda, clock, forms, task_defaults
+from . import camunda, catalog, clock, forms, task_defaults
 from .forms import FORMS_PREFIX, form_exists, schema_error, schema_path
-from .lanes import expression_problem, lane_roles, known_lane
+from .lanes import expression_problem, known_lane, lane_roles, relations
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
 from .store import SERIALIZER
@@ -154,27 +154,28 @@ def _compiles(compile_fn, source: str, what: str, file: str, bpmn_id: str, probl
         problems.append(Problem(file, f"{what}: {exc}", element=bpmn_id))
 
 
-def _check_spec(file: str, spec, problems: list[Problem]) -> None:
-    """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions."""
+def _check_spec(file: str, spec, problems: list[Problem], declared: frozenset = frozenset()) -> None:
+    """Our own rules on top of SpiffWorkflow's: lanes, forms, scripts, conditions.
+
+    ``declared``: the lanes that declare a ``pelaksana`` (their expressions are checked by ``catalog.check``); a user task
+    outside any lane is done by the process's ``pelaksana_bawaan`` (default: the starter)."""
     for task_spec in spec.task_specs.values():
         bpmn_id = getattr(task_spec, "bpmn_id", None)
         if bpmn_id is None:
             continue
         if getattr(task_spec, "manual", False):
             pelaksana = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("pelaksana")
-            if pelaksana and expression_problem(pelaksana):
-                problems.append(Problem(file, f"pelaksana '{pelaksana}' tidak dikenal: {expression_problem(pelaksana)}",
-                                        element=bpmn_id))
-            elif pelaksana and len(pelaksana) > 128:  # HumanTask.lane keeps it for rerouting
-                problems.append(Problem(file, f"pelaksana '{pelaksana[:40]}…' lebih dari 128 karakter; sebut peran "
-                                              "atau lane, bukan daftar panjang NIP", element=bpmn_id))
-            elif pelaksana:
-                pass  # a task-level pelaksana (or the process's default) overrides the lane
-            elif not task_spec.lane:
-                problems.append(Problem(file, "tugas manusia harus berada di sebuah lane (peran)", element=bpmn_id))
-            elif not known_lane(task_spec.lane):
+            if pelaksana:  # a task-level pelaksana (or the process's default written by task_defaults) wins
+                problem = expression_problem(pelaksana)
+                if problem:
+                    problems.append(Problem(file, f"pelaksana tugas '{pelaksana}' ditolak: {problem}", element=bpmn_id))
+                elif len(pelaksana) > 128:  # HumanTask.lane keeps it for rerouting
+                    problems.append(Problem(file, f"pelaksana '{pelaksana[:40]}…' lebih dari 128 karakter; sebut peran "
+                                                  "atau lane, bukan daftar panjang NIP", element=bpmn_id))
+            elif task_spec.lane and task_spec.lane not in declared and not known_lane(task_spec.lane):
                 problems.append(Problem(file, f"lane '{task_spec.lane}' bukan peran yang dikenal "
-                                              f"(peran: {', '.join(lane_roles())})", element=bpmn_id))
+                                              f"(peran: {', '.join(lane_roles())}); beri lane properti 'pelaksana' "
+                                              f"(relasi: {', '.join(relations())})", element=bpmn_id))
             form = _user_task_form(task_spec)
             if not form:
                 problems.append(Problem(file, "user task tidak menyebut formKey", element=bpmn_id))
@@ -266,6 +267,7 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
     if not bpmn_files:
         problems.append(Problem("-", "tidak ada file .bpmn"))
     parsed = []
+    declared = frozenset(lane for info in catalog.read_sources(bpmn_files).values() for lane in info.lanes)
     for process_id in parser.get_process_ids():
         process_parser = parser.get_process_parser(process_id)
         file = Path(process_parser.filename or "?").name
@@ -279,10 +281,10 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
             continue
         process_props = task_defaults.process_properties(process_parser.node)
         task_defaults.apply(spec, process_props)
-        _check_spec(file, spec, problems)
+        _check_spec(file, spec, problems, declared)
         for sub_id, sub in subs.items():
             task_defaults.apply(sub, _process_node_properties(parser, sub_id) or process_props)
-            _check_spec(file, sub, problems)
+            _check_spec(file, sub, problems, declared)
         used = {file: bpmn_files.get(file, "")}
         for sub_id in subs:
             sub_file = Path(parser.get_process_parser(sub_id).filename or "?").name
@@ -290,7 +292,7 @@ def check_sources(sources: dict[str, str]) -> tuple[list[Parsed], list[Problem]]
         used.update(dmn_files)
         used.update(form_files(spec, subs))
         parsed.append(Parsed(process_id, spec.description or process_id, spec, subs, used))
-    problems += check_xml(sources)
+    problems += check_xml(sources) + catalog.check(bpmn_files)
     if bpmn_files and not parsed and not any(p.severity == "error" for p in problems):
         problems.append(Problem(sorted(bpmn_files)[0], "tidak ada proses yang dapat dijalankan "
                                                        "(semua bertanda isExecutable=\"false\")"))

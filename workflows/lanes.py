@@ -1,13 +1,29 @@
-"""Lanes are roles; the application resolves each role to concrete pegawai for one instance.
+"""Lanes say who acts, by relation to the instance's people; the application resolves the relations.
 
-A lane named ``Pejabat Penilai`` means the pejabat penilai of *this* SKP's pegawai, so a
-role resolver gets the task data (``pegawai_id`` and the like) and returns pegawai ids.
-A lane may name several roles separated by ``/`` (``JPT / Admin Kinerja``): anyone of
-them may complete its tasks. Process owners change who acts by renaming lanes.
+A lane (or a single user task, as an override) declares a ``pelaksana`` expression (platform
+contract §3): alternatives separated by ``|``, each one relation, optionally applied to
+``(pemulai)`` or ``(pegawai)`` (default: the subject pegawai, else the starter)::
+
+    pejabat_penilai                 the subject's pejabat penilai
+    kepala_unit+1                   head of the unit one level above the subject's unit
+    peran:verifikator|peran:admin_kinerja
+    atasan_pejabat_penilai(pemulai)
+    nip:penerima                    the NIP(s) in the instance data field ``penerima``
+    nip:199001012020011001          a literal NIP
+
+``pemulai``, ``pegawai`` and ``nip:`` are resolved here; the other relations are registered by the
+application (``register_relation``), since the engine knows nothing of the organisation. A lane
+without ``pelaksana`` is read by its name: ``Pegawai``, ``Pejabat Penilai``, ``Atasan Pejabat
+Penilai``, ``JPT``, ``Admin Kinerja`` are aliases of relations, ``A / B`` means ``A|B``, and
+names registered with ``register_role`` (older diagrams' own roles) keep working.
+
+A lane that resolves to nobody raises ``LaneUnresolved`` naming the lane and the missing link;
+the store then puts the instance in ``error`` (see ``store._sync_human_tasks``).
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Callable
 
 from sqlalchemy import select
@@ -19,77 +35,209 @@ from . import directory
 
 Resolver = Callable[[Session, dict], list[int]]
 _ROLES: dict[str, Resolver] = {}
+# fn(session, pegawai_id or None, argument or None, instance data) -> pegawai ids; raises Missing
+RelationResolver = Callable[[Session, "int | None", "str | None", dict], list[int]]
+_RELATIONS: dict[str, RelationResolver] = {}
+_TAKES_ARGUMENT = {"peran", "nip"}
+BUILTIN = ("pemulai", "pegawai", "nip")
+ALIASES = {"pegawai": "pegawai", "pejabat penilai": "pejabat_penilai",
+           "atasan pejabat penilai": "atasan_pejabat_penilai", "jpt": "jpt", "admin kinerja": "peran:admin_kinerja"}
+NIP = re.compile(r"[0-9]{18}")
+_ALTERNATIVE = re.compile(r"(?P<relation>[a-z_]+)(?:\+(?P<levels>[0-9]{1,2}))?(?::(?P<argument>[A-Za-z0-9_.\-]+))?"
+                          r"(?:\((?P<of>pemulai|pegawai)\))?")
+
+
+class Missing(Exception):
+    """Raised by a relation resolver: the link that is missing (``unit Bidang X belum memiliki verifikator``)."""
+
+
+class LaneUnresolved(Conflict):
+    def __init__(self, lane: str, link: str):
+        self.lane, self.link = lane, link
+        super().__init__(f"Lane '{lane}': {link}")
+
+
+@dataclass(frozen=True)
+class Alternative:
+    relation: str
+    argument: str | None = None
+    levels: int = 0
+    of: str | None = None  # None: the subject pegawai, else the starter; "pemulai" | "pegawai"
+
+    def __str__(self) -> str:
+        text = self.relation + (f"+{self.levels}" if self.levels else "")
+        text += f":{self.argument}" if self.argument is not None else ""
+        return text + (f"({self.of})" if self.of else "")
 
 
 def register_role(name: str):
+    """A lane name of an older diagram resolved by the application: ``fn(session, data) -> ids``."""
     def decorate(fn: Resolver) -> Resolver:
         _ROLES[name.casefold()] = fn
         return fn
     return decorate
 
 
+def register_relation(name: str):
+    """A relation of the ``pelaksana`` grammar: ``fn(session, pegawai_id, argument, data) -> ids``."""
+    def decorate(fn: RelationResolver) -> RelationResolver:
+        _RELATIONS[name] = fn
+        return fn
+    return decorate
+
+
+def relations() -> list[str]:
+    return sorted(set(BUILTIN) | set(_RELATIONS))
+
+
 def lane_roles() -> list[str]:
-    return sorted(_ROLES)
+    """The lane names known without a ``pelaksana`` property (for messages)."""
+    return sorted(set(ALIASES) | set(_ROLES))
 
 
-def _parts(lane: str) -> list[str]:
-    return [part.strip().casefold() for part in lane.replace("|", "/").split("/") if part.strip()]
-
-
-# The ``pelaksana`` grammar (shared/platform.md §3), the part this branch resolves: ``pemulai``,
-# ``nip:<18 digits>``, ``peran:<role>`` and the relations registered as lane roles under their
-# snake_case names (``pejabat_penilai`` is the lane role "Pejabat Penilai"). H-start-lanes owns the full one.
-NIP = re.compile(r"^\d{18}$")
-PERAN = ("admin_kinerja", "verifikator", "operator")
-
-
-def _role_name(part: str) -> str:
-    return part.removeprefix("peran:").replace("_", " ")
-
-
-def _part_problem(part: str) -> str | None:
-    if part == "pemulai" or (part.startswith("nip:") and NIP.match(part[4:])):
-        return None
-    if part.startswith("peran:") and part[6:] in PERAN:
-        return None
-    if _role_name(part) in _ROLES:
-        return None
-    return f"'{part}' bukan pelaksana yang dikenal"
+def parse(expression: str) -> list[Alternative]:
+    """The alternatives of an expression; ValueError naming the first bad one."""
+    out = []
+    for raw in (expression or "").split("|"):
+        text = raw.strip().replace(" ", "")
+        match = _ALTERNATIVE.fullmatch(text)
+        if not match:
+            raise ValueError(f"'{raw.strip()}' tidak sesuai tata bahasa pelaksana (mis. pejabat_penilai, "
+                             "kepala_unit+1, peran:verifikator, nip:nama_field)")
+        relation, argument = match["relation"], match["argument"]
+        if relation not in BUILTIN and relation not in _RELATIONS:
+            raise ValueError(f"relasi '{relation}' tidak dikenal (relasi: {', '.join(relations())})")
+        if relation in _TAKES_ARGUMENT and not argument:
+            raise ValueError(f"relasi '{relation}' memerlukan argumen ({relation}:...)")
+        if relation not in _TAKES_ARGUMENT and argument:
+            raise ValueError(f"relasi '{relation}' tidak menerima argumen ':{argument}'")
+        if match["levels"] and relation != "kepala_unit":
+            raise ValueError(f"'+N' hanya berlaku untuk kepala_unit, bukan '{relation}'")
+        out.append(Alternative(relation, argument, int(match["levels"] or 0), match["of"]))
+    return out
 
 
 def expression_problem(expression: str) -> str | None:
-    """Why a ``pelaksana`` expression (a lane name or a property value) cannot be resolved, or None."""
-    parts = _parts(expression or "")
-    if not parts:
-        return "pelaksana kosong"
-    problems = [p for p in map(_part_problem, parts) if p]
-    return "; ".join(problems) or None
+    """What is wrong with a ``pelaksana`` expression, or None."""
+    if not (expression or "").strip():
+        return "ekspresi pelaksana kosong"
+    try:
+        parse(expression)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _from_name(lane: str) -> list[Alternative] | None:
+    """A lane name read as aliases / registered roles; None when some part is neither."""
+    out = []
+    for part in (p.strip().casefold() for p in (lane or "").split("/") if p.strip()):
+        if part in ALIASES:
+            out += parse(ALIASES[part])
+        elif part in _ROLES:
+            out.append(Alternative("role", part))
+        else:
+            return None
+    return out or None
 
 
 def known_lane(lane: str) -> bool:
-    parts = _parts(lane or "")
-    return bool(parts) and all(p in _ROLES for p in parts)
+    return _from_name(lane) is not None
 
 
-def _resolve_part(session: Session, lane: str, part: str, data: dict) -> list[int]:
-    if part == "pemulai":
-        return [data["pemulai_id"]] if data.get("pemulai_id") else []
-    if part.startswith("nip:"):
-        person = directory.person()
-        return list(session.scalars(select(person.id).where(person.nip == part[4:])))
-    if _role_name(part) not in _ROLES:
-        raise Conflict(f"Lane '{lane}' bukan peran yang dikenal")
-    return _ROLES[_role_name(part)](session, data)
+def _subject(alternative: Alternative, data: dict) -> int | None:
+    if alternative.of == "pemulai":
+        return data.get("pemulai_id")
+    if alternative.of == "pegawai":
+        return data.get("pegawai_id")
+    return data.get("pegawai_id") or data.get("pemulai_id")
 
 
-def resolve(session: Session, lane: str, data: dict) -> list[int]:
-    """Pegawai ids who may act in the lane, in order (the first is the assignee when alone)."""
+def _by_nip(session: Session, alternative: Alternative, data: dict) -> list[int]:
+    argument = alternative.argument or ""
+    if NIP.fullmatch(argument):
+        nips = [argument]
+    else:
+        value = data.get(argument)
+        nips = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
+            if isinstance(value, list) else []
+        if not nips:
+            raise Missing(f"data proses '{argument}' tidak berisi NIP")
+    person = directory.person()
+    rows = {p.nip: p.id for p in session.scalars(select(person).where(person.nip.in_(nips)))}
+    unknown = [n for n in nips if n not in rows]
+    if unknown and not rows:
+        raise Missing(f"pegawai dengan NIP {', '.join(unknown)} tidak ditemukan")
+    return [rows[n] for n in nips if n in rows]
+
+
+def _resolve_one(session: Session, alternative: Alternative, data: dict) -> list[int]:
+    if alternative.relation == "role":
+        return list(_ROLES[alternative.argument](session, data))
+    if alternative.relation == "nip":
+        return _by_nip(session, alternative, data)
+    if alternative.relation == "pemulai":
+        if not data.get("pemulai_id"):
+            raise Missing("proses ini tidak mencatat pemulai (dimulai oleh sistem)")
+        return [data["pemulai_id"]]
+    subject = _subject(alternative, data)
+    if alternative.relation == "pegawai":
+        if not subject:
+            raise Missing("proses ini tidak menyebut pegawai (pegawai_id) maupun pemulai")
+        return [subject]
+    argument = str(alternative.levels) if alternative.relation == "kepala_unit" else alternative.argument
+    return list(_RELATIONS[alternative.relation](session, subject, argument, data))
+
+
+def alternatives_of(lane: str, expression: str | None = None) -> list[Alternative]:
+    """What a lane means: its ``pelaksana`` expression, else its name (aliases, roles), else the name
+    read as an expression (``kirim_notifikasi(kepada="pejabat_penilai")``)."""
+    if expression:
+        try:
+            return parse(expression)
+        except ValueError as exc:
+            raise LaneUnresolved(lane or expression, str(exc)) from None
+    found = _from_name(lane)
+    if found is None:
+        try:
+            found = parse(lane)
+        except ValueError:
+            raise LaneUnresolved(lane, "bukan peran yang dikenal; beri lane properti 'pelaksana'") from None
+    return found
+
+
+def resolve(session: Session, lane: str, data: dict, expression: str | None = None) -> list[int]:
+    """Pegawai ids who may act in the lane, in order (the first is the assignee when alone).
+
+    Raises LaneUnresolved (a 409 Conflict) naming the lane and every missing link."""
     found: list[int] = []
-    for part in _parts(lane):
-        for pegawai_id in _resolve_part(session, lane, part, data):
+    missing: list[str] = []
+    for alternative in alternatives_of(lane, expression):
+        try:
+            ids = _resolve_one(session, alternative, data)
+        except Missing as exc:
+            missing.append(str(exc))
+            continue
+        if not ids:
+            missing.append(f"tidak ada pegawai untuk '{alternative}'")
+        for pegawai_id in ids:
             if pegawai_id not in found:
                 found.append(pegawai_id)
     if not found:
-        raise Conflict(f"Tidak ada pegawai untuk peran '{lane}' pada proses ini; hubungi admin kinerja "
-                       "untuk memperbaiki data atasan atau penugasan PLT/PLH")
+        raise LaneUnresolved(lane or expression or "?", "; ".join(dict.fromkeys(missing)) +
+                             "; hubungi admin kinerja untuk melengkapi data organisasi")
     return found
+
+
+def pelaksana_of(task_spec, lane_expressions: dict[str, str], default: str) -> tuple[str, str | None]:
+    """(lane label, expression or None to read the lane by name) of a user task.
+
+    A ``pelaksana`` property on the task overrides its lane; a lane that declares ``pelaksana`` uses it;
+    a task outside any lane uses the process's ``pelaksana_bawaan`` (``default``)."""
+    props = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {})
+    lane = task_spec.lane or ""
+    if props.get("pelaksana"):
+        return lane or task_spec.bpmn_name or task_spec.bpmn_id, props["pelaksana"]
+    if lane:
+        return lane, lane_expressions.get(lane)
+    return "", default

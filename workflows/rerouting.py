@@ -10,6 +10,8 @@ tells the new people (the ``store.on_new_tasks`` listeners; each person hears of
 Each instance is re-routed in a transaction of its own, under the instance lock, so a
 concurrent completion either happens before (and the task is gone) or gets a 409.
 ``planned_moves`` is the same computation without writing: the preview before an import.
+An instance held in ``error`` because a lane found nobody goes on by itself once the change gives that
+lane people (``resume_lane_errors``).
 """
 from __future__ import annotations
 
@@ -19,12 +21,13 @@ from typing import Callable
 from sqlalchemy import delete, distinct, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.util.task import TaskState
 
 from core.db import write_transaction
 from core.errors import DomainError
 
-from . import lanes, store
-from .instances import Run, _lock, load
+from . import store
+from .instances import Run, _lock, advance, load
 from .models import HumanTask, HumanTaskCandidate, Instance
 
 
@@ -73,7 +76,7 @@ def _moves_of(session: Session, instance: Instance, workflow) -> list[tuple[Move
             continue
         move = Move(instance.id, instance.business_key, row.id, row.title or row.name, row.lane, _candidates(row))
         try:
-            move.after = lanes.resolve(session, row.lane, task.data)
+            move.after = store.candidates_of(session, instance, task)
         except DomainError as exc:
             move.problem = exc.message
         if move.problem or set(move.after) != set(move.before):
@@ -141,4 +144,45 @@ def reroute_all(session: Session, actor_id: int | None, reason: str,
         instances += bool([m for m in result if not m.problem])
         moved += [m.as_dict() for m in result if not m.problem]
         problems += [m.as_dict() for m in result if m.problem]
-    return {"instance": instances, "tugas": moved, "masalah": problems}
+    resumed = resume_lane_errors(session, actor_id, reason) if instance_ids is None else []
+    return {"instance": instances, "tugas": moved, "masalah": problems, "dilanjutkan": resumed}
+
+
+def _held_by_a_lane(instance: Instance | None) -> bool:
+    return instance is not None and instance.status == "error" and bool((instance.last_error or {}).get("lane"))
+
+
+def resume_lane_errors(session: Session, actor_id: int | None, reason: str) -> list[int]:
+    """Instances held in ``error`` by a lane that found nobody (``store.lane_error``) go on once every
+    waiting user task of theirs has people again; each in its own transaction. Returns their ids."""
+    resumed = []
+    for instance_id in list(session.scalars(select(Instance.id).where(Instance.status == "error"))):
+        if not _held_by_a_lane(session.get(Instance, instance_id)):
+            continue
+        try:
+            with write_transaction(session):
+                instance = _lock(session, instance_id)
+                if _held_by_a_lane(instance) and _resume(session, instance, actor_id, reason):
+                    resumed.append(instance_id)
+        except (StaleDataError, DomainError):
+            continue  # changed meanwhile, or a task failed otherwise: the admin console shows it
+    return resumed
+
+
+def _resume(session: Session, instance: Instance, actor_id: int | None, reason: str) -> bool:
+    run = Run(session, actor_id, instance)
+    workflow = load(run)
+    opened = set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id)))
+    for task in workflow.get_tasks(state=TaskState.READY, manual=True):
+        if str(task.id) not in opened:
+            try:
+                store.candidates_of(session, instance, task)
+            except DomainError:
+                return False
+    lane = (instance.last_error or {}).get("lane")
+    instance.status, instance.last_error = "running", None
+    advance(run, workflow)
+    store.save(session, instance, workflow, actor_id)
+    store.log_event(session, instance, "rerouted", actor_id, reason=reason, from_status="error",
+                    to_status=instance.status, data={"lane": lane, "dilanjutkan": True})
+    return True

@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefin
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
-from . import clock, lanes
+from . import catalog, clock, lanes
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, MessageSubscription, Timer
 
 SCHEMA_VERSION = 1  # our own layout of the stored state; bump with a data migration
@@ -214,13 +214,16 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
         if task_id in existing:
             continue
         props = task_properties(task)
-        lane = props.get("pelaksana") or task.task_spec.lane or ""  # a task's own pelaksana overrides its lane
-        candidates = lanes.resolve(session, lane, task.data)
+        try:
+            candidates = candidates_of(session, instance, task)
+        except lanes.LaneUnresolved as exc:
+            lane_error(session, instance, task, exc)
+            continue
         row = HumanTask(
             id=task_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             title=str(_evaluate_property(workflow, task, props.get("judul")) or task.task_spec.bpmn_name or "")[:255],
-            lane=lane,
+            lane=task.task_spec.lane or "",
             form_key=props.get("formKey", ""), assignee_id=candidates[0] if len(candidates) == 1 else None,
             in_inbox=str(props.get("inbox", "true")).lower() != "false",
             due_at=as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),
@@ -229,6 +232,27 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
         session.add(row)
         new_rows.append((row, task))
     return new_rows
+
+
+def candidates_of(session: Session, instance: Instance, task) -> list[int]:
+    """Who may complete a user task of the instance: its lane's ``pelaksana`` (or the lane read by name,
+    or the process's ``pelaksana_bawaan`` outside any lane); LaneUnresolved when nobody."""
+    definition = instance.definition
+    lane, expression = lanes.pelaksana_of(task.task_spec, catalog.lane_pelaksana(definition),
+                                          catalog.default_pelaksana(definition))
+    label = lane or f"(tanpa lane: {expression})"
+    return lanes.resolve(session, label, task.data, expression)
+
+
+def lane_error(session: Session, instance: Instance, task, exc: "lanes.LaneUnresolved") -> None:
+    """A user task nobody can act on: the instance waits in ``error`` for an admin (retry after the
+    organisation is fixed), instead of failing the request or a timer again and again."""
+    if instance.status == "error" and (instance.last_error or {}).get("message") == exc.message:
+        return
+    instance.status = "error"
+    instance.last_error = {"element": task.task_spec.bpmn_id, "name": task.task_spec.bpmn_name,
+                           "message": exc.message, "lane": exc.lane, "line": None, "traceback": ""}
+    log_event(session, instance, "error", None, task=task, reason=exc.message)
 
 
 def _timer_due(value: str) -> dt.datetime | None:

@@ -104,3 +104,5 @@ from . import admin  # noqa: E402,F401
 from . import workbench  # noqa: E402,F401
 from . import organisasi  # noqa: E402,F401
 from . import messages  # noqa: E402,F401
+from . import layanan  # noqa: E402,F401
+from . import unit_roles  # noqa: E402,F401

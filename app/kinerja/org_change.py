@@ -57,7 +57,7 @@ def describe(session: Session, moves: list[dict | Move]) -> list[dict]:
 
 def _result(session: Session, rerouted: dict) -> dict:
     return {"instance": rerouted["instance"], "tugas_dialihkan": describe(session, rerouted["tugas"]),
-            "masalah": describe(session, rerouted["masalah"])}
+            "masalah": describe(session, rerouted["masalah"]), "instance_dilanjutkan": rerouted.get("dilanjutkan", [])}
 
 
 def reroute_after_change(session: Session, actor_id: int | None, reason: str) -> dict:

@@ -1,14 +1,16 @@
-"""Who a lane of a diagram means, for one instance (its task data names the pegawai)."""
+"""The relations a lane's ``pelaksana`` names (workflows.lanes), for one instance: its subject pegawai
+or starter, their pejabat penilai, unit heads, JPT, role holders. A relation that finds nobody raises
+``Missing`` naming the missing link."""
 from __future__ import annotations
 
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from workflows import directory
-from workflows.lanes import register_role
+from workflows.lanes import Missing, register_relation
 from workflows.store import subject_resolver
 
-from . import org
+from . import org, unit_roles
 from .org import Akun, Pegawai, Unor
 
 directory.register(person=Pegawai, unit=Unor)
@@ -19,20 +21,31 @@ def _pegawai(session: Session, data: dict) -> Pegawai | None:
     return session.get(Pegawai, pegawai_id) if pegawai_id else None
 
 
-@register_role("Pegawai")
-def pegawai(session: Session, data: dict) -> list[int]:
-    p = _pegawai(session, data)
-    return [p.id] if p else []
+def _subject_of(session: Session, pegawai_id: int | None) -> Pegawai:
+    p = session.get(Pegawai, pegawai_id) if pegawai_id else None
+    if p is None:
+        raise Missing("proses ini tidak menyebut pegawai (pegawai_id) maupun pemulai")
+    return p
 
 
-@register_role("Pejabat Penilai")
-def pejabat_penilai(session: Session, data: dict) -> list[int]:
-    ended = _ended_skp_penilai(session, data)
-    if ended is not None:
-        return [ended]
-    p = _pegawai(session, data)
-    penilai = org.pejabat_penilai(session, p) if p else None
-    return [penilai.id] if penilai else []
+def _unit_of(p: Pegawai) -> Unor:
+    if p.jabatan is None:
+        raise Missing(f"{p.nama_lengkap} belum memiliki jabatan (unit kerja tidak diketahui)")
+    return p.jabatan.unor
+
+
+@register_relation("pejabat_penilai")
+def pejabat_penilai(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
+    """PLT/PLH and the admin's override honoured (org.pejabat_penilai)."""
+    if pegawai_id is not None and pegawai_id == data.get("pegawai_id"):
+        ended = _ended_skp_penilai(session, data)
+        if ended is not None:
+            return [ended]
+    p = _subject_of(session, pegawai_id)
+    penilai = org.pejabat_penilai(session, p)
+    if penilai is None:
+        raise Missing(f"{p.nama_lengkap} belum memiliki pejabat penilai")
+    return [penilai.id]
 
 
 def _ended_skp_penilai(session: Session, data: dict) -> int | None:
@@ -48,19 +61,39 @@ def _ended_skp_penilai(session: Session, data: dict) -> int | None:
     return penilai.id if penilai is not None and penilai.status_kepegawaian == "AKTIF" else None
 
 
-@register_role("Atasan Pejabat Penilai")
-def atasan_pejabat_penilai(session: Session, data: dict) -> list[int]:
-    p = _pegawai(session, data)
-    atasan = org.atasan_pejabat_penilai(session, p) if p else None
-    return [atasan.id] if atasan else []
+@register_relation("atasan_pejabat_penilai")
+def atasan_pejabat_penilai(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
+    p = _subject_of(session, pegawai_id)
+    atasan = org.atasan_pejabat_penilai(session, p)
+    if atasan is None:
+        raise Missing(f"pejabat penilai {p.nama_lengkap} belum memiliki atasan")
+    return [atasan.id]
 
 
-@register_role("JPT")
-def jpt(session: Session, data: dict) -> list[int]:
-    p = _pegawai(session, data)
-    if p is None or p.jabatan is None:
-        return []
-    return [j.id for j in org.jpt_over(session, p.jabatan.unor) if j.id != p.id]
+@register_relation("kepala_unit")
+def kepala_unit(session: Session, pegawai_id: int | None, levels, data: dict) -> list[int]:
+    """Head of the subject's unit, or of the unit ``levels`` above it (PLT/PLH honoured: org.leader_of)."""
+    from workflows import clock
+
+    p = _subject_of(session, pegawai_id)
+    unit = _unit_of(p)
+    for _ in range(int(levels or 0)):
+        if unit.parent is None:
+            raise Missing(f"unit {unit.nama} tidak memiliki unit {levels} tingkat di atasnya")
+        unit = unit.parent
+    head = org.leader_of(session, unit.id, clock.today())
+    if head is None:
+        raise Missing(f"unit {unit.nama} belum memiliki kepala (jabatan pimpinan kosong)")
+    return [head.id]
+
+
+@register_relation("jpt")
+def jpt(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
+    p = _subject_of(session, pegawai_id)
+    found = [j.id for j in org.jpt_over(session, _unit_of(p)) if j.id != p.id]
+    if not found:
+        raise Missing(f"tidak ada JPT di atas unit {_unit_of(p).nama}")
+    return found
 
 
 def with_role(session: Session, instansi_id: int, role: str) -> list[int]:
@@ -70,10 +103,29 @@ def with_role(session: Session, instansi_id: int, role: str) -> list[int]:
     return [a.pegawai_id for a in rows if role in (a.roles or [])]
 
 
-@register_role("Admin Kinerja")
-def admin_kinerja(session: Session, data: dict) -> list[int]:
-    p = _pegawai(session, data)
-    return with_role(session, p.instansi_id, "admin_kinerja") if p else []
+@register_relation("peran")
+def peran(session: Session, pegawai_id: int | None, role: str, data: dict) -> list[int]:
+    """Holders of an instansi role (an account role such as admin_kinerja) or of a per-unit role
+    (unit_roles.PERAN_UNOR) for the subject's unit or its nearest ancestor unit that has one."""
+    p = session.get(Pegawai, pegawai_id) if pegawai_id else None
+    if role not in unit_roles.PERAN_UNOR:
+        instansi_id = p.instansi_id if p is not None else data.get("instansi_id")
+        if instansi_id is None:
+            raise Missing("proses ini tidak menyebut pegawai maupun instansi")
+        found = with_role(session, instansi_id, role)
+        if not found:
+            raise Missing(f"instansi belum memiliki pemegang peran {role}")
+        return found
+    unit = _unit_of(_subject_of(session, pegawai_id))
+    found, _where = unit_roles.holders(session, unit, role)
+    if not found:
+        raise Missing(f"unit {unit.nama} belum memiliki {unit_roles.PERAN_UNOR[role].lower()}")
+    return found
+
+
+@register_relation("ketua_tim")
+def ketua_tim(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
+    raise Missing("tim kerja belum tersedia di aplikasi ini, sehingga ketua tim tidak dapat ditentukan")
 
 
 @subject_resolver

@@ -12,3 +12,5 @@ from . import admin  # noqa: E402,F401
 from . import workbench  # noqa: E402,F401
 from . import matriks, org_change  # noqa: E402,F401
 from . import process_documents  # noqa: E402,F401
+from . import layanan  # noqa: E402,F401
+from . import unit_roles  # noqa: E402,F401

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import get_session
 from core.errors import ValidationFailed
-from app.kinerja import cascade, org_change, penugasan
+from app.kinerja import cascade, org_change, penugasan, unit_roles
 from app.kinerja.org import Jabatan, Unor
 from app.request_input import as_id, as_year
 
@@ -35,8 +35,12 @@ def _page(**extra):
     org_change.require_admin(g.actor, g.actor.pegawai.instansi_id)
     leaders = db.scalars(select(Jabatan).join(Unor).where(Unor.instansi_id == g.actor.pegawai.instansi_id,
                                                           Jabatan.is_pimpinan_unor.is_(True)).order_by(Unor.kode))
+    instansi_id = g.actor.pegawai.instansi_id
     return render_template("organisasi.html", penugasan=[penugasan.as_dict(p) for p in penugasan.daftar(db, g.actor)],
-                           jabatan=list(leaders), **extra)
+                           jabatan=list(leaders), peran_unor=[unit_roles.as_dict(r) for r in unit_roles.of_instansi(db, instansi_id)],
+                           peran_tersedia=unit_roles.PERAN_UNOR,
+                           unor=db.scalars(select(Unor).where(Unor.instansi_id == instansi_id, Unor.aktif.is_(True))
+                                           .order_by(Unor.kode)).all(), **extra)
 
 
 @web.get("/organisasi")
