@@ -223,7 +223,7 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
             id=task_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id,
             name=task.task_spec.bpmn_name or task.task_spec.bpmn_id,
             title=str(_evaluate_property(workflow, task, props.get("judul")) or task.task_spec.bpmn_name or "")[:255],
-            lane=task.task_spec.lane or "",
+            lane=(task.task_spec.lane or props.get("pelaksana") or "")[:128],  # outside lanes: its pelaksana
             form_key=props.get("formKey", ""), assignee_id=candidates[0] if len(candidates) == 1 else None,
             in_inbox=str(props.get("inbox", "true")).lower() != "false",
             due_at=as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),
