@@ -103,3 +103,4 @@ from . import dialog  # noqa: E402,F401
 from . import admin  # noqa: E402,F401
 from . import workbench  # noqa: E402,F401
 from . import organisasi  # noqa: E402,F401
+from . import profil  # noqa: E402,F401

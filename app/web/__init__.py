@@ -11,3 +11,4 @@ from . import dialog  # noqa: E402,F401
 from . import admin  # noqa: E402,F401
 from . import workbench  # noqa: E402,F401
 from . import matriks, org_change  # noqa: E402,F401
+from . import profil  # noqa: E402,F401
