@@ -116,6 +116,7 @@ def aptika_three(accounts, as_user, kadis_approved):  # noqa: F811
         task = next(t for t in api.get("/tasks").get_json() if t["form"] == "realisasi")
         assert api.post(f"/tasks/{task['id']}/complete", json={"data": {
             "rhk": {str(rhk_id): {"realisasi": "1 laporan"}}, "kirim": True}}).status_code == 200
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
     return {"periode": periode, "opened": opened, "kabid": kabid, "kadis": kadis}
 
 

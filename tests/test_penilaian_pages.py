@@ -104,6 +104,7 @@ def test_realisasi_and_penilaian_on_the_pages(app, accounts, as_user, pages, two
 
     # the Sekda sets the Dinas's capaian: the Kadis's rating of the Kabid now counts in the Dinas's kurva
     tetapkan_capaian(as_user(find(accounts, "Sekretaris Daerah")["nip"]), periode["id"], kadis["unor"], "BAIK")
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
     pages.login(kadis["nip"])
     link = pages.task_link("Nilai kinerja")
     html = pages.html(link)
