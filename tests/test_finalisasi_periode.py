@@ -141,7 +141,7 @@ def test_admin_allows_early_finalisation_on_the_periode_page(app, accounts, as_u
     pages.login(admin_of(accounts)["nip"])
     html = pages.html(f"/periode?tahun={DEMO_TAHUN}")
     assert "Penilaian dapat ditetapkan mulai 31-12-" in html and f"finalisasi-awal-{periode['id']}" in html
-    r = pages.post(f"/periode/{periode['id']}/finalisasi-awal", {"alasan": ""})
+    r = pages.post(f"/periode/{periode['id']}/finalisasi-awal", {"alasan": ""})  # no reason: refused, flashed
     assert r.status_code == 302
     assert admin.get(f"/periode?tahun={DEMO_TAHUN}").get_json()[0]["finalisasi_awal"] is None
     r = pages.post(f"/periode/{periode['id']}/finalisasi-awal", {"alasan": "Mutasi akhir tahun"})

@@ -361,12 +361,19 @@ def _tanggal(d: dt.date) -> str:
     return f"{d.day} {BULAN[d.month - 1]} {d.year}"
 
 
-def periksa_finalisasi(periode: Periode) -> None:
-    """Conflict (409) naming the date when a penilaian of the period may not become final yet.
+def ditetapkan_mulai(periode: Periode) -> dt.date | None:
+    """The date from which the period's penilaian may become final, while it is still to come (else None).
 
     A penilaian becomes final from the period's last day (the instansi's date) on; before that only
     when an admin kinerja allowed it for the period (``izinkan_finalisasi_awal``)."""
     if clock.today() >= periode.periode_akhir or periode.finalisasi_awal_alasan:
+        return None
+    return periode.periode_akhir
+
+
+def periksa_finalisasi(periode: Periode) -> None:
+    """Conflict (409) naming the date when a penilaian of the period may not become final yet."""
+    if ditetapkan_mulai(periode) is None:
         return
     raise Conflict(f"Penilaian periode {periode.nama} {periode.tahun} belum dapat ditetapkan sebelum periode "
                    f"berakhir: dapat ditetapkan mulai {_tanggal(periode.periode_akhir)}. Admin kinerja dapat "

@@ -17,7 +17,8 @@ from app.kinerja import skp_access
 from app.kinerja.kuadran import predikat_table
 from app.kinerja.pembukaan import kemajuan, minta_pembukaan
 from app.kinerja.penilaian import (JENIS_PERIODE, PREDIKAT_LABEL, RATING, RATING_LABEL, Penilaian, Periode,
-                                   buat_periode, cabut_finalisasi_awal, get_penilaian, izinkan_finalisasi_awal)
+                                   buat_periode, cabut_finalisasi_awal, ditetapkan_mulai, get_penilaian,
+                                   izinkan_finalisasi_awal)
 from app.kinerja.perilaku import CORE_VALUES
 from app.request_input import as_year
 from workflows import clock
@@ -81,7 +82,8 @@ def penilaian_page(db, task, ctx: dict, posted: dict | None):
     if pimpinan and pimpinan["rating_hasil_kerja"] and not data.get("rating_hasil_kerja"):
         data = {**data, "rating_hasil_kerja": pimpinan["rating_hasil_kerja"]}
     return render_template("task_penilaian.html", **ctx, **page, data=data, ratings=RATING,
-                           kuadran=predikat_table(task.instance), **extra)
+                           kuadran=predikat_table(task.instance),
+                           ditetapkan_mulai=ditetapkan_mulai(penilaian.periode), **extra)
 
 
 def penilaian_data_from_form(db, task, form) -> dict:
