@@ -311,8 +311,6 @@ def status_penilaian(run, data: dict, status: str, angka_kredit: bool = True) ->
             raise ValueError(f"tabel keputusan tidak menghasilkan predikat yang sah: {predikat!r}")
         penilaian.predikat = predikat
         penilaian.waktu_dinilai = clock.now()
-        from .angka_kredit import catat_dari_penilaian
-
         if angka_kredit:  # a functional position earns AK for the months of the period (domain §4.7)
             kredit_penilaian(run.session, penilaian, run.actor_id)
     run.session.flush()
