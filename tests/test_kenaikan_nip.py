@@ -153,6 +153,14 @@ def test_implausible_nips():
     assert pppk == ["tahun pengangkatan PPPK dari NIP (2024) sebelum usia 18 tahun (lahir 01-01-2010)"]
 
 
+def test_minimum_age_is_configurable(monkeypatch):
+    monkeypatch.setenv("EKINERJA_NIP_USIA_MINIMAL", "16")
+    assert kejanggalan(parse_nip("200001012016031001"), dt.date(2026, 12, 2)) == []
+    monkeypatch.setenv("EKINERJA_NIP_USIA_MINIMAL", "17")
+    assert kejanggalan(parse_nip("200001012016031001"), dt.date(2026, 12, 2)) == [
+        "TMT CPNS dari NIP (03-2016) sebelum usia 17 tahun (lahir 01-01-2000)"]
+
+
 def test_import_stores_nip_data_and_warns(db_session, tmp_path):
     with write_transaction(db_session):
         db_session.add(org.Instansi(kode="PROV", nama="Pemerintah Provinsi Uji", jenis="DAERAH", lokasi="Kota Uji"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -62,7 +63,13 @@ def isi_dari_nip(pegawai) -> None:
     pegawai.tahun_pengangkatan = info.tahun_pengangkatan if info else None
 
 
-USIA_MINIMAL = 18  # PNS/PPPK are appointed at 18 at the earliest (UU 20/2023 pasal 27 [K])
+USIA_MINIMAL = 18  # PNS/PPPK are appointed at 18 at the earliest (UU ASN [K], not in domain.md)
+
+
+def usia_minimal() -> int:
+    """The youngest plausible age at appointment: ``EKINERJA_NIP_USIA_MINIMAL`` (default 18)."""
+    value = os.environ.get("EKINERJA_NIP_USIA_MINIMAL", "").strip()
+    return int(value) if value.isdigit() else USIA_MINIMAL
 
 
 def _ulang_tahun(lahir: dt.date, usia: int) -> dt.date:
@@ -75,22 +82,22 @@ def _ulang_tahun(lahir: dt.date, usia: int) -> dt.date:
 def kejanggalan(info: NipInfo, hari_ini: dt.date) -> list[str]:
     """What makes a well-formed NIP implausible (a warning at import, not an error): a birth date in
     the future, an appointment before the 18th birthday, an appointment after today."""
-    out = []
+    out, minimal = [], usia_minimal()
     lahir = info.tanggal_lahir
     if lahir > hari_ini:
         out.append(f"tanggal lahir dari NIP ({lahir:%d-%m-%Y}) di masa depan")
-    dewasa = _ulang_tahun(lahir, USIA_MINIMAL)
+    dewasa = _ulang_tahun(lahir, minimal)
     if info.tmt_cpns is not None:
         # TMT CPNS names a month: implausible when the whole month lies before the 18th birthday
         akhir_bulan = (info.tmt_cpns.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
         if akhir_bulan < dewasa:
-            out.append(f"TMT CPNS dari NIP ({info.tmt_cpns:%m-%Y}) sebelum usia {USIA_MINIMAL} tahun "
+            out.append(f"TMT CPNS dari NIP ({info.tmt_cpns:%m-%Y}) sebelum usia {minimal} tahun "
                        f"(lahir {lahir:%d-%m-%Y})")
         if info.tmt_cpns > hari_ini:
             out.append(f"TMT CPNS dari NIP ({info.tmt_cpns:%m-%Y}) di masa depan")
     if info.tahun_pengangkatan is not None:
         if info.tahun_pengangkatan < dewasa.year:
-            out.append(f"tahun pengangkatan PPPK dari NIP ({info.tahun_pengangkatan}) sebelum usia {USIA_MINIMAL} "
+            out.append(f"tahun pengangkatan PPPK dari NIP ({info.tahun_pengangkatan}) sebelum usia {minimal} "
                        f"tahun (lahir {lahir:%d-%m-%Y})")
         if info.tahun_pengangkatan > hari_ini.year:
             out.append(f"tahun pengangkatan PPPK dari NIP ({info.tahun_pengangkatan}) di masa depan")
