@@ -26,7 +26,7 @@ MANIFEST = "manifest.json"
 # Config keys of the folders that hold users' files; a new folder of user data belongs here.
 DATA_FOLDERS = ("BUKTI_DUKUNG_DIR",)
 # Rows that `ekinerja db upgrade` writes by itself: a database holding only these counts as empty.
-SEEDED_BY_UPGRADE = {"alembic_version", "process_definition", "ak_jenjang", "ak_persentase"}
+SEEDED_BY_UPGRADE = {"alembic_version", "process_definition", "ak_jenjang", "ak_persentase", "ak_syarat"}
 
 
 class BackupError(Exception):

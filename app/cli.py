@@ -250,6 +250,8 @@ def import_pegawai(file, instansi, preview):
         sys.exit(1)
     click.echo(("PRATINJAU, tidak ada yang disimpan. " if preview else "")
                + ", ".join(f"{k}: {v}" for k, v in result["impor"].items()))
+    for warning in result.get("peringatan", []):
+        click.echo(f"  PERINGATAN {warning}", err=True)
     _echo_moves(result, preview)
 
 

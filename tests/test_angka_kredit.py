@@ -149,14 +149,16 @@ def test_ledger_is_idempotent_per_penilaian_and_sums_in_the_jenjang(demo):
     summary = ak.ringkasan(session, pegawai(session, JF_NIP))
     assert (summary["ak_dasar"], summary["ak_kumulatif"]) == (D("40.000"), D("60.833"))
     assert (summary["kekurangan_kp"], summary["kekurangan_kj"]) == (D("0"), D("39.167"))  # never negative
-    assert (summary["memenuhi_kp"], summary["memenuhi_kj"]) == (True, False)
+    assert (summary["memenuhi_ak_kp"], summary["memenuhi_ak_kj"]) == (True, False)
+    # no annual predikat yet: only the AK is known, so the kenaikan pangkat is not "met" (issue 16)
+    assert (summary["memenuhi_kp"], summary["kenaikan_kp"]["status"]) == (False, "MEMENUHI_SYARAT_AK")
     assert summary["items"][0].sumber == "AK_DASAR"
 
     with write_transaction(session):  # a second AK dasar for the jenjang replaces the first
         ak.catat_ak_dasar(session, pegawai(session, JF_NIP), "AHLI_PERTAMA", D("90"), "PAK Konversi (ralat)", None)
     summary = ak.ringkasan(session, pegawai(session, JF_NIP))
     assert ledger_count(session) == 3
-    assert summary["ak_kumulatif"] == D("110.833") and summary["memenuhi_kj"] is True
+    assert summary["ak_kumulatif"] == D("110.833") and summary["memenuhi_ak_kj"] is True
     assert summary["kekurangan_kj"] == D("0")
 
     # a promotion to Ahli Muda starts a new accumulation

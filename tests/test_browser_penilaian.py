@@ -56,6 +56,7 @@ def test_periode_realisasi_penilaian_in_the_browser(app, base_url, browser, acco
 
     # the Kabid leads his Bidang: the Kadis sets its capaian first (ISTIMEWA → rating hasil kerja DI_ATAS)
     tetapkan_capaian(as_user(kadis["nip"]), periode_id, kabid["unor"], "ISTIMEWA")
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
     login(page, base_url, kadis["nip"])
     page.click("table a:has-text('Nilai kinerja')")
     page.wait_for_selector("form#penilaian")

@@ -116,6 +116,7 @@ def aptika_three(accounts, as_user, kadis_approved):  # noqa: F811
         task = next(t for t in api.get("/tasks").get_json() if t["form"] == "realisasi")
         assert api.post(f"/tasks/{task['id']}/complete", json={"data": {
             "rhk": {str(rhk_id): {"realisasi": "1 laporan"}}, "kirim": True}}).status_code == 200
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
     return {"periode": periode, "opened": opened, "kabid": kabid, "kadis": kadis}
 
 
@@ -302,3 +303,29 @@ def test_openapi_describes_capaian_kurva_and_monitoring(client):
     assert [p["schema"] for p in paths["/monitoring"]["get"]["parameters"] if p["name"] == "format"] == [
         {"enum": ["json", "xlsx", "csv"]}]
     assert "svg" in document["components"]["schemas"]["Kurva"]["properties"]
+
+
+def test_sebagian_besar_warns_without_blocking(app, accounts, as_user, aptika_three):
+    """Issue 16: ISTIMEWA but Baik is the largest share: a warning (sifat PERINGATAN), no alasan_kurva needed."""
+    kabid, kadis, opened, periode = (aptika_three[k] for k in ("kabid", "kadis", "opened", "periode"))
+    tetapkan_capaian(kadis, periode["id"], APTIKA, "ISTIMEWA")
+    assert rate(kabid, opened, ANDI, "SESUAI", "SESUAI").status_code == 200  # BAIK; two left may still be SB
+    putri_id = penilaian_of(opened, PUTRI)
+    assert kabid.get(f"/penilaian/{putri_id}").get_json()["kurva"][0]["peringatan"] == []
+    done = rate(kabid, opened, PUTRI, "SESUAI", "SESUAI")  # a second BAIK: Sangat Baik can no longer be the largest
+    assert done.status_code == 200, done.get_json()
+    [kurva] = kabid.get(f"/penilaian/{putri_id}").get_json()["kurva"]
+    assert kurva["pelanggaran"] == [] and kabid.get(f"/penilaian/{putri_id}").get_json()["kurva_override"] == []
+    [warning] = kurva["peringatan"]
+    assert (warning["batas"], warning["sifat"], warning["kelompok"]) == ("TERBANYAK", "PERINGATAN", ["SANGAT_BAIK"])
+    assert "bukan predikat terbanyak" in warning["pesan"]
+    session = app.extensions["db_sessionmaker"]()
+    aptika_id = session.scalar(select(Unor.id).where(Unor.nama == APTIKA))
+    session.close()
+    assert kabid.get(f"/unor/{aptika_id}/kurva/{periode['id']}").get_json()["peringatan"][0]["sifat"] == "PERINGATAN"
+    from test_pages import Pages
+
+    pages = Pages(kabid.client)
+    pages.login(find(accounts, "Kepala Bidang Aplikasi")["nip"])
+    html = pages.html(f"/penilaian/{putri_id}")
+    assert "Peringatan pola distribusi" in html and "bukan predikat terbanyak" in html

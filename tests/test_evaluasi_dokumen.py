@@ -48,6 +48,7 @@ def evaluated(accounts, as_user, two_approved):  # noqa: F811
     assert kabid.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": {str(rhk_id): {
         "realisasi": "3 laporan monitoring <tepat waktu>"}}, "kirim": True}}).status_code == 200
     review = next(t for t in kadis.get("/tasks").get_json() if t["form"] == "penilaian")
+    clock.set(f"{DEMO_TAHUN}-03-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
     done = kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
         "rating_hasil_kerja": "SESUAI", "rating_perilaku": "DI_ATAS", "catatan": "Pertahankan kinerja",
         "umpan_balik_rhk": {str(rhk_id): "Laporan lengkap dan rapi"},

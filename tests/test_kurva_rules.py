@@ -91,3 +91,34 @@ def test_messages_are_in_bahasa_indonesia_and_the_chart_draws_limits():
     assert chart.startswith("<svg") and "Bidang &lt;Uji&gt;" in chart and "Istimewa" in chart
     assert 'stroke-dasharray="5,3"' in chart  # the 70% maximum line
     assert "3 (75%)" in chart
+
+
+def sifat(org, sisa=0, **counts):
+    return [(v["kelompok"], v["batas"], v["sifat"]) for v in check(rules(org), counts, sisa, "ketat")]
+
+
+def test_sebagian_besar_is_a_warning_when_the_expected_predikat_is_not_the_largest():
+    """Issue 16: ISTIMEWA with 10 × BAIK or 10 × SANGAT_KURANG, BAIK with 9 × SB + 1 × BP passed unnoticed."""
+    assert sifat("ISTIMEWA", BAIK=10) == [(["SANGAT_BAIK"], "TERBANYAK", "PERINGATAN")]
+    assert sifat("ISTIMEWA", SANGAT_KURANG=10) == [(["SANGAT_BAIK"], "TERBANYAK", "PERINGATAN")]
+    assert sifat("BAIK", SANGAT_BAIK=9, BUTUH_PERBAIKAN=1) == [(["BAIK"], "TERBANYAK", "PERINGATAN")]
+    [v] = check(rules("BAIK"), {"SANGAT_BAIK": 9, "BUTUH_PERBAIKAN": 1}, 0, "ketat")
+    assert v["pesan"] == ("Baik: 0 dari 10 pegawai (0%), bukan predikat terbanyak — Sangat Baik 9 pegawai "
+                          "(sebagian besar Baik (predikat terbanyak))")
+    # the expected predikat is the largest (a tie counts), or the ones not final yet can still make it so
+    assert sifat("ISTIMEWA", SANGAT_BAIK=5, BAIK=5) == []
+    assert sifat("BAIK", BAIK=4, SANGAT_BAIK=3, KURANG=3) == []
+    assert sifat("BAIK", sisa=2, BAIK=1, SANGAT_BAIK=3, KURANG=1) == []
+    assert sifat("BAIK", sisa=1, BAIK=1, SANGAT_BAIK=3, KURANG=1) == [(["BAIK"], "TERBANYAK", "PERINGATAN")]
+
+
+def test_the_process_owner_can_tighten_a_warning_and_old_tables_stay_wajib():
+    from app.kinerja.kurva import wajib
+
+    tightened = SOURCE.replace('<outputEntry id="K13_s"><text>"PERINGATAN"</text>', '<outputEntry id="K13_s"><text>"WAJIB"</text>')
+    strict = parse_aturan(evaluate(tightened, "kurva_distribusi", {"predikat_organisasi": "BAIK"}))
+    found = check(strict, {"SANGAT_BAIK": 9, "BUTUH_PERBAIKAN": 1}, 0, "ketat")
+    assert [(v["batas"], v["sifat"]) for v in wajib(found)] == [("TERBANYAK", "WAJIB")]
+    # a table deployed before the sifat column: every rule is WAJIB
+    old = parse_aturan({"kelompok": ["BAIK"], "batas": ["MAKS"], "persen": [70], "keterangan": ["x"]})
+    assert old[0].sifat == "WAJIB"

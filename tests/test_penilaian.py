@@ -136,6 +136,11 @@ def test_realisasi_penilaian_predikat(app, accounts, as_user, two_approved):
     assert kabid.get(f"/penilaian/{penilaian_id}").get_json()["status"] == "DIISI_PEGAWAI"
 
     review = task_with_form(kadis, "penilaian")
+    early = kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
+        "rating_hasil_kerja": "SESUAI", "rating_perilaku": "DI_ATAS", "umpan_balik_rhk": {}}})
+    assert early.status_code == 409 and early.get_json()["error"]["details"]["dapat_ditetapkan_mulai"] == \
+        f"{DEMO_TAHUN}-01-31"  # not final before the period's last day (issue 16)
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")
     no_feedback = kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
         "rating_hasil_kerja": "SESUAI", "rating_perilaku": "DI_ATAS", "umpan_balik_rhk": {}}})
     assert no_feedback.status_code == 422
@@ -265,8 +270,10 @@ def test_annual_evaluation_closes_the_skp(app, accounts, as_user, two_approved):
     task = task_with_form(kabid, "realisasi")
     kabid.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": {str(rhk_id): {"realisasi": "1"}}, "kirim": True}})
     review = next(t for t in kadis.get("/tasks").get_json() if t["form"] == "penilaian")
-    kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
-        "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI", "umpan_balik_rhk": {str(rhk_id): "Baik"}}})
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
+    assert kadis.post(f"/tasks/{review['id']}/complete", json={"data": {
+        "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI",
+        "umpan_balik_rhk": {str(rhk_id): "Baik"}}}).status_code == 200
 
     clock.set(f"{DEMO_TAHUN}-12-31T09:00:00+07:00")
     tahunan_periode, annual = open_first_period(accounts, as_user, {
@@ -317,6 +324,7 @@ def test_functional_position_earns_angka_kredit(app, accounts, as_user, kadis_ap
     review = [t for t in penilai.get("/tasks").get_json() if t["form"] == "penilaian"
               and jf_acc["nama"].split(",")[0] in t["title"]]
     assert len(review) == 1, review
+    clock.set(f"{DEMO_TAHUN}-02-01T09:00:00+07:00")  # January has ended: its angka kredit is credited at once
     assert penilai.post(f"/tasks/{review[0]['id']}/complete", json={"data": {
         "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI",
         "umpan_balik_rhk": {str(rhk_id): "Sesuai target"}}}).status_code == 200

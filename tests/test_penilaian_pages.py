@@ -105,6 +105,10 @@ def test_realisasi_and_penilaian_on_the_pages(app, accounts, as_user, pages, two
     # the Sekda sets the Dinas's capaian: the Kadis's rating of the Kabid now counts in the Dinas's kurva
     tetapkan_capaian(as_user(find(accounts, "Sekretaris Daerah")["nip"]), periode["id"], kadis["unor"], "BAIK")
     pages.login(kadis["nip"])
+    notice = pages.html(pages.task_link("Nilai kinerja"))
+    assert "Penilaian ini dapat ditetapkan mulai 31-01-" in notice  # issue 16: not final before the last day
+    clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")  # a penilaian is final from the period's last day on
+    assert "dapat ditetapkan mulai" not in pages.html(pages.task_link("Nilai kinerja"))
     link = pages.task_link("Nilai kinerja")
     html = pages.html(link)
     assert "1 laporan monitoring" in html and "laporan.pdf</a>" in html

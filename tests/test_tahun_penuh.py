@@ -2,6 +2,7 @@
 evaluation, mixed predikat, angka kredit of a JF summed over the periods, the SKP SELESAI; bad input."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -87,6 +88,9 @@ def test_a_whole_year(app, accounts, as_user, unit):
         assert set(skp.values()) <= set(mine)
         fill(api["jf"], mine[skp["jf"]], f"aplikasi {nama}")
         fill(api["kasi"], mine[skp["kasi"]], f"pembinaan {nama}")
+        # rated the day after the quarter ends (before its batas): its three months have ended, all are credited
+        besok = dt.date.fromisoformat(f"{DEMO_TAHUN}-{akhir}") + dt.timedelta(days=1)
+        clock.set(f"{besok.isoformat()}T10:00:00+07:00")
         jf = rate(api["kabid"], mine[skp["jf"]], *JF_RATINGS[q])
         tetapkan_capaian(api["kabid"], periode["id"], acc["kasi"]["unor"], KASI_CAPAIAN[q])
         kasi = rate(api["kabid"], mine[skp["kasi"]], *KASI_RATINGS[q])
@@ -95,7 +99,7 @@ def test_a_whole_year(app, accounts, as_user, unit):
         assert jf["angka_kredit"]["jumlah_bulan"] == 3 and Decimal(str(jf["angka_kredit"]["ak"])) == ak(JF_PREDIKAT[q])
         assert kasi["angka_kredit"] is None  # a structural position earns no angka kredit
 
-    clock.set(f"{DEMO_TAHUN}-12-31T15:00:00+07:00")
+    clock.set(f"{DEMO_TAHUN + 1}-01-01T15:00:00+07:00")
     periode, annual = open_first_period(accounts, as_user, {
         "nama": "Tahunan", "jenis": "TAHUNAN", "periode_awal": f"{DEMO_TAHUN}-01-01",
         "periode_akhir": f"{DEMO_TAHUN}-12-31", "batas_pengisian": f"{DEMO_TAHUN + 1}-01-10"})

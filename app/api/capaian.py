@@ -78,16 +78,23 @@ def _describe() -> None:
             "revisi": {"type": "integer"}, "ditetapkan_at": {"type": "string", "format": "date-time"},
             "ditetapkan_oleh": {"type": "object", "properties": {"nip": {"type": "string"}, "nama": {"type": "string"},
                                                                  "jabatan": {"type": "string"}}}}},
+        "KurvaPelanggaran": {"type": "object", "properties": {
+            "kelompok": {"type": "array", "items": {"type": "string"}},
+            "batas": {"enum": ["MAKS", "MIN", "ADA", "TERBANYAK"]}, "sifat": {"enum": ["WAJIB", "PERINGATAN"]},
+            "persen": {"type": "number"}, "batas_jumlah": {"type": "integer"}, "jumlah": {"type": "integer"},
+            "pesan": {"type": "string"}}},
         "Kurva": {"type": "object", "description": "Kurva distribusi predikat pegawai satu unit dalam satu periode "
                   "(aturan dari bpmn/kurva_distribusi.dmn); svg = grafik siap disisipkan", "properties": {
             "unor_id": {"type": "integer"}, "unor": {"type": "string"}, "predikat_organisasi": predikat,
             "distribusi": {"type": "object", "additionalProperties": {"type": "integer"}},
             "jumlah_final": {"type": "integer"}, "belum_final": {"type": "integer"},
             "aturan": {"type": "array", "items": {"type": "object"}},
-            "pelanggaran": {"type": "array", "items": {"type": "object", "properties": {
-                "kelompok": {"type": "array", "items": {"type": "string"}}, "batas": {"enum": ["MAKS", "MIN", "ADA"]},
-                "persen": {"type": "number"}, "batas_jumlah": {"type": "integer"}, "jumlah": {"type": "integer"},
-                "pesan": {"type": "string"}}}},
+            "pelanggaran": {"type": "array", "description": "aturan WAJIB yang dilanggar (penetapan perlu alasan_kurva)",
+                            "items": {"$ref": "#/components/schemas/KurvaPelanggaran"}},
+            "peringatan": {"type": "array", "description": "aturan PERINGATAN yang dilanggar, mis. 'sebagian besar' "
+                                                           "(predikat yang diharapkan bukan yang terbanyak); tidak "
+                                                           "menghalangi penetapan",
+                           "items": {"$ref": "#/components/schemas/KurvaPelanggaran"}},
             "svg": {"type": "string"}}},
     })
     one = {"200": _resp("Capaian saat ini dan riwayat perubahannya"), **ERRORS}

@@ -113,7 +113,9 @@ DOCUMENT = {
             "requestBody": {"required": True, "content": {"application/json": {"schema": {
                 "type": "object", "required": ["data"], "properties": {"data": {"type": "object"}}}}}},
             "responses": {"200": _resp("Keadaan instance yang baru"), "400": _resp("JSON tidak valid", ERROR),
-                          **ERRORS, "409": _resp("Sudah diselesaikan atau berubah", ERROR),
+                          **ERRORS, "409": _resp("Sudah diselesaikan atau berubah; atau formulir penilaian sebelum "
+                                                 "periode_akhir tanpa izin admin kinerja (details.dapat_ditetapkan_mulai)",
+                                                 ERROR),
                           "422": _resp("Data tidak valid; details.fields menyebut kolomnya. skp-editor dengan "
                                        "ajukan=true yang ditolak: isian tetap disimpan sebagai draf dan "
                                        "details.draft_saved = true", ERROR)}}},
@@ -204,8 +206,24 @@ DOCUMENT["components"]["schemas"].update({
         "ak_konversi": {"type": "number"}, "ak_kumulatif": {"type": "number"}, "ak_kumulatif_teks": {"type": "string"},
         "akk_kp": {"type": "number", "nullable": True}, "akk_kj": {"type": "number", "nullable": True},
         "kekurangan_kp": {"type": "number", "nullable": True}, "kekurangan_kj": {"type": "number", "nullable": True},
-        "memenuhi_kp": {"type": "boolean"}, "memenuhi_kj": {"type": "boolean"},
+        "memenuhi_kp": {"type": "boolean", "description": "semua syarat yang diperiksa sistem (AK dan predikat) "
+                                                          "terpenuhi; syarat di luar sistem tidak termasuk"},
+        "memenuhi_kj": {"type": "boolean", "description": "seperti memenuhi_kp, untuk kenaikan jenjang"},
+        "memenuhi_ak_kp": {"type": "boolean", "description": "AK kumulatif ≥ AKK kenaikan pangkat (AK saja)"},
+        "memenuhi_ak_kj": {"type": "boolean", "description": "AK kumulatif ≥ AKK kenaikan jenjang (AK saja)"},
+        "kenaikan_kp": {"$ref": "#/components/schemas/SyaratKenaikan"},
+        "kenaikan_kj": {"$ref": "#/components/schemas/SyaratKenaikan"},
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/AngkaKreditItem"}}}},
+    "SyaratKenaikan": {"type": "object", "description": "Setiap syarat kenaikan pangkat/jenjang tersendiri", "properties": {
+        "status": {"type": "string", "enum": ["TIDAK_ADA", "BELUM_MEMENUHI", "MEMENUHI_SYARAT_AK",
+                                              "MEMENUHI_SYARAT_AK_DAN_PREDIKAT"]},
+        "label": {"type": "string", "description": "mis. 'Memenuhi syarat AK; predikat kinerja tahunan belum lengkap'"},
+        "memenuhi": {"type": "boolean"}, "memenuhi_ak": {"type": "boolean"},
+        "syarat": {"type": "array", "items": {"type": "object", "properties": {
+            "kode": {"type": "string", "enum": ["ANGKA_KREDIT", "PREDIKAT", "UJI_KOMPETENSI", "FORMASI"]},
+            "syarat": {"type": "string"}, "keterangan": {"type": "string"},
+            "status": {"type": "string", "enum": ["TERPENUHI", "BELUM_TERPENUHI", "BELUM_DIKETAHUI",
+                                                  "DI_LUAR_SISTEM"]}}}}}},
     "ReferensiAngkaKredit": {"type": "object", "properties": {
         "persentase": {"type": "object", "description": "persen per predikat, mis. {\"BAIK\": 100}",
                        "additionalProperties": _NUM},
@@ -213,7 +231,13 @@ DOCUMENT["components"]["schemas"].update({
             "type": "object", "properties": {
                 "kategori": {"type": "string", "enum": ["KEAHLIAN", "KETERAMPILAN"], "readOnly": True},
                 "koefisien": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
-                "akk_kp": _NUM, "akk_kj": {**_NUM, "nullable": True}}}}}},
+                "akk_kp": _NUM, "akk_kj": {**_NUM, "nullable": True}}}},
+        "syarat": {"type": "object", "description": "syarat predikat kenaikan pangkat (KP) dan jenjang (KJ): predikat "
+                                                    "tahunan paling rendah predikat_minimal dalam jumlah_tahun tahun "
+                                                    "terakhir (0: tanpa syarat predikat)",
+                   "additionalProperties": {"type": "object", "properties": {
+                       "predikat_minimal": {"type": "string", "enum": _PREDIKAT},
+                       "jumlah_tahun": {"type": "integer", "minimum": 0, "maximum": 5}}}}}},
 })
 DOCUMENT["paths"].update({
     "/pegawai/{nip}/angka-kredit": {"get": {

@@ -117,7 +117,8 @@ def _describe() -> None:
         "/organisasi/impor": {"post": {
             "summary": "Impor unor dan pegawai (CSV/XLSX, kolom formulir 'berkas'; admin kinerja). ?preview=1: "
                        "tampilkan perubahan dan tugas yang akan dialihkan tanpa menyimpan; tanpa preview: impor "
-                       "lalu alihkan tugas terbuka ke pejabat penilai baru",
+                       "lalu alihkan tugas terbuka ke pejabat penilai baru. peringatan: NIP yang janggal (lahir di "
+                       "masa depan, TMT sebelum usia 18 tahun) tetap diimpor, disebut per baris",
             "parameters": [{"name": "preview", "in": "query", "schema": {"type": "string", "enum": ["1"]}}],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "properties": {"berkas": {"type": "string", "format": "binary"}}}}}},

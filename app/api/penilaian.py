@@ -11,7 +11,8 @@ from core.errors import Conflict, Forbidden, NotFound
 from app.kinerja import skp_access
 from app.kinerja.org import ADMIN_ROLES
 from app.kinerja.pembukaan import kemajuan, minta_pembukaan
-from app.kinerja.penilaian import Penilaian, Periode, buat_periode, get_penilaian
+from app.kinerja.penilaian import (Penilaian, Periode, buat_periode, cabut_finalisasi_awal, get_penilaian,
+                                   izinkan_finalisasi_awal)
 from app.kinerja.perilaku import KODE
 from app.kinerja.views import iso
 from app.kinerja.kurva import kurva_fields
@@ -30,7 +31,17 @@ def _admin_only() -> None:
 def periode_json(p: Periode) -> dict:
     return {"id": p.id, "nama": p.nama, "tahun": p.tahun, "jenis": p.jenis, "periode_awal": iso(p.periode_awal),
             "periode_akhir": iso(p.periode_akhir), "batas_pengisian": iso(p.batas_pengisian),
-            "buka_otomatis": p.buka_otomatis, "dibuka_at": iso(p.dibuka_at)}
+            "buka_otomatis": p.buka_otomatis, "dibuka_at": iso(p.dibuka_at),
+            "finalisasi_awal": finalisasi_awal_json(p)}
+
+
+def finalisasi_awal_json(p: Periode) -> dict | None:
+    """The admin kinerja's allowance to finalise before periode_akhir (None: not allowed)."""
+    if not p.finalisasi_awal_alasan:
+        return None
+    oleh = p.finalisasi_awal_oleh
+    return {"alasan": p.finalisasi_awal_alasan, "at": iso(p.finalisasi_awal_at),
+            "oleh": {"nip": oleh.nip, "nama": oleh.nama_lengkap} if oleh else None}
 
 
 @api.get("/periode")
@@ -77,6 +88,28 @@ def opening_progress(periode_id):
     if progress is None:
         raise NotFound(f"Periode {periode_id} belum pernah diminta dibuka")
     return jsonify(progress)
+
+
+@api.put("/periode/<int:periode_id>/finalisasi-awal")
+@login_required
+def allow_early_finalisation(periode_id):
+    """Allow the period's penilaian to become final before periode_akhir, with a reason (admin kinerja)."""
+    _admin_only()
+    body = json_body()
+    session = get_session()
+    with write_transaction(session):
+        periode = izinkan_finalisasi_awal(session, _own_periode(session, periode_id), body.get("alasan"), g.actor.id)
+    return jsonify(periode_json(periode))
+
+
+@api.delete("/periode/<int:periode_id>/finalisasi-awal")
+@login_required
+def withdraw_early_finalisation(periode_id):
+    _admin_only()
+    session = get_session()
+    with write_transaction(session):
+        periode = cabut_finalisasi_awal(session, _own_periode(session, periode_id))
+    return jsonify(periode_json(periode))
 
 
 def _own_periode(session, periode_id) -> Periode:
@@ -177,6 +210,16 @@ def _describe() -> None:
             "summary": "Kemajuan pembukaan periode: status MENUNGGU | BERJALAN | SELESAI, total, diproses, "
                        "ringkasan (dibuka, sudah_ada, dilewati, gagal) dan hasil per pegawai (?hasil=0 tanpa hasil)",
             "parameters": [ID("id")], "responses": {"200": _resp("Kemajuan"), **ERRORS}}},
+        "/periode/{id}/finalisasi-awal": {
+            "put": {"summary": "Izinkan penilaian periode ini ditetapkan (final) sebelum periode_akhir, dengan alasan "
+                               "(admin kinerja); tanpa izin penetapan sebelum periode_akhir ditolak 409",
+                    "parameters": [ID("id")], "requestBody": body({"alasan": {"type": "string"}}, ["alasan"]),
+                    "responses": {"200": _resp("Periode dengan finalisasi_awal {alasan, oleh, at}"),
+                                  "409": _resp("Periode sudah berakhir; izin tidak diperlukan",
+                                               {"$ref": "#/components/schemas/Error"}), **ERRORS, **invalid}},
+            "delete": {"summary": "Cabut izin penetapan sebelum akhir periode (admin kinerja)",
+                       "parameters": [ID("id")], "responses": {"200": _resp("Periode tanpa finalisasi_awal"),
+                                                               **ERRORS}}},
         "/penilaian/{id}": {"get": {
             "summary": "Penilaian: status, realisasi dan umpan balik per RHK, rating, predikat, periode",
             "parameters": [ID("id")], "responses": {"200": _resp("Penilaian"), **ERRORS}}},

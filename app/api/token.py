@@ -46,6 +46,10 @@ def revoke_pegawai(nip):
 @api.get("/me")
 @login_required
 def me():
+    from app.kinerja.nip import data_nip
+    from workflows import clock
+
     p = g.actor.pegawai
     return jsonify({"nip": p.nip, "nama": p.nama_lengkap, "jabatan": p.jabatan.nama if p.jabatan else None,
-                    "unor": p.jabatan.unor.nama if p.jabatan else None, "roles": g.actor.roles})
+                    "unor": p.jabatan.unor.nama if p.jabatan else None, "roles": g.actor.roles,
+                    **data_nip(p, clock.today())})

@@ -17,6 +17,8 @@ from workflows import clock
 from .skp import MEDIA_TYPES, SETTINGS  # noqa: F401 - MEDIA_TYPES re-exported for the API
 
 JUDUL = "KONVERSI PREDIKAT KINERJA KE ANGKA KREDIT"
+LABEL_SYARAT = {"TERPENUHI": "Terpenuhi", "BELUM_TERPENUHI": "Belum terpenuhi",
+                "BELUM_DIKETAHUI": "Belum diketahui", "DI_LUAR_SISTEM": "Di luar sistem"}
 
 
 def _tanggal(d) -> str:
@@ -59,10 +61,9 @@ def build_context(session: Session, pegawai: org.Pegawai) -> dict:
         akumulasi.append({"no": len(akumulasi) + 1, "periode": periode, "keterangan": "", "predikat": predikat,
                           "persentase": persentase, "koefisien": koefisien, "ak": ak.format_ak(row.ak)})
 
-    def status(flag: bool, akk) -> str:
-        if akk is None:
-            return "Tidak ada jenjang yang lebih tinggi"
-        return "Memenuhi" if flag else "Belum memenuhi"
+    def syarat_rows(kenaikan: dict) -> list[tuple[str, str]]:
+        return [(f"– {item['syarat']}", f"{LABEL_SYARAT[item['status']]} ({item['keterangan']})")
+                for item in kenaikan["syarat"]]
 
     ringkasan = [
         ("Angka Kredit Dasar", ak.format_ak(data["ak_dasar"])),
@@ -70,10 +71,12 @@ def build_context(session: Session, pegawai: org.Pegawai) -> dict:
         ("Angka Kredit kumulatif dalam jenjang", ak.format_ak(data["ak_kumulatif"])),
         ("Angka Kredit kumulatif minimal untuk kenaikan pangkat", ak.format_ak(data["akk_kp"])),
         ("Kekurangan Angka Kredit untuk kenaikan pangkat", ak.format_ak(data["kekurangan_kp"])),
-        ("Status kenaikan pangkat", status(data["memenuhi_kp"], data["akk_kp"])),
+        ("Status kenaikan pangkat", data["kenaikan_kp"]["label"]),
+        *syarat_rows(data["kenaikan_kp"]),
         ("Angka Kredit kumulatif minimal untuk kenaikan jenjang", ak.format_ak(data["akk_kj"])),
         ("Kekurangan Angka Kredit untuk kenaikan jenjang", ak.format_ak(data["kekurangan_kj"])),
-        ("Status kenaikan jenjang", status(data["memenuhi_kj"], data["akk_kj"])),
+        ("Status kenaikan jenjang", data["kenaikan_kj"]["label"]),
+        *syarat_rows(data["kenaikan_kj"]),
     ]
     def strip(p: dict | None) -> dict:
         return {k: (p or {}).get(k) or "" for k in ("nama", "nip", "pangkat_gol", "jabatan", "unit_kerja")}

@@ -55,6 +55,16 @@ DEFAULT_JENJANG = {
     "PENYELIA": (Decimal("25"), Decimal("100"), None),
 }
 
+# Predikat kinerja required for kenaikan pangkat (KP) and jenjang (KJ): (predikat minimal, jumlah tahun).
+# KJ: minimal Baik in the last year (PerBKN 3/2023, domain §4.7 [C]); KP: the same by default, unconfirmed
+# (domain §7) — both are rows of ``ak_syarat`` an admin kinerja changes (PUT /referensi/angka-kredit).
+DEFAULT_SYARAT = {"KP": ("BAIK", 1), "KJ": ("BAIK", 1)}
+# Requirements the system cannot check (recorded outside it): shown so nobody reads "Memenuhi" as final.
+SYARAT_LUAR_SISTEM = {"KP": [], "KJ": [("UJI_KOMPETENSI", "Lulus uji kompetensi"),
+                                       ("FORMASI", "Tersedia kebutuhan (formasi) jabatan pada jenjang yang dituju")]}
+LABEL_LUAR_SISTEM = {"UJI_KOMPETENSI": "uji kompetensi", "FORMASI": "formasi"}
+LABEL_KENAIKAN = {"KP": "kenaikan pangkat", "KJ": "kenaikan jenjang"}
+
 AK_PLACES = Decimal("0.001")  # stored
 PRINT_PLACES = Decimal("0.01")  # printed
 NOL = Decimal("0")
@@ -79,6 +89,16 @@ class AkJenjang(Base):
     koefisien: Mapped[Decimal] = mapped_column(Numeric(8, 3))
     akk_kp: Mapped[Decimal] = mapped_column(Numeric(8, 3))
     akk_kj: Mapped[Optional[Decimal]] = mapped_column(Numeric(8, 3))
+
+
+class AkSyarat(Base):
+    """The predikat kinerja a kenaikan pangkat (KP) or jenjang (KJ) requires: at least ``predikat_minimal``
+    in the annual evaluation of each of the last ``jumlah_tahun`` years (0: no predikat requirement)."""
+
+    __tablename__ = "ak_syarat"
+    jenis: Mapped[str] = mapped_column(String(4), primary_key=True)  # KP | KJ
+    predikat_minimal: Mapped[str] = mapped_column(String(16))
+    jumlah_tahun: Mapped[int] = mapped_column(Integer)
 
 
 class AngkaKredit(Base):
@@ -132,6 +152,7 @@ def seed_defaults(session: Session) -> int:
     rows = [(AkPersentase, {"predikat": p, "persen": v}) for p, v in DEFAULT_PERSENTASE.items()]
     rows += [(AkJenjang, {"jf_jenjang": j, "kategori": KATEGORI[j], "koefisien": k, "akk_kp": kp, "akk_kj": kj})
              for j, (k, kp, kj) in DEFAULT_JENJANG.items()]
+    rows += [(AkSyarat, {"jenis": j, "predikat_minimal": p, "jumlah_tahun": n}) for j, (p, n) in DEFAULT_SYARAT.items()]
     dialect = session.get_bind().dialect.name
     added = 0
     for model, values in rows:
@@ -162,13 +183,55 @@ def jenjang_map(session: Session) -> dict[str, AkJenjang]:
     return {j: found[j] for j in JF_JENJANG if j in found}
 
 
+def syarat_map(session: Session) -> dict[str, AkSyarat]:
+    """The predikat requirement of KP and KJ (a missing row: the default of DEFAULT_SYARAT)."""
+    found = {r.jenis: r for r in session.scalars(select(AkSyarat))}
+    return {j: found.get(j) or AkSyarat(jenis=j, predikat_minimal=p, jumlah_tahun=n)
+            for j, (p, n) in DEFAULT_SYARAT.items()}
+
+
 def referensi(session: Session) -> dict:
     """The reference data as plain values (the shape of GET/PUT /referensi/angka-kredit)."""
     return {
         "persentase": {p: as_number(v) for p, v in persentase_map(session).items()},
         "koefisien": {j: {"kategori": r.kategori, "koefisien": as_number(r.koefisien), "akk_kp": as_number(r.akk_kp),
                           "akk_kj": as_number(r.akk_kj)} for j, r in jenjang_map(session).items()},
+        "syarat": {j: {"predikat_minimal": r.predikat_minimal, "jumlah_tahun": r.jumlah_tahun}
+                   for j, r in syarat_map(session).items()},
     }
+
+
+def _syarat_changes(body: dict, errors: dict) -> dict[str, dict]:
+    """``{"KJ": {"predikat_minimal": "BAIK", "jumlah_tahun": 1}}`` checked; errors named per field."""
+    syarat = body.get("syarat") or {}
+    if not isinstance(syarat, dict):
+        errors["syarat"] = "harus berupa objek {KP|KJ: {predikat_minimal, jumlah_tahun}}"
+        return {}
+    changes = {}
+    for jenis, item in syarat.items():
+        path = f"syarat.{jenis}"
+        if jenis not in DEFAULT_SYARAT:
+            errors[path] = "harus KP (kenaikan pangkat) atau KJ (kenaikan jenjang)"
+            continue
+        if not isinstance(item, dict) or not item:
+            errors[path] = "harus berupa objek dengan predikat_minimal dan/atau jumlah_tahun"
+            continue
+        change = {}
+        for field, value in item.items():
+            if field == "predikat_minimal":
+                if value not in PREDIKAT:
+                    errors[f"{path}.{field}"] = f"predikat tidak dikenal; yang boleh: {', '.join(PREDIKAT)}"
+                else:
+                    change[field] = value
+            elif field == "jumlah_tahun":
+                if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 5:
+                    errors[f"{path}.{field}"] = "harus bilangan bulat 0 sampai 5 (0: tanpa syarat predikat)"
+                else:
+                    change[field] = value
+            else:
+                errors[f"{path}.{field}"] = "kolom tidak dikenal; yang boleh: predikat_minimal, jumlah_tahun"
+        changes[jenis] = change
+    return changes
 
 
 def _decimal(value, path: str, errors: dict, places: int, maximum: Decimal, positive: bool = False):
@@ -203,11 +266,12 @@ def ubah_referensi(session: Session, body: dict) -> dict:
     "akk_kp": 50, "akk_kj": 100}, …}}``; ``akk_kj`` may be null (no higher jenjang).
     """
     errors: dict[str, str] = {}
-    unknown = [k for k in body if k not in ("persentase", "koefisien")]
+    unknown = [k for k in body if k not in ("persentase", "koefisien", "syarat")]
     for key in unknown:
-        errors[key] = "kolom tidak dikenal; yang boleh: persentase, koefisien"
-    if not body.get("persentase") and not body.get("koefisien") and not unknown:
-        errors["persentase"] = "isi persentase dan/atau koefisien yang diubah"
+        errors[key] = "kolom tidak dikenal; yang boleh: persentase, koefisien, syarat"
+    if not body.get("persentase") and not body.get("koefisien") and not body.get("syarat") and not unknown:
+        errors["persentase"] = "isi persentase, koefisien dan/atau syarat yang diubah"
+    syarat_changes = _syarat_changes(body, errors)
     persen_changes: dict[str, Decimal] = {}
     persentase = body.get("persentase") or {}
     if not isinstance(persentase, dict):
@@ -269,6 +333,14 @@ def ubah_referensi(session: Session, body: dict) -> dict:
         row = existing.get(jenjang)
         if row is None:
             row = AkJenjang(jf_jenjang=jenjang, kategori=KATEGORI[jenjang], akk_kj=None)
+            session.add(row)
+        for field, value in change.items():
+            setattr(row, field, value)
+    for jenis, change in syarat_changes.items():
+        row = session.get(AkSyarat, jenis)
+        if row is None:
+            default = DEFAULT_SYARAT[jenis]
+            row = AkSyarat(jenis=jenis, predikat_minimal=default[0], jumlah_tahun=default[1])
             session.add(row)
         for field, value in change.items():
             setattr(row, field, value)
@@ -368,6 +440,14 @@ def bulan_penuh(periode_awal: dt.date, periode_akhir: dt.date) -> list[dt.date]:
     return [dt.date(m // 12, m % 12 + 1, 1) for m in range(start, end + 1)]
 
 
+def bulan_menunggu(periode_awal: dt.date, periode_akhir: dt.date, hari_ini: dt.date | None = None) -> list[dt.date]:
+    """The whole months of the period that have not ended yet (the instansi's date, ``clock.today``): a
+    conversion credits only months that ended, so a penilaian final before its period's end waits for them."""
+    hari_ini = hari_ini or clock.today()
+    return [m for m in bulan_penuh(periode_awal, periode_akhir)
+            if dt.date(m.year, m.month, monthrange(m.year, m.month)[1]) >= hari_ini]
+
+
 def label_periode(periode_awal: dt.date, periode_akhir: dt.date) -> str:
     """'Januari – Desember 2023', '1 – 15 Juli 2024', 'Desember 2023 – Februari 2024'."""
     awal_full = periode_awal.day == 1
@@ -397,7 +477,8 @@ def catat_dari_penilaian(session: Session, pegawai: Pegawai, penilaian_id: int, 
                          periode_akhir: dt.date, predikat: str, actor_id: int | None = None) -> Optional[AngkaKredit]:
     """Convert the predikat of a penilaian into AK and record it (once per penilaian: a repeat updates the row).
 
-    Each month is credited once per pegawai: months another entry already credited (an overlapping
+    Only months that have ended are credited (``bulan_menunggu`` names the others; they are credited by a
+    later call once they end). Each month is credited once per pegawai: months another entry already credited (an overlapping
     period of another jenis, the other SKP of a mutasi) are skipped and named in the keterangan.
     Returns None, and records nothing, for a pegawai whose jabatan is not fungsional or has no
     jenjang, and for a period that leaves no whole month to credit (a row recorded earlier for the same
@@ -406,7 +487,8 @@ def catat_dari_penilaian(session: Session, pegawai: Pegawai, penilaian_id: int, 
     lock_row(session, Pegawai, pegawai.id)  # one conversion of the pegawai at a time sees the months credited
     existing = session.scalar(select(AngkaKredit).where(AngkaKredit.penilaian_id == penilaian_id))
     jenjang = jenjang_of(pegawai)
-    months = bulan_penuh(periode_awal, periode_akhir)
+    menunggu = bulan_menunggu(periode_awal, periode_akhir)
+    months = [m for m in bulan_penuh(periode_awal, periode_akhir) if m not in menunggu]
     credited = set(session.scalars(select(AngkaKreditBulan.bulan).where(
         AngkaKreditBulan.pegawai_id == pegawai.id,
         AngkaKreditBulan.angka_kredit_id != (existing.id if existing is not None else 0))))
@@ -429,6 +511,9 @@ def catat_dari_penilaian(session: Session, pegawai: Pegawai, penilaian_id: int, 
     if len(free) < len(months):
         row.keterangan += ("; bulan " + ", ".join(f"{BULAN[m.month - 1]} {m.year}" for m in months if m in credited)
                            + " sudah dikreditkan oleh penilaian lain")
+    if menunggu:
+        row.keterangan += ("; bulan " + ", ".join(f"{BULAN[m.month - 1]} {m.year}" for m in menunggu)
+                           + " dikreditkan setelah bulan itu berakhir")
     kept = {b.bulan: b for b in row.bulan}
     row.bulan = [kept.get(m) or AngkaKreditBulan(pegawai_id=pegawai.id, bulan=m) for m in free]
     row.dibuat_oleh_id = actor_id or row.dibuat_oleh_id
@@ -489,13 +574,85 @@ def riwayat(session: Session, pegawai: Pegawai, jf_jenjang: str | None = None) -
     return sorted(rows, key=lambda r: (r.sumber != "AK_DASAR", r.periode_awal, r.periode_akhir, r.id))
 
 
+def predikat_tahunan(session: Session, pegawai: Pegawai) -> dict[int, str]:
+    """The predikat of the pegawai's final annual evaluations per year, newest first (the lower one when
+    a mutasi gave the year two SKP)."""
+    from .penilaian import Penilaian, Periode
+    from .skp import Skp
+
+    rows = session.execute(select(Periode.tahun, Penilaian.predikat).join(Periode, Periode.id == Penilaian.periode_id)
+                           .join(Skp, Skp.id == Penilaian.skp_id)
+                           .where(Skp.pegawai_id == pegawai.id, Periode.jenis == "TAHUNAN",
+                                  Penilaian.status == "FINAL", Penilaian.predikat.is_not(None)))
+    out: dict[int, str] = {}
+    for tahun, predikat in rows:
+        if predikat in PREDIKAT and (tahun not in out or PREDIKAT.index(predikat) > PREDIKAT.index(out[tahun])):
+            out[tahun] = predikat
+    return dict(sorted(out.items(), reverse=True))
+
+
+def syarat_kenaikan(jenis: str, kumulatif: Decimal, akk: Decimal | None, syarat: AkSyarat,
+                    tahunan: dict[int, str]) -> dict:
+    """Each requirement of a KP or KJ on its own and what they say together.
+
+    ``status``: TIDAK_ADA (no higher pangkat/jenjang), BELUM_MEMENUHI (a requirement the system checks is
+    not met), MEMENUHI_SYARAT_AK (AK met, the predikat not known yet or not required) or
+    MEMENUHI_SYARAT_AK_DAN_PREDIKAT. Requirements outside the system (uji kompetensi, formasi) are listed
+    with status DI_LUAR_SISTEM and never counted as met. ``memenuhi``: every requirement the system checks
+    is known and met."""
+    nama = LABEL_KENAIKAN[jenis]
+    if akk is None:
+        return {"status": "TIDAK_ADA", "memenuhi": False, "memenuhi_ak": False,
+                "label": f"Tidak ada {nama} yang lebih tinggi", "syarat": []}
+    ak_ok = kumulatif >= akk
+    items = [{"kode": "ANGKA_KREDIT", "syarat": f"Angka kredit kumulatif paling sedikit {format_ak(akk)}",
+              "status": "TERPENUHI" if ak_ok else "BELUM_TERPENUHI",
+              "keterangan": f"{format_ak(kumulatif)} dari {format_ak(akk)}"}]
+    predikat_status = None
+    if syarat.jumlah_tahun > 0:
+        minimal, n = syarat.predikat_minimal, syarat.jumlah_tahun
+        years = list(tahunan.items())[:n]
+        kurang = [(t, p) for t, p in years if PREDIKAT.index(p) > PREDIKAT.index(minimal)]
+        if kurang:
+            predikat_status = "BELUM_TERPENUHI"
+        elif len(years) < n:
+            predikat_status = "BELUM_DIKETAHUI"
+        else:
+            predikat_status = "TERPENUHI"
+        shown = "; ".join(f"{t}: {LABEL_PREDIKAT[p]}" for t, p in years) or "belum ada penilaian tahunan yang final"
+        if predikat_status == "BELUM_DIKETAHUI" and years:
+            shown += f" (baru {len(years)} dari {n} tahun)"
+        items.append({"kode": "PREDIKAT", "status": predikat_status, "keterangan": shown,
+                      "syarat": f"Predikat kinerja tahunan paling rendah {LABEL_PREDIKAT[minimal]} "
+                                f"dalam {n} tahun terakhir"})
+    items += [{"kode": kode, "syarat": teks, "status": "DI_LUAR_SISTEM",
+               "keterangan": "diperiksa di luar sistem ini"} for kode, teks in SYARAT_LUAR_SISTEM[jenis]]
+    luar = " dan ".join(LABEL_LUAR_SISTEM[kode] for kode, _ in SYARAT_LUAR_SISTEM[jenis])
+    if not ak_ok or predikat_status == "BELUM_TERPENUHI":
+        status = "BELUM_MEMENUHI"
+        belum = [i["syarat"].lower() for i in items if i["status"] == "BELUM_TERPENUHI"]
+        label = "Belum memenuhi: " + "; ".join(belum)
+    elif predikat_status == "TERPENUHI":
+        status, label = "MEMENUHI_SYARAT_AK_DAN_PREDIKAT", "Memenuhi syarat AK dan predikat kinerja"
+    else:
+        status, label = "MEMENUHI_SYARAT_AK", "Memenuhi syarat AK"
+        if predikat_status == "BELUM_DIKETAHUI":
+            label += "; predikat kinerja tahunan belum lengkap"
+    if status != "BELUM_MEMENUHI" and luar:
+        label += f"; {luar} diperiksa di luar sistem"
+    return {"status": status, "label": label, "memenuhi_ak": ak_ok,
+            "memenuhi": ak_ok and predikat_status in (None, "TERPENUHI"), "syarat": items}
+
+
 def ringkasan(session: Session, pegawai: Pegawai) -> dict:
     """Where the pegawai stands in the current jenjang.
 
     Keys: ``jf_jenjang`` (None when not fungsional), ``kategori``, ``koefisien``, ``items`` (ledger rows of
     the jenjang), ``ak_dasar``, ``ak_konversi`` (Σ of the other rows), ``ak_kumulatif``, ``akk_kp``,
     ``akk_kj`` (None at the top jenjang), ``kekurangan_kp``, ``kekurangan_kj`` (never negative; None
-    without an AKK), ``memenuhi_kp``, ``memenuhi_kj``. Amounts are Decimal.
+    without an AKK), ``kenaikan_kp`` and ``kenaikan_kj`` (each requirement on its own, ``syarat_kenaikan``),
+    ``memenuhi_kp``/``memenuhi_kj`` (every requirement the system checks is met: AK and predikat) and
+    ``memenuhi_ak_kp``/``memenuhi_ak_kj`` (the AK alone). Amounts are Decimal.
     """
     jenjang = jenjang_of(pegawai)
     ref = session.get(AkJenjang, jenjang) if jenjang else None
@@ -506,7 +663,7 @@ def ringkasan(session: Session, pegawai: Pegawai) -> dict:
     akk_kp = Decimal(ref.akk_kp) if ref is not None and ref.akk_kp is not None else None
     akk_kj = Decimal(ref.akk_kj) if ref is not None and ref.akk_kj is not None else None
     kurang = lambda akk: None if akk is None else max(NOL, akk - kumulatif).quantize(AK_PLACES)  # noqa: E731
-    return {
+    out = {
         "jf_jenjang": jenjang,
         "kategori": ref.kategori if ref is not None else (KATEGORI.get(jenjang) if jenjang else None),
         "koefisien": Decimal(ref.koefisien) if ref is not None else None,
@@ -518,9 +675,15 @@ def ringkasan(session: Session, pegawai: Pegawai) -> dict:
         "akk_kj": akk_kj,
         "kekurangan_kp": kurang(akk_kp),
         "kekurangan_kj": kurang(akk_kj),
-        "memenuhi_kp": akk_kp is not None and kumulatif >= akk_kp,
-        "memenuhi_kj": akk_kj is not None and kumulatif >= akk_kj,
     }
+    syarat = syarat_map(session)
+    tahunan = predikat_tahunan(session, pegawai) if jenjang else {}
+    for jenis, akk in (("KP", akk_kp), ("KJ", akk_kj)):
+        kenaikan = syarat_kenaikan(jenis, kumulatif, akk, syarat[jenis], tahunan)
+        out[f"kenaikan_{jenis.lower()}"] = kenaikan
+        out[f"memenuhi_{jenis.lower()}"] = kenaikan["memenuhi"]  # every requirement the system checks
+        out[f"memenuhi_ak_{jenis.lower()}"] = kenaikan["memenuhi_ak"]
+    return out
 
 
 def row_to_json(row: AngkaKredit) -> dict:
@@ -547,6 +710,7 @@ def ringkasan_json(session: Session, pegawai: Pegawai) -> dict:
                 "kekurangan_kj"):
         out[key] = as_number(data[key])
     out["ak_kumulatif_teks"] = format_ak(data["ak_kumulatif"])
-    out["memenuhi_kp"], out["memenuhi_kj"] = data["memenuhi_kp"], data["memenuhi_kj"]
+    for key in ("memenuhi_kp", "memenuhi_kj", "memenuhi_ak_kp", "memenuhi_ak_kj", "kenaikan_kp", "kenaikan_kj"):
+        out[key] = data[key]
     out["items"] = [row_to_json(r) for r in data["items"]]
     return out

@@ -49,7 +49,7 @@ from sqlalchemy.orm import Session
 
 from core.db import write_transaction
 from app.kinerja import angka_kredit, org
-from app.kinerja.nip import parse_nip
+from app.kinerja.nip import isi_dari_nip, parse_nip
 from app.kinerja.password import hash_password
 
 DEMO_KODE = "DEMO"
@@ -179,6 +179,7 @@ def _create(session: Session, tahun: int, fast_hash: bool) -> None:
         pegawai = org.Pegawai(instansi=instansi, nip=nip, jenis_asn="PNS", nama=nama, gelar_depan=depan,
                               gelar_belakang=belakang, pangkat=pangkat, golongan_ruang=gol, jabatan=position,
                               status_kepegawaian="AKTIF", email=f"{nip}@{DEMO_EMAIL_DOMAIN}")
+        isi_dari_nip(pegawai)
         session.add_all([position, pegawai])
         session.add(org.Akun(pegawai=pegawai, password_hash=hash_password(DEMO_PASSWORD, fast=fast_hash),
                              roles=list(roles)))

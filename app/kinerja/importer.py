@@ -31,6 +31,10 @@ without it stored addresses stay) and ``instansi_kode`` (needed only when the in
 given to the import and the database holds more than one instansi). Other columns (a "No" column,
 remarks) are ignored.
 
+A NIP that is well formed but implausible (birth date in the future, TMT CPNS or PPPK appointment
+before the 18th birthday or in the future) is imported with a warning naming its line
+(``peringatan``); the birth date, sex and TMT CPNS it holds are stored on the pegawai.
+
 Matching: unor by (instansi, unor_kode); jabatan by (unor, jabatan); pegawai by NIP (updated when
 stored). Line numbers in errors are the lines the user sees: the header is line 1.
 """
@@ -48,10 +52,11 @@ from sqlalchemy.orm import Session
 
 from core.db import write_transaction
 from core.errors import ValidationFailed
-from app.kinerja.nip import parse_nip
+from app.kinerja.nip import isi_dari_nip, kejanggalan, parse_nip
 from app.kinerja.org import (JENIS_JABATAN, JF_JENJANG, STATUS_KEPEGAWAIAN, Akun, Instansi, Jabatan, Pegawai,
                              Unor)
 from app.kinerja.password import hash_password
+from workflows import clock
 
 COLUMNS = ("nip", "jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat", "golongan_ruang", "unor_kode",
            "unor_nama", "unor_induk_kode", "jabatan", "jenis_jabatan", "jf_jenjang", "pimpinan_unor",
@@ -75,8 +80,10 @@ PEGAWAI_FIELDS = ("jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat
 
 
 def import_pegawai(session: Session, path: Path, instansi_kode: str | None = None, fast_hash: bool = False,
-                   after_write=None) -> dict:
+                   after_write=None, peringatan: list | None = None) -> dict:
     """Validate the whole file, then write it in one transaction; ValidationFailed lists every bad line.
+
+    ``peringatan`` (a list the caller passes) receives the warnings about implausible NIPs, per line.
 
     ``after_write(session, counts)`` runs inside that transaction once the rows are written
     (the preview of re-routing raises from there to undo the import)."""
@@ -88,6 +95,8 @@ def import_pegawai(session: Session, path: Path, instansi_kode: str | None = Non
     with write_transaction(session):
         plan = _plan(session, rows, instansi_kode, errors)  # again, under the write lock
         counts = _write(session, rows, plan, hashes, fast_hash)
+        if peringatan is not None:  # implausible NIPs, imported all the same
+            peringatan[:] = [f"baris {r['line']}: {w}" for r in rows for w in r.get("peringatan", [])]
         if after_write is not None:
             after_write(session, counts)
         return counts
@@ -226,9 +235,11 @@ def _check_row(line: int, values: dict, errors: dict[str, list[str]]) -> dict:
              "format kolom nip sebagai Teks lalu ketik ulang NIP-nya")
     elif row["nip"] and row["jenis_asn"] in ENUMS["jenis_asn"]:
         try:
-            parse_nip(row["nip"], row["jenis_asn"])
+            info = parse_nip(row["nip"], row["jenis_asn"])
         except ValidationFailed as exc:
             fail("; ".join(exc.fields.values()))
+        else:  # well-formed but implausible: imported, with a warning naming the line
+            row["peringatan"] = [f"NIP {row['nip']}: {w}" for w in kejanggalan(info, clock.today())]
     return row
 
 
@@ -384,6 +395,7 @@ def _write(session: Session, rows: list[dict], plan: dict, hashes: dict[str, str
         if pegawai is None:
             pegawai = Pegawai(instansi=instansi[r["instansi_kode"]], nip=r["nip"], jabatan=position,
                               email=r["email"] or None, **{f: r[f] for f in PEGAWAI_FIELDS})
+            isi_dari_nip(pegawai)
             session.add(pegawai)
             counts["pegawai_baru"] += 1
             if r["password"]:
@@ -398,6 +410,7 @@ def _write(session: Session, rows: list[dict], plan: dict, hashes: dict[str, str
             updates["email"] = r["email"] or None
         for field, value in updates.items():
             setattr(pegawai, field, value)
+        isi_dari_nip(pegawai)  # the jenis_asn may have changed; fills pegawai stored before these columns
         counts["pegawai_diubah"] += bool(updates)
     session.flush()
     return counts

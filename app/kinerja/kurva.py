@@ -38,7 +38,8 @@ from .org import Jabatan, Pegawai, Unor
 from .penilaian import PREDIKAT, PREDIKAT_LABEL, PROCESS, Penilaian, Periode, get_penilaian
 
 PEMBULATAN = ("ketat", "longgar")
-BATAS = ("MAKS", "MIN", "ADA")
+BATAS = ("MAKS", "MIN", "ADA", "TERBANYAK")
+SIFAT = ("WAJIB", "PERINGATAN")
 
 
 class KurvaOverride(Base):
@@ -64,6 +65,7 @@ class Aturan:
     batas: str  # MAKS | MIN | ADA
     persen: Fraction
     keterangan: str
+    sifat: str = "WAJIB"  # WAJIB: breaking it needs alasan_kurva; PERINGATAN: shown only
 
 
 # ------------------------------------------------------------------ counting (set-based)
@@ -121,11 +123,15 @@ def aturan(session: Session, predikat_organisasi: str, process_id: str = "evalua
 
 
 def parse_aturan(out: dict) -> list[Aturan]:
-    """Rules from the COLLECT outputs of kurva_distribusi.dmn (one list per output column)."""
+    """Rules from the COLLECT outputs of kurva_distribusi.dmn (one list per output column); a table
+    without the ``sifat`` column (deployed before it existed) makes every rule WAJIB."""
+    kelompok = out.get("kelompok", [])
+    sifat = list(out.get("sifat") or []) + ["WAJIB"] * len(kelompok)
     return [Aturan(tuple(k.strip() for k in str(kel).split(",") if k.strip()), str(b).upper(),
-                   Fraction(str(p or 0)), str(t or ""))
-            for kel, b, p, t in zip(out.get("kelompok", []), out.get("batas", []), out.get("persen", []),
-                                    out.get("keterangan", []))]
+                   Fraction(str(p or 0)), str(t or ""),
+                   "PERINGATAN" if str(f or "").strip().upper() == "PERINGATAN" else "WAJIB")
+            for kel, b, p, t, f in zip(kelompok, out.get("batas", []), out.get("persen", []),
+                                       out.get("keterangan", []), sifat)]
 
 
 def pembulatan_default() -> str:
@@ -134,9 +140,11 @@ def pembulatan_default() -> str:
 
 
 def batas_jumlah(rule: Aturan, n: int, pembulatan: str = "ketat") -> int:
-    """The rule's share of n pegawai as a count (MAKS: at most; MIN/ADA: at least)."""
+    """The rule's share of n pegawai as a count (MAKS: at most; MIN/ADA: at least; TERBANYAK: none)."""
     if rule.batas == "ADA":
         return 1 if n else 0
+    if rule.batas == "TERBANYAK":
+        return 0
     exact = rule.persen * n / 100
     up = rule.batas == "MIN" if pembulatan == "ketat" else rule.batas == "MAKS"
     return math.ceil(exact) if up else math.floor(exact)
@@ -147,7 +155,8 @@ def _nama_kelompok(kelompok) -> str:
 
 
 def check(rules: list[Aturan], counts: dict, sisa: int = 0, pembulatan: str | None = None) -> list[dict]:
-    """The rules the counts break (see the module docstring); each with a message in Bahasa Indonesia.
+    """The rules the counts break (see the module docstring); each with a message in Bahasa Indonesia
+    and its ``sifat`` (WAJIB or PERINGATAN).
 
     ``counts`` maps predikat → final penilaian; ``sisa`` is how many in scope are not final yet."""
     pembulatan = pembulatan or pembulatan_default()
@@ -155,6 +164,10 @@ def check(rules: list[Aturan], counts: dict, sisa: int = 0, pembulatan: str | No
     out = []
     for rule in rules:
         jumlah = sum(counts.get(k, 0) for k in rule.kelompok)
+        if rule.batas == "TERBANYAK":
+            if (v := _terbanyak(rule, counts, jumlah, n, sisa)) is not None:
+                out.append(v)
+            continue
         limit = batas_jumlah(rule, n, pembulatan)
         broken = jumlah > limit if rule.batas == "MAKS" else jumlah + sisa < limit
         if not broken or n == 0:
@@ -170,8 +183,31 @@ def check(rules: list[Aturan], counts: dict, sisa: int = 0, pembulatan: str | No
         if sisa and rule.batas != "MAKS":
             pesan += f"; {sisa} pegawai belum dinilai pun tidak cukup"
         out.append({"kelompok": list(rule.kelompok), "batas": rule.batas, "persen": float(rule.persen),
-                    "batas_jumlah": limit, "jumlah": jumlah, "pesan": pesan})
+                    "batas_jumlah": limit, "jumlah": jumlah, "pesan": pesan, "sifat": rule.sifat})
     return out
+
+
+def _terbanyak(rule: Aturan, counts: dict, jumlah: int, n: int, sisa: int) -> dict | None:
+    """A "sebagian besar" rule: broken when another single predikat has more pegawai than the kelompok
+    can still reach (the ones not final yet all joining it)."""
+    others = [(counts.get(p, 0), p) for p in PREDIKAT if p not in rule.kelompok]
+    terbanyak, predikat = max(others, default=(0, None))
+    if n == 0 or jumlah + sisa >= terbanyak:
+        return None
+    pesan = (f"{_nama_kelompok(rule.kelompok)}: {jumlah} dari {n} pegawai ({round(100 * jumlah / n)}%), bukan "
+             f"predikat terbanyak — {PREDIKAT_LABEL[predikat]} {terbanyak} pegawai ({rule.keterangan})")
+    return {"kelompok": list(rule.kelompok), "batas": rule.batas, "persen": float(rule.persen),
+            "batas_jumlah": terbanyak, "jumlah": jumlah, "pesan": pesan, "sifat": rule.sifat}
+
+
+def wajib(violations: list[dict]) -> list[dict]:
+    """The violations that need alasan_kurva (sifat WAJIB)."""
+    return [v for v in violations if v.get("sifat", "WAJIB") == "WAJIB"]
+
+
+def peringatan(violations: list[dict]) -> list[dict]:
+    """The violations shown as warnings only (sifat PERINGATAN)."""
+    return [v for v in violations if v.get("sifat") == "PERINGATAN"]
 
 
 # ------------------------------------------------------------------ a unit's kurva, for pages, API, documents
@@ -193,13 +229,15 @@ def kurva_unit(session: Session, unor: Unor, periode: Periode, counts: dict | No
     dist = {p: counts.get(p, 0) for p in PREDIKAT}
     belum = counts.get(None, 0)
     n = sum(dist.values()) + belum
-    pelanggaran = check(rules, dist, belum)
+    found = check(rules, dist, belum)
+    pelanggaran, warnings = wajib(found), peringatan(found)
     return {"unor_id": unor.id, "unor": unor.nama, "periode_id": periode.id,
             "predikat_organisasi": capaian_predikat, "distribusi": dist, "jumlah_final": sum(dist.values()),
             "belum_final": belum,
             "aturan": [{**asdict(r), "kelompok": list(r.kelompok), "persen": float(r.persen),
                         "batas_jumlah": batas_jumlah(r, n)} for r in rules],
-            "pelanggaran": pelanggaran, "svg": svg(dist, rules, n, unor.nama, capaian_predikat)}
+            "pelanggaran": pelanggaran, "peringatan": warnings,
+            "svg": svg(dist, rules, n, unor.nama, capaian_predikat)}
 
 
 def svg(dist: dict[str, int], rules: list[Aturan], n: int | None = None, judul: str = "",
@@ -230,7 +268,7 @@ def svg(dist: dict[str, int], rules: list[Aturan], n: int | None = None, judul: 
         label = PREDIKAT_LABEL[predikat].replace("/Misconduct", "")
         parts.append(f'<text x="{x + col / 2}" y="{top + plot_h + 16}" text-anchor="middle">{escape(label)}</text>')
         for rule in rules:
-            if rule.kelompok != (predikat,) or rule.batas == "ADA":
+            if rule.kelompok != (predikat,) or rule.batas in ("ADA", "TERBANYAK"):
                 continue
             y = top + plot_h - plot_h * float(rule.persen) / 100
             colour, dash = ("#c0392b", ' stroke-dasharray="5,3"') if rule.batas == "MAKS" else ("#1e8449", "")
@@ -289,8 +327,9 @@ def periksa_kurva(run, data: dict) -> list[str]:
         if penilaian.predikat is None:  # this one is counted as not final yet; count it with its predikat
             counts[None] = max(counts.get(None, 0) - 1, 0)
             counts[predikat] = counts.get(predikat, 0) + 1
-        broken = check(aturan(session, row.predikat, PROCESS[penilaian.periode.jenis],
-                              penilaian.periode.instansi_id), counts, counts.get(None, 0))
+        broken = wajib(check(aturan(session, row.predikat, PROCESS[penilaian.periode.jenis],
+                                    penilaian.periode.instansi_id), counts,
+                             counts.get(None, 0)))  # PERINGATAN rules are shown with the kurva, never block
         if broken:
             found.append((unor, row.predikat, broken))
     if not found:

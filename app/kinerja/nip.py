@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 
@@ -42,3 +43,76 @@ def parse_nip(nip: str, jenis_asn: str = "PNS", field: str = "nip") -> NipInfo:
             raise ValidationFailed({field: "digit ke-13 NI PPPK harus 2 (kode PPPK)"})
         return NipInfo(nip, "PPPK", lahir, sex, nip[15:18], tahun_pengangkatan=int(nip[8:12]))
     raise ValidationFailed({"jenis_asn": f"jenis ASN harus PNS atau PPPK, bukan {jenis_asn!r}"})
+
+
+def baca_nip(nip: str, jenis_asn: str = "PNS") -> NipInfo | None:
+    """parse_nip, or None when the NIP cannot be read (stored NIPs from before the checks)."""
+    try:
+        return parse_nip(nip, jenis_asn)
+    except ValidationFailed:
+        return None
+
+
+def isi_dari_nip(pegawai) -> None:
+    """Store on the pegawai what its NIP says: tanggal_lahir, jenis_kelamin and tmt_cpns (PNS) or
+    tahun_pengangkatan (PPPK); all None when the NIP cannot be read."""
+    info = baca_nip(pegawai.nip, pegawai.jenis_asn or "PNS")
+    pegawai.tanggal_lahir = info.tanggal_lahir if info else None
+    pegawai.jenis_kelamin = info.jenis_kelamin if info else None
+    pegawai.tmt_cpns = info.tmt_cpns if info else None
+    pegawai.tahun_pengangkatan = info.tahun_pengangkatan if info else None
+
+
+USIA_MINIMAL = 18  # PNS/PPPK are appointed at 18 at the earliest (UU ASN [K], not in domain.md)
+
+
+def usia_minimal() -> int:
+    """The youngest plausible age at appointment: ``EKINERJA_NIP_USIA_MINIMAL`` (default 18)."""
+    value = os.environ.get("EKINERJA_NIP_USIA_MINIMAL", "").strip()
+    return int(value) if value.isdigit() else USIA_MINIMAL
+
+
+def _ulang_tahun(lahir: dt.date, usia: int) -> dt.date:
+    try:
+        return lahir.replace(year=lahir.year + usia)
+    except ValueError:  # 29 February
+        return dt.date(lahir.year + usia, 3, 1)
+
+
+def kejanggalan(info: NipInfo, hari_ini: dt.date) -> list[str]:
+    """What makes a well-formed NIP implausible (a warning at import, not an error): a birth date in
+    the future, an appointment before the 18th birthday, an appointment after today."""
+    out, minimal = [], usia_minimal()
+    lahir = info.tanggal_lahir
+    if lahir > hari_ini:
+        out.append(f"tanggal lahir dari NIP ({lahir:%d-%m-%Y}) di masa depan")
+    dewasa = _ulang_tahun(lahir, minimal)
+    if info.tmt_cpns is not None:
+        # TMT CPNS names a month: implausible when the whole month lies before the 18th birthday
+        akhir_bulan = (info.tmt_cpns.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if akhir_bulan < dewasa:
+            out.append(f"TMT CPNS dari NIP ({info.tmt_cpns:%m-%Y}) sebelum usia {minimal} tahun "
+                       f"(lahir {lahir:%d-%m-%Y})")
+        if info.tmt_cpns > hari_ini:
+            out.append(f"TMT CPNS dari NIP ({info.tmt_cpns:%m-%Y}) di masa depan")
+    if info.tahun_pengangkatan is not None:
+        if info.tahun_pengangkatan < dewasa.year:
+            out.append(f"tahun pengangkatan PPPK dari NIP ({info.tahun_pengangkatan}) sebelum usia {minimal} "
+                       f"tahun (lahir {lahir:%d-%m-%Y})")
+        if info.tahun_pengangkatan > hari_ini.year:
+            out.append(f"tahun pengangkatan PPPK dari NIP ({info.tahun_pengangkatan}) di masa depan")
+    return out
+
+
+JENIS_KELAMIN_LABEL = {"L": "Laki-laki", "P": "Perempuan"}
+
+
+def data_nip(pegawai, hari_ini: dt.date) -> dict:
+    """What the profile shows from the NIP: the stored derived values (ISO dates) and the warnings."""
+    info = baca_nip(pegawai.nip, pegawai.jenis_asn or "PNS")
+    return {"tanggal_lahir": pegawai.tanggal_lahir.isoformat() if pegawai.tanggal_lahir else None,
+            "jenis_kelamin": pegawai.jenis_kelamin,
+            "jenis_kelamin_label": JENIS_KELAMIN_LABEL.get(pegawai.jenis_kelamin or ""),
+            "tmt_cpns": pegawai.tmt_cpns.isoformat() if pegawai.tmt_cpns else None,
+            "tahun_pengangkatan": pegawai.tahun_pengangkatan,
+            "peringatan_nip": kejanggalan(info, hari_ini) if info else ["NIP tidak dapat dibaca"]}

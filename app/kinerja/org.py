@@ -94,6 +94,11 @@ class Pegawai(Base):
     email: Mapped[Optional[str]] = mapped_column(String(255))  # where notifications are e-mailed
     # Admin override of the pejabat penilai (delegation, domain §2.1); None = from the tree.
     penilai_override_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    # Derived from the NIP when the pegawai is written (nip.isi_dari_nip); None when unreadable.
+    tanggal_lahir: Mapped[Optional[dt.date]] = mapped_column(Date)
+    jenis_kelamin: Mapped[Optional[str]] = mapped_column(String(1))  # L | P
+    tmt_cpns: Mapped[Optional[dt.date]] = mapped_column(Date)  # PNS: first day of the TMT CPNS month
+    tahun_pengangkatan: Mapped[Optional[int]] = mapped_column(Integer)  # PPPK
 
     instansi: Mapped[Instansi] = relationship()
     jabatan: Mapped[Optional[Jabatan]] = relationship()

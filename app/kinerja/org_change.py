@@ -71,16 +71,18 @@ class _Undo(Exception):
 def preview_import(session: Session, path: Path, instansi_kode: str | None = None) -> dict:
     """What the import would write and which open tasks would move; nothing is stored."""
     seen: dict = {}
+    warnings: list[str] = []
 
     def inspect(s: Session, counts: dict) -> None:
         seen["impor"] = counts
+        seen["peringatan"] = warnings
         moves = planned_moves(s)
         seen["tugas_dialihkan"] = describe(s, [m for m in moves if not m.problem])
         seen["masalah"] = describe(s, [m for m in moves if m.problem])
         raise _Undo
 
     try:
-        import_pegawai(session, path, instansi_kode, fast_hash=True, after_write=inspect)
+        import_pegawai(session, path, instansi_kode, fast_hash=True, after_write=inspect, peringatan=warnings)
     except _Undo:
         pass
     return seen
@@ -89,8 +91,10 @@ def preview_import(session: Session, path: Path, instansi_kode: str | None = Non
 def apply_import(session: Session, path: Path, instansi_kode: str | None, actor_id: int | None,
                  fast_hash: bool = False) -> dict:
     """Import the file (all or nothing), then re-route the open tasks it affects."""
-    counts = import_pegawai(session, path, instansi_kode, fast_hash)
-    return {"impor": counts, **reroute_after_change(session, actor_id, "Perubahan organisasi dari impor pegawai")}
+    peringatan: list[str] = []
+    counts = import_pegawai(session, path, instansi_kode, fast_hash, peringatan=peringatan)
+    return {"impor": counts, "peringatan": peringatan,
+            **reroute_after_change(session, actor_id, "Perubahan organisasi dari impor pegawai")}
 
 
 def _tmt(value) -> dt.date | None:

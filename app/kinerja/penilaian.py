@@ -17,7 +17,7 @@ import datetime as dt
 from calendar import monthrange
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship, sessionmaker
 
 from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
@@ -56,7 +56,13 @@ class Periode(Base):
     buka_otomatis: Mapped[bool] = mapped_column(Boolean, default=False)
     dibuka_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     dibuka_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    # An admin kinerja allowed the penilaian of this period to be finalised before periode_akhir (domain16).
+    finalisasi_awal_alasan: Mapped[Optional[str]] = mapped_column(Text)
+    finalisasi_awal_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    finalisasi_awal_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     __table_args__ = (UniqueConstraint("instansi_id", "tahun", "nama"),)
+
+    finalisasi_awal_oleh: Mapped[Optional[Pegawai]] = relationship(foreign_keys=[finalisasi_awal_oleh_id])
 
 
 # Periods of one jenis are calendar units (``bentuk_periode``), so two of them overlap exactly when
@@ -78,6 +84,8 @@ class Penilaian(Base):
     waktu_dinilai: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     terkunci_at: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     buka_kembali: Mapped[list] = mapped_column(JSON, default=list)  # [{at, oleh_id, alasan, batas}]
+    # Final, but months of its period had not ended: their angka kredit waits for them (kredit_bulan_berakhir).
+    ak_menunggu: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     skp: Mapped[Skp] = relationship()
     periode: Mapped[Periode] = relationship()
@@ -299,13 +307,96 @@ def status_penilaian(run, data: dict, status: str, angka_kredit: bool = True) ->
             raise ValueError(f"tabel keputusan tidak menghasilkan predikat yang sah: {predikat!r}")
         penilaian.predikat = predikat
         penilaian.waktu_dinilai = clock.now()
-        from .angka_kredit import catat_dari_penilaian
-
         if angka_kredit:  # a functional position earns AK for the months of the period (domain §4.7)
-            catat_dari_penilaian(run.session, penilaian.skp.pegawai, penilaian.id, penilaian.periode.periode_awal,
-                                 penilaian.periode.periode_akhir, predikat, run.actor_id)
+            kredit_penilaian(run.session, penilaian, run.actor_id)
     run.session.flush()
     return status
+
+
+def kredit_penilaian(session: Session, penilaian: Penilaian, actor_id: int | None) -> None:
+    """Credit the angka kredit of a final penilaian for the months of its period that have ended; the
+    others wait (``ak_menunggu``) until ``kredit_bulan_berakhir`` credits them after they end."""
+    from .angka_kredit import bulan_menunggu, catat_dari_penilaian
+
+    periode = penilaian.periode
+    catat_dari_penilaian(session, penilaian.skp.pegawai, penilaian.id, periode.periode_awal, periode.periode_akhir,
+                         penilaian.predikat, actor_id)
+    penilaian.ak_menunggu = bool(bulan_menunggu(periode.periode_awal, periode.periode_akhir))
+
+
+@job("kredit_bulan_berakhir", 3600)
+def kredit_bulan_berakhir(session_factory: sessionmaker, worker: str) -> dict:
+    """Credit the months that have ended since their penilaian became final (one transaction per penilaian)."""
+    session = session_factory()
+    try:
+        ids = list(session.scalars(select(Penilaian.id).where(Penilaian.ak_menunggu.is_(True),
+                                                              Penilaian.status == "FINAL").order_by(Penilaian.id)))
+    finally:
+        session.close()
+    selesai = 0
+    for penilaian_id in ids:
+        session = session_factory()
+        try:
+            with write_transaction(session):
+                penilaian = session.get(Penilaian, penilaian_id)
+                if penilaian is not None and penilaian.ak_menunggu and penilaian.status == "FINAL":
+                    kredit_penilaian(session, penilaian, None)
+                    selesai += 0 if penilaian.ak_menunggu else 1
+        finally:
+            session.close()
+    return {"penilaian": len(ids), "selesai": selesai}
+
+
+# ------------------------------------------------------------------ finalisation not before the period ends
+
+def _tanggal(d: dt.date) -> str:
+    from .angka_kredit import BULAN
+
+    return f"{d.day} {BULAN[d.month - 1]} {d.year}"
+
+
+def ditetapkan_mulai(periode: Periode) -> dt.date | None:
+    """The date from which the period's penilaian may become final, while it is still to come (else None).
+
+    A penilaian becomes final from the period's last day (the instansi's date) on; before that only
+    when an admin kinerja allowed it for the period (``izinkan_finalisasi_awal``)."""
+    if clock.today() >= periode.periode_akhir or periode.finalisasi_awal_alasan:
+        return None
+    return periode.periode_akhir
+
+
+def periksa_finalisasi(periode: Periode) -> None:
+    """Conflict (409) naming the date when a penilaian of the period may not become final yet."""
+    if ditetapkan_mulai(periode) is None:
+        return
+    raise Conflict(f"Penilaian periode {periode.nama} {periode.tahun} belum dapat ditetapkan sebelum periode "
+                   f"berakhir: dapat ditetapkan mulai {_tanggal(periode.periode_akhir)}. Admin kinerja dapat "
+                   "mengizinkan penetapan lebih awal untuk periode ini dengan alasan.",
+                   {"periode_id": periode.id, "periode_akhir": periode.periode_akhir.isoformat(),
+                    "dapat_ditetapkan_mulai": periode.periode_akhir.isoformat()})
+
+
+def izinkan_finalisasi_awal(session: Session, periode: Periode, alasan, actor_id: int) -> Periode:
+    """An admin kinerja allows the period's penilaian to become final before periode_akhir (reason, who, when)."""
+    fields: dict[str, str] = {}
+    text = _text(alasan, "alasan", fields, required=True, limit=2000)
+    if fields:
+        raise ValidationFailed(fields, "Alasan penetapan sebelum akhir periode wajib diisi")
+    if clock.today() >= periode.periode_akhir:
+        raise Conflict(f"Periode {periode.nama} {periode.tahun} sudah sampai akhirnya "
+                       f"({_tanggal(periode.periode_akhir)}); penilaiannya dapat ditetapkan tanpa izin")
+    periode.finalisasi_awal_alasan = text
+    periode.finalisasi_awal_oleh_id = actor_id
+    periode.finalisasi_awal_at = clock.now()
+    session.flush()
+    return periode
+
+
+def cabut_finalisasi_awal(session: Session, periode: Periode) -> Periode:
+    """Withdraw the allowance: penilaian not final yet wait for periode_akhir again."""
+    periode.finalisasi_awal_alasan = periode.finalisasi_awal_oleh_id = periode.finalisasi_awal_at = None
+    session.flush()
+    return periode
 
 
 def _text(value, field: str, fields: dict, required: bool = False, limit: int = 4000) -> str:
@@ -357,8 +448,10 @@ def realisasi_form(run, task, data: dict) -> FormResult:
 
 @register_form("penilaian")
 def penilaian_form(run, task, data: dict) -> FormResult:
-    """The penilai's umpan balik per RHK and per BerAKHLAK value and the two ratings."""
+    """The penilai's umpan balik per RHK and per BerAKHLAK value and the two ratings; completing it makes
+    the penilaian final, so it is refused (409) before the period ends (``periksa_finalisasi``)."""
     penilaian = get_penilaian(run.session, task.data["penilaian_id"])
+    periksa_finalisasi(penilaian.periode)
     rows = _realisasi_rows(penilaian)
     fields: dict[str, str] = {}
     umpan_balik = data.get("umpan_balik_rhk") or {}

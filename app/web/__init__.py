@@ -14,3 +14,4 @@ from . import matriks, org_change  # noqa: E402,F401
 from . import process_documents  # noqa: E402,F401
 from . import layanan  # noqa: E402,F401
 from . import unit_roles  # noqa: E402,F401
+from . import profil  # noqa: E402,F401

@@ -17,7 +17,8 @@ from app.kinerja import skp_access
 from app.kinerja.kuadran import predikat_table
 from app.kinerja.pembukaan import kemajuan, minta_pembukaan
 from app.kinerja.penilaian import (JENIS_PERIODE, PREDIKAT_LABEL, RATING, RATING_LABEL, Penilaian, Periode,
-                                   buat_periode, get_penilaian)
+                                   buat_periode, cabut_finalisasi_awal, ditetapkan_mulai, get_penilaian,
+                                   izinkan_finalisasi_awal)
 from app.kinerja.perilaku import CORE_VALUES
 from app.request_input import as_year
 from workflows import clock
@@ -81,7 +82,8 @@ def penilaian_page(db, task, ctx: dict, posted: dict | None):
     if pimpinan and pimpinan["rating_hasil_kerja"] and not data.get("rating_hasil_kerja"):
         data = {**data, "rating_hasil_kerja": pimpinan["rating_hasil_kerja"]}
     return render_template("task_penilaian.html", **ctx, **page, data=data, ratings=RATING,
-                           kuadran=predikat_table(task.instance), **extra)
+                           kuadran=predikat_table(task.instance),
+                           ditetapkan_mulai=ditetapkan_mulai(penilaian.periode), **extra)
 
 
 def penilaian_data_from_form(db, task, form) -> dict:
@@ -192,7 +194,8 @@ def _periode_page(tahun: int, form: dict | None = None, error: str | None = None
                   status: int = 200):
     db = get_session()
     return render_template("periode.html", tahun=tahun, rows=_periode_rows(db, tahun), jenis=JENIS_PERIODE,
-                           labels=LABELS, form=form or {"jenis": "BULANAN"}, error=error, fields=fields or {}), status
+                           labels=LABELS, form=form or {"jenis": "BULANAN"}, error=error, fields=fields or {},
+                           today=clock.today()), status
 
 
 def _tahun_arg() -> int:
@@ -241,6 +244,29 @@ def periode_open(periode_id):
         minta_pembukaan(db, periode.id, g.actor.id)
     flash(f"Pembukaan periode {periode.nama} dicatat; penjadwal membukanya bertahap.", "success")
     return redirect(url_for("web.periode_opening", periode_id=periode.id))
+
+
+@web.post("/periode/<periode_id>/finalisasi-awal")
+def periode_early_finalisation(periode_id):
+    """Allow (alasan given) or withdraw (``cabut=1``) finalising the period's penilaian before periode_akhir."""
+    if (denied := _admin_or_403()) is not None:
+        return denied
+    db = get_session()
+    periode = _own_periode(periode_id)
+    try:
+        with write_transaction(db):
+            if request.form.get("cabut") == "1":
+                cabut_finalisasi_awal(db, periode)
+                message = f"Izin penetapan sebelum akhir periode {periode.nama} dicabut"
+            else:
+                izinkan_finalisasi_awal(db, periode, request.form.get("alasan", ""), g.actor.id)
+                message = f"Penilaian periode {periode.nama} boleh ditetapkan sebelum akhir periode"
+    except DomainError as exc:
+        fields = exc.details.get("fields") or {}
+        flash(f"{exc.message}{': ' + fields['alasan'] if 'alasan' in fields else ''}", "error")
+        return redirect(url_for("web.periode_page", tahun=periode.tahun, _anchor=f"periode-{periode.id}"))
+    flash(message, "success")
+    return redirect(url_for("web.periode_page", tahun=periode.tahun, _anchor=f"periode-{periode.id}"))
 
 
 @web.get("/periode/<periode_id>/pembukaan")

@@ -1,0 +1,29 @@
+"""The profile page: identity, what the NIP says, and for a jabatan fungsional the angka kredit with
+each requirement of kenaikan pangkat and jenjang."""
+from __future__ import annotations
+
+from flask import g, render_template
+
+from app import get_session
+from app.api.angka_kredit import _visible
+from app.api.profil import profil_json
+
+from . import web
+
+LABEL_SYARAT = {"TERPENUHI": "Terpenuhi", "BELUM_TERPENUHI": "Belum terpenuhi", "BELUM_DIKETAHUI": "Belum diketahui",
+                "DI_LUAR_SISTEM": "Di luar sistem"}
+
+
+@web.get("/profil")
+def profil_page():
+    return _render(g.actor.pegawai)
+
+
+@web.get("/profil/<nip>")
+def profil_other(nip):
+    """Another pegawai's profile: for his pejabat penilai and the admin kinerja of his instansi."""
+    return _render(_visible(get_session(), nip))
+
+
+def _render(pegawai):
+    return render_template("profil.html", profil=profil_json(get_session(), pegawai), label_syarat=LABEL_SYARAT)
