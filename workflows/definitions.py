@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
@@ -311,8 +311,16 @@ def _spec_json(item: Parsed) -> str:
 
 
 def latest(session: Session, process_id: str) -> ProcessDefinition | None:
-    return session.scalar(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
-                          .order_by(ProcessDefinition.version.desc()).limit(1))
+    # The id first, then the row kept by the session (a stored version never changes): a session that starts
+    # many instances (opening a period) reads the large spec_json once, not once per instance.
+    newest = session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.process_id == process_id)
+                            .order_by(ProcessDefinition.version.desc()).limit(1))
+    if newest is None:
+        return None
+    kept = session.info.setdefault("ekinerja.definitions", {})  # the identity map alone holds rows weakly
+    if newest not in kept or inspect(kept[newest]).session is not session:  # closed or expunged meanwhile
+        kept[newest] = session.get(ProcessDefinition, newest)
+    return kept[newest]
 
 
 _SPEC_CACHE: dict[tuple[int, str], tuple[object, dict]] = {}
