@@ -1,7 +1,7 @@
 """Opening a period in the background: the request records it, the scheduler does it in batches.
 
 Opening a period starts one evaluation per approved SKP (``penilaian.buka_untuk_skp``), about 25–40 ms
-each (``bench/periode.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
+each (``bench/pembukaan.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
 ``POST /periode/{id}/buka`` therefore records a PembukaanPeriode (answer 202) and the scheduler job
 ``pembukaan_periode`` works through it in groups of SKPs (``GROUP``), one transaction per group, in
 which each pegawai's penilaian, instance and result row (PembukaanHasil) are written together, so a
