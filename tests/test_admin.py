@@ -444,6 +444,14 @@ def test_keyset_paging_walks_every_row_once_in_the_order_of_the_list(app, as_use
         everything = [i["id"] for i in admin.get(f"/admin/instances?{query}&per_halaman=200").get_json()["items"]]
         assert sorted(everything) == sorted(ids)
         assert walk(admin, query) == everything, order
+    at_element = "elemen=Task_Isi&elemen_status=waiting"  # read from instance_element, by the time waited there
+    for order in ("", "&arah=desc", "&urut=id&arah=desc"):
+        everything = [i["id"] for i in admin.get(f"/admin/instances?{at_element}{order}&per_halaman=200")
+                      .get_json()["items"]]
+        assert sorted(everything) == sorted(set(ids) - {ids[1], ids[4]})
+        assert walk(admin, at_element + order) == everything, order
+        if order == "&arah=desc":  # the latest at the element first, then by id
+            assert everything == [ids[5], ids[0], ids[2], ids[3]]
     asc = [i["id"] for i in admin.get("/admin/instances?process_id=uji_admin&per_halaman=200").get_json()["items"]]
     assert asc[-2:] == [ids[1], ids[4]]  # nulls last, by id
     assert walk(admin, "process_id=uji_admin&status=terminated") == [ids[1], ids[4]]

@@ -13,8 +13,8 @@ import json
 from dataclasses import dataclass, fields
 from typing import Mapping
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import ValidationFailed
 
@@ -113,8 +113,15 @@ def parse_filter(args: Mapping, instansi_id: int | None) -> Filter:
     return result
 
 
-def conditions(f: Filter) -> list:
-    """The WHERE clauses of a filter (shared by the list, its count and batch actions)."""
+def _inline(value: str):
+    """A status written into the SQL (one of a few known words, checked by parse_filter), so the planner
+    matches the partial indexes (``WHERE status = 'error'``) also in a prepared statement's generic plan."""
+    return literal(value, literal_execute=True)
+
+
+def conditions(f: Filter, element: bool = True) -> list:
+    """The WHERE clauses of a filter (shared by the list, its count and batch actions); ``element=False``
+    leaves the element filter out (the page query joins instance_element instead)."""
     Pegawai = directory.person()
     where = []
     if f.instansi_id is not None:
@@ -124,7 +131,7 @@ def conditions(f: Filter) -> list:
     if f.definition_id and not f.elemen:  # with an element, its own indexed row says the version
         where.append(Instance.definition_id == f.definition_id)
     if f.status:
-        where.append(Instance.status == f.status)
+        where.append(Instance.status == _inline(f.status))
     if f.unor_id:
         where.append(Instance.unor_id == f.unor_id)
     if f.pegawai:
@@ -141,25 +148,25 @@ def conditions(f: Filter) -> list:
     if f.lebih_dari_hari is not None and not f.elemen:  # with an element: how long it waits there
         where.append(Instance.waiting_since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
     if f.ada_error is True:
-        where.append(Instance.status == "error")
+        where.append(Instance.status == _inline("error"))
     elif f.ada_error is False:
         where.append(Instance.status != "error")
-    if f.elemen:
+    if f.elemen and element:
         where.append(Instance.id.in_(select(InstanceElement.instance_id).where(*element_conditions(f))))
     return where
 
 
-def element_conditions(f: Filter) -> list:
+def element_conditions(f: Filter, table=InstanceElement) -> list:
     """The element filter, on instance_element's own index: (instansi,) definition, element, state, since."""
-    element = [InstanceElement.bpmn_id == f.elemen]
+    element = [table.bpmn_id == f.elemen]
     if f.instansi_id is not None:
-        element.append(InstanceElement.instansi_id == f.instansi_id)
+        element.append(table.instansi_id == f.instansi_id)
     if f.definition_id:
-        element.append(InstanceElement.definition_id == f.definition_id)
+        element.append(table.definition_id == f.definition_id)
     if f.elemen_status:
-        element.append(InstanceElement.state == f.elemen_status)
+        element.append(table.state == _inline(f.elemen_status))
     if f.lebih_dari_hari is not None:
-        element.append(InstanceElement.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
+        element.append(table.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
     return element
 
 
@@ -191,10 +198,9 @@ def decode_cursor(f: Filter) -> tuple:
     return value, last_id
 
 
-def _keyset(f: Filter, nulls: bool) -> list:
+def _keyset(f: Filter, column, nulls: bool) -> list:
     """The WHERE of the page after the cursor: order (sort column, nulls last; id), as a range the index can
     seek to. ``nulls``: the rows whose sort value is NULL (they come after every value)."""
-    column = SORTS[f.urut]
     value, last_id = decode_cursor(f)
     if nulls or value is None:
         return [column.is_(None), Instance.id > last_id] if value is None else [column.is_(None)]
@@ -225,26 +231,38 @@ def count_capped(session: Session, f: Filter, cap: int | None = None) -> tuple[i
     The list shows "lebih dari 10.000"; batch actions count exactly (``count``)."""
     cap = COUNT_CAP if cap is None else cap
     if f.elemen and not any(getattr(f, name) not in (None, "") for name in INSTANCE_ONLY):
-        ids = select(InstanceElement.instance_id).where(*element_conditions(f)).distinct()
-    else:
-        ids = select(Instance.id).where(*conditions(f))
+        # element rows (index only) up to the cap; within it, the exact number of distinct instances
+        rows = select(InstanceElement.instance_id).where(*element_conditions(f))
+        found = session.scalar(select(func.count()).select_from(rows.limit(cap + 1).subquery())) or 0
+        return (cap, True) if found > cap else (count(session, f), False)
+    ids = select(Instance.id).where(*conditions(f))
     found = session.scalar(select(func.count()).select_from(ids.limit(cap + 1).subquery())) or 0
     return min(found, cap), found > cap
 
 
 def page_query(f: Filter, nulls: bool = False):
     """The SELECT of one page of the list (the benchmark explains it): OFFSET for page numbers, or the
-    range after the cursor ``setelah`` (keyset paging, as cheap on page 1,000 as on page 1)."""
+    range after the cursor ``setelah`` (keyset paging, as cheap on page 1,000 as on page 1).
+
+    With an element filter the list is read from instance_element's index, joined, and "menunggu" sorts by
+    how long each instance has waited *at that element* (an instance waiting there in several parallel
+    tokens is listed once per token)."""
     Pegawai, Unor = directory.person(), directory.unit()
     column = SORTS[f.urut]
-    order = [column.asc().nulls_last() if f.arah == "asc" else column.desc().nulls_last(), Instance.id.asc()]
-    return (select(Instance.id, Instance.process_id, Instance.business_key, Instance.status, Instance.waiting_since,
+    query = select(Instance.id, Instance.process_id, Instance.business_key, Instance.status, Instance.waiting_since,
                    Instance.updated_at, Instance.created_at, ProcessDefinition.version, ProcessDefinition.name,
                    Pegawai.nip, Pegawai.nama, Unor.nama.label("unor"))
+    if f.elemen:
+        at = aliased(InstanceElement)
+        query = query.join(at, at.instance_id == Instance.id).where(*element_conditions(f, at))
+        column = at.since if f.urut == "menunggu" else column
+    order = [column.asc().nulls_last() if f.arah == "asc" else column.desc().nulls_last(), Instance.id.asc()]
+    return (query.add_columns(column.label("sort_value"))
             .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
             .outerjoin(Pegawai, Pegawai.id == Instance.subject_pegawai_id)
             .outerjoin(Unor, Unor.id == Instance.unor_id)
-            .where(*conditions(f), *(_keyset(f, nulls) if f.setelah else [])).order_by(*order)
+            .where(*conditions(f, element=False), *(_keyset(f, column, nulls) if f.setelah else []))
+            .order_by(*order)
             .offset(0 if f.setelah else (f.halaman - 1) * f.per_halaman).limit(f.per_halaman))
 
 
@@ -257,9 +275,7 @@ def page_rows(session: Session, f: Filter) -> tuple[list, str | None]:
         rows += session.execute(page_query(rest, nulls=True)).all()
     if len(rows) < f.per_halaman:
         return rows, None
-    last = rows[-1]
-    key = {"menunggu": "waiting_since", "diubah": "updated_at", "dibuat": "created_at", "id": "id"}[f.urut]
-    return rows, encode_cursor(f, getattr(last, key), last.id)
+    return rows, encode_cursor(f, rows[-1].sort_value, rows[-1].id)
 
 
 def find(session: Session, f: Filter) -> dict:
