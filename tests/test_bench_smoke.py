@@ -33,6 +33,8 @@ BENCHES = [
                                     r"^\| superadmin: everything, page 200 through the cursor .* \| shared hit=\d+",
                                     r"^goal 6: slowest admin filter \(page \+ count\) p95 [\d.]+ ms",
                                     r"^goal 6: inbox .* p95 [\d.]+ ms", r"schema bench_admin_\d+ dropped"]),
+    ("http_load.py", True, [r"^  1 worker\(s\), POST draft save, concurrency 2: 6 requests, [\d.]+ req/s, p50 [\d.]+ ms",
+                                r"^\| 1 \| GET /skp/<id> \(page\) \| [\d.]+, \d+/\d+ \|", r"^non-2xx answers: 0$"]),
     ("monitoring.py", True, [r"^SQLite: \d+ units", r"^PostgreSQL: \d+ units",
                                  r"^monitoring\(\), whole instansi +[\d.]+ +[\d.]+ +[\d.]+ +\d+$"]),
     ("pembukaan.py", True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
