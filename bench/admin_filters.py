@@ -238,8 +238,12 @@ def main() -> None:
         print(f"\nThe list: page query (page_rows) and the count the list shows (count_capped, exact up to "
               f"{search.COUNT_CAP:,}), {args.reps} runs each after one warm-up; p50/p95 ms; EXPLAIN (ANALYZE, BUFFERS) "
               "of the page query: shared buffers and scans")
-        print("| filter | matches | page p50 | page p95 | count p50 | count p95 | page + count p95 | buffers | scans |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        floor = timed(args.reps, lambda: session.execute(text("SELECT 1")).scalar())
+        print(f"floor: a round trip of SELECT 1 from this client: p50 {percentiles(floor)[0]:.2f} ms, "
+              f"p95 {percentiles(floor)[1]:.2f} ms (load average {os.getloadavg()[0]:.1f})")
+        print("| filter | matches | page p50 | page p95 | count p50 | count p95 | page + count p95 | server ms "
+              "(EXPLAIN ANALYZE of the page) | buffers | scans |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         worst = []
         for label, kwargs in cases:
             scope = kwargs.pop("instansi_id", None)
@@ -248,12 +252,12 @@ def main() -> None:
             counted = timed(args.reps, lambda: search.count_capped(session, f))
             total, more = search.count_capped(session, f)
             both = percentiles([a + b for a, b in zip(page, counted)])[1]
-            _, buffers, scans = explain(session, search.page_query(f))
+            server, buffers, scans = explain(session, search.page_query(f))
             (p50, p95), (c50, c95) = percentiles(page), percentiles(counted)
             if "before" not in label:
                 worst.append((both, label))
             print(f"| {label} | {'> ' if more else ''}{total:,} | {p50:.1f} | {p95:.1f} | {c50:.1f} | {c95:.1f} | "
-                  f"{both:.1f} | {buffers} | {'; '.join(dict.fromkeys(scans))} |")
+                  f"{both:.1f} | {server:.1f} | {buffers} | {'; '.join(dict.fromkeys(scans))} |")
         exact = timed(max(1, args.reps // 4), lambda: search.count(session, search.Filter()))
         capped = timed(args.reps, lambda: search.count_capped(session, search.Filter()))
         print(f"\ncount of everything: exact {percentiles(exact)[0]:.1f} ms (p50) vs capped "

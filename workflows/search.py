@@ -119,12 +119,13 @@ def _inline(value: str):
     return literal(value, literal_execute=True)
 
 
-def conditions(f: Filter, element: bool = True) -> list:
-    """The WHERE clauses of a filter (shared by the list, its count and batch actions); ``element=False``
-    leaves the element filter out (the page query joins instance_element instead)."""
+def conditions(f: Filter, element_joined: bool = False) -> list:
+    """The WHERE clauses of a filter (shared by the list, its count and batch actions). ``element_joined``: the
+    page query joins instance_element and filters there (its instansi too, which the planner would otherwise
+    count twice and then misjudge how many rows come)."""
     Pegawai = directory.person()
     where = []
-    if f.instansi_id is not None:
+    if f.instansi_id is not None and not element_joined:
         where.append(Instance.instansi_id == f.instansi_id)
     if f.process_id:
         where.append(Instance.process_id == f.process_id)
@@ -151,7 +152,7 @@ def conditions(f: Filter, element: bool = True) -> list:
         where.append(Instance.status == _inline("error"))
     elif f.ada_error is False:
         where.append(Instance.status != "error")
-    if f.elemen and element:
+    if f.elemen and not element_joined:
         where.append(Instance.id.in_(select(InstanceElement.instance_id).where(*element_conditions(f))))
     return where
 
@@ -261,7 +262,7 @@ def page_query(f: Filter, nulls: bool = False):
             .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
             .outerjoin(Pegawai, Pegawai.id == Instance.subject_pegawai_id)
             .outerjoin(Unor, Unor.id == Instance.unor_id)
-            .where(*conditions(f, element=False), *(_keyset(f, column, nulls) if f.setelah else []))
+            .where(*conditions(f, element_joined=bool(f.elemen)), *(_keyset(f, column, nulls) if f.setelah else []))
             .order_by(*order)
             .offset(0 if f.setelah else (f.halaman - 1) * f.per_halaman).limit(f.per_halaman))
 

@@ -7,7 +7,8 @@ Revises: 0013
 - errors, newest change first (own instansi / everywhere) and errors, longest waiting first: partial
   indexes on the error rows only (5 % of the table), in the list's exact order (… NULLS LAST, id);
 - every status of one instansi, longest waiting first: (instansi_id, waiting_since, id);
-- waiting at element X (without a definition version): a partial index on the waiting element rows;
+- waiting at element X (without a definition version; own instansi or everywhere): partial indexes on the
+  waiting element rows, with the instance id so the list's count reads the index only;
 - a pegawai by part of the name (``lower(nama) LIKE '%…%'``): a pg_trgm GIN index on PostgreSQL, where
   the extension can be created (it is "trusted" since PostgreSQL 13: the database owner may create it);
   otherwise, and on SQLite, the search stays a scan of the pegawai table.
@@ -34,7 +35,10 @@ INDEXES = [
     ("ix_instance_error_waiting", "instance", "waiting_since, id", "waiting_since, id", "status = 'error'"),
     ("ix_instance_instansi_waiting", "instance", "instansi_id, waiting_since, id", "instansi_id, waiting_since, id",
      None),
-    ("ix_instance_element_waiting", "instance_element", "bpmn_id, since", "bpmn_id, since", "state = 'waiting'"),
+    ("ix_instance_element_waiting", "instance_element", "bpmn_id, since, instance_id", "bpmn_id, since, instance_id",
+     "state = 'waiting'"),
+    ("ix_instance_element_instansi_waiting", "instance_element", "instansi_id, bpmn_id, since, instance_id",
+     "instansi_id, bpmn_id, since, instance_id", "state = 'waiting'"),
 ]
 TRGM_INDEX = "ix_pegawai_nama_trgm"
 
