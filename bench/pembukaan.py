@@ -14,7 +14,7 @@ run finds every penilaian already there (``sudah_ada``), which is what a resumed
 PostgreSQL runs in a schema of its own (``bench_pembukaan_<pid>``) of the ``--pg-url`` database, dropped
 after the run; other schemas (the tests') are not touched.
 
-    python bench/pembukaan.py [--n 10000 | --tiny] [--pg-url URL | --skip-pg] [--skip-sqlite]
+    python bench/pembukaan.py [--n 10000 | --tiny] [--pg-url URL | --skip-pg] [--skip-sqlite] [--profile]
 """
 from __future__ import annotations
 
@@ -185,7 +185,38 @@ def results_of(factory, periode_id: int) -> list[dict]:
         session.close()
 
 
-def ours(name: str, url: str, n: int, demo_alone: bool = True) -> dict:
+def profiled(engine, call, top: int = 25):
+    """Run ``call`` under cProfile with a count of the SQL statements by their first words; print both."""
+    import collections
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event
+
+    kinds: collections.Counter = collections.Counter()
+
+    def on(conn, cursor, statement, *args):
+        words = statement.split()
+        table = next((w for w in words[1:6] if w.isidentifier() and w.upper() not in ("INTO", "FROM", "ID")), "")
+        kinds[f"{words[0]} {table}" if words[0] in ("INSERT", "UPDATE", "DELETE") else " ".join(words[:2])[:60]] += 1
+
+    event.listen(engine, "before_cursor_execute", on)
+    profile = cProfile.Profile()
+    try:
+        result = profile.runcall(call)
+    finally:
+        event.remove(engine, "before_cursor_execute", on)
+    print("  SQL statements of the opening by kind (count):")
+    for kind, number in kinds.most_common(top):
+        print(f"    {number:6d}  {kind}")
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+    print("  cProfile, cumulative:\n" + "\n".join("    " + line for line in out.getvalue().splitlines()[-top - 3:]))
+    return result
+
+
+def ours(name: str, url: str, n: int, demo_alone: bool = True, profile: bool = False) -> dict:
     from workflows import clock
 
     clock.set(NOW)
@@ -203,7 +234,8 @@ def ours(name: str, url: str, n: int, demo_alone: bool = True) -> dict:
     demo, generated = populate(factory, n)
     setup = time.perf_counter() - t0
     counter, cpu0 = SqlCounter(engine), time.process_time()
-    periode_id, request_s, big_s = open_period(factory)
+    periode_id, request_s, big_s = (profiled(engine, lambda: open_period(factory)) if profile
+                                    else open_period(factory))
     big_cpu, big_sql = time.process_time() - cpu0, counter.count
     rss = dict(RSS)
     results = results_of(factory, periode_id)
@@ -271,6 +303,8 @@ def main() -> None:
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--skip-pg", action="store_true")
     ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="run the opening under cProfile and print the SQL statements by kind (slower; CPU not comparable)")
     ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 5, without the demo-only opening")
     args = ap.parse_args()
     if args.tiny:
@@ -291,7 +325,7 @@ def main() -> None:
         runs.append(("PostgreSQL", pg_schema(args.pg_url, "bench_pembukaan")))
     for name, database in runs:
         with database as url:
-            r = ours(name, url, args.n, demo_alone=not args.tiny)
+            r = ours(name, url, args.n, demo_alone=not args.tiny, profile=args.profile)
         per_demo, per_big = r["demo_s"] / max(r["demo_n"], 1), r["big_s"] / max(r["big_n"], 1)
         print(f"\n{name}:")
         if r["demo_n"]:
