@@ -231,7 +231,7 @@ def main() -> None:
             ("superadmin: pegawai by NIP", dict(pegawai=busy_nip)),
             (f"superadmin: pegawai by part of the name ('{name_part}')", dict(pegawai=name_part)),
             ("superadmin: unor, suspended", dict(unor_id=250, status="suspended")),
-            ("superadmin: everything, page 20 (OFFSET 950, the last page number)", dict(halaman=20)),
+            ("superadmin: everything, page 10 (OFFSET 450, the last page number)", dict(halaman=10)),
             ("superadmin: everything, page 200 through the cursor (after row 9,950)", dict(setelah=cursor)),
             ("superadmin: everything, page 200 by OFFSET 9,950 (before: no longer offered)", dict(halaman=200)),
         ]

@@ -24,7 +24,7 @@ from .models import INSTANCE_STATUS, HumanTask, HumanTaskCandidate, Instance, In
 SORTS = {"menunggu": Instance.waiting_since, "diubah": Instance.updated_at, "dibuat": Instance.created_at,
          "id": Instance.id}
 MAX_PER_PAGE = 200
-MAX_HALAMAN = 20  # page numbers (OFFSET) only for the first pages; further on, the cursor ``setelah``
+MAX_HALAMAN = 10  # page numbers (OFFSET) only for the first pages; further on, the cursor ``setelah``
 COUNT_CAP = 10_000  # the list counts exactly up to here, then says "lebih dari 10.000"
 
 
