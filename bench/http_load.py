@@ -7,7 +7,8 @@ page ``GET /skp/<id>`` (session cookie from ``POST /masuk``) and a draft save of
 A script: it prints figures, never fails on time. Named ``http_load.py``, not ``http.py``: ``python bench/X.py``
 puts bench/ first on ``sys.path``, where an ``http.py`` would hide the standard library's ``http`` package.
 
-The client is a small threaded one (``http.client``, one keep-alive connection per thread, each thread acting
+Before each endpoint's cells, a warm-up (1 s at the highest concurrency, not counted) lets every worker
+process compile its templates, SQL and diagram specs once. The client is a small threaded one (``http.client``, one keep-alive connection per thread, each thread acting
 as its own demo pegawai with his own SKP), because it runs anywhere CI does; it shares the 2 cores with the
 server, so its own CPU per request is printed too. The database is a schema of its own (``bench_http_<pid>``)
 in the ``--pg-url`` database, dropped at the end; gunicorn is started and stopped by this script.
@@ -243,6 +244,8 @@ def main() -> None:
                     c.login()
                     c.own_skp()
                 for endpoint in ENDPOINTS:
+                    # warm-up, not counted: every worker process compiles its templates, SQL and specs once
+                    load(clients, endpoint, 0.0 if args.tiny else 1.0, 1 if args.tiny else 2)
                     for concurrency in args.concurrency:
                         r = load(clients[:concurrency], endpoint, args.seconds, min_requests)
                         results[(workers, endpoint, concurrency)] = r
