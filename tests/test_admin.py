@@ -417,3 +417,70 @@ def test_reindex_fills_the_derived_columns_of_older_instances(app, as_user, peop
     listed = admin.get("/admin/instances?process_id=uji_admin").get_json()
     assert listed["total"] == 1 and listed["items"][0]["elements"][0]["bpmn_id"] == "Task_Isi"
     assert listed["items"][0]["pegawai"]["nip"] == people["pegawai"]["nip"]
+
+
+def walk(admin, query: str) -> list[int]:
+    """Every id of a listing, page after page through the cursor ``setelah`` (2 per page)."""
+    seen, page = [], admin.get(f"/admin/instances?{query}&per_halaman=2").get_json()
+    while True:
+        seen += [i["id"] for i in page["items"]]
+        if page["berikutnya"] is None:
+            return seen
+        assert len(page["items"]) == 2
+        page = admin.get(f"/admin/instances?{query}&per_halaman=2&setelah={page['berikutnya']}").get_json()
+        assert page["halaman"] is None
+
+
+def test_keyset_paging_walks_every_row_once_in_the_order_of_the_list(app, as_user, people):
+    ids = start_uji(app, people["pegawai"]["nip"], pembagi=1, n=4)  # the same waiting_since: the id breaks ties
+    clock.set(clock.now() + dt.timedelta(days=1))
+    ids += start_uji(app, people["pegawai"]["nip"], pembagi=1, n=2)
+    admin = as_user(people["admin"]["nip"])
+    for iid in (ids[1], ids[4]):  # terminated: no waiting_since, they come last (nulls last) in either direction
+        assert act(admin, iid, "terminate", reason="uji").status_code == 200
+    for order in ("urut=menunggu&arah=asc", "urut=menunggu&arah=desc", "urut=id&arah=desc", "urut=dibuat&arah=asc",
+                  "urut=diubah&arah=desc"):
+        query = f"process_id=uji_admin&{order}"
+        everything = [i["id"] for i in admin.get(f"/admin/instances?{query}&per_halaman=200").get_json()["items"]]
+        assert sorted(everything) == sorted(ids)
+        assert walk(admin, query) == everything, order
+    at_element = "elemen=Task_Isi&elemen_status=waiting"  # read from instance_element, by the time waited there
+    for order in ("", "&arah=desc", "&urut=id&arah=desc"):
+        everything = [i["id"] for i in admin.get(f"/admin/instances?{at_element}{order}&per_halaman=200")
+                      .get_json()["items"]]
+        assert sorted(everything) == sorted(set(ids) - {ids[1], ids[4]})
+        assert walk(admin, at_element + order) == everything, order
+        if order == "&arah=desc":  # the latest at the element first
+            assert everything[0] == ids[5]
+        if order == "":
+            assert everything[-1] == ids[5]
+    asc = [i["id"] for i in admin.get("/admin/instances?process_id=uji_admin&per_halaman=200").get_json()["items"]]
+    assert asc[-2:] == [ids[1], ids[4]]  # nulls last, by id
+    assert walk(admin, "process_id=uji_admin&status=terminated") == [ids[1], ids[4]]
+
+    bad = admin.get("/admin/instances?setelah=bukan-kursor")
+    assert bad.status_code == 422 and "setelah" in bad.get_json()["error"]["details"]["fields"]
+    cursor = admin.get("/admin/instances?process_id=uji_admin&per_halaman=2").get_json()["berikutnya"]
+    other = admin.get(f"/admin/instances?process_id=uji_admin&urut=id&setelah={cursor}")
+    assert other.status_code == 422 and "urutan lain" in other.get_json()["error"]["details"]["fields"]["setelah"]
+    deep = admin.get("/admin/instances?halaman=11")
+    assert deep.status_code == 422 and "setelah" in deep.get_json()["error"]["details"]["fields"]["halaman"]
+
+
+def test_the_list_counts_exactly_up_to_the_cap(app, as_user, people, monkeypatch):
+    from workflows import search
+
+    start_uji(app, people["pegawai"]["nip"], pembagi=1, n=3)
+    admin = as_user(people["admin"]["nip"])
+    listing = admin.get("/admin/instances?process_id=uji_admin").get_json()
+    assert (listing["total"], listing["total_lebih"]) == (3, False)
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    listing = admin.get("/admin/instances?process_id=uji_admin").get_json()
+    assert (listing["total"], listing["total_lebih"], len(listing["items"])) == (2, True, 3)
+    badge = admin.get("/admin/instances?elemen=Task_Isi").get_json()  # counted on instance_element
+    assert (badge["total"], badge["total_lebih"]) == (2, True)
+    monkeypatch.setattr(search, "COUNT_CAP", 3)
+    assert admin.get("/admin/instances?elemen=Task_Isi").get_json()["total_lebih"] is False
+    preview = admin.post("/admin/batches", json={"filter": {"process_id": "uji_admin"}, "action": "suspend",
+                                                 "reason": "uji", "preview": True}).get_json()
+    assert preview["total"] == 3  # a batch action counts exactly

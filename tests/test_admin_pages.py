@@ -110,3 +110,18 @@ def test_a_real_skp_instance_is_found_by_pegawai_and_shown(app, pages, as_user, 
     assert "Susun SKP" in page and "Perencanaan SKP" in page
     viewer = json.loads(re.search(r'id="diagram-data">(.*?)</script>', page, re.S).group(1))
     assert 'id="Task_SusunSkp"' in viewer["xml"]
+
+
+def test_the_list_page_says_more_than_the_cap_and_pages_on_with_the_cursor(app, pages, people, monkeypatch):
+    from workflows import search
+
+    ids = start_uji(app, people["pegawai"]["nip"], pembagi=1, n=3)
+    monkeypatch.setattr(search, "COUNT_CAP", 2)
+    monkeypatch.setattr(search, "MAX_HALAMAN", 1)
+    pages.login(people["admin"]["nip"])
+    first = pages.html("/admin/instance?process_id=uji_admin&urut=id&per_halaman=2")
+    assert "lebih dari 2</strong> instance cocok" in first
+    cursor = re.search(r'href="/admin/instance\?[^"]*setelah=([^"&]+)[^"]*">Berikutnya', first).group(1)
+    second = pages.html(f"/admin/instance?process_id=uji_admin&urut=id&per_halaman=2&setelah={cursor}")
+    assert f'href="/admin/instance/{ids[2]}"' in second and f'href="/admin/instance/{ids[0]}"' not in second
+    assert "Ke halaman 1" in second and "Berikutnya" not in second

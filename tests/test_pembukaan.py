@@ -71,3 +71,66 @@ def test_opening_permissions(accounts, as_user):
     assert pegawai.post(f"/periode/{periode_id}/buka").status_code == 403
     assert pegawai.get(f"/periode/{periode_id}/pembukaan").status_code == 403
     assert admin.post("/periode/999999/buka").status_code == 404
+
+
+def results_by_skp(factory) -> dict[int, list[str]]:
+    session = factory()
+    try:
+        found: dict[int, list[str]] = {}
+        for skp_id, status in session.execute(select(PembukaanHasil.skp_id, PembukaanHasil.status)):
+            found.setdefault(skp_id, []).append(status)
+        return found
+    finally:
+        session.close()
+
+
+def test_a_group_with_a_failing_pegawai_is_redone_one_by_one(app, accounts, as_user, two_approved,  # noqa: F811
+                                                              monkeypatch):
+    """Several SKPs share one transaction; when one fails, the group is rolled back and redone one SKP per
+    transaction: the failure is that pegawai's own result, the others open, each SKP has one result."""
+    import workflows.instances
+
+    clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")
+    factory = app.extensions["db_sessionmaker"]
+    admin = as_user(admin_of(accounts)["nip"])
+    periode_id = admin.post("/periode", json=PERIODE).get_json()["id"]
+    real_start = workflows.instances.start_instance
+
+    def failing_for_kabid(session, process_id, business_key, data, actor_id):
+        if data["skp_id"] == two_approved["kabid"]:
+            raise RuntimeError("diagram rusak untuk uji")
+        return real_start(session, process_id, business_key, data, actor_id)
+
+    monkeypatch.setattr(workflows.instances, "start_instance", failing_for_kabid)
+    assert admin.post(f"/periode/{periode_id}/buka").status_code == 202
+    assert proses_pembukaan(factory, "pekerja-1") == {"diproses": 2, "selesai": 1}
+    assert results_by_skp(factory) == {two_approved["kadis"]: ["dibuka"], two_approved["kabid"]: ["gagal"]}
+    assert counts(factory) == (1, 1, 2)  # the kabid's penilaian went with the failed group and his own try
+    hasil = {r["skp_id"]: r for r in admin.get(f"/periode/{periode_id}/pembukaan").get_json()["hasil"]}
+    assert "diagram rusak untuk uji" in hasil[two_approved["kabid"]]["alasan"]
+
+    # fixed and asked again: the kabid opens now, the kadis's evaluation is not started twice
+    monkeypatch.setattr(workflows.instances, "start_instance", real_start)
+    assert admin.post(f"/periode/{periode_id}/buka").status_code == 202
+    assert proses_pembukaan(factory, "pekerja-1") == {"diproses": 2, "selesai": 1}
+    assert results_by_skp(factory) == {two_approved["kadis"]: ["sudah_ada"], two_approved["kabid"]: ["dibuka"]}
+    assert counts(factory) == (2, 2, 2)
+
+
+def test_opening_twice_is_idempotent_with_one_result_per_pegawai(app, accounts, as_user, two_approved):  # noqa: F811
+    from app.kinerja.penilaian import Periode, buka_untuk_skp
+
+    clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")
+    factory = app.extensions["db_sessionmaker"]
+    admin = as_user(admin_of(accounts)["nip"])
+    periode_id = admin.post("/periode", json=PERIODE).get_json()["id"]
+    session = factory()  # one SKP opened before the background opening (as a resumed run finds it)
+    with write_transaction(session):
+        assert buka_untuk_skp(session, session.get(Periode, periode_id), two_approved["kadis"], None)["status"] == "dibuka"
+    session.close()
+    for expected in ({two_approved["kadis"]: ["sudah_ada"], two_approved["kabid"]: ["dibuka"]},
+                     {two_approved["kadis"]: ["sudah_ada"], two_approved["kabid"]: ["sudah_ada"]}):
+        assert admin.post(f"/periode/{periode_id}/buka").status_code == 202
+        run_once(factory, ["pembukaan_periode"])
+        assert results_by_skp(factory) == expected
+        assert counts(factory) == (2, 2, 2)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect, or_, select
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.exclusive_gateway import ExclusiveGateway
@@ -430,15 +430,24 @@ def instansi_of(data) -> int | None:
 
 def latest(session: Session, process_id: str, instansi_id: int | None = None) -> ProcessDefinition | None:
     """The version new instances of ``instansi_id`` take: the newest of that instansi, else the newest
-    national default (``instansi_id`` None: the national default)."""
-    query = select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+    national default (``instansi_id`` None: the national default).
+
+    The id first, then the row kept by the session (a stored version never changes): a session that starts
+    many instances (opening a period) reads the large spec_json once, not once per instance."""
+    query = select(ProcessDefinition.id).where(ProcessDefinition.process_id == process_id)
+    newest = None
     if instansi_id is not None:
-        own = session.scalar(query.where(ProcessDefinition.instansi_id == instansi_id)
-                             .order_by(ProcessDefinition.version.desc()).limit(1))
-        if own is not None:
-            return own
-    return session.scalar(query.where(ProcessDefinition.instansi_id.is_(None))
-                          .order_by(ProcessDefinition.version.desc()).limit(1))
+        newest = session.scalar(query.where(ProcessDefinition.instansi_id == instansi_id)
+                                .order_by(ProcessDefinition.version.desc()).limit(1))
+    if newest is None:
+        newest = session.scalar(query.where(ProcessDefinition.instansi_id.is_(None))
+                                .order_by(ProcessDefinition.version.desc()).limit(1))
+    if newest is None:
+        return None
+    kept = session.info.setdefault("ekinerja.definitions", {})  # the identity map alone holds rows weakly
+    if newest not in kept or inspect(kept[newest]).session is not session:  # closed or expunged meanwhile
+        kept[newest] = session.get(ProcessDefinition, newest)
+    return kept[newest]
 
 
 _SPEC_CACHE: dict[tuple[int, str], tuple[object, dict]] = {}

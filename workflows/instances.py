@@ -97,7 +97,7 @@ def start_instance(session: Session, process_id: str, business_key: str, data: d
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     advance(run, workflow)
-    store.save(session, instance, workflow, actor_id)
+    store.save(session, instance, workflow, actor_id, fresh=True)
     store.log_event(session, instance, "started", actor_id, data={"business_key": business_key})
     return instance
 

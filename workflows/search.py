@@ -6,12 +6,15 @@ open tasks wait for (``human_task_candidate``) are all columns kept in step by `
 """
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
 from dataclasses import dataclass, fields
 from typing import Mapping
 
-from sqlalchemy import exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
 from core.errors import ValidationFailed
 
@@ -21,6 +24,8 @@ from .models import INSTANCE_STATUS, HumanTask, HumanTaskCandidate, Instance, In
 SORTS = {"menunggu": Instance.waiting_since, "diubah": Instance.updated_at, "dibuat": Instance.created_at,
          "id": Instance.id}
 MAX_PER_PAGE = 200
+MAX_HALAMAN = 10  # page numbers (OFFSET) only for the first pages; further on, the cursor ``setelah``
+COUNT_CAP = 10_000  # the list counts exactly up to here, then says "lebih dari 10.000"
 
 
 @dataclass
@@ -42,10 +47,11 @@ class Filter:
     halaman: int = 1
     per_halaman: int = 50
     instansi_id: int | None = None
+    setelah: str | None = None  # keyset cursor: the page after this row (``berikutnya`` of the previous page)
 
     def as_args(self) -> dict:
         """The filter as query arguments (scope and paging left out), e.g. for links and batches."""
-        skip = {"instansi_id", "halaman"}
+        skip = {"instansi_id", "halaman", "setelah"}
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.name not in skip and getattr(self, f.name) not in (None, "")}
 
@@ -92,25 +98,41 @@ def parse_filter(args: Mapping, instansi_id: int | None) -> Filter:
         status=text["status"], unor_id=_int(args, "unor_id", errors, 1), pegawai=text["pegawai"],
         menunggu_nip=text["menunggu_nip"], lebih_dari_hari=_int(args, "lebih_dari_hari", errors, 0, 36500),
         ada_error=ada_error, elemen=text["elemen"], elemen_status=text["elemen_status"], urut=urut, arah=arah,
-        halaman=_int(args, "halaman", errors, 1) or 1,
-        per_halaman=_int(args, "per_halaman", errors, 1, MAX_PER_PAGE) or 50, instansi_id=instansi_id)
+        halaman=_int(args, "halaman", errors, 1, MAX_HALAMAN) or 1,
+        per_halaman=_int(args, "per_halaman", errors, 1, MAX_PER_PAGE) or 50, instansi_id=instansi_id,
+        setelah=str(args.get("setelah")).strip() if args.get("setelah") not in (None, "") else None)
+    if "halaman" in errors and not errors["halaman"].startswith("harus bilangan"):
+        errors["halaman"] += "; halaman berikutnya lewat kursor 'setelah' (nilai 'berikutnya' halaman sebelumnya)"
+    if result.setelah is not None and "urut" not in errors and "arah" not in errors:
+        try:
+            decode_cursor(result)
+        except ValueError as exc:
+            errors["setelah"] = str(exc)
     if errors:
         raise ValidationFailed(errors, "Filter tidak valid")
     return result
 
 
-def conditions(f: Filter) -> list:
-    """The WHERE clauses of a filter (shared by the list, its count and batch actions)."""
+def _inline(value: str):
+    """A status written into the SQL (one of a few known words, checked by parse_filter), so the planner
+    matches the partial indexes (``WHERE status = 'error'``) also in a prepared statement's generic plan."""
+    return literal(value, literal_execute=True)
+
+
+def conditions(f: Filter, element_joined: bool = False) -> list:
+    """The WHERE clauses of a filter (shared by the list, its count and batch actions). ``element_joined``: the
+    page query joins instance_element and filters there (its instansi too, which the planner would otherwise
+    count twice and then misjudge how many rows come)."""
     Pegawai = directory.person()
     where = []
-    if f.instansi_id is not None:
+    if f.instansi_id is not None and not element_joined:
         where.append(Instance.instansi_id == f.instansi_id)
     if f.process_id:
         where.append(Instance.process_id == f.process_id)
     if f.definition_id and not f.elemen:  # with an element, its own indexed row says the version
         where.append(Instance.definition_id == f.definition_id)
     if f.status:
-        where.append(Instance.status == f.status)
+        where.append(Instance.status == _inline(f.status))
     if f.unor_id:
         where.append(Instance.unor_id == f.unor_id)
     if f.pegawai:
@@ -127,26 +149,65 @@ def conditions(f: Filter) -> list:
     if f.lebih_dari_hari is not None and not f.elemen:  # with an element: how long it waits there
         where.append(Instance.waiting_since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
     if f.ada_error is True:
-        where.append(Instance.status == "error")
+        where.append(Instance.status == _inline("error"))
     elif f.ada_error is False:
         where.append(Instance.status != "error")
-    if f.elemen:
+    if f.elemen and not element_joined:
         where.append(Instance.id.in_(select(InstanceElement.instance_id).where(*element_conditions(f))))
     return where
 
 
-def element_conditions(f: Filter) -> list:
+def element_conditions(f: Filter, table=InstanceElement) -> list:
     """The element filter, on instance_element's own index: (instansi,) definition, element, state, since."""
-    element = [InstanceElement.bpmn_id == f.elemen]
+    element = [table.bpmn_id == f.elemen]
     if f.instansi_id is not None:
-        element.append(InstanceElement.instansi_id == f.instansi_id)
+        element.append(table.instansi_id == f.instansi_id)
     if f.definition_id:
-        element.append(InstanceElement.definition_id == f.definition_id)
+        element.append(table.definition_id == f.definition_id)
     if f.elemen_status:
-        element.append(InstanceElement.state == f.elemen_status)
+        element.append(table.state == _inline(f.elemen_status))
     if f.lebih_dari_hari is not None:
-        element.append(InstanceElement.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
+        element.append(table.since < clock.now() - dt.timedelta(days=f.lebih_dari_hari))
     return element
+
+
+def encode_cursor(f: Filter, value, last_id: int) -> str:
+    """The cursor of the page after the row (sort value, id), for ``setelah``; opaque to clients."""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.timezone.utc).isoformat()
+    raw = json.dumps([f.urut, f.arah, value, last_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(f: Filter) -> tuple:
+    """(sort value, id) from ``f.setelah``; ValueError with the message for the 422."""
+    try:
+        raw = base64.urlsafe_b64decode(f.setelah + "=" * (-len(f.setelah) % 4))
+        urut, arah, value, last_id = json.loads(raw)
+        if not isinstance(last_id, int):
+            raise ValueError
+        if value is not None and urut != "id":
+            value = dt.datetime.fromisoformat(value)
+            if value.tzinfo is None:
+                raise ValueError
+        elif value is not None and not isinstance(value, int):
+            raise ValueError
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValueError("kursor tidak valid; pakai nilai 'berikutnya' dari halaman sebelumnya") from None
+    if (urut, arah) != (f.urut, f.arah):
+        raise ValueError("kursor dibuat untuk urutan lain; ulangi dari halaman 1")
+    return value, last_id
+
+
+def _keyset(f: Filter, column, nulls: bool) -> list:
+    """The WHERE of the page after the cursor: order (sort column, nulls last; id), as a range the index can
+    seek to. ``nulls``: the rows whose sort value is NULL (they come after every value)."""
+    value, last_id = decode_cursor(f)
+    if nulls or value is None:
+        return [column.is_(None), Instance.id > last_id] if value is None else [column.is_(None)]
+    if f.arah == "asc":
+        return [column >= value, (column > value) | (Instance.id > last_id)]
+    return [column <= value, (column < value) | (Instance.id > last_id)]
 
 
 def matching_ids(session: Session, f: Filter, limit: int | None = None) -> list[int]:
@@ -166,25 +227,62 @@ def count(session: Session, f: Filter) -> int:
     return session.scalar(select(func.count()).select_from(Instance).where(*conditions(f))) or 0
 
 
-def page_query(f: Filter):
-    """The SELECT of one page of the list (the benchmark explains it)."""
+def count_capped(session: Session, f: Filter, cap: int | None = None) -> tuple[int, bool]:
+    """(count, more): the exact count up to ``cap``; beyond it (cap, True), without counting the rest.
+    The list shows "lebih dari 10.000"; batch actions count exactly (``count``)."""
+    cap = COUNT_CAP if cap is None else cap
+    if f.elemen and not any(getattr(f, name) not in (None, "") for name in INSTANCE_ONLY):
+        # element rows (index only) up to the cap; within it, the exact number of distinct instances
+        rows = select(InstanceElement.instance_id).where(*element_conditions(f))
+        found = session.scalar(select(func.count()).select_from(rows.limit(cap + 1).subquery())) or 0
+        return (cap, True) if found > cap else (count(session, f), False)
+    ids = select(Instance.id).where(*conditions(f))
+    found = session.scalar(select(func.count()).select_from(ids.limit(cap + 1).subquery())) or 0
+    return min(found, cap), found > cap
+
+
+def page_query(f: Filter, nulls: bool = False):
+    """The SELECT of one page of the list (the benchmark explains it): OFFSET for page numbers, or the
+    range after the cursor ``setelah`` (keyset paging, as cheap on page 1,000 as on page 1).
+
+    With an element filter the list is read from instance_element's index, joined, and "menunggu" sorts by
+    how long each instance has waited *at that element* (an instance waiting there in several parallel
+    tokens is listed once per token)."""
     Pegawai, Unor = directory.person(), directory.unit()
     column = SORTS[f.urut]
-    order = [column.asc().nulls_last() if f.arah == "asc" else column.desc().nulls_last(), Instance.id.asc()]
-    return (select(Instance.id, Instance.process_id, Instance.business_key, Instance.status, Instance.waiting_since,
+    query = select(Instance.id, Instance.process_id, Instance.business_key, Instance.status, Instance.waiting_since,
                    Instance.updated_at, Instance.created_at, ProcessDefinition.version, ProcessDefinition.name,
                    Pegawai.nip, Pegawai.nama, Unor.nama.label("unor"))
+    if f.elemen:
+        at = aliased(InstanceElement)
+        query = query.join(at, at.instance_id == Instance.id).where(*element_conditions(f, at))
+        column = at.since if f.urut == "menunggu" else column
+    order = [column.asc().nulls_last() if f.arah == "asc" else column.desc().nulls_last(), Instance.id.asc()]
+    return (query.add_columns(column.label("sort_value"))
             .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
             .outerjoin(Pegawai, Pegawai.id == Instance.subject_pegawai_id)
             .outerjoin(Unor, Unor.id == Instance.unor_id)
-            .where(*conditions(f)).order_by(*order)
-            .offset((f.halaman - 1) * f.per_halaman).limit(f.per_halaman))
+            .where(*conditions(f, element_joined=bool(f.elemen)), *(_keyset(f, column, nulls) if f.setelah else []))
+            .order_by(*order)
+            .offset(0 if f.setelah else (f.halaman - 1) * f.per_halaman).limit(f.per_halaman))
+
+
+def page_rows(session: Session, f: Filter) -> tuple[list, str | None]:
+    """The rows of one page and the cursor of the next (None after the last row)."""
+    rows = session.execute(page_query(f)).all()
+    if f.setelah and len(rows) < f.per_halaman and decode_cursor(f)[0] is not None:
+        # the sort values ran out: the rows without one (nulls last) follow, as a second index range
+        rest = Filter(**{**{x.name: getattr(f, x.name) for x in fields(f)}, "per_halaman": f.per_halaman - len(rows)})
+        rows += session.execute(page_query(rest, nulls=True)).all()
+    if len(rows) < f.per_halaman:
+        return rows, None
+    return rows, encode_cursor(f, rows[-1].sort_value, rows[-1].id)
 
 
 def find(session: Session, f: Filter) -> dict:
     """One page of instances matching the filter, with who they are about and where they stand."""
     Pegawai = directory.person()
-    rows = session.execute(page_query(f)).all()
+    rows, following = page_rows(session, f)
     ids = [r.id for r in rows]
     elements: dict[int, list] = {i: [] for i in ids}
     waiting_for: dict[int, list] = {i: [] for i in ids}
@@ -203,7 +301,9 @@ def find(session: Session, f: Filter) -> dict:
               "updated_at": r.updated_at, "created_at": r.created_at,
               "pegawai": {"nip": r.nip, "nama": r.nama} if r.nip else None, "unor": r.unor,
               "elements": elements[r.id], "waiting_for": waiting_for[r.id]} for r in rows]
-    return {"items": items, "total": count(session, f), "halaman": f.halaman, "per_halaman": f.per_halaman}
+    total, more = count_capped(session, f)
+    return {"items": items, "total": total, "total_lebih": more, "halaman": None if f.setelah else f.halaman,
+            "per_halaman": f.per_halaman, "berikutnya": following}
 
 
 def element_counts(session: Session, definition_id: int, older_than_days: int, instansi_id: int | None) -> dict:

@@ -168,8 +168,11 @@ def set_subject(session: Session, instance: Instance, data: dict) -> None:
                 setattr(instance, key, value)
 
 
-def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id: int | None = None) -> None:
+def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id: int | None = None,
+         fresh: bool = False) -> None:
     """Write the state and rewrite the derived tables; the version counter guards concurrent saves.
+
+    ``fresh``: the instance was inserted in this transaction, so it has no derived rows to read back.
 
     Listeners hear about the human tasks that opened with this save (to notify the people
     who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
@@ -182,10 +185,10 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     if instance.status != "error":
         instance.last_error = None
     instance.updated_at = now()
-    new_tasks = _sync_human_tasks(session, instance, workflow)
-    _sync_timers(session, instance, workflow)
-    _sync_elements(session, instance, workflow)
-    _sync_message_subscriptions(session, instance, workflow)
+    new_tasks = _sync_human_tasks(session, instance, workflow, fresh)
+    _sync_timers(session, instance, workflow, fresh)
+    _sync_elements(session, instance, workflow, fresh)
+    _sync_message_subscriptions(session, instance, workflow, fresh)
     session.flush()
     tell_new_tasks(session, instance, new_tasks, actor_id)
     if thrown:
@@ -200,11 +203,11 @@ def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple],
             listener(session, instance, new_tasks, actor_id)
 
 
-def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow) -> list[tuple]:
+def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> list[tuple]:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if instance.status == "suspended":
         ready = {}
-    existing = set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id)))
+    existing = set() if fresh else set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id)))
     gone = existing - set(ready)
     if gone:
         session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id.in_(gone)))
@@ -262,7 +265,7 @@ def _timer_due(value: str) -> dt.datetime | None:
         return None
 
 
-def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> None:
     waiting = {}
     if instance.status != "suspended":
         for task in workflow.get_tasks(state=TaskState.WAITING):
@@ -274,7 +277,7 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow) -
                 due = _timer_due(details.value)
                 if due is not None:
                     waiting[str(task.id)] = (task, details.event_type, due)
-    existing = {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
+    existing = {} if fresh else {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
     for timer_id, timer in existing.items():
         if timer_id not in waiting:
             session.delete(timer)
@@ -327,11 +330,12 @@ def waiting_receivers(workflow: BpmnWorkflow) -> list[tuple]:
     return found
 
 
-def _sync_message_subscriptions(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+def _sync_message_subscriptions(session: Session, instance: Instance, workflow: BpmnWorkflow,
+                                fresh: bool = False) -> None:
     waiting = {}
     if instance.status in ("running", "waiting"):
         waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
-    existing = {(s.task_id, s.message_name): s for s in session.scalars(
+    existing = {} if fresh else {(s.task_id, s.message_name): s for s in session.scalars(
         select(MessageSubscription).where(MessageSubscription.instance_id == instance.id))}
     for key, row in existing.items():
         if key not in waiting:
@@ -369,15 +373,16 @@ def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tup
     return found
 
 
-def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow) -> None:
+def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> None:
     found = active_elements(instance, workflow)
-    existing = {e.id: e for e in session.scalars(select(InstanceElement)
-                                                 .where(InstanceElement.instance_id == instance.id))}
+    existing = {} if fresh else {e.id: e for e in session.scalars(select(InstanceElement)
+                                                                 .where(InstanceElement.instance_id == instance.id))}
     for element_id, row in existing.items():
         if element_id not in found or found[element_id] != (row.bpmn_id, row.state) \
                 or (row.definition_id, row.instansi_id) != (instance.definition_id, instance.instansi_id):
             session.delete(row)
-    session.flush()
+    if existing:
+        session.flush()  # the deletes before inserting rows with the same ids
     current = now()
     for element_id, (bpmn_id, state) in found.items():
         row = existing.get(element_id)

@@ -151,7 +151,8 @@ _FILTER = [{"name": n, "in": "query", "schema": {"type": t}, "description": d} f
     ("lebih_dari_hari", "integer", "menunggu lebih dari N hari"), ("ada_error", "boolean", "hanya yang error"),
     ("elemen", "string", "id elemen diagram tempat instance berada"), ("elemen_status", "string", "waiting | error"),
     ("urut", "string", "menunggu | diubah | dibuat | id"), ("arah", "string", "asc | desc"),
-    ("halaman", "integer", "mulai 1"), ("per_halaman", "integer", "1–200")]]
+    ("halaman", "integer", "1–10 (OFFSET); sesudahnya pakai setelah"), ("per_halaman", "integer", "1–200"),
+    ("setelah", "string", "kursor halaman berikutnya: nilai 'berikutnya' dari halaman sebelumnya (keyset)")]]
 _OBJ = {"type": "object"}
 _ACTIONS = ", ".join(sorted(repair.ACTIONS))
 DOCUMENT["paths"].update({

@@ -1,11 +1,14 @@
 """Opening a period in the background: the request records it, the scheduler does it in batches.
 
 Opening a period starts one evaluation per approved SKP (``penilaian.buka_untuk_skp``), about 25–40 ms
-each (``bench/periode.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
+each (``bench/pembukaan.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
 ``POST /periode/{id}/buka`` therefore records a PembukaanPeriode (answer 202) and the scheduler job
-``pembukaan_periode`` works through it: one transaction per pegawai, in which the penilaian, its
-instance and the per-pegawai result row (PembukaanHasil) are written together, so a crash loses
-nothing and the next round resumes with the SKPs that have no result yet. A worker holds a lease on
+``pembukaan_periode`` works through it in groups of SKPs (``GROUP``), one transaction per group, in
+which each pegawai's penilaian, instance and result row (PembukaanHasil) are written together, so a
+crash loses nothing and the next round resumes with the SKPs that have no result yet. A group reads the
+SKPs, pegawai and jabatan and the rows already there once and inserts its penilaian in one flush; when
+one pegawai of a group fails, the group is rolled back and redone one transaction per pegawai, so the
+failure is that pegawai's own ``gagal`` result and the others open. A worker holds a lease on
 the opening (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers never work on
 one opening at once; a lease left by a crashed worker expires. Asking again while an opening is
 under way changes nothing; asking after it is done runs it again (everything already opened then
@@ -26,13 +29,14 @@ from core.errors import NotFound
 from app.scheduler import job
 from workflows import clock
 
-from .penilaian import Periode, buka_untuk_skp, proses_periode, skp_untuk_periode
+from .penilaian import Periode, buka_untuk_skp, buka_untuk_skps, proses_periode, skp_untuk_periode
 from .skp import Skp
 
 STATUS = ("MENUNGGU", "BERJALAN", "SELESAI")
 HASIL = ("dibuka", "sudah_ada", "dilewati", "gagal")
 LEASE = dt.timedelta(seconds=120)
 BATCH = 200          # SKPs per claim
+GROUP = {"postgresql": 50, "sqlite": 10}  # SKPs per transaction (SQLite: shorter, web requests wait for its lock)
 ROUND_SECONDS = 50   # a scheduler round stops taking new batches after this
 
 
@@ -113,6 +117,40 @@ def _pending(session: Session, row: PembukaanPeriode, periode: Periode, limit: i
                                 .order_by(Skp.id).limit(limit)))
 
 
+def _open_group(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, skp_ids: list[int],
+                actor_id: int | None) -> bool:
+    """Several SKPs in one transaction: their penilaian, instances and result rows together, with the
+    organisation slice and the rows already there read once per group. False (nothing written) when one
+    of them fails: the caller then opens that group one SKP per transaction, so a failure stays that
+    pegawai's own ``gagal`` result."""
+    session = session_factory()
+    began = time.monotonic()
+    try:
+        with write_transaction(session):
+            done = set(session.scalars(select(PembukaanHasil.skp_id).where(
+                PembukaanHasil.pembukaan_id == pembukaan_id, PembukaanHasil.skp_id.in_(skp_ids))))
+            todo = [i for i in skp_ids if i not in done]
+            if todo:
+                for result in buka_untuk_skps(session, session.get(Periode, periode_id), todo, actor_id):
+                    session.add(PembukaanHasil(pembukaan_id=pembukaan_id, skp_id=result["skp_id"], nip=result["nip"],
+                                               nama=result["nama"], status=result["status"],
+                                               alasan=result.get("alasan", ""),
+                                               penilaian_id=result.get("penilaian_id")))
+        return True
+    except Exception:  # noqa: BLE001 - rolled back whole; the caller retries one SKP per transaction
+        return False
+    finally:
+        sqlite = not is_postgresql(session)
+        session.close()
+        if sqlite:
+            _yield_lock(began)
+
+
+def _yield_lock(began: float) -> None:
+    """Give SQLite's one write lock to waiting web requests for half as long as we held it (as workflows.timers)."""
+    time.sleep(min(max(time.monotonic() - began, 0.002), 0.2) / 2)
+
+
 def _open_one(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, skp_id: int,
               actor_id: int | None) -> None:
     """One SKP in one transaction: the penilaian, its instance and the result row together."""
@@ -139,8 +177,8 @@ def _open_one(session_factory: sessionmaker, pembukaan_id: int, periode_id: int,
     finally:
         sqlite = not is_postgresql(session)
         session.close()
-    if sqlite:  # give SQLite's one write lock to waiting web requests between pegawai (as workflows.timers)
-        time.sleep(min(max(time.monotonic() - began, 0.002), 0.2) / 2)
+    if sqlite:
+        _yield_lock(began)
 
 
 def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BATCH,
@@ -154,8 +192,12 @@ def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BA
                 return {"diproses": 0, "selesai": 0}
             pembukaan_id, pid, actor_id = row.id, row.periode_id, row.diminta_oleh_id
             pending = _pending(session, row, session.get(Periode, pid), batch)
-        for skp_id in pending:
-            _open_one(session_factory, pembukaan_id, pid, skp_id, actor_id)
+            group = GROUP.get(session.get_bind().dialect.name, 10)
+        for start in range(0, len(pending), group):
+            skp_ids = pending[start:start + group]
+            if not _open_group(session_factory, pembukaan_id, pid, skp_ids, actor_id):
+                for skp_id in skp_ids:
+                    _open_one(session_factory, pembukaan_id, pid, skp_id, actor_id)
         with write_transaction(session):
             row = session.get(PembukaanPeriode, pembukaan_id, populate_existing=True)
             finished = len(pending) < batch

@@ -236,21 +236,45 @@ def buka_untuk_skp(session: Session, periode: Periode, skp_id: int, actor_id: in
 
     Returns ``dibuka`` (started now), ``sudah_ada`` (opened before) or ``dilewati`` (with the reason).
     """
+    return buka_untuk_skps(session, periode, [skp_id], actor_id)[0]
+
+
+def buka_untuk_skps(session: Session, periode: Periode, skp_ids: list[int], actor_id: int | None) -> list[dict]:
+    """Inside the caller's write transaction: ``buka_untuk_skp`` for several SKPs, one result each, in order.
+
+    The SKPs with their pegawai and jabatan, and the penilaian already there, are read in one query each
+    and the new penilaian rows are inserted in one flush, so a batch of the background opening
+    (``pembukaan``) costs the engine's own statements per pegawai and a few per batch.
+    """
+    from sqlalchemy.orm import selectinload
     from workflows.instances import start_instance
 
-    skp = session.get(Skp, skp_id)
-    result = {"skp_id": skp.id, "nip": skp.pegawai.nip, "nama": skp.pegawai.nama_lengkap}
-    existing = session.scalar(select(Penilaian.id).where(Penilaian.skp_id == skp.id,
-                                                         Penilaian.periode_id == periode.id))
-    if existing is not None:
-        return {**result, "status": "sudah_ada", "penilaian_id": existing}
-    if skp.pegawai.status_kepegawaian != "AKTIF":
-        return {**result, "status": "dilewati", "alasan": f"pegawai berstatus {skp.pegawai.status_kepegawaian}"}
-    penilaian = Penilaian(skp=skp, periode=periode, penilai_id=skp.pejabat_penilai_id, buka_kembali=[])
-    session.add(penilaian)
-    session.flush()
-    start_instance(session, PROCESS[periode.jenis], f"penilaian:{penilaian.id}", _start_data(penilaian), actor_id)
-    return {**result, "status": "dibuka", "penilaian_id": penilaian.id}
+    skps = {s.id: s for s in session.scalars(
+        select(Skp).where(Skp.id.in_(skp_ids))
+        .options(selectinload(Skp.pegawai).selectinload(Pegawai.jabatan)))}
+    existing = dict(session.execute(select(Penilaian.skp_id, Penilaian.id).where(
+        Penilaian.skp_id.in_(skp_ids), Penilaian.periode_id == periode.id)).all())
+    results, new = [], []
+    for skp_id in skp_ids:
+        skp = skps.get(skp_id)
+        if skp is None:
+            raise NotFound(f"SKP {skp_id} tidak ditemukan")
+        result = {"skp_id": skp.id, "nip": skp.pegawai.nip, "nama": skp.pegawai.nama_lengkap}
+        if skp_id in existing:
+            result.update(status="sudah_ada", penilaian_id=existing[skp_id])
+        elif skp.pegawai.status_kepegawaian != "AKTIF":
+            result.update(status="dilewati", alasan=f"pegawai berstatus {skp.pegawai.status_kepegawaian}")
+        else:
+            penilaian = Penilaian(skp=skp, periode=periode, penilai_id=skp.pejabat_penilai_id, buka_kembali=[])
+            session.add(penilaian)
+            new.append((result, penilaian))
+        results.append(result)
+    session.flush()  # one INSERT of every new penilaian (their ids make the business keys)
+    for result, penilaian in new:
+        start_instance(session, PROCESS[periode.jenis], f"penilaian:{penilaian.id}", _start_data(penilaian),
+                       actor_id)
+        result.update(status="dibuka", penilaian_id=penilaian.id)
+    return results
 
 
 def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int | None) -> list[dict]:

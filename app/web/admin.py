@@ -71,7 +71,7 @@ def admin_instances():
         result, fields = search.find(session, f), {}
     except ValidationFailed as exc:
         f, result, fields = search.Filter(instansi_id=scope), {"items": [], "total": 0}, exc.fields
-    pages = max(1, -(-result["total"] // f.per_halaman))
+    pages = min(max(1, -(-result["total"] // f.per_halaman)), search.MAX_HALAMAN)  # further: the cursor
     return render_template("admin_instances.html", f=f, result=result, fields=fields, pages=pages,
                            args=f.as_args(), **_choices(session, scope))
 

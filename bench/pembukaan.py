@@ -11,10 +11,10 @@ demo pegawai who has a pejabat penilai, then ``--n`` generated pegawai (100 per 
 generated Pengawas, below the demo Dinas) with approved SKPs. The period is opened twice: the second
 run finds every penilaian already there (``sudah_ada``), which is what a resumed or repeated run costs.
 
-PostgreSQL runs in a schema of its own (``bench_periode_<pid>``) of the ``--pg-url`` database, dropped
+PostgreSQL runs in a schema of its own (``bench_pembukaan_<pid>``) of the ``--pg-url`` database, dropped
 after the run; other schemas (the tests') are not touched.
 
-    python bench/periode.py [--n 10000 | --tiny] [--pg-url URL | --skip-pg] [--skip-sqlite]
+    python bench/pembukaan.py [--n 10000 | --tiny] [--pg-url URL | --skip-pg] [--skip-sqlite] [--profile]
 """
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ import argparse
 import datetime as dt
 import os
 import platform
+import resource
 import sys
 import tempfile
 import time
@@ -75,6 +76,32 @@ def approved_skp(session, pegawai, penilai) -> None:
     session.add(skp)
 
 
+def bulk_staff(session, instansi_id: int, unor_id: int, jabatan_id: int, penilai_id: int, first: int,
+               size: int) -> None:
+    """``size`` pegawai with an approved SKP (one RHK, one IKI each) in four multi-row INSERTs."""
+    from sqlalchemy import insert
+
+    from app.kinerja.org import Pegawai
+    from app.kinerja.skp import Iki, Rhk, Skp
+
+    def ids(table, rows):
+        return list(session.scalars(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+
+    pegawai = ids(Pegawai.__table__, [{"instansi_id": instansi_id, "nip": f"19950101202001{first + i:04d}",
+                                       "nama": f"Pegawai Uji {first + i}", "jabatan_id": jabatan_id}
+                                      for i in range(size)])
+    penetapan = dt.datetime(TAHUN, 1, 20, tzinfo=dt.timezone.utc)
+    skp = ids(Skp.__table__, [{"instansi_id": instansi_id, "pegawai_id": p, "tahun": TAHUN,
+                               "periode_awal": dt.date(TAHUN, 1, 1), "periode_akhir": dt.date(TAHUN, 12, 31),
+                               "jabatan_id": jabatan_id, "unor_id": unor_id, "pejabat_penilai_id": penilai_id,
+                               "pendekatan": "KUANTITATIF", "jenis_skp": "JA_JF", "status": "DISETUJUI",
+                               "snapshot": {}, "tanggal_penetapan": penetapan} for p in pegawai])
+    rhk = ids(Rhk.__table__, [{"skp_id": k, "urutan": 1, "jenis": "UTAMA", "deskripsi": "Tersusunnya laporan layanan",
+                               "rhk_atasan_text": ""} for k in skp])
+    session.execute(insert(Iki.__table__), [{"rhk_id": r, "urutan": 1, "indikator": "Jumlah laporan",
+                                             "aspek": "KUANTITAS", "target_text": "12 Laporan"} for r in rhk])
+
+
 def populate(factory, n: int) -> tuple[int, int]:
     """Approved SKPs for the demo pegawai with a penilai and for n generated pegawai; returns (demo, generated)."""
     from core.db import write_transaction
@@ -98,17 +125,23 @@ def populate(factory, n: int) -> tuple[int, int]:
                                    is_pimpinan_unor=True)
             head = org.Pegawai(instansi_id=instansi_id, nip=f"19900101201501{s:04d}", nama=f"Kepala Uji {s}",
                                jabatan=head_job)
-            session.add_all([seksi, head_job, head])
-            for i in range(min(PER_SEKSI, n - generated)):
-                job = org.Jabatan(unor=seksi, nama="Pengelola Layanan", jenis_jabatan="PELAKSANA")
-                staff = org.Pegawai(instansi_id=instansi_id, nip=f"19950101202001{s * PER_SEKSI + i:04d}",
-                                    nama=f"Pegawai Uji {s}-{i}", jabatan=job)
-                session.add_all([job, staff])
-                session.flush()
-                approved_skp(session, staff, head)
-                generated += 1
+            job = org.Jabatan(unor=seksi, nama="Pengelola Layanan", jenis_jabatan="PELAKSANA")
+            session.add_all([seksi, head_job, head, job])
+            session.flush()
+            size = min(PER_SEKSI, n - generated)
+            bulk_staff(session, instansi_id, seksi.id, job.id, head.id, s * PER_SEKSI, size)
+            generated += size
     session.close()
     return demo, generated
+
+
+def rss_mb() -> float:
+    """The resident memory of this process now (Linux /proc), MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+RSS: dict[str, float] = {}
 
 
 def open_period(factory) -> tuple[int, float, float]:
@@ -128,12 +161,15 @@ def open_period(factory) -> tuple[int, float, float]:
     request_s = time.perf_counter() - started
     session.close()
     started, done = time.perf_counter(), 0
+    RSS.update(start=rss_mb(), peak=rss_mb())
     while True:
         step = proses_pembukaan(factory, "bench")
         done += step["diproses"]
+        RSS["peak"] = max(RSS["peak"], rss_mb())
         if done and done % 1000 < step["diproses"]:  # a line per thousand, so a long run shows its rate
             elapsed = time.perf_counter() - started
-            print(f"    … {done:,} opened in {elapsed:.0f} s ({done / elapsed:.1f} pegawai/s)", flush=True)
+            print(f"    … {done:,} opened in {elapsed:.0f} s ({done / elapsed:.1f} pegawai/s), RSS {rss_mb():.0f} MB",
+                  flush=True)
         if step["selesai"]:
             break
     return periode.id, request_s, time.perf_counter() - started
@@ -149,7 +185,38 @@ def results_of(factory, periode_id: int) -> list[dict]:
         session.close()
 
 
-def ours(name: str, url: str, n: int, demo_alone: bool = True) -> dict:
+def profiled(engine, call, top: int = 25):
+    """Run ``call`` under cProfile with a count of the SQL statements by their first words; print both."""
+    import collections
+    import cProfile
+    import io
+    import pstats
+
+    from sqlalchemy import event
+
+    kinds: collections.Counter = collections.Counter()
+
+    def on(conn, cursor, statement, *args):
+        words = statement.split()
+        table = next((w for w in words[1:6] if w.isidentifier() and w.upper() not in ("INTO", "FROM", "ID")), "")
+        kinds[f"{words[0]} {table}" if words[0] in ("INSERT", "UPDATE", "DELETE") else " ".join(words[:2])[:60]] += 1
+
+    event.listen(engine, "before_cursor_execute", on)
+    profile = cProfile.Profile()
+    try:
+        result = profile.runcall(call)
+    finally:
+        event.remove(engine, "before_cursor_execute", on)
+    print("  SQL statements of the opening by kind (count):")
+    for kind, number in kinds.most_common(top):
+        print(f"    {number:6d}  {kind}")
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(top)
+    print("  cProfile, cumulative:\n" + "\n".join("    " + line for line in out.getvalue().splitlines()[-top - 3:]))
+    return result
+
+
+def ours(name: str, url: str, n: int, demo_alone: bool = True, profile: bool = False) -> dict:
     from workflows import clock
 
     clock.set(NOW)
@@ -167,8 +234,10 @@ def ours(name: str, url: str, n: int, demo_alone: bool = True) -> dict:
     demo, generated = populate(factory, n)
     setup = time.perf_counter() - t0
     counter, cpu0 = SqlCounter(engine), time.process_time()
-    periode_id, request_s, big_s = open_period(factory)
+    periode_id, request_s, big_s = (profiled(engine, lambda: open_period(factory)) if profile
+                                    else open_period(factory))
     big_cpu, big_sql = time.process_time() - cpu0, counter.count
+    rss = dict(RSS)
     results = results_of(factory, periode_id)
     from app.kinerja.pembukaan import minta_pembukaan, proses_pembukaan
     from core.db import write_transaction
@@ -195,7 +264,8 @@ def ours(name: str, url: str, n: int, demo_alone: bool = True) -> dict:
             "big_opened": opened, "big_s": big_s, "again_s": again_s, "request_s": request_s,
             "again_existing": sum(1 for r in again if r["status"] == "sudah_ada"),
             "instances": instances, "tasks": tasks, "demo_total": demo, "generated": generated,
-            "demo_cpu": demo_cpu, "demo_sql": demo_sql, "big_cpu": big_cpu, "big_sql": big_sql}
+            "demo_cpu": demo_cpu, "demo_sql": demo_sql, "big_cpu": big_cpu, "big_sql": big_sql, "rss": rss,
+            "one_each": len({r["skp_id"] for r in results}) == len(results) == len(again)}
 
 
 def bare(n: int) -> float:
@@ -233,6 +303,8 @@ def main() -> None:
     ap.add_argument("--pg-url", default=DEFAULT_PG)
     ap.add_argument("--skip-pg", action="store_true")
     ap.add_argument("--skip-sqlite", action="store_true")
+    ap.add_argument("--profile", action="store_true",
+                    help="run the opening under cProfile and print the SQL statements by kind (slower; CPU not comparable)")
     ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 5, without the demo-only opening")
     args = ap.parse_args()
     if args.tiny:
@@ -246,14 +318,14 @@ def main() -> None:
     print(f"bare SpiffWorkflow, in memory: start evaluasi_periodik to its first user task: {per_bare * 1000:.2f} ms "
           f"each ({bare_n} starts in {bare_s:.2f} s); {args.n:,} would take {per_bare * args.n:.1f} s")
     runs = []
-    workdir = tempfile.mkdtemp(prefix="bench-periode-")
+    workdir = tempfile.mkdtemp(prefix="bench-pembukaan-")
     if not args.skip_sqlite:
         runs.append(("SQLite (file, WAL)", nullcontext(f"sqlite:///{workdir}/bench.db")))
     if not args.skip_pg:
-        runs.append(("PostgreSQL", pg_schema(args.pg_url, "bench_periode")))
+        runs.append(("PostgreSQL", pg_schema(args.pg_url, "bench_pembukaan")))
     for name, database in runs:
         with database as url:
-            r = ours(name, url, args.n, demo_alone=not args.tiny)
+            r = ours(name, url, args.n, demo_alone=not args.tiny, profile=args.profile)
         per_demo, per_big = r["demo_s"] / max(r["demo_n"], 1), r["big_s"] / max(r["big_n"], 1)
         print(f"\n{name}:")
         if r["demo_n"]:
@@ -266,10 +338,18 @@ def main() -> None:
               f"(CPU {r['big_cpu'] * 1000 / max(r['big_n'], 1):.1f} ms, {r['big_sql'] / max(r['big_n'], 1):.0f} SQL "
               "statements each); "
               f"bare/ours = 1:{per_big / per_bare:,.0f}")
+        print(f"  memory: RSS {r['rss']['start']:.0f} MB before the opening, peak {r['rss']['peak']:.0f} MB during it "
+              f"(+{r['rss']['peak'] - r['rss']['start']:.0f} MB); process peak (ru_maxrss) "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        if name == "PostgreSQL":
+            print(f"  goal 5: {r['big_n']:,} pegawai in {r['big_s']:.1f} s on PostgreSQL; at this rate 10,000 take "
+                  f"{per_big * 10000:.0f} s; goal <= 60 s: ratio {per_big * 10000 / 60:.2f}"
+                  f"{' (extrapolated from ' + format(r['big_n'], ',') + ')' if r['big_n'] < 10000 else ''}")
         print(f"  population (demo + {r['generated']:,} generated approved SKPs, written directly): {r['setup_s']:.0f} s")
         print(f"  the request (POST /periode/{{id}}/buka: record the opening): {r['request_s'] * 1000:.0f} ms")
         print(f"  opening again (all sudah_ada: {r['again_existing']:,}): {r['again_s']:.1f} s")
-        print(f"  check: {r['instances']:,} evaluasi_periodik instances, {r['tasks']:,} open realisasi tasks; "
+        print(f"  check: {r['instances']:,} evaluasi_periodik instances, {r['tasks']:,} open realisasi tasks, "
+              f"one result per pegawai in both runs: {r['one_each']}; "
               f"load average now {os.getloadavg()[0]:.1f}")
 
 
