@@ -205,6 +205,10 @@ def _pg_restore(engine: Engine, dump: Path, schema: str, tmp: Path) -> None:
     """Drop the schema's tables (what the refusal check let through, or --force), then restore the dump."""
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+        # The name-search index uses pg_trgm's operator class (migration 0020), which lives in public, outside
+        # the dumped schema: a new database needs the extension before the dump's indexes can be created.
+        if conn.execute(text("SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'")).scalar():
+            conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public"))
         meta = MetaData()
         meta.reflect(conn, schema=schema)
         meta.drop_all(conn)

@@ -27,7 +27,8 @@ def test_permohonan_perubahan_skp_from_workbench_to_admin_console(base_url, brow
 
     # the process owner renames the decision task in the modeler and deploys version 2
     login(page, base_url, OWNER_NIP)
-    page.click("a:has-text('Meja Kerja Proses')")
+    page.click("nav summary:has-text('Administrasi')")
+    page.click("nav a:has-text('Meja Kerja Proses')")
     page.click(f"tr:has-text('{PROCESS}') a:has-text('Ubah')")
     page.wait_for_selector("body[data-modeler-ready=true]")
     page.wait_for_selector(".djs-element[data-element-id=Task_Putuskan]")

@@ -20,7 +20,12 @@ ADMIN_B, PEGAWAI_B = "199001012015031099", "199101012016031088"
 SUPERADMIN_A, OWNER_A = "199801012022031002", "197711052002121003"
 PUBLIC_FILES = {"/static/<path:filename>", "/aset/<path:filename>"}
 # Definitions and forms belong to no instansi: a reader elsewhere may see them, but never A's instances.
-GLOBAL = {"/api/v1/admin/definitions/<int:definition_id>/elements", "/admin/definisi/<definition_id>"}
+GLOBAL = {"/api/v1/admin/definitions/<int:definition_id>/elements", "/admin/definisi/<definition_id>",
+          # a national process anyone may start (Mulai Layanan): every instansi sees it, none sees A's instances
+          "/api/v1/processes/<process_id>", "/layanan/<process_id>"}
+# Routes whose argument must name something else than the walk's default value.
+RULE_VALUES = {"/api/v1/processes/<process_id>": {"process_id": "permohonan_perubahan_skp"},
+               "/layanan/<process_id>": {"process_id": "permohonan_perubahan_skp"}}
 QUERIES = {"/api/v1/definitions/<process_id>/diff": "?from={version}&to={version}",
            "/meja-kerja/<process_id>/beda": "?dari={version}&ke={version}"}
 FORMATS = {"document": "pdf", "dokumen": "pdf", "dokumen-evaluasi": "pdf", "matriks": "docx"}
@@ -113,6 +118,7 @@ def _form_file(app, session, nip, task_id) -> int:
 
 
 def url_of(rule, values: dict) -> str | None:
+    values = {**values, **RULE_VALUES.get(rule.rule, {})}
     args = {}
     for name in rule.arguments:
         if name == "fmt":

@@ -51,7 +51,7 @@ def test_refused_submission_keeps_the_draft_page(app, pages, accounts):  # noqa:
     r = submit_editor(pages, task_url, data, ajukan=True)
     assert r.status_code == 422
     html = r.get_data(as_text=True)
-    assert "disimpan sebagai draf" in html and "rhk[0].iki[0].target" in html
+    assert "disimpan sebagai draf" in html and "RHK 1 · IKI 1 · Target</a>: wajib diisi" in html
     assert fields_of(html, "skp-editor")["rhk-0-deskripsi"] == TYPED
 
     # reopening the task shows the typed RHK, read back from the stored draft
