@@ -14,12 +14,13 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.from_environment(Path(app.instance_path)))
     app.config.update(overrides or {})
 
-    from . import kinerja  # noqa: F401 - registers roles, forms and services of the diagrams
+    from .kinerja import bindings
     from .documents import skp as skp_document
     from .documents import process_documents, template_files  # noqa: F401 - registers the buat_dokumen service
     from . import notifications
     from workflows import forms
 
+    bindings.load()  # the roles, relations, forms, services and jobs of the diagrams
     forms.set_forms_dir(Path(app.config["BPMN_DIR"]) / "forms")
     skp_document.configure(app.config["DOCUMENT_TEMPLATES"], app.config["WKHTMLTOPDF"])
     template_files.configure(app.config["DOCUMENT_TEMPLATES"], app.config["TEMPLATE_DIR"])

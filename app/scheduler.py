@@ -52,7 +52,9 @@ def worker_name() -> str:
 
 
 def _load_jobs() -> None:
-    from . import kinerja  # noqa: F401 - registers the domain's jobs, roles, forms and services
+    from .kinerja import bindings
+
+    bindings.load()  # the domain's jobs, roles, forms and services
     from . import notifications  # noqa: F401 - the e-mail job
     from . import jobs  # noqa: F401 - the outbox job
     from .documents import skp  # noqa: F401 - its archive handler

@@ -172,7 +172,9 @@ def main() -> None:
     if args.tiny:
         args.n, args.pegawai, args.reps = 1000, 3400, 2
 
-    import app.kinerja  # noqa: F401 - registers lanes, forms and services the diagrams use
+    from app.kinerja import bindings
+
+    bindings.load()  # registers lanes, forms and services the diagrams use
     from core.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja.org import Pegawai
     from app.migrate import upgrade

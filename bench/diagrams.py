@@ -119,7 +119,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def main(argv: list[str]) -> int:
     import time
 
-    import app.kinerja  # noqa: F401 - the lane roles and forms of the application
+    from app.kinerja import bindings
+
+    bindings.load()  # the lane roles and forms of the application
 
     if argv == ["--tiny"]:
         argv = [str(ROOT / "tests" / "bpmn" / "camunda"), str(ROOT / "tests" / "bpmn" / "workbench")]

@@ -85,11 +85,12 @@ def cpu_control(reps=80):
 
 def register_app_parts():
     """What create_app does for the engine, without Flask: roles, forms, services, forms dir, templates."""
-    from app import kinerja  # noqa: F401 - registers roles, forms and services of the diagrams
+    from app.kinerja import bindings
     from app import models  # noqa: F401
     from app.documents import skp as skp_document
     from workflows import forms
 
+    bindings.load()  # the roles, relations, forms, services and jobs of the diagrams
     forms.set_forms_dir(ROOT / "bpmn" / "forms")
     skp_document.configure(ROOT / "document_templates", os.environ.get("WKHTMLTOPDF") or "wkhtmltopdf")
 
@@ -200,7 +201,9 @@ def prepare_database(url: str, recreate: bool = True):
 def run_ours(label: str, url: str, n: int, recreate: bool) -> dict:
     from core.db import write_transaction
     from app.kinerja import org
-    from app.kinerja.skp import Iki, Rhk, Skp, allowed_rhk_atasan, buat_skp
+    from app.kinerja.cascade import allowed_rhk_atasan
+    from app.kinerja.skp import Iki, Rhk, Skp
+    from app.kinerja.skp_lifecycle import buat_skp
     from workflows.instances import by_business_key, complete_task
     from workflows.models import HumanTask
 

@@ -52,10 +52,12 @@ def free_port() -> int:
 def prepare_database(url: str) -> list[dict]:
     """Schema, diagrams and the demo instansi; returns the demo accounts."""
     from core.db import make_engine, make_sessionmaker, write_transaction
+    from app.kinerja import bindings
     from app.kinerja.demo import load_demo
     from app.migrate import upgrade
     from workflows.definitions import deploy, read_dir
 
+    bindings.load()  # the lanes, forms and services the diagrams name
     engine = make_engine(url)
     upgrade(engine)
     session = make_sessionmaker(engine)()

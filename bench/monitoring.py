@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 from measure import DEFAULT_PG, SqlCounter, Steps, pg_schema  # noqa: E402
 
-import app.kinerja  # noqa: E402,F401 - services and forms the diagrams name
+from app.kinerja import bindings  # noqa: E402
 import app.models  # noqa: E402,F401
 from app.auth import Actor  # noqa: E402
 from core.db import make_engine, make_sessionmaker, write_transaction  # noqa: E402
@@ -40,6 +40,8 @@ from app.kinerja.penilaian import PREDIKAT, Penilaian, Periode  # noqa: E402
 from app.kinerja.skp import Skp  # noqa: E402
 from app.migrate import drop_everything, upgrade  # noqa: E402
 from workflows.definitions import deploy, read_dir  # noqa: E402
+
+bindings.load()  # services and forms the diagrams name
 
 TAHUN = 2026
 

@@ -273,7 +273,9 @@ def bare(n: int) -> float:
     from SpiffWorkflow.bpmn import BpmnWorkflow
     from SpiffWorkflow.util.task import TaskState
 
-    import app.kinerja  # noqa: F401 - the diagram's services and forms, for validation
+    from app.kinerja import bindings
+
+    bindings.load()  # the diagram's services and forms, for validation
     from workflows.definitions import parse_sources, read_dir
     from workflows.scripting import Engine
 

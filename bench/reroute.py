@@ -33,14 +33,16 @@ def main() -> None:
     from core.db import make_engine, make_sessionmaker, write_transaction
     from app.kinerja import org
     from app.kinerja.demo import load_demo
-    from app.kinerja.skp import buat_skp
+    from app.kinerja.skp_lifecycle import buat_skp
     from app.kinerja.skp_forms import write_editor_data
     from app.migrate import upgrade
     from workflows.definitions import deploy, read_dir
     from workflows.instances import complete_task
     from workflows.models import HumanTask
     from workflows.rerouting import planned_moves, reroute_all
-    import app.kinerja  # noqa: F401 - roles, forms, services
+    from app.kinerja import bindings
+
+    bindings.load()  # roles, forms, services
 
     folder = tempfile.mkdtemp()
     engine = make_engine(f"sqlite:///{folder}/bench.db")

@@ -41,7 +41,9 @@ def prepare(url: str, n: int) -> None:
     from workflows.definitions import deploy, read_dir
     from workflows.instances import start_instance
 
-    import app.kinerja  # noqa: F401 - registers services the diagrams may use
+    from app.kinerja import bindings
+
+    bindings.load()  # registers services the diagrams may use
 
     engine = make_engine(url)
     drop_everything(engine)

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core.db import write_transaction
 from core.errors import ValidationFailed
 from app.kinerja import angka_kredit as ak
+from app.kinerja import kenaikan
 from app.kinerja import org
 from app.kinerja.demo import load_demo
 from app.kinerja.password import hash_password
@@ -137,7 +138,7 @@ def test_ledger_is_idempotent_per_penilaian_and_sums_in_the_jenjang(demo):
     assert (again.persentase, again.koefisien) == (D("150"), D("12.5"))
     assert (periodik.ak, periodik.jumlah_bulan, periodik.jf_jenjang) == (D("2.083"), 2, "AHLI_PERTAMA")
 
-    summary = ak.ringkasan(session, pegawai(session, JF_NIP))
+    summary = kenaikan.ringkasan(session, pegawai(session, JF_NIP))
     assert [r.ak for r in summary["items"]] == [D("18.750"), D("2.083")]
     assert summary["ak_kumulatif"] == D("20.833") and ak.format_ak(summary["ak_kumulatif"]) == "20,83"
     assert (summary["akk_kp"], summary["akk_kj"]) == (D("50"), D("100"))
@@ -146,7 +147,7 @@ def test_ledger_is_idempotent_per_penilaian_and_sums_in_the_jenjang(demo):
 
     with write_transaction(session):
         ak.catat_ak_dasar(session, pegawai(session, JF_NIP), None, D("40"), "PAK Konversi 2024", None)
-    summary = ak.ringkasan(session, pegawai(session, JF_NIP))
+    summary = kenaikan.ringkasan(session, pegawai(session, JF_NIP))
     assert (summary["ak_dasar"], summary["ak_kumulatif"]) == (D("40.000"), D("60.833"))
     assert (summary["kekurangan_kp"], summary["kekurangan_kj"]) == (D("0"), D("39.167"))  # never negative
     assert (summary["memenuhi_ak_kp"], summary["memenuhi_ak_kj"]) == (True, False)
@@ -156,7 +157,7 @@ def test_ledger_is_idempotent_per_penilaian_and_sums_in_the_jenjang(demo):
 
     with write_transaction(session):  # a second AK dasar for the jenjang replaces the first
         ak.catat_ak_dasar(session, pegawai(session, JF_NIP), "AHLI_PERTAMA", D("90"), "PAK Konversi (ralat)", None)
-    summary = ak.ringkasan(session, pegawai(session, JF_NIP))
+    summary = kenaikan.ringkasan(session, pegawai(session, JF_NIP))
     assert ledger_count(session) == 3
     assert summary["ak_kumulatif"] == D("110.833") and summary["memenuhi_ak_kj"] is True
     assert summary["kekurangan_kj"] == D("0")
@@ -164,7 +165,7 @@ def test_ledger_is_idempotent_per_penilaian_and_sums_in_the_jenjang(demo):
     # a promotion to Ahli Muda starts a new accumulation
     with write_transaction(session):
         pegawai(session, JF_NIP).jabatan.jf_jenjang = "AHLI_MUDA"
-    summary = ak.ringkasan(session, pegawai(session, JF_NIP))
+    summary = kenaikan.ringkasan(session, pegawai(session, JF_NIP))
     assert summary["items"] == [] and summary["ak_kumulatif"] == D("0")
     assert (summary["akk_kp"], summary["kekurangan_kp"]) == (D("100"), D("100.000"))
 
@@ -190,7 +191,7 @@ def test_non_fungsional_pegawai_gets_nothing(demo):
         fajar.jabatan.jf_jenjang = None  # fungsional without a jenjang
         assert ak.catat_dari_penilaian(session, fajar, 702, dt.date(2026, 1, 1), dt.date(2026, 12, 31), "BAIK") is None
     assert ledger_count(session) == 0
-    summary = ak.ringkasan(session, pegawai(session, PENGAWAS_NIP))
+    summary = kenaikan.ringkasan(session, pegawai(session, PENGAWAS_NIP))
     assert summary["jf_jenjang"] is None and summary["items"] == []
     assert (summary["memenuhi_kp"], summary["memenuhi_kj"], summary["akk_kp"]) == (False, False, None)
 

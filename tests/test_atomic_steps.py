@@ -99,7 +99,8 @@ def test_retry_of_a_step_that_kept_its_writes_before_the_fix_completes_once(app,
     ``setujui`` row while the instance waits in error at the same step. The retried step finds
     its own earlier change and does not repeat it (no 409, no second history row)."""
     from app.kinerja import cascade
-    from app.kinerja.skp import Skp, transition
+    from app.kinerja.skp import Skp
+    from app.kinerja.skp_lifecycle import transition
 
     skp_id, instance_id, _ = submitted(as_user, people)
     admin, kadis, sekda = as_user(people["admin"]), as_user(people["kadis"]), as_user(people["sekda"])

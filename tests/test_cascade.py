@@ -12,7 +12,8 @@ from test_skp_api import JPT_RHK, LAMPIRAN, approve, create_and_submit, ja_rhk, 
 
 from app.cli import main
 from app.kinerja.org import Jabatan, Pegawai
-from app.kinerja.skp import Rhk, Skp, allowed_rhk_atasan
+from app.kinerja.cascade import allowed_rhk_atasan
+from app.kinerja.skp import Rhk, Skp
 from workflows import clock
 from workflows.models import HumanTask, InstanceEvent
 

@@ -6,13 +6,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-import app.kinerja  # noqa: F401 - registers the lanes and forms the diagrams use
+from app.kinerja import bindings
 from core.db import write_transaction
 from core.errors import DomainError
 from workflows.definitions import DefinitionInvalid, deploy, parse_sources, read_dir
 from workflows.instances import start_instance
 from workflows.models import Instance, InstanceEvent, ProcessDefinition
 from workflows.scripting import RestrictedEnvironment, ScriptRejected
+
+bindings.load()  # the lanes and forms the diagrams use
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 SHIPPED = (BPMN_DIR / "skp_perencanaan.bpmn").read_text()

@@ -185,7 +185,9 @@ PROBE = """<?xml version="1.0" encoding="UTF-8"?>
 
 @pytest.mark.parametrize("hasil,perilaku,predikat", KUADRAN)
 def test_predikat_kuadran_dmn_all_nine_cells(hasil, perilaku, predikat):
-    import app.kinerja  # noqa: F401 - the validation knows the registered services and forms
+    from app.kinerja import bindings
+
+    bindings.load()  # the validation knows the registered services and forms
 
     [parsed] = parse_sources({"probe.bpmn": PROBE,
                               "predikat_kuadran.dmn": (ROOT / "bpmn" / "predikat_kuadran.dmn").read_text()})

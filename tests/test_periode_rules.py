@@ -19,6 +19,7 @@ from test_uniqueness import one_winner, race
 
 from core.db import make_engine, make_sessionmaker, write_transaction
 from app.kinerja import angka_kredit as ak
+from app.kinerja import kenaikan
 
 Y = DEMO_TAHUN
 AHLI_MUDA_NIP = "198505052010011007"  # Andi Saputra, Pranata Komputer Ahli Muda (koefisien 25)
@@ -107,7 +108,7 @@ def test_ledger_credits_a_month_once(demo):  # noqa: F811
     assert januari is None
     assert (semester.jumlah_bulan, semester.ak) == (3, Decimal("9.375"))  # April–June only: 3/12 × 150% × 25
     assert "bulan Januari 2026, Februari 2026, Maret 2026 sudah dikreditkan" in semester.keterangan
-    summary = ak.ringkasan(session, pegawai(session, AHLI_MUDA_NIP))
+    summary = kenaikan.ringkasan(session, pegawai(session, AHLI_MUDA_NIP))
     assert summary["ak_kumulatif"] == Decimal("15.625")
     # a repeat of the same penilaian keeps its own months
     with write_transaction(session):

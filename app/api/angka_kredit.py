@@ -12,6 +12,7 @@ from core.db import write_transaction
 from app.documents import angka_kredit as ak_document
 from core.errors import Forbidden, NotFound, ValidationFailed
 from app.kinerja import angka_kredit as ak
+from app.kinerja import kenaikan
 from app.kinerja import org
 from app.kinerja.org import ADMIN_ROLES
 from app.request_input import DATE_HINT
@@ -54,7 +55,7 @@ def _visible(session, nip: str) -> org.Pegawai:
 @login_required
 def get_angka_kredit(nip):
     session = get_session()
-    return jsonify(ak.ringkasan_json(session, _visible(session, nip)))
+    return jsonify(kenaikan.ringkasan_json(session, _visible(session, nip)))
 
 
 @api.post("/pegawai/<nip>/angka-kredit/dasar")
@@ -80,7 +81,7 @@ def post_ak_dasar(nip):
         pegawai = session.get(org.Pegawai, pegawai.id)
         existed = ak.ak_dasar_row(session, pegawai, jenjang or ak.jenjang_of(pegawai) or "") is not None
         ak.catat_ak_dasar(session, pegawai, jenjang, body.get("ak"), body.get("keterangan"), g.actor.id, tanggal)
-    return jsonify(ak.ringkasan_json(session, pegawai)), 200 if existed else 201
+    return jsonify(kenaikan.ringkasan_json(session, pegawai)), 200 if existed else 201
 
 
 @api.get("/referensi/angka-kredit")

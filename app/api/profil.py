@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from app import get_session
 from app.kinerja import angka_kredit as ak
+from app.kinerja.kenaikan import ringkasan_json
 from app.kinerja import org
 from app.kinerja.nip import data_nip
 from workflows import clock
@@ -19,7 +20,7 @@ def profil_json(session: Session, pegawai: org.Pegawai) -> dict:
     jabatan = pegawai.jabatan
     kenaikan = None
     if ak.jenjang_of(pegawai) is not None:
-        data = ak.ringkasan_json(session, pegawai)
+        data = ringkasan_json(session, pegawai)
         kenaikan = {k: data[k] for k in ("jf_jenjang", "jenjang", "ak_kumulatif", "ak_kumulatif_teks",
                                          "kenaikan_kp", "kenaikan_kj")}
     return {"nip": pegawai.nip, "nama": pegawai.nama_lengkap, "jenis_asn": pegawai.jenis_asn,

@@ -5,7 +5,7 @@ from core.db import write_transaction
 from app.documents.skp import MEDIA_TYPES, document_bytes
 from app.kinerja import skp_access
 from core.errors import ValidationFailed
-from app.kinerja.skp import buat_skp
+from app.kinerja.skp_lifecycle import buat_skp
 from app.kinerja.views import skp_detail
 from app.request_input import int_arg
 

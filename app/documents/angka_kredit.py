@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict
 from app.kinerja import angka_kredit as ak
+from app.kinerja import kenaikan
 from app.kinerja import org
 from app.kinerja.skp import identity
 from workflows import clock
@@ -31,7 +32,7 @@ def _persen(value) -> str:
 
 def build_context(session: Session, pegawai: org.Pegawai) -> dict:
     """The sheet of a pegawai in a jabatan fungsional; Conflict (409) for any other jabatan."""
-    data = ak.ringkasan(session, pegawai)
+    data = kenaikan.ringkasan(session, pegawai)
     jenjang = data["jf_jenjang"]
     if jenjang is None:
         raise Conflict(f"{pegawai.nama_lengkap} tidak menduduki jabatan fungsional; tidak ada konversi angka kredit")

@@ -574,23 +574,6 @@ def riwayat(session: Session, pegawai: Pegawai, jf_jenjang: str | None = None) -
     return sorted(rows, key=lambda r: (r.sumber != "AK_DASAR", r.periode_awal, r.periode_akhir, r.id))
 
 
-def predikat_tahunan(session: Session, pegawai: Pegawai) -> dict[int, str]:
-    """The predikat of the pegawai's final annual evaluations per year, newest first (the lower one when
-    a mutasi gave the year two SKP)."""
-    from .penilaian import Penilaian, Periode
-    from .skp import Skp
-
-    rows = session.execute(select(Periode.tahun, Penilaian.predikat).join(Periode, Periode.id == Penilaian.periode_id)
-                           .join(Skp, Skp.id == Penilaian.skp_id)
-                           .where(Skp.pegawai_id == pegawai.id, Periode.jenis == "TAHUNAN",
-                                  Penilaian.status == "FINAL", Penilaian.predikat.is_not(None)))
-    out: dict[int, str] = {}
-    for tahun, predikat in rows:
-        if predikat in PREDIKAT and (tahun not in out or PREDIKAT.index(predikat) > PREDIKAT.index(out[tahun])):
-            out[tahun] = predikat
-    return dict(sorted(out.items(), reverse=True))
-
-
 def syarat_kenaikan(jenis: str, kumulatif: Decimal, akk: Decimal | None, syarat: AkSyarat,
                     tahunan: dict[int, str]) -> dict:
     """Each requirement of a KP or KJ on its own and what they say together.
@@ -644,48 +627,6 @@ def syarat_kenaikan(jenis: str, kumulatif: Decimal, akk: Decimal | None, syarat:
             "memenuhi": ak_ok and predikat_status in (None, "TERPENUHI"), "syarat": items}
 
 
-def ringkasan(session: Session, pegawai: Pegawai) -> dict:
-    """Where the pegawai stands in the current jenjang.
-
-    Keys: ``jf_jenjang`` (None when not fungsional), ``kategori``, ``koefisien``, ``items`` (ledger rows of
-    the jenjang), ``ak_dasar``, ``ak_konversi`` (Σ of the other rows), ``ak_kumulatif``, ``akk_kp``,
-    ``akk_kj`` (None at the top jenjang), ``kekurangan_kp``, ``kekurangan_kj`` (never negative; None
-    without an AKK), ``kenaikan_kp`` and ``kenaikan_kj`` (each requirement on its own, ``syarat_kenaikan``),
-    ``memenuhi_kp``/``memenuhi_kj`` (every requirement the system checks is met: AK and predikat) and
-    ``memenuhi_ak_kp``/``memenuhi_ak_kj`` (the AK alone). Amounts are Decimal.
-    """
-    jenjang = jenjang_of(pegawai)
-    ref = session.get(AkJenjang, jenjang) if jenjang else None
-    items = riwayat(session, pegawai, jenjang) if jenjang else []
-    ak_dasar = sum((Decimal(r.ak) for r in items if r.sumber == "AK_DASAR"), NOL)
-    ak_konversi = sum((Decimal(r.ak) for r in items if r.sumber != "AK_DASAR"), NOL)
-    kumulatif = ak_dasar + ak_konversi
-    akk_kp = Decimal(ref.akk_kp) if ref is not None and ref.akk_kp is not None else None
-    akk_kj = Decimal(ref.akk_kj) if ref is not None and ref.akk_kj is not None else None
-    kurang = lambda akk: None if akk is None else max(NOL, akk - kumulatif).quantize(AK_PLACES)  # noqa: E731
-    out = {
-        "jf_jenjang": jenjang,
-        "kategori": ref.kategori if ref is not None else (KATEGORI.get(jenjang) if jenjang else None),
-        "koefisien": Decimal(ref.koefisien) if ref is not None else None,
-        "items": items,
-        "ak_dasar": ak_dasar.quantize(AK_PLACES),
-        "ak_konversi": ak_konversi.quantize(AK_PLACES),
-        "ak_kumulatif": kumulatif.quantize(AK_PLACES),
-        "akk_kp": akk_kp,
-        "akk_kj": akk_kj,
-        "kekurangan_kp": kurang(akk_kp),
-        "kekurangan_kj": kurang(akk_kj),
-    }
-    syarat = syarat_map(session)
-    tahunan = predikat_tahunan(session, pegawai) if jenjang else {}
-    for jenis, akk in (("KP", akk_kp), ("KJ", akk_kj)):
-        kenaikan = syarat_kenaikan(jenis, kumulatif, akk, syarat[jenis], tahunan)
-        out[f"kenaikan_{jenis.lower()}"] = kenaikan
-        out[f"memenuhi_{jenis.lower()}"] = kenaikan["memenuhi"]  # every requirement the system checks
-        out[f"memenuhi_ak_{jenis.lower()}"] = kenaikan["memenuhi_ak"]
-    return out
-
-
 def row_to_json(row: AngkaKredit) -> dict:
     return {
         "id": row.id, "sumber": row.sumber, "penilaian_id": row.penilaian_id,
@@ -697,20 +638,3 @@ def row_to_json(row: AngkaKredit) -> dict:
         "keterangan": row.keterangan or "",
         "created_at": row.created_at.isoformat() if row.created_at else None,
     }
-
-
-def ringkasan_json(session: Session, pegawai: Pegawai) -> dict:
-    """ringkasan() with the pegawai's identity, as JSON values (GET /pegawai/{nip}/angka-kredit)."""
-    data = ringkasan(session, pegawai)
-    jabatan = pegawai.jabatan
-    out = {"nip": pegawai.nip, "nama": pegawai.nama_lengkap, "jabatan": jabatan.nama if jabatan else None,
-           "jabatan_fungsional": data["jf_jenjang"] is not None, "jf_jenjang": data["jf_jenjang"],
-           "jenjang": LABEL_JENJANG.get(data["jf_jenjang"]), "kategori": data["kategori"]}
-    for key in ("koefisien", "ak_dasar", "ak_konversi", "ak_kumulatif", "akk_kp", "akk_kj", "kekurangan_kp",
-                "kekurangan_kj"):
-        out[key] = as_number(data[key])
-    out["ak_kumulatif_teks"] = format_ak(data["ak_kumulatif"])
-    for key in ("memenuhi_kp", "memenuhi_kj", "memenuhi_ak_kp", "memenuhi_ak_kj", "kenaikan_kp", "kenaikan_kj"):
-        out[key] = data[key]
-    out["items"] = [row_to_json(r) for r in data["items"]]
-    return out

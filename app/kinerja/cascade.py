@@ -18,11 +18,16 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.notifications import notify
+from core.errors import Forbidden
 from workflows import clock
+from workflows.instances import by_business_key, open_tasks_of
+from workflows.store import utc
 
 from . import org
+from .mph import prefill
 from .org import Pegawai
-from .skp import Iki, Rhk, Skp
+from .skp import STATUS_LABEL, Iki, Rhk, Skp, business_key
 
 APPROVED = ("DISETUJUI", "SELESAI")
 FOLLOWING = ("DRAFT", "DIKEMBALIKAN", "DIAJUKAN", "DISETUJUI")
@@ -54,8 +59,6 @@ def periode_awal_baru(session: Session, pegawai: Pegawai, tahun: int) -> dt.date
 def seed_new_skp(session: Session, skp: Skp) -> int:
     """A new SKP starts from what the organisation already decided: a leader's from the organisational RHK
     of the predecessor, a subordinate's from the leader's matriks peran hasil."""
-    from .mph import prefill
-
     return seed_organisational_rhk(session, skp) or prefill(session, skp, leaders_of(session, skp))
 
 
@@ -115,12 +118,24 @@ def leaders_of(session: Session, skp: Skp) -> set[int]:
     return people
 
 
+def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
+    """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader,
+    and the organisational RHK of the leader position (they stay valid when the leader changes)."""
+    people, positions = leaders_of(session, skp), leader_positions(session, skp)
+    if not people and not positions:
+        return []
+    return list(session.scalars(
+        select(Rhk).join(Skp, Rhk.skp_id == Skp.id)
+        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI")),
+               Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
+        .order_by(Skp.pegawai_id, Rhk.urutan)))
+
+
+
 def provisional_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     """RHK a draft may link to while the leader is still drafting: those of the penilai's or the
     unit leader's SKP of the same year in any status but cancelled (submission still needs an
     approved one), and the organisational RHK the approved ones of the position offer."""
-    from .skp import allowed_rhk_atasan
-
     found = {r.id: r for r in allowed_rhk_atasan(session, skp)}
     people = leaders_of(session, skp)
     if people:
@@ -144,8 +159,6 @@ def release_removed(session: Session, removed: Rhk) -> bool:
 
 def offer_relinking(session: Session, skp: Skp) -> int:
     """The leader's SKP is approved: tell subordinates whose drafts link to it or wait with a text link."""
-    from app.notifications import notify
-
     ids = [r.id for r in skp.rhk]
     waiting = set(session.scalars(select(Skp.pegawai_id).join(Rhk, Rhk.skp_id == Skp.id).where(
         Skp.tahun == skp.tahun, Skp.status.in_(DRAFTING), Skp.pegawai_id != skp.pegawai_id,
@@ -162,8 +175,6 @@ def offer_relinking(session: Session, skp: Skp) -> int:
 def _scope(session: Session, actor) -> list[int] | None:
     """Unor ids the actor may look at: None = the whole instansi (admin); a leader sees the units below
     the positions they lead, acting ones included; anyone else gets a 403."""
-    from core.errors import Forbidden
-
     if actor.has("admin_kinerja", "superadmin"):
         return None
     led = [u for u in session.scalars(select(org.Unor).where(org.Unor.instansi_id == actor.pegawai.instansi_id))
@@ -177,11 +188,6 @@ def _scope(session: Session, actor) -> list[int] | None:
 def who_waits(session: Session, actor, tahun: int) -> list[dict]:
     """Per pegawai in scope whose SKP of the year cannot move on without someone else: the penilai
     who has to review it, or the atasan whose SKP is not approved yet; the oldest wait first."""
-    from workflows.instances import by_business_key, open_tasks_of
-    from workflows.store import utc
-
-    from .skp import STATUS_LABEL, allowed_rhk_atasan, business_key
-
     units = _scope(session, actor)
     query = (select(Pegawai).join(org.Jabatan, Pegawai.jabatan_id == org.Jabatan.id)
              .where(Pegawai.instansi_id == actor.pegawai.instansi_id, Pegawai.status_kepegawaian == "AKTIF"))

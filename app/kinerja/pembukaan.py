@@ -214,6 +214,39 @@ def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BA
         session.close()
 
 
+def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int | None) -> list[dict]:
+    """Open a period now, to the end, in this process (the scheduler's automatic opening, the benchmark);
+    requests record the opening and let the scheduler do it in batches."""
+    session = session_factory()
+    try:
+        with write_transaction(session):
+            minta_pembukaan(session, periode_id, actor_id)
+    finally:
+        session.close()
+    while proses_pembukaan(session_factory, "langsung", periode_id=periode_id)["diproses"]:
+        pass
+    session = session_factory()
+    try:
+        return hasil_pembukaan(session, periode_id)
+    finally:
+        session.close()
+
+
+@job("buka_periode", 3600)
+def open_due_periods(session_factory: sessionmaker, worker: str) -> dict:
+    """Open the periods an admin marked ``buka_otomatis`` once their first day has come."""
+    session = session_factory()
+    try:
+        due = list(session.scalars(select(Periode.id).where(
+            Periode.buka_otomatis.is_(True), Periode.dibuka_at.is_(None), Periode.periode_awal <= clock.today())))
+    finally:
+        session.close()
+    opened = 0
+    for periode_id in due:
+        opened += sum(1 for r in buka_periode(session_factory, periode_id, None) if r["status"] == "dibuka")
+    return {"periode": len(due), "dibuka": opened}
+
+
 @job("pembukaan_periode", 5)
 def run_openings(session_factory: sessionmaker, worker: str) -> dict:
     """Work through recorded openings in batches for up to ROUND_SECONDS."""

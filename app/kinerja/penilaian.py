@@ -5,7 +5,8 @@ one tahunan) with their batas pengisian, and opens a period: every pegawai with 
 SKP of that year gets a Penilaian row and an instance of ``evaluasi_periodik`` (business key
 ``penilaian:<id>``). Opening is idempotent (one Penilaian per SKP and period) and reports a
 result per pegawai; pegawai who are not active (CLTN, tugas belajar, …) are skipped with the
-reason. The scheduler opens periods marked ``buka_otomatis`` on their first day.
+reason. The scheduler opens periods marked ``buka_otomatis`` on their first day
+(``pembukaan.open_due_periods``).
 
 What the steps do to the rows lives here (form handlers and the ``status_penilaian``
 service); the order of the steps, the reminders and the lock at the batas pengisian live in
@@ -28,6 +29,7 @@ from workflows import clock
 from workflows.forms import FormResult, register_form
 from workflows.scripting import register_service
 
+from .angka_kredit import BULAN, bulan_menunggu, catat_dari_penilaian
 from .org import Pegawai
 from .perilaku import KODE
 from .skp import Skp
@@ -277,41 +279,6 @@ def buka_untuk_skps(session: Session, periode: Periode, skp_ids: list[int], acto
     return results
 
 
-def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int | None) -> list[dict]:
-    """Open a period now, to the end, in this process (the scheduler's automatic opening, the benchmark);
-    requests record the opening and let the scheduler do it in batches (``pembukaan``)."""
-    from .pembukaan import minta_pembukaan, proses_pembukaan, hasil_pembukaan
-
-    session = session_factory()
-    try:
-        with write_transaction(session):
-            minta_pembukaan(session, periode_id, actor_id)
-    finally:
-        session.close()
-    while proses_pembukaan(session_factory, "langsung", periode_id=periode_id)["diproses"]:
-        pass
-    session = session_factory()
-    try:
-        return hasil_pembukaan(session, periode_id)
-    finally:
-        session.close()
-
-
-@job("buka_periode", 3600)
-def open_due_periods(session_factory: sessionmaker, worker: str) -> dict:
-    """Open the periods an admin marked ``buka_otomatis`` once their first day has come."""
-    session = session_factory()
-    try:
-        due = list(session.scalars(select(Periode.id).where(
-            Periode.buka_otomatis.is_(True), Periode.dibuka_at.is_(None), Periode.periode_awal <= clock.today())))
-    finally:
-        session.close()
-    opened = 0
-    for periode_id in due:
-        opened += sum(1 for r in buka_periode(session_factory, periode_id, None) if r["status"] == "dibuka")
-    return {"periode": len(due), "dibuka": opened}
-
-
 # ------------------------------------------------------------------ what the diagram's steps do
 
 @register_service("status_penilaian")
@@ -340,8 +307,6 @@ def status_penilaian(run, data: dict, status: str, angka_kredit: bool = True) ->
 def kredit_penilaian(session: Session, penilaian: Penilaian, actor_id: int | None) -> None:
     """Credit the angka kredit of a final penilaian for the months of its period that have ended; the
     others wait (``ak_menunggu``) until ``kredit_bulan_berakhir`` credits them after they end."""
-    from .angka_kredit import bulan_menunggu, catat_dari_penilaian
-
     periode = penilaian.periode
     catat_dari_penilaian(session, penilaian.skp.pegawai, penilaian.id, periode.periode_awal, periode.periode_akhir,
                          penilaian.predikat, actor_id)
@@ -374,8 +339,6 @@ def kredit_bulan_berakhir(session_factory: sessionmaker, worker: str) -> dict:
 # ------------------------------------------------------------------ finalisation not before the period ends
 
 def _tanggal(d: dt.date) -> str:
-    from .angka_kredit import BULAN
-
     return f"{d.day} {BULAN[d.month - 1]} {d.year}"
 
 

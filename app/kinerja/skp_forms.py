@@ -7,7 +7,7 @@
 - form ``skp-review``: the penilai's ekspektasi khusus are written to the SKP; the decision
   and note go into the task data for the diagram's gateway.
 - form ``skp-rollback``: only checks who may act (the lane) and that a reason is given.
-- service ``status_skp``: the status change the diagram asks for (``skp.transition``).
+- service ``status_skp``: the status change the diagram asks for (``skp_lifecycle.transition``).
 """
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from workflows.scripting import register_service
 from core.errors import Conflict, ValidationFailed
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
-from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp, penilai_for_submission, transition
+from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp
+from .skp_lifecycle import penilai_for_submission, transition
 
 
 TARGET_MAX = 10**14
@@ -107,7 +108,7 @@ def skp_editor(run, task, data: dict) -> FormResult:
     write_editor_data(session, skp, data)
     if not data["ajukan"]:
         return FormResult(complete=False)
-    # The diagram's "Ajukan SKP" service task runs the guards again (skp.transition); checked here
+    # The diagram's "Ajukan SKP" service task runs the guards again (skp_lifecycle.transition); checked here
     # first, a refused submission keeps what was typed as the draft and still answers with the reasons.
     try:
         penilai_for_submission(session, skp)

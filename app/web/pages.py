@@ -16,7 +16,8 @@ from app.documents.skp import archive_state, document_bytes
 from app.kinerja import skp_access
 from core.errors import DomainError
 from app.kinerja.perilaku import NAMA
-from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, Skp, business_key, buat_skp
+from app.kinerja.skp import PENDEKATAN, STATUS_LABEL, Skp, business_key
+from app.kinerja.skp_lifecycle import buat_skp
 from app.kinerja.views import acting_as, skp_detail
 from app.request_input import as_year
 from workflows import clock, inbox
