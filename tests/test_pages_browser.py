@@ -1,11 +1,12 @@
 """Every page of the menu in a real browser, for one account of each role set: at 375x812 the page
 never scrolls sideways (wide tables scroll inside their own `.table-scroll` box), and axe-core
-(vendored under tests/vendor/axe-core, injected by the test, never served by the app) finds no
+(vendored under tests/vendor/axe-core, evaluated by the test, never served by the app) finds no
 violation of impact 'serious' or 'critical' at 375x812 nor at 1366x900 (labels, contrast, names...).
 
 Pages: the hrefs of `nav a` (the `details.nav-group` menus included) of each role, plus detail pages
 reachable in the demo without creating data (/profil, /notifikasi, /skp, and the first detail
-link of /layanan, /meja-kerja, /skp and the admin console, when the demo has one). A page already checked under an earlier role set is not visited again, to keep the run short.
+link of Tugas Saya, /layanan, /meja-kerja, /skp, /dialog-kinerja and the admin console, when the
+demo has one). A page already checked under an earlier role set is not visited again, to keep the run short.
 """
 from __future__ import annotations
 
@@ -39,14 +40,15 @@ def menu_paths(page, base_url) -> list[str]:
 
 
 # (list page, prefix of its detail pages): the first detail link of each list the role can open.
-DETAILS = [("/layanan", "/layanan/"), ("/meja-kerja", "/meja-kerja/"), ("/skp", "/skp/"),
-           ("/admin/instance", "/admin/instance/"), ("/admin/instance", "/admin/definisi")]
+DETAILS = [("/", "/tugas/"), ("/layanan", "/layanan/"), ("/meja-kerja", "/meja-kerja/"), ("/skp", "/skp/"),
+           ("/dialog-kinerja", "/dialog-kinerja/"), ("/admin/instance", "/admin/instance/"),
+           ("/admin/instance", "/admin/definisi"), ("/admin/definisi", "/admin/definisi/")]
 
 
 def first_details(page, base_url, paths) -> list[str]:
     found = []
     for listing, prefix in DETAILS:
-        if listing not in paths:
+        if listing not in paths + found:
             continue
         page.goto(base_url + listing)
         href = page.evaluate("""(prefix) => { const a = [...document.querySelectorAll('main a[href]')]
@@ -54,7 +56,9 @@ def first_details(page, base_url, paths) -> list[str]:
             return a ? a.href : null; }""", prefix)
         if href:
             url = urlparse(href)
-            found.append(url.path + (f"?{url.query}" if url.query else ""))
+            path = url.path + (f"?{url.query}" if url.query else "")
+            if path not in paths + found:
+                found.append(path)
     return found
 
 
