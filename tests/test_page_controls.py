@@ -34,7 +34,7 @@ def test_review_page_previews_the_skp_pdf(pages, accounts):  # noqa: F811
     pages.login(sekda["nip"])
     review = pages.get(pages.task_link("Periksa SKP"))
     html = review.get_data(as_text=True)
-    frame = re.search(r'<iframe id="skp-pdf-preview" src="(/skp/(\d+)/dokumen\.pdf\?tampil=1)"', html)
+    frame = re.search(r'<iframe id="skp-pdf-preview" src="(/skp/(\d+)/dokumen\.pdf\?tampil=1)[#"]', html)
     assert frame, "no PDF preview frame on the review page"
     assert f'<a class="button secondary" href="{frame.group(1)}" target="_blank" rel="noopener">Lihat PDF</a>' in html
     assert review.headers["X-Frame-Options"] == "DENY"  # the review page itself is never framed
