@@ -26,6 +26,10 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+# Responses the app's own pages may show in a frame: the SKP PDF, previewed beside the review form
+# (task_review.html). Everything else stays unframeable.
+FRAMEABLE_ENDPOINTS = ("web.skp_document",)
+FRAMEABLE_CSP = {**CSP, "frame-ancestors": "'self'"}
 LOGIN_ENDPOINTS = ("web.login", "api.token")
 THROTTLED_MESSAGE = "Terlalu banyak percobaan masuk yang gagal. Coba lagi paling lama {menit} menit lagi."
 
@@ -59,6 +63,9 @@ def init_security(app: Flask) -> Limiter:
              session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"],
              # HSTS is sent only on requests that came over https (directly or X-Forwarded-Proto).
              strict_transport_security=True, strict_transport_security_include_subdomains=False)
+    for endpoint in FRAMEABLE_ENDPOINTS:
+        app.view_functions[endpoint].talisman_view_options = {"frame_options": "SAMEORIGIN",
+                                                               "content_security_policy": FRAMEABLE_CSP}
     return limiter
 
 

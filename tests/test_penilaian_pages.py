@@ -116,6 +116,9 @@ def test_realisasi_and_penilaian_on_the_pages(app, accounts, as_user, pages, two
     # field for an override reason are shown
     assert re.search(r'id="rating-pimpinan">[^<]*Istimewa', html)
     assert re.search(r'name="rating_hasil_kerja" value="DI_ATAS" checked', html)
+    # issue 17: each radio sits inside its label, next to its text, in a wrapping row of options
+    assert re.search(r'<div class="radio-options">\s*<label class="radio"><input type="radio" name="rating_perilaku" '
+                     r'value="[A-Z_]+" ?><span>[^<]+</span></label>', html)
     assert "Kurva distribusi predikat" in html and "<svg" in html and 'name="alasan_kurva"' in html
     preview = re.search(r"data-kuadran='([^']+)'", html).group(1)
     assert '"SANGAT_BAIK"' in preview  # the table evaluated from the deployed DMN

@@ -60,7 +60,30 @@ def scope(session: Session, actor, periode: Periode, unor_id: Optional[int] = No
         if root is None:
             raise NotFound(f"Unit kerja {unor_id} tidak ditemukan")
         allowed = subtree([root])
-    return sorted(allowed, key=lambda u: u.kode)
+    return tree_order(allowed)
+
+
+def tree_order(units: list[Unor]) -> list[Unor]:
+    """``units`` parent before children (siblings by kode), each top unit of the list first."""
+    present = {u.id for u in units}
+    children: dict[Optional[int], list[Unor]] = {}
+    for u in sorted(units, key=lambda u: u.kode):
+        children.setdefault(u.parent_id if u.parent_id in present else None, []).append(u)
+    out: list[Unor] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        stack.extend(reversed(children.get(node.id, [])))
+    return out
+
+
+def depths(units: list[Unor]) -> dict[int, int]:
+    """How deep each unit sits below the top units of ``units`` (given parent before children)."""
+    depth: dict[int, int] = {}
+    for u in units:
+        depth[u.id] = depth[u.parent_id] + 1 if u.parent_id in depth else 0
+    return depth
 
 
 def _by_unor(session: Session, query) -> dict[int, tuple]:
@@ -73,6 +96,7 @@ def _rate(part: int, whole: int) -> Optional[float]:
 
 def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int] = None) -> dict:
     units = scope(session, actor, periode, unor_id)
+    depth = depths(units)
     ids = [u.id for u in units]
     pegawai = _by_unor(session, select(Jabatan.unor_id, func.count(Pegawai.id))
                        .join(Pegawai, Pegawai.jabatan_id == Jabatan.id)
@@ -94,6 +118,7 @@ def monitoring(session: Session, actor, periode: Periode, unor_id: Optional[int]
     for u in units:
         n_pen, n_real, n_final = (int(x or 0) for x in penilaian.get(u.id, (0, 0, 0)))
         row = {"unor_id": u.id, "kode": u.kode, "unor": u.nama, "parent_id": u.parent_id,
+               "depth": depth[u.id],
                "pegawai": int(pegawai.get(u.id, (0,))[0]), "skp_disetujui": int(skp.get(u.id, (0,))[0]),
                "penilaian": n_pen, "realisasi_terisi": n_real, "penilaian_final": n_final}
         for key in total:

@@ -197,7 +197,9 @@ def skp_document(skp_id, fmt):
     content, etag = document_bytes(db, skp, fmt, request.args.get("arsip") in ("1", "true"))
     response = Response(content, mimetype=MEDIA_TYPES[fmt])
     suffix = "-arsip" if etag else ""
-    response.headers["Content-Disposition"] = f'attachment; filename="SKP-{skp.pegawai.nip}-{skp.tahun}{suffix}.{fmt}"'
+    # ?tampil=1 shows the PDF in the browser (the review page's preview frame) instead of downloading it
+    disposition = "inline" if request.args.get("tampil") in ("1", "true") else "attachment"
+    response.headers["Content-Disposition"] = f'{disposition}; filename="SKP-{skp.pegawai.nip}-{skp.tahun}{suffix}.{fmt}"'
     if etag:
         response.headers["ETag"] = etag
     return response
