@@ -83,6 +83,7 @@ def test_rename_a_task_deploy_and_see_the_new_version(base_url, browser, tmp_pat
     page.click("#tabs button:has-text('predikat_kuadran.dmn')")
     page.wait_for_selector("#dmn-canvas .tjs-table")
     assert "SANGAT_BAIK" in page.inner_text("#dmn-canvas")
+    assert "Kebijakan hasil" in page.inner_html("#dmn-canvas")  # dmn-js speaks Indonesian too
 
     # a form with a live preview rendered as the pegawai's task page renders it
     page.click("#tabs button:has-text('Formulir')")

@@ -429,7 +429,8 @@
       const selected = bpmn.get('selection').get()[0];
       if (selected && e.element === selected && !document.activeElement.closest('#spiff-props')) { renderSpiff(selected); }
     });
-    dmn = new DmnJS({ container: '#dmn-canvas' });
+    const dmnTranslate = { additionalModules: [window.EkinerjaTranslate] };
+    dmn = new DmnJS({ container: '#dmn-canvas', drd: dmnTranslate, decisionTable: dmnTranslate, literalExpression: dmnTranslate });
     const r = await call('GET', '/draft');
     if (r.status !== 200) { say(errorText(r.data), false); return; }
     files = r.data.files;

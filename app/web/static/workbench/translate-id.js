@@ -1,4 +1,4 @@
-// Bahasa Indonesia for the bpmn-js modeler and its properties panel: bpmn-js's own "translate"
+// Bahasa Indonesia for the bpmn-js modeler, its properties panel and the dmn-js decision table editor: bpmn-js's own "translate"
 // service, replaced (https://github.com/bpmn-io/bpmn-js-examples/tree/main/i18n). A text not in the
 // table stays as bpmn-js wrote it; tests/test_workbench_browser.py checks the panel's main labels.
 (function () {
@@ -65,7 +65,43 @@
     'Connect using data input association': 'Hubungkan dengan asosiasi data', 'Delete': 'Hapus',
     'Add lane above': 'Tambah lane di atas', 'Add lane below': 'Tambah lane di bawah',
     'Divide into two lanes': 'Bagi menjadi dua lane', 'Divide into three lanes': 'Bagi menjadi tiga lane',
-    'Append text annotation': 'Tambah catatan', 'Search in diagram': 'Cari di diagram'
+    'Append text annotation': 'Tambah catatan', 'Search in diagram': 'Cari di diagram',
+    // dmn-js: the decision table editor
+    'Hit policy': 'Kebijakan hasil', 'Hit policy:': 'Kebijakan hasil:', 'When': 'Jika', 'And': 'Dan',
+    'Then': 'Maka', 'Annotation': 'Catatan', 'Annotations': 'Catatan', 'Input': 'Masukan', 'Output': 'Keluaran',
+    'Add rule': 'Tambah aturan', 'Add rule above': 'Tambah aturan di atas', 'Add rule below': 'Tambah aturan di bawah',
+    'Remove rule': 'Hapus aturan', 'Copy rule': 'Salin aturan', 'Cut rule': 'Potong aturan', 'Move rule': 'Pindahkan aturan',
+    'Paste rule above': 'Tempel aturan di atas', 'Paste rule below': 'Tempel aturan di bawah',
+    'Add input': 'Tambah masukan', 'Add output': 'Tambah keluaran',
+    'Add input column left': 'Tambah kolom masukan di kiri', 'Add input column right': 'Tambah kolom masukan di kanan',
+    'Add output column left': 'Tambah kolom keluaran di kiri', 'Add output column right': 'Tambah kolom keluaran di kanan',
+    'Remove input column': 'Hapus kolom masukan', 'Remove output column': 'Hapus kolom keluaran',
+    'Copy input column': 'Salin kolom masukan', 'Copy output column': 'Salin kolom keluaran',
+    'Cut input column': 'Potong kolom masukan', 'Cut output column': 'Potong kolom keluaran',
+    'Paste input column left': 'Tempel kolom masukan di kiri', 'Paste input column right': 'Tempel kolom masukan di kanan',
+    'Paste output column left': 'Tempel kolom keluaran di kiri', 'Paste output column right': 'Tempel kolom keluaran di kanan',
+    'Add cell description': 'Tambah keterangan sel', 'Remove cell description': 'Hapus keterangan sel',
+    'Input label': 'Label masukan', 'Input label: ': 'Label masukan: ', 'Input expression': 'Ekspresi masukan',
+    'Input expression: ': 'Ekspresi masukan: ', 'Input type': 'Jenis masukan', 'Input values': 'Nilai masukan',
+    'Output label': 'Label keluaran', 'Output label: ': 'Label keluaran: ', 'Output name': 'Nama keluaran',
+    'Output name: ': 'Nama keluaran: ', 'Output type': 'Jenis keluaran', 'Output values': 'Nilai keluaran',
+    'Expression': 'Ekspresi', 'Expression language': 'Bahasa ekspresi', 'Expression language:': 'Bahasa ekspresi:',
+    'Enter expression': 'Tulis ekspresi', 'Predefined values': 'Nilai yang ditentukan', 'Add values': 'Tambah nilai',
+    'Add predefined values': 'Tambah nilai yang ditentukan', 'Clear predefined values': 'Hapus nilai yang ditentukan',
+    'No values': 'Tidak ada nilai', 'Custom values': 'Nilai lain', 'Set value': 'Tetapkan nilai', 'Edit': 'Ubah',
+    'Edit string': 'Ubah teks', 'Edit number': 'Ubah angka', 'Edit boolean': 'Ubah ya/tidak', 'Edit date': 'Ubah tanggal',
+    'Edit input': 'Ubah masukan', 'Edit output': 'Ubah keluaran', 'Decision name': 'Nama keputusan',
+    'Decision name: ': 'Nama keputusan: ', 'Definition ID': 'ID definisi', 'Definition name': 'Nama definisi',
+    'Variable name': 'Nama variabel', 'Variable name:': 'Nama variabel:', 'Variable type': 'Jenis variabel',
+    'Variable type:': 'Jenis variabel:', 'View DRD': 'Lihat DRD', 'Literal expression': 'Ekspresi literal',
+    'Literal expression editor': 'Penyunting ekspresi literal', 'Yes': 'Ya', 'No': 'Tidak',
+    'Strings must be in double quotes': 'Teks harus di antara tanda kutip ganda', 'Resize': 'Ubah ukuran',
+    'Comparison': 'Perbandingan', 'Comparison operator': 'Operator perbandingan', 'Range': 'Rentang',
+    'Equals': 'Sama dengan', 'Less': 'Kurang dari', 'Less or equals': 'Kurang dari atau sama dengan',
+    'Greater': 'Lebih dari', 'Greater or equals': 'Lebih dari atau sama dengan', 'Between': 'Di antara',
+    'Include': 'Termasuk', 'Exclude': 'Tidak termasuk', 'Match one': 'Cocok salah satu', 'Match none': 'Tidak cocok',
+    'String value': 'Nilai teks', 'Boolean value': 'Nilai ya/tidak', 'Date value': 'Nilai tanggal',
+    'Start value': 'Nilai awal', 'End value': 'Nilai akhir'
   };
 
   function customTranslate(template, replacements) {
