@@ -28,6 +28,7 @@ def test_review_pdf_beside_the_form_and_file_input(base_url, browser, accounts, 
     wide.click("a:has-text('Periksa SKP')")
     frame = wide.locator("#skp-pdf-preview")
     frame.wait_for(state="visible")
+    wide.wait_for_load_state("load")  # measured once the stylesheet has laid the page out
     form, pdf = wide.locator(".review-main").bounding_box(), frame.bounding_box()
     assert pdf["x"] >= form["x"] + form["width"] and pdf["width"] > 400 and pdf["height"] > 400
     assert not wide.locator("a:has-text('Lihat PDF')").is_visible()
@@ -39,6 +40,7 @@ def test_review_pdf_beside_the_form_and_file_input(base_url, browser, accounts, 
     phone.set_default_timeout(15000)
     login(phone, base_url, sekda["nip"])
     phone.goto(wide.url)
+    phone.wait_for_load_state("load")
     assert phone.locator("a:has-text('Lihat PDF')").is_visible()
     assert not phone.locator("#skp-pdf-preview").is_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
