@@ -137,12 +137,10 @@ def read_date(value, field: str, fields: dict, required: bool = True):
         return None
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else _bad_date()
-    except ValueError:
-        fields[field] = f"bukan tanggal yang valid; {DATE_HINT}"
-        return None
-
-
-def _bad_date():
-    raise ValueError("not an ISO date")
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    fields[field] = f"bukan tanggal yang valid; {DATE_HINT}"
+    return None

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import select
 
 from core.db import write_transaction
-from workflows.definitions import deploy, latest, read_dir
-from workflows.instances import Run, complete_task, load, open_tasks_of, start_instance
+from workflows.definitions import deploy, latest
+from workflows.instances import Run, complete_task, load, open_tasks_of
 from workflows.models import Instance, InstanceEvent, MessageSubscription
 
 MESSAGES_BPMN = Path(__file__).parent / "bpmn" / "messages"
@@ -23,20 +23,6 @@ def factory(app):
     return app.extensions["db_sessionmaker"]
 
 
-def start(factory, process_id, data, key):
-    session = factory()
-    with write_transaction(session):
-        instance_id = start_instance(session, process_id, key, data, None).id
-    session.close()
-    return instance_id
-
-
-def row(factory, instance_id):
-    session = factory()
-    try:
-        return session.get(Instance, instance_id)
-    finally:
-        session.close()
 
 
 def data_of(factory, instance_id):
@@ -135,6 +121,7 @@ def test_correlation_by_declared_property(factory):
 from test_penilaian import admin_of, open_first_period, tetapkan_capaian, two_approved  # noqa: E402,F401
 from test_skp_api import kadis_approved  # noqa: E402,F401 - used by two_approved
 from conftest import DEMO_TAHUN, find  # noqa: E402
+from test_timers import instance_row as row, start  # noqa: E402 - the same helpers as the timer tests
 
 
 def skp_instance(app, skp_id):

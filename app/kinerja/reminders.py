@@ -39,20 +39,6 @@ def _link(data: dict) -> str | None:
     return f"/skp/{data['skp_id']}" if data.get("skp_id") else None
 
 
-def _due_date(value) -> dt.date | None:
-    """The tenggat a diagram passes (ISO date or date-time text, a date), as the instansi's date."""
-    if isinstance(value, dt.datetime):
-        return clock.local_date(value if value.tzinfo else value.replace(tzinfo=clock.local_zone()))
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return _due_date(dt.datetime.fromisoformat(value.strip()) if "T" in value else dt.date.fromisoformat(value.strip()[:10]))
-        except ValueError:
-            return None
-    return None
-
-
 def reminder_kind_and_key(run, jenis: str, context: dict) -> tuple[str, str | None, dict]:
     """What a reminder becomes, and its once-only key.
 
@@ -61,7 +47,7 @@ def reminder_kind_and_key(run, jenis: str, context: dict) -> tuple[str, str | No
     the tenggat"). A reminder goes out once per instance, element, tenggat and days left: a task
     that opens again (an SKP returned and redrafted) does not repeat a milestone already sent.
     """
-    due = _due_date(context.get("tenggat"))
+    due = clock.local_date(store.as_datetime(context.get("tenggat")))  # the instansi's date of the tenggat
     if jenis not in ("pengingat_tugas", "tenggat_terlewat") or due is None:
         return jenis, None, context
     today = clock.today()
