@@ -35,6 +35,12 @@ BENCHES = [
                                     r"^goal 6: inbox .* p95 [\d.]+ ms", r"schema bench_admin_\d+ dropped"]),
     ("http_load.py", True, [r"^  1 worker\(s\), POST draft save, concurrency 2: 6 requests, [\d.]+ req/s, p50 [\d.]+ ms",
                                 r"^\| 1 \| GET /skp/<id> \(page\) \| [\d.]+, \d+/\d+ \|", r"^non-2xx answers: 0$"]),
+    ("cluster.py", True, [r"^  node 2: 6 draft saves, [\d.]+/s, .* server CPU [\d.]+ ms/request",
+                              r"^two nodes, two schedulers:\n(.*\n){2}  web total: [\d.]+ completions/s; non-2xx answers: 0",
+                              r"^  scheduler\(s\): 5 timers fired \[\d, \d\]",
+                              r"^two nodes.*\n(.*\n){4}  exactly once: 5 timer_fired events over 5 instances \(expected 5\), "
+                              r"timers left 0",
+                              r"^throughput two nodes / one node: web [\d.]+x"]),
     ("monitoring.py", True, [r"^SQLite: \d+ units", r"^PostgreSQL: \d+ units",
                                  r"^monitoring\(\), whole instansi +[\d.]+ +[\d.]+ +[\d.]+ +\d+$"]),
     ("pembukaan.py", True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
