@@ -6,15 +6,17 @@ One database (a schema of its own in ``--pg-url``), the demo instansi, and ``--t
 Then, side by side in one run:
 
 1. **one node**: one gunicorn (``--workers`` per node) under ``--concurrency`` clients saving their SKP draft
-   (``POST /api/v1/tasks/<id>/complete`` with ``ajukan: false``, a write transaction through the engine), while
-   one scheduler process fires the first batch of timers;
-2. **two nodes**: two gunicorn processes on two ports, each with as many clients as in 1 (half of the load on
-   each node, twice the load in all), while two scheduler processes fire the second batch together.
+   (``POST /api/v1/tasks/<id>/complete`` with ``ajukan: false``, a write transaction through the engine) for
+   ``--seconds``; then one scheduler process fires the first batch of timers;
+2. **two nodes**: both gunicorn processes (two ports, each with as many clients as in 1: twice the load in all)
+   for ``--seconds``; then two scheduler processes fire the second batch together.
+
+Web load and timers take turns within a phase, so that each figure has the machine's two cores to itself.
 
 Printed: completions/s per node and their sum, the ratio two nodes / one node, timers/s of one and two
 schedulers, and the checks that hold a cluster together: every timer fired exactly once (one ``timer_fired``
-event per instance, no timer row left) and no request failed. The last line is a JSON summary (the test reads
-it). A script: it prints figures, never fails on time. The clients share the 2 cores with the servers; the
+event per instance, no timer row left) and no request failed. The last line is a JSON summary of the
+figures. A script: it prints figures, never fails on time. The clients share the 2 cores with the servers; the
 client CPU per request is printed so the reader sees what the load generator itself costs.
 
     PYTHONPATH=$PWD python bench/cluster.py [--seconds 10] [--timers 2000] [--concurrency 4] [--workers 1]
@@ -65,7 +67,8 @@ def start_timer_instances(url: str, n: int) -> None:
 
 def schedulers(url: str, count: int, now: str, workdir: str) -> list[subprocess.Popen]:
     """``count`` scheduler processes firing the due timers once (``ekinerja scheduler --once --job timers``)."""
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-cluster", "EKINERJA_NOW": now,
+    env = {**os.environ, "DATABASE_URL": with_name(url, "bench_cluster_scheduler"), "SECRET_KEY": "bench-cluster",
+           "EKINERJA_NOW": now,
            "PYTHONPATH": str(ROOT)}
     return [subprocess.Popen([sys.executable, "-m", "app.cli", "scheduler", "--once", "--job", "timers"], cwd=workdir,
                              env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
@@ -115,6 +118,32 @@ def tree_cpu(pid: int) -> float:
     return total
 
 
+def backend_cpu(url: str, name: str) -> dict[int, float]:
+    """CPU seconds so far of each PostgreSQL backend whose connection says ``application_name`` = ``name`` (read
+    from /proc: the server runs on this machine)."""
+    from sqlalchemy import text
+
+    from core.db import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        pids = conn.execute(text("select pid from pg_stat_activity where application_name = :n"), {"n": name}).scalars()
+        pids = list(pids)
+    engine.dispose()
+    tick, cpu = os.sysconf("SC_CLK_TCK"), {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        cpu[pid] = (int(fields[11]) + int(fields[12])) / tick
+    return cpu
+
+
+def with_name(url: str, name: str) -> str:
+    return f"{url}{'&' if '?' in url else '?'}application_name={name}"
+
+
 def run_nodes(nodes: list[tuple[Server, list[Client]]], seconds: float, min_requests: int) -> list[dict]:
     """Load every node with its own clients at the same time; one result per node."""
     results: list[dict | None] = [None] * len(nodes)
@@ -153,7 +182,8 @@ def main() -> None:
                              "clients need as many")
         start_timer_instances(url, args.timers)
         per_batch = args.timers // 2
-        servers = [Server(url, args.workers, workdir), Server(url, args.workers, workdir)]
+        web_url = with_name(url, "bench_cluster_web")
+        servers = [Server(web_url, args.workers, workdir), Server(web_url, args.workers, workdir)]
         try:
             nodes = []
             for n, server in enumerate(servers):
@@ -165,13 +195,16 @@ def main() -> None:
                 nodes.append((server, clients))
 
             for phase, count in ((1, 1), (2, 2)):
-                started = time.perf_counter()
-                procs = schedulers(url, count, NOW[phase - 1], workdir)
                 cpu0 = [tree_cpu(server.process.pid) for server, _ in nodes[:count]]
+                pg0 = backend_cpu(url, "bench_cluster_web")
                 web = run_nodes(nodes[:count], args.seconds, min_requests)
+                pg1 = backend_cpu(url, "bench_cluster_web")
+                pg_ms = sum(v - pg0.get(pid, 0.0) for pid, v in pg1.items()) * 1000 / sum(r["n"] for r in web)
                 for r, (server, _), before in zip(web, nodes, cpu0):
                     r["server_cpu_ms"] = (tree_cpu(server.process.pid) - before) * 1000 / r["n"]
-                timer_wall, fired = wait_schedulers(procs, started)
+                # then the timers, with the web nodes idle, so that each figure has the machine to itself
+                started = time.perf_counter()
+                timer_wall, fired = wait_schedulers(schedulers(url, count, NOW[phase - 1], workdir), started)
                 check = fired_check(url, phase)
                 total = sum(r["rps"] for r in web)
                 failures = sum(sum(r["failures"].values()) for r in web)
@@ -180,13 +213,14 @@ def main() -> None:
                 for i, r in enumerate(web, start=1):
                     print(f"  node {i}: {r['n']} draft saves, {r['rps']:.1f}/s, p50 {r['p50']:.0f} ms, "
                           f"p95 {r['p95']:.0f} ms, server CPU {r['server_cpu_ms']:.1f} ms/request, client CPU {r['client_cpu_ms']:.1f} ms/request")
-                print(f"  web total: {total:.1f} completions/s; non-2xx answers: {failures}")
+                print(f"  web total: {total:.1f} completions/s; non-2xx answers: {failures}; PostgreSQL backends' CPU "
+                      f"{pg_ms:.1f} ms per completion")
                 print(f"  scheduler(s): {sum(fired)} timers fired {fired} in {timer_wall:.2f} s "
                       f"(process start included) = {per_batch / timer_wall:.1f} timers/s")
                 print(f"  exactly once: {check['events']} timer_fired events over {check['instances']} instances "
                       f"(expected {per_batch}), timers left {check['left']}")
                 summary[f"phase{phase}"] = {"rps": [r["rps"] for r in web], "requests": [r["n"] for r in web],
-                                            "server_cpu_ms": [r["server_cpu_ms"] for r in web],
+                                            "server_cpu_ms": [r["server_cpu_ms"] for r in web], "pg_cpu_ms": pg_ms,
                                             "failures": failures, "fired": fired, "timer_wall": timer_wall,
                                             **check, "expected": per_batch}
         finally:
