@@ -41,6 +41,8 @@ BENCHES = [
                               r"^two nodes.*\n(.*\n){4}  exactly once: 5 timer_fired events over 5 instances \(expected 5\), "
                               r"timers left 0",
                               r"^throughput two nodes / one node: web [\d.]+x"]),
+    ("sizing.py", False, [r"^\| web nodes \| .* \| \*\*\d+ nodes\*\* of \d+ vCPU \|",
+                               r"^\| PgBouncer \| .* \*\*pool \d+\*\* server connections"]),
     ("monitoring.py", True, [r"^SQLite: \d+ units", r"^PostgreSQL: \d+ units",
                                  r"^monitoring\(\), whole instansi +[\d.]+ +[\d.]+ +[\d.]+ +\d+$"]),
     ("pembukaan.py", True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
