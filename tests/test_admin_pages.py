@@ -125,3 +125,18 @@ def test_the_list_page_says_more_than_the_cap_and_pages_on_with_the_cursor(app, 
     second = pages.html(f"/admin/instance?process_id=uji_admin&urut=id&per_halaman=2&setelah={cursor}")
     assert f'href="/admin/instance/{ids[2]}"' in second and f'href="/admin/instance/{ids[0]}"' not in second
     assert "Ke halaman 1" in second and "Berikutnya" not in second
+
+
+def test_who_does_a_task_is_said_in_words_not_as_the_lane_expression(app):
+    """A task outside any lane stores its ``pelaksana`` expression; pages describe it (Konsol admin, Organisasi)."""
+    from app.web.common import pelaksana
+
+    with app.app_context():
+        assert pelaksana("pemulai") == "Yang memulai"
+        assert pelaksana("kepala_unit+1|jpt") == "Kepala unit 1 tingkat di atas atau JPT"
+        assert pelaksana("atasan_pejabat_penilai(pemulai)") == "Atasan pejabat penilai dari yang memulai"
+        assert pelaksana("peran:verifikator") == "Peran verifikator"
+        assert pelaksana("nip:penerima") == "NIP pada data 'penerima'"
+        assert pelaksana("Pejabat Penilai") == "Pejabat Penilai"  # a lane's own name stays
+        assert pelaksana("bukan_relasi") == "bukan_relasi"
+        assert pelaksana(None) == "—"

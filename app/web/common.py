@@ -118,6 +118,41 @@ def role_label(role: str) -> str:
     return ROLE_LABEL.get(role, role)
 
 
+_RELATION_LABEL = {"pemulai": "yang memulai", "pegawai": "pegawai", "pejabat_penilai": "pejabat penilai",
+                   "atasan_pejabat_penilai": "atasan pejabat penilai", "kepala_unit": "kepala unit", "jpt": "JPT",
+                   "ketua_tim": "ketua tim"}
+
+
+@web.app_template_filter("pelaksana")
+def pelaksana(value: str | None) -> str:
+    """Who does a task, in words: a lane's name as it is, a ``pelaksana`` expression (what a task outside any
+    lane stores, e.g. ``pemulai`` or ``kepala_unit+1|jpt``) described ("Kepala unit 1 tingkat di atas atau JPT")."""
+    from workflows import lanes
+
+    text = (value or "").strip()
+    if not text or any(c.isupper() or c == " " for c in text):
+        return text or "—"
+    try:
+        alternatives = lanes.parse(text)
+    except ValueError:
+        return text
+    words = []
+    for alt in alternatives:
+        if alt.relation == "peran":
+            word = f"peran {alt.argument}"
+        elif alt.relation == "nip":
+            word = f"NIP {alt.argument}" if alt.argument.isdigit() else f"NIP pada data '{alt.argument}'"
+        else:
+            word = _RELATION_LABEL.get(alt.relation, alt.relation.replace("_", " "))
+            if alt.levels:
+                word += f" {alt.levels} tingkat di atas"
+        if alt.of:
+            word += f" dari {_RELATION_LABEL[alt.of]}"
+        words.append(word)
+    described = " atau ".join(words)
+    return described[:1].upper() + described[1:]
+
+
 def render_error(status: int, message: str | None = None, fields: dict | None = None):
     return render_template("error.html", status=status, title=ERROR_TITLES.get(status, "Kesalahan"),
                            message=message or ERROR_MESSAGES.get(status, ""), fields=fields or {}), status
