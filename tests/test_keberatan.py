@@ -39,6 +39,7 @@ def final_jf(app, accounts, as_user, kadis_approved):  # noqa: F811
     penilai_nip = jf_acc["pejabat_penilai_nip"]
     atasan_nip = next(a for a in accounts if a["nip"] == penilai_nip)["pejabat_penilai_nip"]
     penilai, atasan = as_user(penilai_nip), as_user(atasan_nip)
+    admin_nip = next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"]
     penilai_skp = {kabid_nip: kabid_skp, kasi_nip: kasi_skp}[penilai_nip]
     create_and_submit(jf, [ja_rhk(penilai.get(f"/skp/{penilai_skp}").get_json()["rhk"][0]["id"])])
     approve(penilai)
@@ -61,7 +62,7 @@ def final_jf(app, accounts, as_user, kadis_approved):  # noqa: F811
     assert result["angka_kredit"]["ak_teks"] == "1,04"
     return {"penilaian_id": penilaian_id, "jf": jf, "penilai": penilai, "atasan": atasan, "jf_nip": jf_acc["nip"],
             "penilai_nip": penilai_nip, "atasan_nip": atasan_nip, "lain": kasi if penilai_nip != kasi_nip else kabid,
-            "admin_nip": next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"]}
+            "admin_nip": admin_nip, "admin": as_user(admin_nip)}
 
 
 def kinds_of(app, nip) -> list[str]:
@@ -203,10 +204,17 @@ def test_reminders_and_escalation_fire_when_the_clock_moves(app, final_jf):
     clock.set(f"{DEMO_TAHUN}-02-27T12:30:00+07:00")
     fire_due(factory)
     assert kinds_of(app, final_jf["admin_nip"]).count("eskalasi_tugas") == admin_before + 1
+    # while the keberatan is open, the SKP it is about is not rolled back (process property menahan_rollback_skp)
+    admin, skp_id = final_jf["admin"], jf.get(f"/penilaian/{penilaian_id}").get_json()["skp_id"]
+    held = admin.post(f"/skp/{skp_id}/rollback", json={"reason": "Revisi RHK"})
+    assert held.status_code == 409 and "Keberatan" in held.get_json()["error"]["message"], held.get_json()
+    assert held.get_json()["error"]["details"]["instance_id"] == instance_id
+    assert admin.get(f"/skp/{skp_id}").get_json()["status"] == "DISETUJUI"
     # the escalation informs; the decision stays with the atasan pejabat penilai
     [keputusan] = [t for t in atasan.get("/tasks").get_json() if t["instance_id"] == instance_id]
     assert atasan.post(f"/tasks/{keputusan['id']}/complete", json={"data": {
         "predikat_akhir": "BAIK", "pertimbangan": "Penjelasan dapat diterima"}}).status_code == 200
+    assert admin.post(f"/skp/{skp_id}/rollback", json={"reason": "Revisi RHK"}).status_code == 200
     penilaian = jf.get(f"/penilaian/{penilaian_id}").get_json()
     assert penilaian["predikat"] == "BAIK" and penilaian["angka_kredit"]["ak_teks"] == "1,04"
     assert penilaian["catatan_proses"][-1]["isi"].startswith("Predikat kinerja tetap Baik.")
