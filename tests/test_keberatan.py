@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import DEMO_TAHUN, find
-from sqlalchemy import func, select
+from sqlalchemy import select
 from test_evaluasi_dokumen import docx_text, pdf_text
-from test_penilaian import open_first_period, task_with_form
-from test_skp_api import approve, create_and_submit, ja_rhk, kadis_approved  # noqa: F401 - fixture
+from test_dialog_kinerja import count
+from test_finalisasi_periode import fill_and_find_review, jf_ready
+from test_penilaian import open_first_period
+from test_skp_api import kadis_approved  # noqa: F401 - fixture
 
 from app.kinerja.org import Pegawai
 from app.kinerja.penilaian import PenilaianCatatan
@@ -28,40 +30,23 @@ SECTIONS = ("KEBERATAN", "PENJELASAN PEJABAT PENILAI ATAS KEBERATAN", "KEPUTUSAN
 @pytest.fixture
 def final_jf(app, accounts, as_user, kadis_approved):  # noqa: F811
     """The Pranata Komputer's January penilaian, final with predikat Baik on 1 February (AK 1,04)."""
-    jf_acc = find(accounts, "Pranata Komputer Ahli Pertama")
-    kabid_nip, kasi_nip = find(accounts, "Kepala Bidang Aplikasi")["nip"], find(accounts, "Kepala Seksi Pengembangan")["nip"]
-    kabid, kasi, jf = as_user(kabid_nip), as_user(kasi_nip), as_user(jf_acc["nip"])
-    kadis = as_user(find(accounts, "Kepala Dinas")["nip"])
-    kabid_skp = create_and_submit(kabid, [ja_rhk(kadis_approved["rhk"][0]["id"])])
-    approve(kadis)
-    kasi_skp = create_and_submit(kasi, [ja_rhk(kabid.get(f"/skp/{kabid_skp}").get_json()["rhk"][0]["id"])])
-    approve(kabid)
+    jf_acc, jf, penilai = jf_ready(accounts, as_user, kadis_approved)
     penilai_nip = jf_acc["pejabat_penilai_nip"]
     atasan_nip = next(a for a in accounts if a["nip"] == penilai_nip)["pejabat_penilai_nip"]
-    penilai, atasan = as_user(penilai_nip), as_user(atasan_nip)
     admin_nip = next(a for a in accounts if "admin_kinerja" in a["roles"])["nip"]
-    penilai_skp = {kabid_nip: kabid_skp, kasi_nip: kasi_skp}[penilai_nip]
-    create_and_submit(jf, [ja_rhk(penilai.get(f"/skp/{penilai_skp}").get_json()["rhk"][0]["id"])])
-    approve(penilai)
     clock.set(f"{DEMO_TAHUN}-01-28T09:00:00+07:00")
     _, opened = open_first_period(accounts, as_user)
     [mine] = [r for r in opened["hasil"] if r["nip"] == jf_acc["nip"]]
     penilaian_id = mine["penilaian_id"]
-    rhk_id = jf.get(f"/penilaian/{penilaian_id}").get_json()["rhk"][0]["id"]
-    task = task_with_form(jf, "realisasi")
-    assert jf.post(f"/tasks/{task['id']}/complete", json={"data": {
-        "rhk": {str(rhk_id): {"realisasi": "1 laporan"}}, "kirim": True}}).status_code == 200
-    [review] = [t for t in penilai.get("/tasks").get_json() if t["form"] == "penilaian"
-                and jf_acc["nama"].split(",")[0] in t["title"]]
+    review, ratings = fill_and_find_review(jf, jf_acc, penilai, penilaian_id)
     clock.set(f"{DEMO_TAHUN}-02-01T09:00:00+07:00")
-    assert penilai.post(f"/tasks/{review['id']}/complete", json={"data": {
-        "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI",
-        "umpan_balik_rhk": {str(rhk_id): "Sesuai target"}}}).status_code == 200
+    assert penilai.post(f"/tasks/{review['id']}/complete", json={"data": ratings}).status_code == 200
     result = jf.get(f"/penilaian/{penilaian_id}").get_json()
     assert result["status"] == "FINAL" and result["predikat"] == "BAIK"
     assert result["angka_kredit"]["ak_teks"] == "1,04"
-    return {"penilaian_id": penilaian_id, "jf": jf, "penilai": penilai, "atasan": atasan, "jf_nip": jf_acc["nip"],
-            "penilai_nip": penilai_nip, "atasan_nip": atasan_nip, "lain": kasi if penilai_nip != kasi_nip else kabid,
+    lain = next(a["nip"] for a in accounts if a["nip"] not in (jf_acc["nip"], penilai_nip, atasan_nip, admin_nip))
+    return {"penilaian_id": penilaian_id, "jf": jf, "penilai": penilai, "atasan": as_user(atasan_nip),
+            "jf_nip": jf_acc["nip"], "penilai_nip": penilai_nip, "atasan_nip": atasan_nip, "lain": as_user(lain),
             "admin_nip": admin_nip, "admin": as_user(admin_nip)}
 
 
@@ -72,14 +57,6 @@ def kinds_of(app, nip) -> list[str]:
         pegawai_id = session.scalar(select(Pegawai.id).where(Pegawai.nip == nip))
         return sorted(session.scalars(select(Notification.kind).where(
             Notification.pegawai_id == pegawai_id, Notification.subject.contains("keberatan"))))
-    finally:
-        session.close()
-
-
-def count(app, model) -> int:
-    session = app.extensions["db_sessionmaker"]()
-    try:
-        return session.scalar(select(func.count()).select_from(model))
     finally:
         session.close()
 
