@@ -196,3 +196,16 @@ def test_reminders_and_escalation_fire_when_the_clock_moves(app, final_jf):
     assert penilaian["predikat"] == "BAIK" and penilaian["angka_kredit"]["ak_teks"] == "1,04"
     assert penilaian["catatan_proses"][-1]["isi"].startswith("Predikat kinerja tetap Baik.")
     assert jf.get(f"/instances/{instance_id}").get_json()["status"] == "completed"
+
+
+def test_choices_come_from_a_registered_lookup_and_an_unknown_one_is_refused_at_deploy(final_jf):
+    from workflows.forms import check_schema
+
+    lain = final_jf["lain"]
+    schema = lain.get("/processes/keberatan").get_json()["schema"]
+    assert schema["properties"]["penilaian_id"]["enum"] == []  # no final penilaian: nothing to choose
+    refused = start(lain, final_jf["penilaian_id"])
+    assert refused.status_code == 422 and "penilaian_id" in refused.get_json()["error"]["details"]["fields"]
+    problem = check_schema({"type": "object", "properties": {"x": {"type": "integer", "x-pilihan": "tidak_ada"}}},
+                           "uji-pilihan")
+    assert problem is not None and "x-pilihan tidak_ada tidak dikenal" in problem and "penilaian_final" in problem
