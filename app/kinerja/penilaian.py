@@ -25,7 +25,7 @@ from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
 from app.request_input import as_id, read_date
 from app.scheduler import job
-from workflows import clock
+from workflows import clock, store
 from workflows.forms import FormResult, register_choices, register_form
 from workflows.scripting import register_service
 
@@ -414,8 +414,6 @@ def tetapkan_predikat(run, data: dict, penilaian_id, predikat: str, alasan: str 
     if angka_kredit:
         kredit_penilaian(run.session, penilaian, run.actor_id)
     run.session.flush()
-    from workflows import store
-
     store.log_event(run.session, run.instance, "predikat_ditetapkan", actor_id=run.actor_id, task=run.step,
                     reason=str(alasan or "")[:500], data={"penilaian_id": penilaian.id, "predikat_lama": lama,
                                                           "predikat": predikat})
