@@ -7,8 +7,8 @@
 - form ``skp-review``: the penilai's ekspektasi khusus are written to the SKP; the decision
   and note go into the task data for the diagram's gateway.
 - form ``skp-rollback``: only checks who may act (the lane) and that a reason is given, and refuses (409)
-  while an unfinished instance of a process marked ``menahan_rollback_skp`` names the SKP (``skp_id`` in
-  its data), e.g. an open keberatan (domain §2.2 (e)).
+  while an unfinished instance of a process whose property ``menahan_rollback_skp`` names a data field
+  holding this SKP's id is open, e.g. a keberatan (domain §2.2 (e)).
 - service ``status_skp``: the status change the diagram asks for (``skp_lifecycle.transition``).
 """
 from __future__ import annotations
@@ -133,7 +133,7 @@ def skp_review(run, task, data: dict) -> FormResult:
 
 def penahan_rollback(session, skp: Skp):
     """An unfinished instance about the SKP's pegawai, of a process whose property ``menahan_rollback_skp``
-    is ``true``, with ``skp_id`` = this SKP in its data; or None."""
+    names a field of its data that holds this SKP's id; or None."""
     from sqlalchemy import select
 
     from workflows import catalog
@@ -143,10 +143,11 @@ def penahan_rollback(session, skp: Skp):
     for instance in session.scalars(select(Instance).where(
             Instance.subject_pegawai_id == skp.pegawai_id, Instance.status.not_in(("completed", "terminated")))
             .order_by(Instance.id)):
-        if str(catalog.process_properties(instance.definition).get("menahan_rollback_skp", "")).lower() != "true":
+        field = catalog.process_properties(instance.definition).get("menahan_rollback_skp")
+        if not field:
             continue
         workflow = load(Run(session, None, instance))
-        if any(t.data.get("skp_id") == skp.id for t in workflow.get_tasks()):
+        if any(t.data.get(field) == skp.id for t in workflow.get_tasks()):
             return instance
     return None
 
