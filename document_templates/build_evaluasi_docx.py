@@ -196,6 +196,18 @@ def build_dokumen_evaluasi():
     for r in (0, 3):
         for cell in unique(e.rows[r].cells):
             set_cell_shading(cell, SHADE)
+    # sections a process attached (catat_penilaian, e.g. KEBERATAN …): one numbered block each
+    tag_par(doc, "{%p if bagian %}")
+    b = new_table(doc, [5, 95], 4)
+    tag_row(b, 0, "{%tr for b in bagian %}")
+    write(b.rows[1].cells[0], "{{ b.no }}", bold=True, align=C)
+    write(b.rows[1].cells[1], "{{ b.judul }}", bold=True)
+    for cell in unique(b.rows[1].cells):
+        set_cell_shading(cell, SHADE)
+    write(b.rows[2].cells[1], "{{ b.isi }}")
+    set_row_flag(b.rows[2], "w:cantSplit")
+    tag_row(b, 3, "{%tr endfor %}")
+    tag_par(doc, "{%p endif %}")
     ttd_block(doc)
     return doc
 

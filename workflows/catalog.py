@@ -32,7 +32,7 @@ from .validation import CAMUNDA, Problem
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
-PROCESS_PROPERTIES = ("pemulai", "form_mulai", "pelaksana_bawaan")
+PROCESS_PROPERTIES = ("pemulai", "form_mulai", "pelaksana_bawaan", "menahan_rollback_skp")
 DEFAULT_PELAKSANA = "pemulai"
 
 

@@ -50,6 +50,52 @@ def register_form(key: str):
     return decorate
 
 
+# Choices a form takes from the database: a property ``"x-pilihan": "<name>"`` is offered the values
+# ``fn(session, pegawai_id) -> [(value, label)]`` registered under that name (for the subject pegawai).
+CHOICES_KEYWORD = "x-pilihan"
+_CHOICES: dict[str, Callable] = {}
+
+
+def register_choices(name: str):
+    """Register ``fn(session, pegawai_id) -> [(value, label), …]`` as the choices ``x-pilihan: name``."""
+    def decorate(fn):
+        _CHOICES[name] = fn
+        return fn
+    return decorate
+
+
+def _choice_names(schema: Any) -> list[str]:
+    """Every ``x-pilihan`` name in a schema, at any depth."""
+    if isinstance(schema, dict):
+        own = [schema[CHOICES_KEYWORD]] if isinstance(schema.get(CHOICES_KEYWORD), str) else []
+        return own + [n for v in schema.values() for n in _choice_names(v)]
+    if isinstance(schema, list):
+        return [n for v in schema for n in _choice_names(v)]
+    return []
+
+
+def with_choices(schema: Any, session, pegawai_id: int | None) -> Any:
+    """A copy of ``schema`` whose ``x-pilihan`` properties carry their choices as ``oneOf`` consts (an
+    empty ``enum`` when there are none), so the page shows a select and validation accepts only those."""
+    if isinstance(schema, list):
+        return [with_choices(v, session, pegawai_id) for v in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: with_choices(v, session, pegawai_id) for k, v in schema.items()}
+    name = schema.get(CHOICES_KEYWORD)
+    if isinstance(name, str):
+        fn = _CHOICES.get(name)
+        if fn is None:
+            raise LookupError(f"pilihan '{name}' tidak dikenal")
+        options = [{"const": value, "title": str(label)} for value, label in fn(session, pegawai_id)]
+        out.pop("enum", None)
+        if options:
+            out["oneOf"] = options
+        else:
+            out["enum"] = []
+    return out
+
+
 def generated_key(schema: dict) -> str:
     """The key of a generated form: the same fields give the same key in every version and process."""
     import hashlib
@@ -147,6 +193,10 @@ def check_schema(schema: Any, key: str = "") -> str | None:
         return f"formulir '{key}' bukan JSON Schema yang valid di {where}: {exc.message}"
     if schema.get("type", "object") != "object":
         return f"formulir '{key}' harus ber-type object"
+    unknown = sorted(set(_choice_names(schema)) - set(_CHOICES))
+    if unknown and _CHOICES:  # before the application registered any, nothing can be told
+        return (f"formulir '{key}': {CHOICES_KEYWORD} {', '.join(unknown)} tidak dikenal "
+                f"(tersedia: {', '.join(sorted(_CHOICES))})")
     return None
 
 

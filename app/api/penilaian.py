@@ -139,6 +139,8 @@ def penilaian_json(p: Penilaian) -> dict:
         "rating_hasil_kerja": p.rating_hasil_kerja, "rating_perilaku": p.rating_perilaku, "predikat": p.predikat,
         "catatan": p.catatan, "penilai_nip": p.penilai.nip if p.penilai else None,
         "waktu_dinilai": iso(p.waktu_dinilai), "terkunci_at": iso(p.terkunci_at), "buka_kembali": p.buka_kembali,
+        "catatan_proses": [{"judul": c.judul, "isi": c.isi, "urutan": c.urutan, "instance_id": c.instance_id,
+                            "created_at": iso(c.created_at)} for c in p.catatan_proses],
         "rhk": [{"id": rhk.id, "deskripsi": rhk.deskripsi,
                  "rencana_aksi": getattr(realisasi.get(rhk.id), "rencana_aksi", ""),
                  "realisasi": getattr(realisasi.get(rhk.id), "realisasi", ""),

@@ -161,6 +161,9 @@ def build_dokumen_evaluasi(session: Session, penilaian: Penilaian) -> dict:
         "capaian_organisasi": LABEL_CAPAIAN.get(capaian, "-") if capaian else "-",
         "predikat": PREDIKAT_LABEL.get(penilaian.predikat, "-").upper(),
         "catatan": penilaian.catatan or "-",
+        # sections processes attached (catat_penilaian), numbered after the sheet's own five
+        "bagian": [{"no": n, "judul": c.judul.upper(), "isi": c.isi or "-"}
+                   for n, c in enumerate(penilaian.catatan_proses, start=6)],
         "pegawai": _block(identity(session, skp.pegawai)),
         "penilai": _block(identity(session, penilai_pegawai)),
         "tempat_tanggal": _tempat_tanggal(penilaian),

@@ -20,7 +20,7 @@ from core.db import write_transaction
 from core.errors import Forbidden, NotFound, ValidationFailed
 from workflows import catalog
 from workflows.definitions import latest
-from workflows.forms import form_exists, schema_of
+from workflows.forms import form_exists, schema_of, with_choices
 from workflows.instances import open_tasks_of, start_instance
 from workflows.models import HumanTask, HumanTaskCandidate, Instance, ProcessDefinition
 
@@ -46,13 +46,18 @@ def may_start(session: Session, actor, expression: str | None) -> bool:
     return False
 
 
-def start_schema(definition: ProcessDefinition) -> tuple[str | None, dict | None]:
+def start_schema(definition: ProcessDefinition, session: Session | None = None,
+                 pegawai_id: int | None = None) -> tuple[str | None, dict | None]:
+    """The start form's key and schema; with a session, its ``x-pilihan`` choices for the pegawai filled in."""
     key = catalog.process_properties(definition).get("form_mulai")
-    return (key, schema_of(key)) if key and form_exists(key) else (key, None)
+    if not key or not form_exists(key):
+        return key, None
+    schema = schema_of(key)
+    return key, with_choices(schema, session, pegawai_id) if session is not None else schema
 
 
-def _view(definition: ProcessDefinition) -> dict:
-    key, schema = start_schema(definition)
+def _view(definition: ProcessDefinition, session: Session | None = None, pegawai_id: int | None = None) -> dict:
+    key, schema = start_schema(definition, session, pegawai_id)
     return {"id": definition.process_id, "name": definition.name, "version": definition.version,
             "definition_id": definition.id, "form": key, "schema": schema,
             "description": (schema or {}).get("description", "")}
@@ -65,7 +70,7 @@ def startable(session: Session, actor) -> list[dict]:
     for process_id in session.scalars(select(distinct(ProcessDefinition.process_id))):
         definition = latest(session, process_id, actor.pegawai.instansi_id)
         if definition is not None and may_start(session, actor, catalog.process_properties(definition).get("pemulai")):
-            found.append(_view(definition))
+            found.append(_view(definition, session, actor.id))
     return sorted(found, key=lambda v: (v["name"].casefold(), v["id"]))
 
 
@@ -84,7 +89,7 @@ def process_for(session: Session, actor, process_id: str) -> ProcessDefinition:
 
 
 def describe(session: Session, actor, process_id: str) -> dict:
-    return _view(process_for(session, actor, process_id))
+    return _view(process_for(session, actor, process_id), session, actor.id)
 
 
 def _subject(session: Session, actor, nip) -> Pegawai:
@@ -108,22 +113,24 @@ def _business_key(process_id: str, given) -> str:
     return given.strip()
 
 
-def check_form(definition: ProcessDefinition, data) -> dict:
-    """The start data from the start form (422 naming every field); a process without one takes none."""
-    from app.web.schema_form import schema_problems
+def check_form(definition: ProcessDefinition, data, session: Session | None = None,
+               pegawai_id: int | None = None) -> dict:
+    """The start data from the start form (422 naming every field; choices of ``x-pilihan`` are those of
+    the subject ``pegawai_id``); a process without one takes none."""
+    from app.web.schema_form import problems
 
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
-    key, schema = start_schema(definition)
+    key, schema = start_schema(definition, session, pegawai_id)
     if schema is None:
         if data:
             raise ValidationFailed({"data": "proses ini tidak memiliki formulir mulai; kirim data kosong"})
         return {}
-    problems = schema_problems(key, data)
-    if problems:
-        raise ValidationFailed(problems, "Isian formulir mulai belum benar")
+    wrong = problems(schema, data)
+    if wrong:
+        raise ValidationFailed(wrong, "Isian formulir mulai belum benar")
     return dict(data)
 
 
@@ -132,8 +139,8 @@ def start(session: Session, actor, process_id: str, body: dict) -> Instance:
     if not isinstance(body, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
     definition = process_for(session, actor, process_id)
-    data = check_form(definition, body.get("data"))
     subject = _subject(session, actor, body.get("pegawai_nip"))
+    data = check_form(definition, body.get("data"), session, subject.id)
     key = _business_key(definition.process_id, body.get("business_key"))
     data.update({"pemulai_id": actor.id, "pegawai_id": subject.id, "instansi_id": subject.instansi_id})
     with write_transaction(session):

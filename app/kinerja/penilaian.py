@@ -25,8 +25,8 @@ from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
 from core.errors import Conflict, NotFound, ValidationFailed
 from app.request_input import as_id, read_date
 from app.scheduler import job
-from workflows import clock
-from workflows.forms import FormResult, register_form
+from workflows import clock, store
+from workflows.forms import FormResult, register_choices, register_form
 from workflows.scripting import register_service
 
 from .angka_kredit import BULAN, bulan_menunggu, catat_dari_penilaian
@@ -94,6 +94,8 @@ class Penilaian(Base):
     penilai: Mapped[Optional[Pegawai]] = relationship()
     realisasi: Mapped[list["Realisasi"]] = relationship(order_by="Realisasi.rhk_id", cascade="all, delete-orphan")
     umpan_balik_perilaku: Mapped[list["UmpanBalikPerilaku"]] = relationship(cascade="all, delete-orphan")
+    catatan_proses: Mapped[list["PenilaianCatatan"]] = relationship(
+        order_by=lambda: [PenilaianCatatan.urutan, PenilaianCatatan.id], cascade="all, delete-orphan")
     __table_args__ = (UniqueConstraint("skp_id", "periode_id"),)
 
 
@@ -109,6 +111,22 @@ class Realisasi(Base):
     bukti_dukung_url: Mapped[str] = mapped_column(Text, default="")
     umpan_balik: Mapped[str] = mapped_column(Text, default="")
     __table_args__ = (UniqueConstraint("penilaian_id", "rhk_id"),)
+
+
+class PenilaianCatatan(Base):
+    """A titled section of text a process attached to a penilaian (``catat_penilaian``), printed by the
+    Dokumen Evaluasi after its own sections, in ``urutan`` order (e.g. KEBERATAN, PENJELASAN …)."""
+
+    __tablename__ = "penilaian_catatan"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    penilaian_id: Mapped[int] = mapped_column(ForeignKey("penilaian.id", ondelete="CASCADE"), index=True)
+    judul: Mapped[str] = mapped_column(String(200))
+    isi: Mapped[str] = mapped_column(Text, default="")
+    urutan: Mapped[int] = mapped_column(Integer, default=0)
+    instance_id: Mapped[Optional[int]] = mapped_column(ForeignKey("instance.id", ondelete="SET NULL"))
+    dibuat_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    __table_args__ = (UniqueConstraint("penilaian_id", "judul"),)
 
 
 class UmpanBalikPerilaku(Base):
@@ -334,6 +352,100 @@ def kredit_bulan_berakhir(session_factory: sessionmaker, worker: str) -> dict:
         finally:
             session.close()
     return {"penilaian": len(ids), "selesai": selesai}
+
+
+# ------------------------------------------------------------------ services any process may use on a final penilaian
+
+def _tanggal_iso(moment) -> str | None:
+    local = clock.local_date(moment)
+    return local.isoformat() if local else None
+
+
+def _penilaian_final_json(penilaian: Penilaian) -> dict:
+    periode = penilaian.periode
+    return {"penilaian_id": penilaian.id, "skp_id": penilaian.skp_id, "predikat": penilaian.predikat,
+            "predikat_label": PREDIKAT_LABEL.get(penilaian.predikat, "-"), "periode": periode.nama,
+            "jenis_periode": periode.jenis, "tahun": periode.tahun, "periode_awal": periode.periode_awal.isoformat(),
+            "periode_akhir": periode.periode_akhir.isoformat(), "tanggal_final": _tanggal_iso(penilaian.waktu_dinilai)}
+
+
+@register_service("baca_penilaian_final")
+def baca_penilaian_final(run, data: dict, penilaian_id, batas_hari=None, bidang: str = "penilaian_id") -> dict:
+    """The subject pegawai's final penilaian ``penilaian_id`` as plain data (predikat, period, the local date
+    it became final and, with ``batas_hari``, the last day of the window ``batas_tanggal``).
+
+    Refuses with 422 naming the start form's field ``bidang`` (nothing is kept: the step is part of the
+    request that started or moved the instance) when the penilaian is not the pegawai's, not final, or
+    the window of ``batas_hari`` days after it became final has passed (the instansi's date)."""
+    found = run.session.get(Penilaian, as_id(penilaian_id)) if as_id(penilaian_id) else None
+    if found is None or found.skp.pegawai_id != data.get("pegawai_id"):
+        raise ValidationFailed({bidang: "penilaian tidak ditemukan di antara penilaian pegawai ini"})
+    if found.status != "FINAL" or found.predikat is None:
+        raise ValidationFailed({bidang: f"penilaian {found.periode.nama} {found.periode.tahun} belum final "
+                                        f"(status {found.status})"})
+    result = _penilaian_final_json(found)
+    if batas_hari not in (None, ""):
+        final_on = clock.local_date(found.waktu_dinilai) or clock.today()
+        batas = final_on + dt.timedelta(days=int(batas_hari))
+        result["batas_tanggal"] = batas.isoformat()
+        if clock.today() > batas:
+            raise ValidationFailed({bidang: f"batas waktu {int(batas_hari)} hari sejak penilaian ditetapkan "
+                                            f"({_tanggal(final_on)}) telah lewat pada {_tanggal(batas)}"},
+                                   "Batas waktu telah lewat")
+    return result
+
+
+@register_service("tetapkan_predikat")
+def tetapkan_predikat(run, data: dict, penilaian_id, predikat: str, alasan: str = "", angka_kredit=None) -> dict:
+    """Change the predikat of a final penilaian (a decision that is final, e.g. on a keberatan) and derive
+    its angka kredit again: by default for a periodic penilaian (the annual one earns none, as in
+    ``status_penilaian``); ``angka_kredit`` true/false decides otherwise. Logged on the instance."""
+    if predikat not in PREDIKAT:
+        raise ValidationFailed({"predikat": f"harus salah satu dari {', '.join(PREDIKAT)}"})
+    lock_row(run.session, Penilaian, as_id(penilaian_id) or 0)
+    penilaian = get_penilaian(run.session, penilaian_id)
+    if penilaian.status != "FINAL":
+        raise Conflict(f"Penilaian {penilaian.periode.nama} {penilaian.periode.tahun} tidak final "
+                       f"(status {penilaian.status}); predikatnya tidak dapat ditetapkan ulang")
+    lama = penilaian.predikat
+    penilaian.predikat = predikat
+    if angka_kredit is None:
+        angka_kredit = penilaian.periode.jenis != "TAHUNAN"
+    if angka_kredit:
+        kredit_penilaian(run.session, penilaian, run.actor_id)
+    run.session.flush()
+    store.log_event(run.session, run.instance, "predikat_ditetapkan", actor_id=run.actor_id, task=run.step,
+                    reason=str(alasan or "")[:500], data={"penilaian_id": penilaian.id, "predikat_lama": lama,
+                                                          "predikat": predikat})
+    return {"predikat_lama": lama, "predikat": predikat, "predikat_label": PREDIKAT_LABEL[predikat]}
+
+
+@register_service("catat_penilaian")
+def catat_penilaian(run, data: dict, penilaian_id, judul: str, isi: str, urutan: int = 0) -> int:
+    """Attach (or replace, by ``judul``) a titled section of text to a penilaian; the Dokumen Evaluasi
+    prints every section after its own, in ``urutan`` order. Returns the section's id."""
+    fields: dict[str, str] = {}
+    judul = _text(judul, "judul", fields, required=True, limit=200)
+    isi = _text(isi, "isi", fields, limit=20000)
+    if fields:
+        raise ValidationFailed(fields)
+    penilaian = get_penilaian(run.session, penilaian_id)
+    row = next((c for c in penilaian.catatan_proses if c.judul == judul), None)
+    if row is None:
+        row = PenilaianCatatan(judul=judul, created_at=clock.now())
+        penilaian.catatan_proses.append(row)
+    row.isi, row.urutan, row.instance_id, row.dibuat_oleh_id = isi, int(urutan or 0), run.instance.id, run.actor_id
+    run.session.flush()
+    return row.id
+
+
+@register_choices("penilaian_final")
+def pilihan_penilaian_final(session: Session, pegawai_id: int) -> list[tuple[int, str]]:
+    """A start form's choice of the pegawai's final penilaian, newest period first."""
+    rows = session.scalars(select(Penilaian).join(Periode).join(Skp, Skp.id == Penilaian.skp_id).where(
+        Skp.pegawai_id == pegawai_id, Penilaian.status == "FINAL").order_by(Periode.periode_awal.desc(),
+                                                                          Periode.jenis, Penilaian.id))
+    return [(p.id, f"{p.periode.nama} {p.periode.tahun}: {PREDIKAT_LABEL.get(p.predikat, '-')}") for p in rows]
 
 
 # ------------------------------------------------------------------ finalisation not before the period ends

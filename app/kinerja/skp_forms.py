@@ -6,7 +6,9 @@
   reasons (``details.draft_saved``).
 - form ``skp-review``: the penilai's ekspektasi khusus are written to the SKP; the decision
   and note go into the task data for the diagram's gateway.
-- form ``skp-rollback``: only checks who may act (the lane) and that a reason is given.
+- form ``skp-rollback``: only checks who may act (the lane) and that a reason is given, and refuses (409)
+  while an unfinished instance of a process whose property ``menahan_rollback_skp`` names a data field
+  holding this SKP's id is open, e.g. a keberatan (domain §2.2 (e)).
 - service ``status_skp``: the status change the diagram asks for (``skp_lifecycle.transition``).
 """
 from __future__ import annotations
@@ -129,8 +131,35 @@ def skp_review(run, task, data: dict) -> FormResult:
     return FormResult({"keputusan": data["keputusan"], "catatan": (data.get("catatan") or "").strip()})
 
 
+def penahan_rollback(session, skp: Skp):
+    """An unfinished instance about the SKP's pegawai, of a process whose property ``menahan_rollback_skp``
+    names a field of its data that holds this SKP's id; or None."""
+    from sqlalchemy import select
+
+    from workflows import catalog
+    from workflows.instances import Run, load
+    from workflows.models import Instance
+
+    for instance in session.scalars(select(Instance).where(
+            Instance.subject_pegawai_id == skp.pegawai_id, Instance.status.not_in(("completed", "terminated")))
+            .order_by(Instance.id)):
+        field = catalog.process_properties(instance.definition).get("menahan_rollback_skp")
+        if not field:
+            continue
+        workflow = load(Run(session, None, instance))
+        if any(t.data.get(field) == skp.id for t in workflow.get_tasks()):
+            return instance
+    return None
+
+
 @register_form("skp-rollback")
 def skp_rollback(run, task, data: dict) -> FormResult:
+    skp = get_skp(run.session, task.data["skp_id"])
+    holder = penahan_rollback(run.session, skp)
+    if holder is not None:
+        raise Conflict(f"SKP tidak dapat dikembalikan ke draf selama proses '{holder.definition.name}' "
+                       f"(nomor {holder.business_key}) belum selesai",
+                       {"instance_id": holder.id, "process_id": holder.process_id})
     return FormResult({"alasan": data["alasan"].strip()})
 
 

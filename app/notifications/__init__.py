@@ -13,6 +13,7 @@ skp_belum_dibuat     tahun, tenggat
 skp_disetujui        tahun
 skp_dikembalikan     tahun, catatan (the penilai's note)
 skp_atasan_disetujui tahun, nama_atasan (whose SKP was approved; drafts linking to it may be submitted)
+pemberitahuan        judul (the subject line), isi (the text): anything a diagram tells, e.g. a decision
 ==================== ===========================================================================
 
 Dates may be ``date``/``datetime`` objects or ISO strings; they print as "31 Januari 2027".
@@ -39,7 +40,7 @@ __all__ = ["KINDS", "Notification", "configure", "notify", "unread_count", "list
            "mark_all_read", "send_queued_email"]
 
 KINDS = ("tugas_baru", "pengingat_tugas", "eskalasi_tugas", "tenggat_terlewat", "skp_belum_dibuat", "penilaian_final",
-         "skp_disetujui", "skp_dikembalikan", "skp_atasan_disetujui")
+         "skp_disetujui", "skp_dikembalikan", "skp_atasan_disetujui", "pemberitahuan")
 DEDUP_KEY_MAX = 191
 
 
