@@ -278,3 +278,26 @@ def test_a_unit_relation_is_checked_at_deploy_and_resolved_from_the_data(factory
         assert "'u' tidak berisi id unit" in no_field.value.message
     finally:
         session.close()
+
+
+def test_a_table_template_is_a_checked_column_spec(app, tmp_path, monkeypatch):
+    """``buat_dokumen`` with format csv/xlsx/tabel needs ``<name>.table.json``; a bad spec is refused at deploy."""
+    from app.documents import tables, template_files
+
+    monkeypatch.setitem(template_files.SETTINGS, "shipped", tmp_path)
+    params = {"template": {"value": '"uji_tabel"'}, "format": {"value": '"tabel"'}}
+    assert "uji_tabel.table.json tidak ada" in template_files.deploy_problem(params)
+    (tmp_path / "uji_tabel.table.json").write_text('{"baris": "data.baris", "kolom": [{"judul": "NIP"}]}')
+    assert "kolom 1 ('NIP'): 'isi'" in template_files.deploy_problem(params)
+    (tmp_path / "uji_tabel.table.json").write_text(
+        '{"baris": "data.baris", "kolom": [{"judul": "NIP", "isi": "nip", "teks": true}, {"judul": "AK", "isi": "ak"}]}')
+    assert template_files.deploy_problem(params) is None
+    assert "format dokumen 'xls' tidak dikenal" in template_files.deploy_problem({**params, "format": {"value": '"xls"'}})
+    assert "'lembar'" in tables.spec_problem({"baris": "x", "kolom": [{"judul": "A", "isi": "a"}], "lembar": "a/b"})
+
+    context = {"data": {"baris": [{"nip": "199105072015032001", "ak": 12.5}, {"nip": "000000000000000001"}]}}
+    book = openpyxl.load_workbook(io.BytesIO(tables.render(tmp_path / "uji_tabel.table.json", "xlsx", context)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert rows == [("NIP", "AK"), ("199105072015032001", 12.5), ("000000000000000001", None)]
+    text = tables.render(tmp_path / "uji_tabel.table.json", "csv", context).decode("utf-8-sig")
+    assert text.splitlines() == ['"NIP","AK"', '"199105072015032001",12.5', '"000000000000000001",""']
