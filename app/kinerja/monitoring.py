@@ -10,14 +10,13 @@ the predikat of the year's annual penilaian and the angka kredit of the year.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from typing import Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from app.documents import tables
 from core.errors import Forbidden, NotFound
 from workflows import clock
 from workflows.scripting import register_service
@@ -283,43 +282,13 @@ def _pegawai_values(row: dict) -> list:
 
 def to_csv(data: dict) -> bytes:
     """One row per pegawai; every text cell quoted, so a NIP stays text in a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow([label for _, label in PEGAWAI_COLUMNS])
-    for row in data["pegawai"]:
-        writer.writerow(_pegawai_values(row))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return tables.csv_bytes([label for _, label in PEGAWAI_COLUMNS], [_pegawai_values(r) for r in data["pegawai"]])
 
 
 def to_xlsx(data: dict) -> bytes:
     """Two sheets, Unit and Pegawai (openpyxl write-only); NIP cells are strings formatted as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def header(sheet, columns):
-        cells = []
-        for _, label in columns:
-            cell = WriteOnlyCell(sheet, value=label)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-
-    units = book.create_sheet("Unit")
-    header(units, UNIT_COLUMNS)
-    for row in data["unit"]:
-        units.append(_unit_values(row))
-    sheet = book.create_sheet("Pegawai")
-    sheet.column_dimensions["A"].width = 21
-    header(sheet, PEGAWAI_COLUMNS)
-    for row in data["pegawai"]:
-        values = _pegawai_values(row)
-        nip = WriteOnlyCell(sheet, value=str(values[0]))
-        nip.number_format = "@"
-        sheet.append([nip, *values[1:]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    book = tables.workbook()
+    tables.add_sheet(book, "Unit", [label for _, label in UNIT_COLUMNS], [_unit_values(r) for r in data["unit"]])
+    tables.add_sheet(book, "Pegawai", [label for _, label in PEGAWAI_COLUMNS],
+                     [[str(v[0]), *v[1:]] for v in map(_pegawai_values, data["pegawai"])], text={0})
+    return tables.save(book)
