@@ -185,12 +185,12 @@ def daftar_pegawai(session: Session, periode: Periode, unor_ids: list[int]) -> l
 # ------------------------------------------------------------------ services of the diagrams
 
 
-def _instansi_units(session: Session, instansi_id: int) -> list[Unor]:
+def units_of_instansi(session: Session, instansi_id: int) -> list[Unor]:
     return tree_order(list(session.scalars(select(Unor).where(Unor.instansi_id == instansi_id,
                                                               Unor.aktif.is_(True)))))
 
 
-def _below(units: list[Unor], root_id: int) -> list[int]:
+def subtree_ids(units: list[Unor], root_id: int) -> list[int]:
     """``root_id`` and every unit under it among ``units`` (given parent before children)."""
     found = {root_id}
     for u in units:
@@ -207,7 +207,7 @@ def daftar_unit(run, data: dict, tingkat: int = 1) -> list[dict]:
     session, instansi_id = run.session, run.instance.instansi_id or data.get("instansi_id")
     if instansi_id is None:
         raise ValueError("proses ini tidak menyebut instansi")
-    units = _instansi_units(session, instansi_id)
+    units = units_of_instansi(session, instansi_id)
     depth = depths(units)
     own = _by_unor(session, select(Jabatan.unor_id, func.count(Pegawai.id))
                    .join(Pegawai, Pegawai.jabatan_id == Jabatan.id)
@@ -218,7 +218,7 @@ def daftar_unit(run, data: dict, tingkat: int = 1) -> list[dict]:
         if depth[u.id] > int(tingkat):
             continue
         subunit = depth[u.id] == int(tingkat)
-        count = sum(int(own.get(i, (0,))[0]) for i in (_below(units, u.id) if subunit else [u.id]))
+        count = sum(int(own.get(i, (0,))[0]) for i in (subtree_ids(units, u.id) if subunit else [u.id]))
         if count:
             out.append({"unor_id": u.id, "kode": u.kode, "nama": u.nama, "subunit": subunit, "jumlah_pegawai": count})
     return out
@@ -249,7 +249,7 @@ def penilaian_unit(run, data: dict, unor_id: int, tahun: int, subunit: bool = Tr
                                                    Periode.jenis == "TAHUNAN").order_by(Periode.id).limit(1))
     if periode is None:
         raise ValueError(f"instansi belum memiliki periode penilaian tahunan {tahun}")
-    ids = _below(_instansi_units(session, unit.instansi_id), unit.id) if subunit else [unit.id]
+    ids = subtree_ids(units_of_instansi(session, unit.instansi_id), unit.id) if subunit else [unit.id]
     rows = daftar_pegawai(session, periode, ids)
     ak = _angka_kredit_tahun(session, [r["nip"] for r in rows], int(tahun))
     return [{"nip": r["nip"], "nama": r["nama"], "jabatan": r["jabatan"], "unit": r["unor"], "periode": periode.nama,
