@@ -10,9 +10,13 @@ contract §3): alternatives separated by ``|``, each one relation, optionally ap
     atasan_pejabat_penilai(pemulai)
     nip:penerima                    the NIP(s) in the instance data field ``penerima``
     nip:199001012020011001          a literal NIP
+    peran:verifikator(unit:unor_id) the verifikator of the unit whose id is in the data field ``unor_id``
 
 ``pemulai``, ``pegawai`` and ``nip:`` are resolved here; the other relations are registered by the
-application (``register_relation``), since the engine knows nothing of the organisation. A lane
+application (``register_relation``), since the engine knows nothing of the organisation. A relation the
+application also registers for a unit (``register_unit_relation``) may be applied to ``(unit:<field>)``:
+the unit whose id is in that data field (a dotted path reaches into a dict, ``unit:unit.unor_id``), e.g.
+inside a multi-instance over the units of an instansi. A lane
 without ``pelaksana`` is read by its name: ``Pegawai``, ``Pejabat Penilai``, ``Atasan Pejabat
 Penilai``, ``JPT``, ``Admin Kinerja`` are aliases of relations, ``A / B`` means ``A|B``, and
 names registered with ``register_role`` (older diagrams' own roles) keep working.
@@ -38,13 +42,16 @@ _ROLES: dict[str, Resolver] = {}
 # fn(session, pegawai_id or None, argument or None, instance data) -> pegawai ids; raises Missing
 RelationResolver = Callable[[Session, "int | None", "str | None", dict], list[int]]
 _RELATIONS: dict[str, RelationResolver] = {}
+# fn(session, unor id, argument or None, instance data) -> pegawai ids; raises Missing
+UnitRelationResolver = Callable[[Session, int, "str | None", dict], list[int]]
+_UNIT_RELATIONS: dict[str, UnitRelationResolver] = {}
 _TAKES_ARGUMENT = {"peran", "nip"}
 BUILTIN = ("pemulai", "pegawai", "nip")
 ALIASES = {"pegawai": "pegawai", "pejabat penilai": "pejabat_penilai",
            "atasan pejabat penilai": "atasan_pejabat_penilai", "jpt": "jpt", "admin kinerja": "peran:admin_kinerja"}
 NIP = re.compile(r"[0-9]{18}")
 _ALTERNATIVE = re.compile(r"(?P<relation>[a-z_]+)(?:\+(?P<levels>[0-9]{1,2}))?(?::(?P<argument>[A-Za-z0-9_.\-]+))?"
-                          r"(?:\((?P<of>pemulai|pegawai)\))?")
+                          r"(?:\((?P<of>pemulai|pegawai|unit:[A-Za-z_][A-Za-z0-9_.]{0,63})\))?")
 
 
 class Missing(Exception):
@@ -62,7 +69,7 @@ class Alternative:
     relation: str
     argument: str | None = None
     levels: int = 0
-    of: str | None = None  # None: the subject pegawai, else the starter; "pemulai" | "pegawai"
+    of: str | None = None  # None: the subject pegawai, else the starter; "pemulai" | "pegawai" | "unit:<field>"
 
     def __str__(self) -> str:
         text = self.relation + (f"+{self.levels}" if self.levels else "")
@@ -82,6 +89,14 @@ def register_relation(name: str):
     """A relation of the ``pelaksana`` grammar: ``fn(session, pegawai_id, argument, data) -> ids``."""
     def decorate(fn: RelationResolver) -> RelationResolver:
         _RELATIONS[name] = fn
+        return fn
+    return decorate
+
+
+def register_unit_relation(name: str):
+    """The same relation applied to a unit (``name(unit:<field>)``): ``fn(session, unor_id, argument, data) -> ids``."""
+    def decorate(fn: UnitRelationResolver) -> UnitRelationResolver:
+        _UNIT_RELATIONS[name] = fn
         return fn
     return decorate
 
@@ -113,6 +128,9 @@ def parse(expression: str) -> list[Alternative]:
             raise ValueError(f"relasi '{relation}' tidak menerima argumen ':{argument}'")
         if match["levels"] and relation != "kepala_unit":
             raise ValueError(f"'+N' hanya berlaku untuk kepala_unit, bukan '{relation}'")
+        if (match["of"] or "").startswith("unit:") and relation not in _UNIT_RELATIONS:
+            raise ValueError(f"relasi '{relation}' tidak dapat diterapkan pada unit (unit:...); yang dapat: "
+                             f"{', '.join(sorted(_UNIT_RELATIONS))}")
         out.append(Alternative(relation, argument, int(match["levels"] or 0), match["of"]))
     return out
 
@@ -171,7 +189,26 @@ def _by_nip(session: Session, alternative: Alternative, data: dict) -> list[int]
     return [rows[n] for n in nips if n in rows]
 
 
+def _field(data: dict, path: str):
+    """The value at a dotted path of the instance data (None when some step is missing)."""
+    value = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _of_unit(session: Session, alternative: Alternative, data: dict) -> list[int]:
+    path = (alternative.of or "")[len("unit:"):]
+    unor_id = _field(data, path)
+    if isinstance(unor_id, bool) or not isinstance(unor_id, int):
+        raise Missing(f"data proses '{path}' tidak berisi id unit")
+    argument = str(alternative.levels) if alternative.relation == "kepala_unit" else alternative.argument
+    return list(_UNIT_RELATIONS[alternative.relation](session, unor_id, argument, data))
+
+
 def _resolve_one(session: Session, alternative: Alternative, data: dict) -> list[int]:
+    if (alternative.of or "").startswith("unit:"):
+        return _of_unit(session, alternative, data)
     if alternative.relation == "role":
         return list(_ROLES[alternative.argument](session, data))
     if alternative.relation == "nip":

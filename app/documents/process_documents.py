@@ -28,7 +28,7 @@ from core.errors import NotFound
 from workflows import clock
 from workflows.scripting import register_service
 
-from . import process_context, template_files
+from . import process_context, tables, template_files
 from .render import render_docx, render_pdf
 from .skp import MEDIA_TYPES, SETTINGS
 
@@ -36,7 +36,7 @@ JOB = "dokumen_proses"
 
 
 class DokumenProses(Base):
-    """One file (PDF or DOCX) a process made from a template, with its content hash."""
+    """One file (PDF, DOCX, CSV or XLSX) a process made from a template, with its content hash."""
 
     __tablename__ = "dokumen_proses"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,7 +48,7 @@ class DokumenProses(Base):
     template: Mapped[str] = mapped_column(String(100))
     judul: Mapped[str] = mapped_column(String(255), default="")
     nama_berkas: Mapped[str] = mapped_column(String(191))  # with its extension
-    format: Mapped[str] = mapped_column(String(8))  # pdf | docx
+    format: Mapped[str] = mapped_column(String(8))  # pdf | docx | csv | xlsx
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
@@ -63,15 +63,15 @@ def ref(instance_id: int) -> str:
 
 def _file_stem(text: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", text.strip()).strip("._")[:150]
-    return re.sub(r"\.(pdf|docx)$", "", stem, flags=re.IGNORECASE) or "dokumen"
+    return re.sub(r"\.(pdf|docx|csv|xlsx)$", "", stem, flags=re.IGNORECASE) or "dokumen"
 
 
 @register_service("buat_dokumen", check=template_files.deploy_problem)
 def buat_dokumen(run, data: dict, template: str, judul: str = "", nama_berkas: str = "",
                  format: str = "keduanya") -> int:  # noqa: A002 - the diagram's parameter name
-    """Queue the document ``template`` (pdf, docx or keduanya) of this instance; returns the job's id."""
+    """Queue the document ``template`` (pdf, docx, keduanya; csv, xlsx, tabel) of this instance; returns the job's id."""
     if format not in template_files.CHOICES:
-        raise ValueError(f"format dokumen '{format}' tidak dikenal (pilihan: pdf, docx, keduanya)")
+        raise ValueError(f"format dokumen '{format}' tidak dikenal (pilihan: {template_files.CHOICES_TEXT})")
     if not isinstance(template, str) or not template_files.NAME.match(template):
         raise ValueError(f"nama templat dokumen {template!r} tidak sah")
     session, instance = run.session, run.instance
@@ -96,6 +96,8 @@ def render(payload: dict, fmt: str) -> bytes:
     if path is None:
         raise FileNotFoundError(f"templat dokumen '{name}{template_files.FORMATS[fmt]}' tidak ditemukan "
                                 f"(dicari di: {', '.join(str(f) for f in template_files.folders(kode))})")
+    if fmt in ("csv", "xlsx"):
+        return tables.render(path, fmt, payload["context"])
     if fmt == "docx":
         return render_docx(path, payload["context"])
     return render_pdf(path, payload["context"], SETTINGS["wkhtmltopdf"], folders=template_files.folders(kode))
@@ -150,7 +152,7 @@ def get(session: Session, instance_id: int, dokumen_id: int) -> DokumenProses:
 
 def download_headers(row: DokumenProses) -> dict:
     """The headers a download of the file carries (its media type, its name, its hash as ETag)."""
-    return {"Content-Type": MEDIA_TYPES[row.format], "ETag": row.sha256,
+    return {"Content-Type": {**MEDIA_TYPES, **tables.MEDIA_TYPES}[row.format], "ETag": row.sha256,
             "Content-Disposition": f'attachment; filename="{row.nama_berkas}"'}
 
 

@@ -1,7 +1,8 @@
 """Where a document template is found: the shipped folder, or an instansi's own copy.
 
 A template ``<name>`` is ``<name>.html`` (printed to PDF by wkhtmltopdf) and/or ``<name>.docx``
-(filled by docxtpl), both from the same context. An instansi overrides a shipped template (its
+(filled by docxtpl), both from the same context; a table document (CSV and/or XLSX) is ``<name>.table.json``,
+a column spec over a list in that context (``tables``). An instansi overrides a shipped template (its
 letterhead, fonts) by dropping a file of the same name into ``<override dir>/<instansi kode>/``
 (``EKINERJA_TEMPLATE_DIR``, default ``instance/templates``); the override wins for that instansi only.
 """
@@ -12,8 +13,10 @@ import re
 from pathlib import Path
 
 SETTINGS: dict[str, Path | None] = {"shipped": None, "overrides": None}
-FORMATS = {"pdf": ".html", "docx": ".docx"}
-CHOICES = {"pdf": ("pdf",), "docx": ("docx",), "keduanya": ("pdf", "docx")}
+FORMATS = {"pdf": ".html", "docx": ".docx", "csv": ".table.json", "xlsx": ".table.json"}
+CHOICES = {"pdf": ("pdf",), "docx": ("docx",), "keduanya": ("pdf", "docx"), "csv": ("csv",), "xlsx": ("xlsx",),
+           "tabel": ("csv", "xlsx")}
+CHOICES_TEXT = ", ".join(CHOICES)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$")  # no folders, no dots: a name never leaves its folder
 
 
@@ -73,7 +76,7 @@ def deploy_problem(params: dict) -> str | None:
     template = literal((params.get("template") or {}).get("value"))
     fmt = literal((params.get("format") or {}).get("value")) if "format" in params else "keduanya"
     if isinstance(fmt, str) and fmt not in CHOICES:
-        return f"format dokumen '{fmt}' tidak dikenal (pilihan: pdf, docx, keduanya)"
+        return f"format dokumen '{fmt}' tidak dikenal (pilihan: {CHOICES_TEXT})"
     if not isinstance(template, str):
         return None
     if not NAME.match(template):
@@ -83,8 +86,16 @@ def deploy_problem(params: dict) -> str | None:
         if any(available_anywhere(template, f) for f in FORMATS):
             return None
         fmt = "keduanya"
-    missing = [f"{template}{FORMATS[f]}" for f in CHOICES[fmt] if not available_anywhere(template, f)]
+    missing = sorted({f"{template}{FORMATS[f]}" for f in CHOICES[fmt] if not available_anywhere(template, f)})
     if missing:
         return (f"templat dokumen '{template}' tidak ditemukan: {', '.join(missing)} tidak ada di "
                 f"{_shipped()} maupun di folder templat instansi")
+    shipped_table = find(template, "csv", None) if set(CHOICES[fmt]) & {"csv", "xlsx"} else None
+    if shipped_table is not None:
+        from .tables import load_spec
+
+        try:
+            load_spec(shipped_table)
+        except ValueError as exc:
+            return str(exc)
     return None

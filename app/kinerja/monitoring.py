@@ -3,19 +3,25 @@
 Per unit: pegawai, SKP approved, realisasi filled, penilaian final, fill rates and the kurva;
 who is late (batas pengisian passed, penilaian not final); one row per pegawai for the export.
 Every figure comes from a few grouped queries over the whole scope, never a query per pegawai.
+
+Two services give a diagram the same data (the pelaporan kinerja process): ``daftar_unit`` lists the
+unit kerja of the instansi at a level of the tree, ``penilaian_unit`` the pegawai of one of them with
+the predikat of the year's annual penilaian and the angka kredit of the year.
 """
 from __future__ import annotations
 
-import csv
-import io
+import datetime as dt
 from typing import Optional
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session, aliased
 
+from app.documents import tables
 from core.errors import Forbidden, NotFound
 from workflows import clock
+from workflows.scripting import register_service
 
+from .angka_kredit import AngkaKredit
 from .capaian import ADMIN_ROLES, current_by_unor, led_unors
 from .kurva import kurva_unit, sebaran_semua
 from .org import Jabatan, Pegawai, Unor
@@ -176,6 +182,82 @@ def daftar_pegawai(session: Session, periode: Periode, unor_ids: list[int]) -> l
     return out
 
 
+# ------------------------------------------------------------------ services of the diagrams
+
+
+def units_of_instansi(session: Session, instansi_id: int) -> list[Unor]:
+    return tree_order(list(session.scalars(select(Unor).where(Unor.instansi_id == instansi_id,
+                                                              Unor.aktif.is_(True)))))
+
+
+def subtree_ids(units: list[Unor], root_id: int) -> list[int]:
+    """``root_id`` and every unit under it among ``units`` (given parent before children)."""
+    found = {root_id}
+    for u in units:
+        if u.parent_id in found:
+            found.add(u.id)
+    return [u.id for u in units if u.id in found]
+
+
+@register_service("daftar_unit")
+def daftar_unit(run, data: dict, tingkat: int = 1) -> list[dict]:
+    """The unit kerja of the instance's instansi that report separately: every unit ``tingkat`` levels
+    below the top (with the units under it, ``subunit``), and every unit above that level that has pegawai
+    of its own (only those). Units without any active pegawai are left out."""
+    session, instansi_id = run.session, run.instance.instansi_id or data.get("instansi_id")
+    if instansi_id is None:
+        raise ValueError("proses ini tidak menyebut instansi")
+    units = units_of_instansi(session, instansi_id)
+    depth = depths(units)
+    own = _by_unor(session, select(Jabatan.unor_id, func.count(Pegawai.id))
+                   .join(Pegawai, Pegawai.jabatan_id == Jabatan.id)
+                   .where(Jabatan.unor_id.in_([u.id for u in units]), Pegawai.status_kepegawaian == "AKTIF")
+                   .group_by(Jabatan.unor_id))
+    out = []
+    for u in units:
+        if depth[u.id] > int(tingkat):
+            continue
+        subunit = depth[u.id] == int(tingkat)
+        count = sum(int(own.get(i, (0,))[0]) for i in (subtree_ids(units, u.id) if subunit else [u.id]))
+        if count:
+            out.append({"unor_id": u.id, "kode": u.kode, "nama": u.nama, "subunit": subunit, "jumlah_pegawai": count})
+    return out
+
+
+def _angka_kredit_tahun(session: Session, nips: list[str], tahun: int) -> dict[str, float]:
+    """The angka kredit a jabatan fungsional pegawai earned in the year (0 when none yet), by NIP."""
+    jf = set(session.scalars(select(Pegawai.nip).join(Jabatan, Jabatan.id == Pegawai.jabatan_id)
+                             .where(Pegawai.nip.in_(nips), Jabatan.jenis_jabatan == "FUNGSIONAL")))
+    earned = dict(session.execute(
+        select(Pegawai.nip, func.sum(AngkaKredit.ak)).join(AngkaKredit, AngkaKredit.pegawai_id == Pegawai.id)
+        .where(Pegawai.nip.in_(nips), AngkaKredit.sumber == "PENILAIAN",
+               AngkaKredit.periode_awal >= dt.date(tahun, 1, 1), AngkaKredit.periode_awal <= dt.date(tahun, 12, 31))
+        .group_by(Pegawai.nip)).all())
+    return {nip: round(float(earned.get(nip) or 0), 3) for nip in nips if nip in jf or nip in earned}
+
+
+@register_service("penilaian_unit")
+def penilaian_unit(run, data: dict, unor_id: int, tahun: int, subunit: bool = True) -> list[dict]:
+    """One row per active pegawai of the unit (and the units under it, with ``subunit``): NIP, nama,
+    jabatan, unit, periode, status of the annual penilaian, predikat (only when final), angka kredit
+    (jabatan fungsional only)."""
+    session = run.session
+    unit = session.get(Unor, unor_id) if isinstance(unor_id, int) else None
+    if unit is None or (run.instance.instansi_id is not None and unit.instansi_id != run.instance.instansi_id):
+        raise ValueError(f"unit {unor_id!r} tidak ada di instansi proses ini")
+    periode = session.scalar(select(Periode).where(Periode.instansi_id == unit.instansi_id, Periode.tahun == int(tahun),
+                                                   Periode.jenis == "TAHUNAN").order_by(Periode.id).limit(1))
+    if periode is None:
+        raise ValueError(f"instansi belum memiliki periode penilaian tahunan {tahun}")
+    ids = subtree_ids(units_of_instansi(session, unit.instansi_id), unit.id) if subunit else [unit.id]
+    rows = daftar_pegawai(session, periode, ids)
+    ak = _angka_kredit_tahun(session, [r["nip"] for r in rows], int(tahun))
+    return [{"nip": r["nip"], "nama": r["nama"], "jabatan": r["jabatan"], "unit": r["unor"], "periode": periode.nama,
+             "status": r["status_label"], "final": r["status_penilaian"] == "FINAL",
+             "predikat": r["predikat_label"] if r["status_penilaian"] == "FINAL" else "",
+             "angka_kredit": ak.get(r["nip"])} for r in rows]
+
+
 # ------------------------------------------------------------------ export
 
 UNIT_COLUMNS = [("kode", "Kode unit"), ("unor", "Unit kerja"), ("pegawai", "Pegawai"),
@@ -200,43 +282,13 @@ def _pegawai_values(row: dict) -> list:
 
 def to_csv(data: dict) -> bytes:
     """One row per pegawai; every text cell quoted, so a NIP stays text in a spreadsheet."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)
-    writer.writerow([label for _, label in PEGAWAI_COLUMNS])
-    for row in data["pegawai"]:
-        writer.writerow(_pegawai_values(row))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return tables.csv_bytes([label for _, label in PEGAWAI_COLUMNS], [_pegawai_values(r) for r in data["pegawai"]])
 
 
 def to_xlsx(data: dict) -> bytes:
     """Two sheets, Unit and Pegawai (openpyxl write-only); NIP cells are strings formatted as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def header(sheet, columns):
-        cells = []
-        for _, label in columns:
-            cell = WriteOnlyCell(sheet, value=label)
-            cell.font = bold
-            cells.append(cell)
-        sheet.append(cells)
-
-    units = book.create_sheet("Unit")
-    header(units, UNIT_COLUMNS)
-    for row in data["unit"]:
-        units.append(_unit_values(row))
-    sheet = book.create_sheet("Pegawai")
-    sheet.column_dimensions["A"].width = 21
-    header(sheet, PEGAWAI_COLUMNS)
-    for row in data["pegawai"]:
-        values = _pegawai_values(row)
-        nip = WriteOnlyCell(sheet, value=str(values[0]))
-        nip.number_format = "@"
-        sheet.append([nip, *values[1:]])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    book = tables.workbook()
+    tables.add_sheet(book, "Unit", [label for _, label in UNIT_COLUMNS], [_unit_values(r) for r in data["unit"]])
+    tables.add_sheet(book, "Pegawai", [label for _, label in PEGAWAI_COLUMNS],
+                     [[str(v[0]), *v[1:]] for v in map(_pegawai_values, data["pegawai"])], text={0})
+    return tables.save(book)

@@ -7,7 +7,7 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from workflows import directory
-from workflows.lanes import Missing, register_relation
+from workflows.lanes import Missing, register_relation, register_unit_relation
 from workflows.store import subject_resolver
 
 from . import org, unit_roles
@@ -73,10 +73,21 @@ def atasan_pejabat_penilai(session: Session, pegawai_id: int | None, _argument, 
 @register_relation("kepala_unit")
 def kepala_unit(session: Session, pegawai_id: int | None, levels, data: dict) -> list[int]:
     """Head of the subject's unit, or of the unit ``levels`` above it (PLT/PLH honoured: org.leader_of)."""
+    return kepala_of_unit(session, _unit_of(_subject_of(session, pegawai_id)), levels)
+
+
+def _unor(session: Session, unor_id: int) -> Unor:
+    unit = session.get(Unor, unor_id)
+    if unit is None:
+        raise Missing(f"unit {unor_id} tidak ditemukan")
+    return unit
+
+
+@register_unit_relation("kepala_unit")
+def kepala_of_unit(session: Session, unit: "Unor | int", levels, data: dict | None = None) -> list[int]:
     from workflows import clock
 
-    p = _subject_of(session, pegawai_id)
-    unit = _unit_of(p)
+    unit = unit if isinstance(unit, Unor) else _unor(session, unit)
     for _ in range(int(levels or 0)):
         if unit.parent is None:
             raise Missing(f"unit {unit.nama} tidak memiliki unit {levels} tingkat di atasnya")
@@ -90,9 +101,16 @@ def kepala_unit(session: Session, pegawai_id: int | None, levels, data: dict) ->
 @register_relation("jpt")
 def jpt(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
     p = _subject_of(session, pegawai_id)
-    found = [j.id for j in org.jpt_over(session, _unit_of(p)) if j.id != p.id]
+    return jpt_of_unit(session, _unit_of(p), None, data, but=p.id)
+
+
+@register_unit_relation("jpt")
+def jpt_of_unit(session: Session, unit: "Unor | int", _argument, data: dict, but: int | None = None) -> list[int]:
+    """Every JPT over the unit (but the subject himself)."""
+    unit = unit if isinstance(unit, Unor) else _unor(session, unit)
+    found = [j.id for j in org.jpt_over(session, unit) if j.id != but]
     if not found:
-        raise Missing(f"tidak ada JPT di atas unit {_unit_of(p).nama}")
+        raise Missing(f"tidak ada JPT di atas unit {unit.nama}")
     return found
 
 
@@ -109,17 +127,28 @@ def peran(session: Session, pegawai_id: int | None, role: str, data: dict) -> li
     (unit_roles.PERAN_UNOR) for the subject's unit or its nearest ancestor unit that has one."""
     p = session.get(Pegawai, pegawai_id) if pegawai_id else None
     if role not in unit_roles.PERAN_UNOR:
-        instansi_id = p.instansi_id if p is not None else data.get("instansi_id")
-        if instansi_id is None:
-            raise Missing("proses ini tidak menyebut pegawai maupun instansi")
-        found = with_role(session, instansi_id, role)
-        if not found:
-            raise Missing(f"instansi belum memiliki pemegang peran {role}")
-        return found
-    unit = _unit_of(_subject_of(session, pegawai_id))
+        return _instansi_role(session, p.instansi_id if p is not None else data.get("instansi_id"), role)
+    return peran_of_unit(session, _unit_of(_subject_of(session, pegawai_id)), role, data)
+
+
+@register_unit_relation("peran")
+def peran_of_unit(session: Session, unit: "Unor | int", role: str, data: dict) -> list[int]:
+    """The same for a unit named by the data: its per-unit role holders, or the instansi role of its instansi."""
+    unit = unit if isinstance(unit, Unor) else _unor(session, unit)
+    if role not in unit_roles.PERAN_UNOR:
+        return _instansi_role(session, unit.instansi_id, role)
     found, _where = unit_roles.holders(session, unit, role)
     if not found:
         raise Missing(f"unit {unit.nama} belum memiliki {unit_roles.PERAN_UNOR[role].lower()}")
+    return found
+
+
+def _instansi_role(session: Session, instansi_id: int | None, role: str) -> list[int]:
+    if instansi_id is None:
+        raise Missing("proses ini tidak menyebut pegawai maupun instansi")
+    found = with_role(session, instansi_id, role)
+    if not found:
+        raise Missing(f"instansi belum memiliki pemegang peran {role}")
     return found
 
 

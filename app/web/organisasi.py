@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from app import get_session
 from app.api.monitoring import EXPORTS, export_response
+from app.api.tukin import admin_instansi, matriks_response
 from core.db import write_transaction
 from core.errors import ValidationFailed
 from app.kinerja import capaian as capaian_mod
@@ -54,6 +55,12 @@ def capaian_set(unor_id, periode_id):
     flash(f"Capaian {row.unor.nama} periode {row.periode.nama} ditetapkan: "
           f"{capaian_mod.PREDIKAT_ORGANISASI_LABEL[row.predikat]}", "success")
     return redirect(url_for("web.capaian_page", periode_id=row.periode_id))
+
+
+@web.get("/monitoring/tukin")
+def tukin_export():
+    """The Tukin/TPP matrix of a year (XLSX or CSV) for the admin kinerja, linked from the monitoring page."""
+    return matriks_response(get_session(), admin_instansi(), request.args)
 
 
 @web.get("/monitoring")

@@ -1,0 +1,26 @@
+"""tukin_persentase: an instansi's percentage of tunjangan kinerja / TPP per monthly predikat
+
+Revision ID: 0021_pelaporan
+Revises: 0020_admin_indexes
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0021_pelaporan'
+down_revision = '0020_admin_indexes'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'tukin_persentase',
+        sa.Column('instansi_id', sa.Integer(), sa.ForeignKey('instansi.id'), primary_key=True),
+        sa.Column('predikat', sa.String(length=24), primary_key=True),
+        sa.Column('persen', sa.Numeric(6, 2), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('tukin_persentase')
