@@ -11,6 +11,7 @@ import pytest
 from conftest import DEMO_TAHUN
 from sqlalchemy import select
 from test_penilaian import PERIODE, admin_of, open_period, task_with_form
+from test_pages import pages  # noqa: F401 - fixture
 from test_skp_api import LAMPIRAN, approve, kadis_approved, only_task  # noqa: F401 - fixture
 
 from core.db import write_transaction
@@ -318,3 +319,48 @@ def test_ketua_tim_lane_resolves_to_the_ketua_and_follows_membership_changes(uji
     assert changed.status_code == 201, changed.get_json()
     assert changed.get_json()["pengalihan"]["tugas_dialihkan"]
     assert _tasks_of(andi, body["id"]) == [] and len(_tasks_of(rizki, body["id"])) == 1
+
+
+def test_pages_list_create_members_matriks_and_setting(app, pages, as_user, session, kadis_approved):  # noqa: F811
+    from test_pages import text
+
+    pages.login(KADIS)
+    listed = pages.get(f"/tim-kerja?tahun={DEMO_TAHUN}")
+    assert listed.status_code == 200 and "Belum ada tim kerja" in text(listed.get_data(as_text=True))
+    assert "Tim Kerja" in listed.get_data(as_text=True)  # in the nav group "Kinerja Organisasi"
+    unit = unor_id(session, "KOMINFO.APTIKA")
+    bad = pages.post("/tim-kerja", {"unor_id": str(unit), "nama": "", "tahun": str(DEMO_TAHUN)})
+    assert bad.status_code == 422 and "wajib diisi" in text(bad.get_data(as_text=True))
+    made = pages.post("/tim-kerja", {"unor_id": str(unit), "nama": "Tim Satu Data", "tahun": str(DEMO_TAHUN)})
+    assert made.status_code == 302
+    detail_url = made.headers["Location"]
+    tim_id = int(detail_url.rstrip("/").split("/")[-1])
+    page = text(pages.get(detail_url).get_data(as_text=True))
+    assert "Tim Satu Data" in page and kadis_approved["rhk"][0]["deskripsi"] in page  # a choice of RHK
+    saved = pages.post(f"/tim-kerja/{tim_id}/ubah", {"nama": "Tim Satu Data",
+                                                     "rhk_ids": str(kadis_approved["rhk"][0]["id"])})
+    assert saved.status_code == 302
+    for nip, peran in ((ANDI, "KETUA"), (PUTRI, "ANGGOTA")):
+        added = pages.post(f"/tim-kerja/{tim_id}/anggota", {"nip": nip, "peran": peran, "mulai": "", "selesai": ""})
+        assert added.status_code == 302
+    wrong = pages.post(f"/tim-kerja/{tim_id}/anggota", {"nip": "1", "peran": "ANGGOTA", "mulai": "", "selesai": ""})
+    assert wrong.status_code == 422 and "tidak ada di instansi" in text(wrong.get_data(as_text=True))
+    team = as_user(KADIS).get(f"/tim-kerja/{tim_id}").get_json()
+    assert team["ketua"]["nip"] == ANDI and [r["rhk_id"] for r in team["rhk"]] == [kadis_approved["rhk"][0]["id"]]
+
+    pages.login(ANDI)  # the ketua fills the team's matriks on its page
+    matriks = pages.get(f"/tim-kerja/{tim_id}/matriks")
+    assert matriks.status_code == 200 and "Simpan matriks" in matriks.get_data(as_text=True)
+    rhk_id = kadis_approved["rhk"][0]["id"]
+    stored = pages.post(f"/tim-kerja/{tim_id}/matriks", {f"sel-{PUTRI}-{rhk_id}-peran": "Analis",
+                                                         f"sel-{PUTRI}-{rhk_id}-hasil": "Tersusunnya katalog data"})
+    assert stored.status_code == 302
+    cells = as_user(ANDI).get(f"/tim-kerja/{tim_id}/matriks").get_json()["baris"]
+    assert next(b for b in cells if b["nip"] == PUTRI)["sel"][0]["hasil"] == "Tersusunnya katalog data"
+    assert pages.post(f"/tim-kerja/{tim_id}/anggota", {"nip": SITI, "peran": "ANGGOTA"}).status_code == 403
+    assert pages.get(f"/tim-kerja/{tim_id}/rencana-aksi").status_code == 200
+
+    pages.login(admin_of_accounts(as_user))
+    assert pages.post("/tim-kerja/pengaturan", {"ketua_sebagai_penilai": "ya"}).status_code == 302
+    assert as_user(KADIS).get("/tim-kerja").get_json()["pengaturan"]["ketua_sebagai_penilai"] is True
+    assert "checked" in pages.get("/tim-kerja").get_data(as_text=True)

@@ -210,23 +210,39 @@ def daftar(session: Session, actor, tahun: int | None, unor_id: int | None) -> l
 
 # ---------------------------------------------------------------- writing
 
+def pilihan_rhk(session: Session, unor: Unor, tahun: int, ids: list[int] | None = None) -> list[Rhk]:
+    """RHK a team of the unit may carry: those of a non-cancelled SKP of the year of the leader position of the
+    unit or of a unit above it (the JPT's), nearest unit first."""
+    positions = [p.id for u in unor.ancestors() if (p := org.leader_position(session, u.id)) is not None]
+    query = select(Rhk).join(Skp, Skp.id == Rhk.skp_id).where(
+        Skp.jabatan_id.in_(positions or [-1]), Skp.tahun == tahun, Skp.status != "DIBATALKAN")
+    if ids is not None:
+        query = query.where(Rhk.id.in_(ids))
+    rank = {p: n for n, p in enumerate(positions)}
+    return sorted(session.scalars(query), key=lambda r: (rank.get(r.skp.jabatan_id, 99), r.skp_id, r.urutan))
+
+
 def _team_rhk(session: Session, unor: Unor, tahun: int, raw, fields: dict) -> list[int]:
-    """RHK ids given for a team: RHK of a non-cancelled SKP of the year of the leader position of the unit or a
-    unit above it."""
+    """RHK ids given for a team, each one of ``pilihan_rhk``."""
     if raw is None:
         return []
     if not isinstance(raw, list) or any(as_id(v) is None for v in raw):
         fields["rhk_ids"] = "harus berupa daftar id RHK"
         return []
     ids = list(dict.fromkeys(as_id(v) for v in raw))
-    positions = [p.id for u in unor.ancestors() if (p := org.leader_position(session, u.id)) is not None]
-    allowed = set(session.scalars(select(Rhk.id).join(Skp, Skp.id == Rhk.skp_id).where(
-        Rhk.id.in_(ids), Skp.jabatan_id.in_(positions or [-1]), Skp.tahun == tahun, Skp.status != "DIBATALKAN")))
+    allowed = {r.id for r in pilihan_rhk(session, unor, tahun, ids)}
     wrong = [i for i in ids if i not in allowed]
     if wrong:
         fields["rhk_ids"] = (f"RHK {', '.join(map(str, wrong))} bukan RHK SKP {tahun} pimpinan unit ini "
                              "atau unit di atasnya")
     return ids
+
+
+def unit_yang_dikelola(session: Session, actor) -> list[Unor]:
+    """Units of the actor's instansi where they may form teams."""
+    units = session.scalars(select(Unor).where(Unor.instansi_id == actor.pegawai.instansi_id, Unor.aktif.is_(True))
+                            .order_by(Unor.kode))
+    return [u for u in units if may_manage(session, actor, u)]
 
 
 def _set_rhk(tim: TimKerja, ids: list[int]) -> None:
