@@ -82,7 +82,7 @@ def test_teams_are_made_by_the_jpt_or_the_admin_and_bad_input_names_the_field(as
     other = as_user(admin_of_accounts(as_user)).post(
         "/tim-kerja", json={**body, "unor_id": unor_id(session, "BKD.PKPK")})
     assert other.status_code == 422 and set(fields(other)) == {"rhk_ids"}
-    assert as_user(KADIS).get(f"/tim-kerja?tahun={DEMO_TAHUN}").get_json()["tim"] == []  # nothing half-written
+    assert as_user(KADIS).get(f"/tim-kerja?tahun={DEMO_TAHUN}&unor_id={unit}").get_json()["tim"] == []  # nothing half-written
 
     made = as_user(KADIS).post("/tim-kerja", json=body)
     assert made.status_code == 201, made.get_json()
@@ -94,7 +94,7 @@ def test_teams_are_made_by_the_jpt_or_the_admin_and_bad_input_names_the_field(as
     renamed = put(admin, f"/tim-kerja/{team['id']}", {"nama": "Tim Data Terpadu"})
     assert renamed.status_code == 200 and renamed.get_json()["nama"] == "Tim Data Terpadu"
     assert put(as_user(PUTRI), f"/tim-kerja/{team['id']}", {"nama": "x"}).status_code == 403
-    listed = as_user(SITI).get(f"/tim-kerja?tahun={DEMO_TAHUN}").get_json()  # every pegawai of the instansi sees it
+    listed = as_user(SITI).get(f"/tim-kerja?tahun={DEMO_TAHUN}&unor_id={unit}").get_json()  # any pegawai sees it
     assert [t["nama"] for t in listed["tim"]] == ["Tim Data Terpadu"] and listed["tim"][0]["dapat_mengelola"] is False
     assert listed["pengaturan"] == {"ketua_sebagai_penilai": False}
     assert as_user(KADIS).get("/tim-kerja/999999").status_code == 404
@@ -102,6 +102,14 @@ def test_teams_are_made_by_the_jpt_or_the_admin_and_bad_input_names_the_field(as
 
 def admin_of_accounts(as_user) -> str:
     return "199302142019031006"  # Dimas Anggara, admin kinerja of the demo instansi
+
+
+def test_the_demo_has_a_tim_kerja_with_a_ketua_and_two_anggota(as_user):
+    [demo] = [t for t in as_user(SITI).get(f"/tim-kerja?tahun={DEMO_TAHUN}").get_json()["tim"]
+              if t["nama"] == "Tim Satu Data Statistik Sektoral"]
+    assert demo["unor"]["nama"] == "Bidang Statistik dan Persandian" and demo["ketua"]["nama"].startswith("Rahmawati")
+    assert sorted(a["nama"].split(",")[0] for a in demo["anggota"] if a["peran"] == "ANGGOTA") == [
+        "Lestari Handayani", "Yoga Pratama"]
 
 
 def test_members_with_periods_one_ketua_at_a_time(as_user, tim):
@@ -326,7 +334,8 @@ def test_pages_list_create_members_matriks_and_setting(app, pages, as_user, sess
 
     pages.login(KADIS)
     listed = pages.get(f"/tim-kerja?tahun={DEMO_TAHUN}")
-    assert listed.status_code == 200 and "Belum ada tim kerja" in text(listed.get_data(as_text=True))
+    assert listed.status_code == 200
+    assert "Tim Satu Data Statistik Sektoral" in text(listed.get_data(as_text=True))  # the demo's team
     assert "Tim Kerja" in listed.get_data(as_text=True)  # in the nav group "Kinerja Organisasi"
     unit = unor_id(session, "KOMINFO.APTIKA")
     bad = pages.post("/tim-kerja", {"unor_id": str(unit), "nama": "", "tahun": str(DEMO_TAHUN)})

@@ -45,6 +45,7 @@ class TimKerja(Base):
     dibuat_oleh_id: Mapped[Optional[int]] = mapped_column(ForeignKey("pegawai.id"))
     dibuat_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
 
+    instansi: Mapped[org.Instansi] = relationship()
     unor: Mapped[Unor] = relationship()
     rhk: Mapped[list["TimKerjaRhk"]] = relationship(order_by="TimKerjaRhk.urutan", cascade="all, delete-orphan")
     anggota: Mapped[list["AnggotaTim"]] = relationship(order_by="AnggotaTim.mulai, AnggotaTim.id",
