@@ -176,6 +176,16 @@ def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
     return session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
 
 
+# fn(session, pegawai, date) -> the ketua tim who evaluates the pegawai, or None; registered by tim_kerja
+# (which depends on this module, not the other way round).
+_KETUA_PENILAI: list = []
+
+
+def register_ketua_penilai(fn):
+    _KETUA_PENILAI[:] = [fn]
+    return fn
+
+
 def pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
     """The pejabat penilai kinerja of a pegawai on a date (domain §2.1), or None at the top."""
     return _penilai_at(session, pegawai, on)[0]
@@ -186,10 +196,8 @@ def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple
     on = on or clock.today()
     if pegawai.penilai_override_id:
         return session.get(Pegawai, pegawai.penilai_override_id), None
-    if pegawai.instansi.ketua_tim_penilai:  # the instansi's choice; the explicit override above wins
-        from .tim_kerja import ketua_penilai
-
-        ketua = ketua_penilai(session, pegawai, on)
+    if pegawai.instansi.ketua_tim_penilai and _KETUA_PENILAI:  # the instansi's choice; the override above wins
+        ketua = _KETUA_PENILAI[0](session, pegawai, on)
         if ketua is not None:
             return ketua, None
     if pegawai.jabatan is None:

@@ -161,6 +161,7 @@ def ketua_of(session: Session, pegawai: Pegawai, on: dt.date) -> list[Pegawai]:
     return found
 
 
+@org.register_ketua_penilai
 def ketua_penilai(session: Session, pegawai: Pegawai, on: dt.date) -> Optional[Pegawai]:
     """The ketua who evaluates an anggota when the instansi made ketua tim pejabat penilai (latest membership)."""
     for member in memberships(session, pegawai.id, on, "ANGGOTA"):
