@@ -102,21 +102,24 @@ def read_cells(body: dict, rhk_ids: set[int], people: dict[str, Pegawai], not_a_
         if not isinstance(item, dict):
             fields[where] = "harus berupa objek"
             continue
-        if item.get("rhk_id") not in rhk_ids:
+        rhk_id, nip = item.get("rhk_id"), item.get("nip")
+        rhk_id = rhk_id if isinstance(rhk_id, int) and not isinstance(rhk_id, bool) else None
+        nip = nip if isinstance(nip, str) else None
+        if rhk_id not in rhk_ids:
             fields[f"{where}.rhk_id"] = not_a_column
-        if item.get("nip") not in people:
+        if nip not in people:
             fields[f"{where}.nip"] = not_a_row
         hasil, peran = item.get("hasil"), item.get("peran", "")
         if not isinstance(hasil, str) or not hasil.strip():
             fields[f"{where}.hasil"] = "wajib diisi"
         if not isinstance(peran, str):
             fields[f"{where}.peran"] = "harus berupa teks"
-        key = (item.get("nip"), item.get("rhk_id"))
+        key = (nip, rhk_id)
         if key in seen:
             fields[where] = "sel ganda untuk pegawai dan RHK yang sama"
         seen.add(key)
         if not any(k.startswith(where) for k in fields):
-            cells.append({"rhk_id": item["rhk_id"], "pegawai": people[item["nip"]], "peran": peran.strip(),
+            cells.append({"rhk_id": rhk_id, "pegawai": people[nip], "peran": peran.strip(),
                           "hasil": hasil.strip()})
     if fields:
         raise ValidationFailed(fields)

@@ -275,8 +275,8 @@ def buat(session: Session, actor, body: dict) -> TimKerja:
         _require_manage(session, actor, unor)
         nama = _nama(body.get("nama"), fields)
         tahun = as_year(body.get("tahun"))
-        if tahun is None:
-            fields["tahun"] = "wajib diisi dengan tahun empat angka"
+        if tahun is None or not 2000 <= tahun <= 2100:
+            fields["tahun"], tahun = "wajib diisi dengan tahun antara 2000 dan 2100", None
         ids = _team_rhk(session, unor, tahun or 0, body.get("rhk_ids"), fields) if tahun else []
         if not fields and session.scalar(select(TimKerja.id).where(
                 TimKerja.unor_id == unor.id, TimKerja.tahun == tahun, TimKerja.nama == nama)) is not None:
