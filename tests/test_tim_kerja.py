@@ -10,8 +10,9 @@ import docx
 import pytest
 from conftest import DEMO_TAHUN
 from sqlalchemy import select
-from test_penilaian import PERIODE, admin_of, open_period, task_with_form
+from test_penilaian import PERIODE, open_period, task_with_form
 from test_pages import pages  # noqa: F401 - fixture
+from test_layanan import _ids as ids, _tasks_of, session  # noqa: F401 - fixture
 from test_skp_api import LAMPIRAN, approve, kadis_approved, only_task  # noqa: F401 - fixture
 
 from core.db import write_transaction
@@ -38,20 +39,8 @@ def fields(response) -> dict:
     return response.get_json()["error"]["details"]["fields"]
 
 
-def ids(session, *nips):
-    found = dict(session.execute(select(Pegawai.nip, Pegawai.id).where(Pegawai.nip.in_(nips))).all())
-    return [found[n] for n in nips]
-
-
 def unor_id(session, kode):
     return session.scalar(select(org.Unor.id).where(org.Unor.kode == kode))
-
-
-@pytest.fixture
-def session(app):
-    s = app.extensions["db_sessionmaker"]()
-    yield s
-    s.close()
 
 
 @pytest.fixture
@@ -293,10 +282,6 @@ def uji(app):
     with write_transaction(s):
         deploy(s, read_dir(ROOT / "tests" / "bpmn" / "tim_kerja"), comment="uji tim kerja")
     s.close()
-
-
-def _tasks_of(api, instance_id):
-    return [t for t in api.get("/tasks").get_json() if t["instance_id"] == instance_id]
 
 
 def test_ketua_tim_lane_resolves_to_the_ketua_and_follows_membership_changes(uji, as_user, session,

@@ -13,7 +13,7 @@ from workflows import clock
 
 from . import web
 from .common import parse_id
-from .matriks import cell_errors, posted_cells
+from .matriks import matrix_page
 from .organisasi import _periods_and_chosen
 
 
@@ -109,24 +109,16 @@ def tim_kerja_end_member(tim_id, anggota_id):
 def tim_kerja_matriks(tim_id):
     session = get_session()
     tim = tim_kerja.get_tim(session, g.actor, parse_id(tim_id))
-    data, errors, status = tim_kerja.matriks(session, tim), {}, 200
-    if request.method == "POST":
-        cells = posted_cells()
-        try:
-            tim_kerja.simpan_matriks(session, g.actor, tim.id, {"sel": cells})
-        except ValidationFailed as exc:
-            errors, status = cell_errors(data, cells, exc.fields), 422
-        else:
-            flash("Matriks peran hasil tim disimpan.", "success")
-            return redirect(url_for("web.tim_kerja_matriks", tim_id=tim.id))
-    return render_template(
-        "matriks.html", data=data, errors=errors, editable=tim_kerja.may_edit_matriks(session, g.actor, tim),
+    return matrix_page(
+        tim_kerja.matriks(session, tim), lambda cells: tim_kerja.simpan_matriks(session, g.actor, tim.id, {"sel": cells}),
+        url_for("web.tim_kerja_matriks", tim_id=tim.id), "Matriks peran hasil tim disimpan.",
+        tim_kerja.may_edit_matriks(session, g.actor, tim),
         judul=f"Matriks peran hasil {tim.nama} {tim.tahun}",
-        pengantar=f"Ketua tim membagikan setiap RHK tim kepada anggota: peran dan hasil yang diharapkan. SKP anggota "
+        pengantar="Ketua tim membagikan setiap RHK tim kepada anggota: peran dan hasil yang diharapkan. SKP anggota "
                   "yang dibuat sesudahnya berisi RHK dari hasil tersebut, sudah terhubung ke RHK tim.",
         kosong_kolom="Tim ini belum memiliki RHK.", kosong_baris="Tim ini belum memiliki anggota.",
         unduh=lambda fmt: url_for("web.tim_kerja_matriks_document", tim_id=tim.id, fmt=fmt),
-        kembali=("Kembali ke tim", url_for("web.tim_kerja_detail", tim_id=tim.id))), status
+        kembali=("Kembali ke tim", url_for("web.tim_kerja_detail", tim_id=tim.id)))
 
 
 @web.get("/tim-kerja/<tim_id>/matriks.<fmt>")
