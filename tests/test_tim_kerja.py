@@ -358,3 +358,45 @@ def test_pages_list_create_members_matriks_and_setting(app, pages, as_user, sess
     assert pages.post("/tim-kerja/pengaturan", {"ketua_sebagai_penilai": "ya"}).status_code == 302
     assert as_user(KADIS).get("/tim-kerja").get_json()["pengaturan"]["ketua_sebagai_penilai"] is True
     assert "checked" in pages.get("/tim-kerja").get_data(as_text=True)
+
+
+def _race(app, nip, calls) -> list[int]:
+    """Real concurrent requests: one thread and test client per call, released together."""
+    import threading
+
+    from conftest import Api
+
+    apis = [Api(app.test_client(), nip) for _ in calls]
+    barrier, codes = threading.Barrier(len(calls)), []
+
+    def run(api, call):
+        barrier.wait()
+        codes.append(call(api).status_code)
+
+    threads = [threading.Thread(target=run, args=pair) for pair in zip(apis, calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return sorted(codes)
+
+
+def test_concurrent_writes_to_one_team_keep_one_ketua_and_one_name(app, as_user, session, tim):
+    unit = unor_id(session, "KOMINFO.APTIKA")
+    same = {"unor_id": unit, "tahun": DEMO_TAHUN, "nama": "Tim Kilat"}
+    codes = _race(app, KADIS, [lambda api: api.post("/tim-kerja", json=same)] * 4)
+    assert codes == [201, 422, 422, 422], codes  # never a 500, never two teams
+    listed = as_user(KADIS).get(f"/tim-kerja?tahun={DEMO_TAHUN}&unor_id={unit}").get_json()["tim"]
+    assert [t["nama"] for t in listed].count("Tim Kilat") == 1
+
+    # four new ketua from the same day at once: one takes over, the others are refused (409)
+    candidates = [RIZKI, SITI, KABID, "198404042009011005"]  # the last: Kasi Statistik Sektoral
+    codes = _race(app, KADIS, [
+        (lambda nip: lambda api: api.post(f"/tim-kerja/{tim['id']}/anggota",
+                                          json={"nip": nip, "peran": "KETUA", "mulai": f"{DEMO_TAHUN}-07-01"}))(n)
+        for n in candidates])
+    assert codes == [201, 409, 409, 409], codes
+    team = as_user(KADIS).get(f"/tim-kerja/{tim['id']}").get_json()
+    ketua = [a for a in team["anggota"] if a["peran"] == "KETUA"]
+    assert [(a["nip"], a["selesai"]) for a in ketua if a["nip"] == ANDI] == [(ANDI, f"{DEMO_TAHUN}-06-30")]
+    assert len([a for a in ketua if a["mulai"] == f"{DEMO_TAHUN}-07-01"]) == 1

@@ -23,7 +23,7 @@ from typing import Optional
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.db import Base, UtcDateTime, write_transaction
+from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from app.request_input import as_id, as_year, read_date
 from workflows import clock
@@ -50,7 +50,11 @@ class TimKerja(Base):
     rhk: Mapped[list["TimKerjaRhk"]] = relationship(order_by="TimKerjaRhk.urutan", cascade="all, delete-orphan")
     anggota: Mapped[list["AnggotaTim"]] = relationship(order_by="AnggotaTim.mulai, AnggotaTim.id",
                                                        cascade="all, delete-orphan", back_populates="tim")
-    __table_args__ = (UniqueConstraint("unor_id", "tahun", "nama"),)
+    __table_args__ = (UniqueConstraint("unor_id", "tahun", "nama", name="uq_tim_kerja_unor_id_tahun_nama"),)
+
+
+# A second team of the same name, unit and year created at the same moment is refused by the database.
+TIM_UNIK = next(c for c in TimKerja.__table__.constraints if c.name == "uq_tim_kerja_unor_id_tahun_nama")
 
 
 class TimKerjaRhk(Base):
@@ -125,6 +129,15 @@ def may_manage(session: Session, actor, unor: Unor) -> bool:
     if actor.has("superadmin") or (actor.has("admin_kinerja") and actor.pegawai.instansi_id == unor.instansi_id):
         return True
     return any(j.id == actor.id for j in org.jpt_over(session, unor))
+
+
+def _locked(session: Session, actor, tim_id: int) -> TimKerja:
+    """The team, its row locked for the write transaction: changes of one team's members, matrix and umpan
+    balik are serialized, so the checks that follow see what a concurrent request committed (PostgreSQL)."""
+    tim = get_tim(session, actor, tim_id)
+    lock_row(session, TimKerja, tim.id)
+    session.expire(tim)
+    return tim
 
 
 def _require_manage(session: Session, actor, unor: Unor) -> None:
@@ -285,9 +298,10 @@ def buat(session: Session, actor, body: dict) -> TimKerja:
             raise ValidationFailed(fields)
         tim = TimKerja(instansi_id=unor.instansi_id, unor_id=unor.id, tahun=tahun, nama=nama,
                        dibuat_oleh_id=actor.id, dibuat_at=clock.now())
-        session.add(tim)
-        _set_rhk(tim, ids)
-        session.flush()
+        with refused_as(session, TIM_UNIK, lambda: ValidationFailed(
+                {"nama": f"tim kerja '{nama}' {tahun} sudah ada di unit ini"})):
+            session.add(tim)
+            _set_rhk(tim, ids)
         return tim
 
 
@@ -296,7 +310,7 @@ def ubah(session: Session, actor, tim_id: int, body: dict) -> TimKerja:
     if not isinstance(body, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
     with write_transaction(session):
-        tim = get_tim(session, actor, tim_id)
+        tim = _locked(session, actor, tim_id)
         _require_manage(session, actor, tim.unor)
         fields: dict[str, str] = {}
         if "nama" in body:
@@ -340,7 +354,7 @@ def tambah_anggota(session: Session, actor, tim_id: int, body: dict) -> tuple[An
     if not isinstance(body, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
     with write_transaction(session):
-        tim = get_tim(session, actor, tim_id)
+        tim = _locked(session, actor, tim_id)
         _require_manage(session, actor, tim.unor)
         fields: dict[str, str] = {}
         peran = str(body.get("peran") or "").strip().upper()
@@ -379,7 +393,7 @@ def akhiri_anggota(session: Session, actor, tim_id: int, anggota_id: int, body: 
 
     body = body if isinstance(body, dict) else {}
     with write_transaction(session):
-        tim = get_tim(session, actor, tim_id)
+        tim = _locked(session, actor, tim_id)
         _require_manage(session, actor, tim.unor)
         row = session.get(AnggotaTim, anggota_id)
         if row is None or row.tim_id != tim.id:
@@ -448,7 +462,7 @@ def simpan_matriks(session: Session, actor, tim_id: int, body: dict) -> TimKerja
     from .mph import read_cells
 
     with write_transaction(session):
-        tim = get_tim(session, actor, tim_id)
+        tim = _locked(session, actor, tim_id)
         if not may_edit_matriks(session, actor, tim):
             raise Forbidden("Hanya ketua tim, JPT unit dan admin kinerja yang menyusun matriks tim")
         people = {a.pegawai.nip: a.pegawai for a in _rows(tim)}
@@ -537,7 +551,7 @@ def beri_umpan_balik(session: Session, actor, tim_id: int, body: dict) -> UmpanB
     if not isinstance(body, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
     with write_transaction(session):
-        tim = get_tim(session, actor, tim_id)
+        tim = _locked(session, actor, tim_id)
         fields: dict[str, str] = {}
         realisasi = session.get(Realisasi, as_id(body.get("realisasi_id")) or 0)
         teks = body.get("teks")
