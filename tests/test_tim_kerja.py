@@ -400,3 +400,13 @@ def test_concurrent_writes_to_one_team_keep_one_ketua_and_one_name(app, as_user,
     ketua = [a for a in team["anggota"] if a["peran"] == "KETUA"]
     assert [(a["nip"], a["selesai"]) for a in ketua if a["nip"] == ANDI] == [(ANDI, f"{DEMO_TAHUN}-06-30")]
     assert len([a for a in ketua if a["mulai"] == f"{DEMO_TAHUN}-07-01"]) == 1
+
+
+def test_every_tim_kerja_route_is_in_the_openapi_document(app, client):
+    import re
+
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    documented = {(re.sub(r"\{[^}]+\}", "{}", p), m.upper()) for p, ops in paths.items() for m in ops}
+    routes = {(re.sub(r"<[^>]+>", "{}", r.rule[len("/api/v1"):]), m) for r in app.url_map.iter_rules()
+              if r.rule.startswith("/api/v1/tim-kerja") for m in r.methods - {"HEAD", "OPTIONS"}}
+    assert len(routes) == 12 and sorted(routes - documented) == []

@@ -7,7 +7,7 @@ from flask import Response, flash, g, redirect, render_template, request, url_fo
 from app import get_session
 from app.documents import mph as mph_document
 from app.kinerja import tim_kerja
-from app.request_input import int_arg
+from app.request_input import as_id, int_arg
 from core.errors import ValidationFailed
 from workflows import clock
 
@@ -143,8 +143,7 @@ def tim_kerja_rencana_aksi(tim_id):
         try:
             tim_kerja.beri_umpan_balik(session, g.actor, tim.id, body)
         except ValidationFailed as exc:
-            errors, status = {parse_id(body["realisasi_id"] or "0") if body["realisasi_id"].isdigit() else 0:
-                              exc.fields}, 422
+            errors, status = {as_id(body["realisasi_id"]) or 0: exc.fields}, 422
         else:
             flash("Umpan balik disimpan.", "success")
             return redirect(url_for("web.tim_kerja_rencana_aksi", tim_id=tim.id, periode_id=periode.id if periode
