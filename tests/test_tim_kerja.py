@@ -265,6 +265,10 @@ def test_ketua_gives_umpan_balik_on_the_rencana_aksi_of_anggota(as_user, session
     assert [a["nip"] for a in own["anggota"]] == [PUTRI]  # an anggota sees their own rows only
     assert own["anggota"][0]["rhk"][0]["umpan_balik_ketua"] == "Jadwal uji coba minggu ke-3"
     assert own["anggota"][0]["rhk"][0]["umpan_balik_oleh"].startswith("Andi Saputra")
+    penilaian = putri.get(f"/penilaian/{own['anggota'][0]['penilaian_id']}").get_json()  # on her penilaian too
+    assert penilaian["rhk"][0]["umpan_balik_ketua_tim"] == [{"tim": "Tim Transformasi Digital",
+                                                             "ketua": "Andi Saputra, S.Kom., M.T.I.",
+                                                             "teks": "Jadwal uji coba minggu ke-3"}]
     assert as_user(SITI).get(f"/tim-kerja/{tim['id']}/rencana-aksi?periode_id={periode['id']}").status_code == 403
 
 

@@ -544,6 +544,17 @@ def rencana_aksi(session: Session, actor, tim_id: int, periode_id) -> dict:
             "dapat_memberi_umpan_balik": ketua is not None and ketua.pegawai_id == actor.id, "anggota": out}
 
 
+def umpan_balik_of(session: Session, realisasi_ids: list[int]) -> dict[int, list[dict]]:
+    """The ketua's umpan balik per realisasi row (for the anggota's penilaian)."""
+    found: dict[int, list[dict]] = {}
+    rows = session.scalars(select(UmpanBalikTim).where(UmpanBalikTim.realisasi_id.in_(realisasi_ids or [-1]))
+                           .order_by(UmpanBalikTim.id))
+    for u in rows:
+        found.setdefault(u.realisasi_id, []).append({"tim": session.get(TimKerja, u.tim_id).nama,
+                                                     "ketua": u.ketua.nama_lengkap, "teks": u.teks})
+    return found
+
+
 def beri_umpan_balik(session: Session, actor, tim_id: int, body: dict) -> UmpanBalikTim:
     """The ketua writes (or replaces) umpan balik on an anggota's rencana aksi: ``{"realisasi_id", "teks"}``."""
     from .penilaian import Penilaian, Realisasi
