@@ -163,10 +163,11 @@ def memberships(session: Session, pegawai_id: int, on: dt.date, peran: str | Non
     return list(session.scalars(query.order_by(AnggotaTim.mulai.desc(), AnggotaTim.id.desc())))
 
 
-def ketua_of(session: Session, pegawai: Pegawai, on: dt.date) -> list[Pegawai]:
-    """The active ketua of every team the pegawai belongs to on a date (not the pegawai themself)."""
+def ketua_of(session: Session, pegawai: Pegawai, on: dt.date, peran: str | None = None) -> list[Pegawai]:
+    """The active ketua of every team the pegawai belongs to on a date (as ``peran`` when given; not the
+    pegawai themself), the latest membership first."""
     found = []
-    for member in memberships(session, pegawai.id, on):
+    for member in memberships(session, pegawai.id, on, peran):
         ketua = ketua_on(member.tim, on)
         if ketua is not None and ketua.pegawai_id != pegawai.id and ketua.pegawai.status_kepegawaian == "AKTIF" \
                 and ketua.pegawai not in found:
@@ -177,11 +178,7 @@ def ketua_of(session: Session, pegawai: Pegawai, on: dt.date) -> list[Pegawai]:
 @org.register_ketua_penilai
 def ketua_penilai(session: Session, pegawai: Pegawai, on: dt.date) -> Optional[Pegawai]:
     """The ketua who evaluates an anggota when the instansi made ketua tim pejabat penilai (latest membership)."""
-    for member in memberships(session, pegawai.id, on, "ANGGOTA"):
-        ketua = ketua_on(member.tim, on)
-        if ketua is not None and ketua.pegawai_id != pegawai.id and ketua.pegawai.status_kepegawaian == "AKTIF":
-            return ketua.pegawai
-    return None
+    return next(iter(ketua_of(session, pegawai, on, "ANGGOTA")), None)
 
 
 def rhk_ids_for(session: Session, pegawai_id: int, tahun: int) -> list[int]:
