@@ -273,6 +273,16 @@ def _nama(raw, fields: dict) -> str:
     return nama
 
 
+def _name_taken(nama: str, tahun: int) -> ValidationFailed:
+    return ValidationFailed({"nama": f"tim kerja '{nama}' {tahun} sudah ada di unit ini"})
+
+
+def _check_name_free(session: Session, unor_id: int, tahun: int, nama: str, fields: dict) -> None:
+    if session.scalar(select(TimKerja.id).where(TimKerja.unor_id == unor_id, TimKerja.tahun == tahun,
+                                                TimKerja.nama == nama)) is not None:
+        fields.update(_name_taken(nama, tahun).fields)
+
+
 def buat(session: Session, actor, body: dict) -> TimKerja:
     """Create a team (``{"unor_id", "nama", "tahun", "rhk_ids"?}``) in its own write transaction."""
     if not isinstance(body, dict):
@@ -288,15 +298,13 @@ def buat(session: Session, actor, body: dict) -> TimKerja:
         if tahun is None or not 2000 <= tahun <= 2100:
             fields["tahun"], tahun = "wajib diisi dengan tahun antara 2000 dan 2100", None
         ids = _team_rhk(session, unor, tahun or 0, body.get("rhk_ids"), fields) if tahun else []
-        if not fields and session.scalar(select(TimKerja.id).where(
-                TimKerja.unor_id == unor.id, TimKerja.tahun == tahun, TimKerja.nama == nama)) is not None:
-            fields["nama"] = f"tim kerja '{nama}' {tahun} sudah ada di unit ini"
+        if not fields:
+            _check_name_free(session, unor.id, tahun, nama, fields)
         if fields:
             raise ValidationFailed(fields)
         tim = TimKerja(instansi_id=unor.instansi_id, unor_id=unor.id, tahun=tahun, nama=nama,
                        dibuat_oleh_id=actor.id, dibuat_at=clock.now())
-        with refused_as(session, TIM_UNIK, lambda: ValidationFailed(
-                {"nama": f"tim kerja '{nama}' {tahun} sudah ada di unit ini"})):
+        with refused_as(session, TIM_UNIK, lambda: _name_taken(nama, tahun)):
             session.add(tim)
             _set_rhk(tim, ids)
         return tim
@@ -312,14 +320,14 @@ def ubah(session: Session, actor, tim_id: int, body: dict) -> TimKerja:
         fields: dict[str, str] = {}
         if "nama" in body:
             nama = _nama(body.get("nama"), fields)
-            if nama and nama != tim.nama and session.scalar(select(TimKerja.id).where(
-                    TimKerja.unor_id == tim.unor_id, TimKerja.tahun == tim.tahun, TimKerja.nama == nama)):
-                fields["nama"] = f"tim kerja '{nama}' {tim.tahun} sudah ada di unit ini"
+            if nama and nama != tim.nama:
+                _check_name_free(session, tim.unor_id, tim.tahun, nama, fields)
         ids = _team_rhk(session, tim.unor, tim.tahun, body.get("rhk_ids"), fields) if "rhk_ids" in body else None
         if fields:
             raise ValidationFailed(fields)
         if "nama" in body:
-            tim.nama = nama
+            with refused_as(session, TIM_UNIK, lambda: _name_taken(nama, tim.tahun)):
+                tim.nama = nama
         if ids is not None:
             _set_rhk(tim, ids)
             session.execute(delete(SelTim).where(SelTim.tim_id == tim.id, SelTim.rhk_id.not_in(ids or [-1])))
