@@ -12,3 +12,4 @@ from app import jobs  # noqa: F401
 from app.documents import process_documents  # noqa: F401
 from app.kinerja import unit_roles  # noqa: F401
 from app.kinerja import tukin  # noqa: F401
+from app.kinerja import tim_kerja  # noqa: F401

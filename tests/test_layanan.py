@@ -154,7 +154,7 @@ def test_relations_resolve_through_the_organisation(app, session):
     assert lanes.resolve(session, "Pejabat Penilai / JPT", data) == [agus, hendra, sekda]  # old names as aliases
     with pytest.raises(lanes.LaneUnresolved) as missing:
         lanes.resolve(session, "Ketua", data, "ketua_tim")
-    assert "Lane 'Ketua': tim kerja belum tersedia" in missing.value.message
+    assert "Lane 'Ketua': Dewi Lestari, A.Md. bukan anggota tim kerja mana pun saat ini" in missing.value.message
     with pytest.raises(lanes.LaneUnresolved) as missing:
         lanes.resolve(session, "Verifikator", data, "peran:verifikator")
     assert "unit Subbagian Umum dan Kepegawaian belum memiliki verifikator" in missing.value.message

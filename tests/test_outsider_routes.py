@@ -27,6 +27,8 @@ GLOBAL = {"/api/v1/admin/definitions/<int:definition_id>/elements", "/admin/defi
 RULE_VALUES = {"/api/v1/processes/<process_id>": {"process_id": "permohonan_perubahan_skp"},
                "/layanan/<process_id>": {"process_id": "permohonan_perubahan_skp"}}
 QUERIES = {"/api/v1/definitions/<process_id>/diff": "?from={version}&to={version}",
+           "/api/v1/tim-kerja/<int:tim_id>/rencana-aksi": "?periode_id={periode_id}",
+           "/tim-kerja/<tim_id>/rencana-aksi": "?periode_id={periode_id}",
            "/meja-kerja/<process_id>/beda": "?dari={version}&ke={version}"}
 FORMATS = {"document": "pdf", "dokumen": "pdf", "dokumen-evaluasi": "pdf", "matriks": "docx"}
 
@@ -52,6 +54,10 @@ def second_instansi(app) -> None:
 
 def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
     """Real objects of instansi A for each argument name of a route."""
+    from sqlalchemy import select
+
+    from app.kinerja import demo
+    from app.kinerja.tim_kerja import TimKerja
     from workflows.models import Instance, ProcessDefinition
 
     kabid, kadis = opened["kabid"], opened["kadis"]
@@ -80,7 +86,8 @@ def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
                   "process_id": definition.process_id, "version": definition.version,
                   "name": sorted(definition.sources)[0], "key": "skp-editor",
                   "nip": next(a["nip"] for a in accounts if a["jenis_jabatan"] == "FUNGSIONAL"),
-                  "unor_id": instance.unor_id, "dokumen_id": _document_of(session, instance)}
+                  "unor_id": instance.unor_id, "dokumen_id": _document_of(session, instance),
+                  "tim_id": session.scalar(select(TimKerja.id).where(TimKerja.nama == demo.TIM_KERJA[1]))}
     finally:
         session.close()
     return values

@@ -129,7 +129,10 @@ def penilaian_json(p: Penilaian) -> dict:
     from app.kinerja.angka_kredit import for_penilaian, row_to_json
     from app.kinerja.bukti_dukung import bukti_json, daftar
 
+    from app.kinerja.tim_kerja import umpan_balik_of
+
     realisasi = {r.rhk_id: r for r in p.realisasi}
+    ketua_tim = umpan_balik_of(get_session(), [r.id for r in p.realisasi])
     ak = for_penilaian(get_session(), p.id)
     files = daftar(get_session(), p.id)
     return {
@@ -146,6 +149,7 @@ def penilaian_json(p: Penilaian) -> dict:
                  "realisasi": getattr(realisasi.get(rhk.id), "realisasi", ""),
                  "bukti_dukung_url": getattr(realisasi.get(rhk.id), "bukti_dukung_url", ""),
                  "umpan_balik": getattr(realisasi.get(rhk.id), "umpan_balik", ""),
+                 "umpan_balik_ketua_tim": ketua_tim.get(getattr(realisasi.get(rhk.id), "id", None), []),
                  "bukti_dukung": [bukti_json(b) for b in files.get(rhk.id, [])]} for rhk in p.skp.rhk],
         "predikat_periodik": [{"penilaian_id": o.id, "periode": o.periode.nama, "predikat": o.predikat}
                               for o in get_session().scalars(select(Penilaian).join(Periode).where(

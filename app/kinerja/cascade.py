@@ -59,7 +59,10 @@ def periode_awal_baru(session: Session, pegawai: Pegawai, tahun: int) -> dt.date
 def seed_new_skp(session: Session, skp: Skp) -> int:
     """A new SKP starts from what the organisation already decided: a leader's from the organisational RHK
     of the predecessor, a subordinate's from the leader's matriks peran hasil."""
-    return seed_organisational_rhk(session, skp) or prefill(session, skp, leaders_of(session, skp))
+    from .tim_kerja import prefill as prefill_tim
+
+    return seed_organisational_rhk(session, skp) or prefill(session, skp, leaders_of(session, skp)) + \
+        prefill_tim(session, skp)
 
 
 def seed_organisational_rhk(session: Session, skp: Skp) -> int:
@@ -120,13 +123,18 @@ def leaders_of(session: Session, skp: Skp) -> set[int]:
 
 def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader,
-    and the organisational RHK of the leader position (they stay valid when the leader changes)."""
+    the organisational RHK of the leader position (they stay valid when the leader changes) and the RHK
+    of the tim kerja the pegawai belongs to that year."""
+    from .tim_kerja import rhk_ids_for
+
     people, positions = leaders_of(session, skp), leader_positions(session, skp)
-    if not people and not positions:
+    team = rhk_ids_for(session, skp.pegawai_id, skp.tahun)
+    if not people and not positions and not team:
         return []
     return list(session.scalars(
         select(Rhk).join(Skp, Rhk.skp_id == Skp.id)
-        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI")),
+        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI"))
+               | Rhk.id.in_(team),
                Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
         .order_by(Skp.pegawai_id, Rhk.urutan)))
 
@@ -136,11 +144,13 @@ def provisional_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     """RHK a draft may link to while the leader is still drafting: those of the penilai's or the
     unit leader's SKP of the same year in any status but cancelled (submission still needs an
     approved one), and the organisational RHK the approved ones of the position offer."""
+    from .tim_kerja import rhk_ids_for
+
     found = {r.id: r for r in allowed_rhk_atasan(session, skp)}
-    people = leaders_of(session, skp)
-    if people:
+    people, team = leaders_of(session, skp), rhk_ids_for(session, skp.pegawai_id, skp.tahun)
+    if people or team:
         for rhk in session.scalars(select(Rhk).join(Skp, Rhk.skp_id == Skp.id).where(
-                Skp.pegawai_id.in_(people), Skp.tahun == skp.tahun, Skp.status != "DIBATALKAN")
+                Skp.pegawai_id.in_(people) | Rhk.id.in_(team), Skp.tahun == skp.tahun, Skp.status != "DIBATALKAN")
                 .order_by(Skp.pegawai_id, Rhk.urutan)):
             found.setdefault(rhk.id, rhk)
     return list(found.values())

@@ -37,6 +37,10 @@ Explicit roles:
   Pengembangan Aplikasi, is PLT Kepala Seksi Infrastruktur dan Jaringan, so he is the pejabat
   penilai of Dedi Kurniawan and Rina Marlina, S.T.
 
+Tim kerja: "Tim Satu Data Statistik Sektoral" of the Bidang Statistik dan Persandian (year of the demo), ketua
+Rahmawati, S.Si. (Statistisi Ahli Pertama), anggota Yoga Pratama, S.Stat. and Lestari Handayani, A.Md.; its
+RHK is chosen on the team's page once the Kepala Dinas has an SKP (``TIM_KERJA``).
+
 The Sekretaris Daerah is the pejabat penilai of both JPT Pratama so the whole chain can be
 approved top-down; he has no penilai in the system (the Gubernur is not a pegawai here).
 """
@@ -48,9 +52,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import write_transaction
-from app.kinerja import angka_kredit, org
+from app.kinerja import angka_kredit, org, tim_kerja
 from app.kinerja.nip import isi_dari_nip, parse_nip
 from app.kinerja.password import hash_password
+from workflows import clock
 
 DEMO_KODE = "DEMO"
 DEMO_PASSWORD = "ekinerja-demo"
@@ -150,6 +155,11 @@ PEGAWAI = [
 ]
 
 
+# The demo's tim kerja: unit, name, ketua, anggota (members for the whole year).
+TIM_KERJA = ("KOMINFO.STATSAN", "Tim Satu Data Statistik Sektoral", "199406092020122009",
+             ["199710182022031001", "199012122014022002"])
+
+
 def load_demo(session: Session, tahun: int, fast_hash: bool = False) -> list[dict]:
     """Create the demo instansi once and return its accounts, top-down (Sekda first)."""
     if session.scalar(select(org.Instansi).where(org.Instansi.kode == DEMO_KODE)) is None:
@@ -186,6 +196,11 @@ def _create(session: Session, tahun: int, fast_hash: bool) -> None:
         by_nip[nip] = pegawai
     session.add(org.PenugasanPltPlh(pegawai=by_nip[PLT_NIP], jabatan=vacant, jenis="PLT",
                                     tmt_mulai=dt.date(tahun, 1, 1), tmt_selesai=None))
+    unor, nama, ketua, anggota = TIM_KERJA
+    tim = tim_kerja.TimKerja(instansi=instansi, unor=unors[unor], tahun=tahun, nama=nama, dibuat_at=clock.now())
+    session.add(tim)
+    for nip, peran in [(ketua, "KETUA")] + [(n, "ANGGOTA") for n in anggota]:
+        session.add(tim_kerja.AnggotaTim(tim=tim, pegawai=by_nip[nip], peran=peran, mulai=dt.date(tahun, 1, 1)))
     # The AK reference data (PerBKN 3/2023) the demo's jabatan fungsional are converted with.
     angka_kredit.seed_defaults(session)
     session.flush()

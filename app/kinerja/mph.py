@@ -50,12 +50,18 @@ def matriks(session: Session, skp: Skp) -> dict:
     cells = {(c.bawahan_id, c.rhk_id): c for c in session.scalars(select(MphSel).where(MphSel.skp_id == skp.id))}
     people = bawahan_of(session, skp)
     people += [c.bawahan for c in cells.values() if c.bawahan not in people]  # moved away since: still shown
+    return {"skp_id": skp.id, "tahun": skp.tahun, "status": skp.status, "pimpinan": identity(session, skp.pegawai),
+            **matrix_dict(list(skp.rhk), people, cells)}
+
+
+def matrix_dict(columns: list[Rhk], people: list[Pegawai], cells: dict) -> dict:
+    """Columns (RHK with their IKI) and rows (people with one cell per column) of a matrix whose cells are
+    keyed ``(pegawai id, rhk id)`` (also the tim kerja's matrix)."""
     return {
-        "skp_id": skp.id, "tahun": skp.tahun, "status": skp.status, "pimpinan": identity(session, skp.pegawai),
-        "kolom": [{"rhk_id": r.id, "deskripsi": r.deskripsi, "iki": [i.indikator for i in r.iki]} for r in skp.rhk],
+        "kolom": [{"rhk_id": r.id, "deskripsi": r.deskripsi, "iki": [i.indikator for i in r.iki]} for r in columns],
         "baris": [{"nip": p.nip, "nama": p.nama_lengkap, "jabatan": p.jabatan.nama if p.jabatan else "",
                    "sel": [{"rhk_id": r.id, "peran": cells[(p.id, r.id)].peran, "hasil": cells[(p.id, r.id)].hasil}
-                           if (p.id, r.id) in cells else {"rhk_id": r.id, "peran": "", "hasil": ""} for r in skp.rhk]}
+                           if (p.id, r.id) in cells else {"rhk_id": r.id, "peran": "", "hasil": ""} for r in columns]}
                   for p in people],
     }
 
@@ -73,11 +79,22 @@ def tulis(session: Session, actor_id: int, skp: Skp, body: dict) -> None:
         raise Forbidden("Hanya pemilik SKP (pimpinan) yang menyusun matriks peran hasil")
     if skp.status in ("SELESAI", "DIBATALKAN"):
         raise Conflict(f"SKP berstatus {skp.status} tidak dapat diubah matriksnya")
-    items = body.get("sel")
+    people = {p.nip: p for p in bawahan_of(session, skp)}
+    cells = [MphSel(skp_id=skp.id, rhk_id=c["rhk_id"], bawahan_id=c["pegawai"].id, peran=c["peran"], hasil=c["hasil"])
+             for c in read_cells(body, {r.id for r in skp.rhk}, people, "bukan RHK dari SKP ini",
+                                "bukan bawahan yang dinilai pemilik SKP ini")]
+    session.execute(delete(MphSel).where(MphSel.skp_id == skp.id))
+    session.add_all(cells)
+    session.flush()
+
+
+def read_cells(body: dict, rhk_ids: set[int], people: dict[str, Pegawai], not_a_column: str,
+               not_a_row: str) -> list[dict]:
+    """The cells sent (``{"sel": [{"rhk_id", "nip", "peran", "hasil"}]}``) checked against the matrix's columns
+    and rows: ``[{"rhk_id", "pegawai", "peran", "hasil"}]``, or ValidationFailed naming every wrong field."""
+    items = body.get("sel") if isinstance(body, dict) else None
     if not isinstance(items, list):
         raise ValidationFailed({"sel": "wajib diisi dengan daftar sel"})
-    rhk_ids = {r.id for r in skp.rhk}
-    people = {p.nip: p for p in bawahan_of(session, skp)}
     fields: dict[str, str] = {}
     cells, seen = [], set()
     for i, item in enumerate(items):
@@ -85,27 +102,28 @@ def tulis(session: Session, actor_id: int, skp: Skp, body: dict) -> None:
         if not isinstance(item, dict):
             fields[where] = "harus berupa objek"
             continue
-        if item.get("rhk_id") not in rhk_ids:
-            fields[f"{where}.rhk_id"] = "bukan RHK dari SKP ini"
-        if item.get("nip") not in people:
-            fields[f"{where}.nip"] = "bukan bawahan yang dinilai pemilik SKP ini"
+        rhk_id, nip = item.get("rhk_id"), item.get("nip")
+        rhk_id = rhk_id if isinstance(rhk_id, int) and not isinstance(rhk_id, bool) else None
+        nip = nip if isinstance(nip, str) else None
+        if rhk_id not in rhk_ids:
+            fields[f"{where}.rhk_id"] = not_a_column
+        if nip not in people:
+            fields[f"{where}.nip"] = not_a_row
         hasil, peran = item.get("hasil"), item.get("peran", "")
         if not isinstance(hasil, str) or not hasil.strip():
             fields[f"{where}.hasil"] = "wajib diisi"
         if not isinstance(peran, str):
             fields[f"{where}.peran"] = "harus berupa teks"
-        key = (item.get("nip"), item.get("rhk_id"))
+        key = (nip, rhk_id)
         if key in seen:
             fields[where] = "sel ganda untuk pegawai dan RHK yang sama"
         seen.add(key)
         if not any(k.startswith(where) for k in fields):
-            cells.append(MphSel(skp_id=skp.id, rhk_id=item["rhk_id"], bawahan_id=people[item["nip"]].id,
-                                peran=peran.strip(), hasil=hasil.strip()))
+            cells.append({"rhk_id": rhk_id, "pegawai": people[nip], "peran": peran.strip(),
+                          "hasil": hasil.strip()})
     if fields:
         raise ValidationFailed(fields)
-    session.execute(delete(MphSel).where(MphSel.skp_id == skp.id))
-    session.add_all(cells)
-    session.flush()
+    return cells
 
 
 def prefill(session: Session, skp: Skp, leaders: set[int]) -> int:

@@ -3,14 +3,15 @@
 The pejabat penilai kinerja is "atasan langsung Pegawai dengan ketentuan paling rendah
 pejabat pengawas" (PermenPANRB 6/2022 Pasal 1 angka 9, domain §2.1): the nearest leader
 up the unor tree whose jabatan is Pengawas or higher, the acting PLT/PLH of a leader
-position included, unless an admin set an explicit override on the pegawai.
+position included, unless an admin set an explicit override on the pegawai, or the instansi made
+ketua tim the pejabat penilai of their anggota (``Instansi.ketua_tim_penilai``, tim_kerja).
 """
 from __future__ import annotations
 
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base
@@ -38,6 +39,8 @@ class Instansi(Base):
     nama: Mapped[str] = mapped_column(String(255))
     jenis: Mapped[str] = mapped_column(String(16), default="DAERAH")  # PUSAT | DAERAH
     lokasi: Mapped[str] = mapped_column(String(120), default="")  # place printed above signatures
+    # The instansi decided that a ketua tim evaluates the anggota of the team (tim_kerja; default: no).
+    ketua_tim_penilai: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Unor(Base):
@@ -173,6 +176,16 @@ def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
     return session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
 
 
+# fn(session, pegawai, date) -> the ketua tim who evaluates the pegawai, or None; registered by tim_kerja
+# (which depends on this module, not the other way round).
+_KETUA_PENILAI: list = []
+
+
+def register_ketua_penilai(fn):
+    _KETUA_PENILAI[:] = [fn]
+    return fn
+
+
 def pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
     """The pejabat penilai kinerja of a pegawai on a date (domain §2.1), or None at the top."""
     return _penilai_at(session, pegawai, on)[0]
@@ -183,6 +196,10 @@ def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple
     on = on or clock.today()
     if pegawai.penilai_override_id:
         return session.get(Pegawai, pegawai.penilai_override_id), None
+    if pegawai.instansi.ketua_tim_penilai and _KETUA_PENILAI:  # the instansi's choice; the override above wins
+        ketua = _KETUA_PENILAI[0](session, pegawai, on)
+        if ketua is not None:
+            return ketua, None
     if pegawai.jabatan is None:
         return None, None
     unor = pegawai.jabatan.unor

@@ -10,7 +10,7 @@ from workflows import directory
 from workflows.lanes import Missing, register_relation, register_unit_relation
 from workflows.store import subject_resolver
 
-from . import org, unit_roles
+from . import org, tim_kerja, unit_roles
 from .org import Akun, Pegawai, Unor
 
 directory.register(person=Pegawai, unit=Unor)
@@ -154,7 +154,17 @@ def _instansi_role(session: Session, instansi_id: int | None, role: str) -> list
 
 @register_relation("ketua_tim")
 def ketua_tim(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
-    raise Missing("tim kerja belum tersedia di aplikasi ini, sehingga ketua tim tidak dapat ditentukan")
+    """The active ketua of every tim kerja the subject belongs to today (tim_kerja.ketua_of)."""
+    from workflows import clock
+
+    p = _subject_of(session, pegawai_id)
+    today = clock.today()
+    found = tim_kerja.ketua_of(session, p, today)
+    if not found:
+        if not tim_kerja.memberships(session, p.id, today):
+            raise Missing(f"{p.nama_lengkap} bukan anggota tim kerja mana pun saat ini")
+        raise Missing(f"tim kerja {p.nama_lengkap} belum memiliki ketua saat ini")
+    return [k.id for k in found]
 
 
 @subject_resolver

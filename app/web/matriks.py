@@ -16,7 +16,7 @@ from .common import parse_id
 CELL = re.compile(r"^sel-(\d{18})-(\d{1,12})-(peran|hasil)$")
 
 
-def _posted_cells() -> list[dict]:
+def posted_cells() -> list[dict]:
     cells: dict[tuple, dict] = {}
     for key, value in request.form.items():
         match = CELL.match(key)
@@ -26,32 +26,48 @@ def _posted_cells() -> list[dict]:
     return [c for c in cells.values() if c["peran"].strip() or c["hasil"].strip()]
 
 
+def cell_errors(data: dict, cells: list[dict], fields: dict) -> dict:
+    """Put the posted cells back into the matrix ``data`` and return the errors per (nip, rhk_id)."""
+    posted = {(c["nip"], c["rhk_id"]): c for c in cells}
+    for row in data["baris"]:
+        row["sel"] = [posted.get((row["nip"], s["rhk_id"]), {**s, "peran": "", "hasil": ""}) for s in row["sel"]]
+    errors = {}
+    for n, cell in enumerate(cells):
+        for key, message in fields.items():
+            if key.startswith(f"sel[{n}]"):
+                errors[(cell["nip"], cell["rhk_id"])] = message
+    return errors
+
+
+def matrix_page(data: dict, save, done: str, saved: str, editable: bool, **texts):
+    """A matrix page (an SKP's or a tim kerja's): on POST ``save(cells)`` then back to ``done``, or the page again
+    with the posted cells and the errors per cell (422)."""
+    errors, status = {}, 200
+    if request.method == "POST":
+        cells = posted_cells()
+        try:
+            save(cells)
+        except ValidationFailed as exc:
+            errors, status = cell_errors(data, cells, exc.fields), 422
+        else:
+            flash(saved, "success")
+            return redirect(done)
+    return render_template("matriks.html", data=data, errors=errors, editable=editable, **texts), status
+
+
 @web.route("/skp/<skp_id>/matriks", methods=["GET", "POST"])
 def matriks_page(skp_id):
     db = get_session()
     skp = skp_access.visible(db, g.actor, parse_id(skp_id))
-    data, fields, status = mph.matriks(db, skp), {}, 200
-    if request.method == "POST":
-        cells = _posted_cells()
-        try:
-            mph.simpan(db, g.actor, skp, {"sel": cells})
-        except ValidationFailed as exc:
-            fields, status = exc.fields, 422
-            posted = {(c["nip"], c["rhk_id"]): c for c in cells}
-            for row in data["baris"]:
-                row["sel"] = [posted.get((row["nip"], s["rhk_id"]), {**s, "peran": "", "hasil": ""})
-                              for s in row["sel"]]
-        else:
-            flash("Matriks peran hasil disimpan.")
-            return redirect(url_for("web.matriks_page", skp_id=skp.id))
-    index = {(row["nip"], s["rhk_id"]): i for row in data["baris"] for i, s in enumerate(row["sel"])}
-    errors = {}
-    for n, cell in enumerate(_posted_cells() if fields else []):
-        for key, message in fields.items():
-            if key.startswith(f"sel[{n}]"):
-                errors[(cell["nip"], cell["rhk_id"])] = message
-    return render_template("matriks.html", skp=skp, data=data, errors=errors, index=index,
-                           editable=g.actor.id == skp.pegawai_id), status
+    return matrix_page(
+        mph.matriks(db, skp), lambda cells: mph.simpan(db, g.actor, skp, {"sel": cells}),
+        url_for("web.matriks_page", skp_id=skp.id), "Matriks peran hasil disimpan.", g.actor.id == skp.pegawai_id,
+        judul=f"Matriks peran hasil {skp.tahun}",
+        pengantar="Bagikan setiap RHK kepada bawahan yang Anda nilai: peran dan hasil yang diharapkan. SKP bawahan "
+                  "yang dibuat sesudahnya berisi RHK dari hasil tersebut, sudah terhubung ke RHK Anda.",
+        kosong_kolom="SKP ini belum memiliki RHK.", kosong_baris="Tidak ada bawahan yang Anda nilai.",
+        unduh=lambda fmt: url_for("web.matriks_document_page", skp_id=skp.id, fmt=fmt),
+        kembali=("Kembali ke SKP", url_for("web.skp_page", skp_id=skp.id)))
 
 
 @web.get("/skp/<skp_id>/matriks.<fmt>")
