@@ -1,15 +1,15 @@
 """tim kerja: teams per unit and year (ketua, anggota with a period), the team's RHK, its matriks peran hasil,
 the ketua's umpan balik on anggota's rencana aksi, and the instansi setting "ketua tim sebagai pejabat penilai"
 
-Revision ID: 0021_tim_kerja
-Revises: 0020_admin_indexes
+Revision ID: 0023_tim_kerja
+Revises: 0022_pelaporan
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021_tim_kerja'
-down_revision = '0020_admin_indexes'
+revision = '0023_tim_kerja'
+down_revision = "0022_pelaporan"
 branch_labels = None
 depends_on = None
 

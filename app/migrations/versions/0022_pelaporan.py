@@ -1,14 +1,14 @@
 """tukin_persentase: an instansi's percentage of tunjangan kinerja / TPP per monthly predikat
 
-Revision ID: 0021_pelaporan
-Revises: 0020_admin_indexes
+Revision ID: 0022_pelaporan
+Revises: 0021_penilaian_catatan
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021_pelaporan'
-down_revision = '0020_admin_indexes'
+revision = '0022_pelaporan'
+down_revision = "0021_penilaian_catatan"
 branch_labels = None
 depends_on = None
 
