@@ -13,6 +13,7 @@ import pypdfium2
 import pytest
 import zxingcpp
 from sqlalchemy import select
+from test_pages import Pages
 from test_outbox import _admin, _approve_kadis, _docx_text, _pdf_text
 from test_process_documents import factory, start, subject_of, templates  # noqa: F401 - fixtures
 
@@ -82,6 +83,11 @@ def test_the_qr_of_an_archived_skp_opens_its_verification_page(app, accounts, as
     assert perans[0] == "Pegawai yang dinilai" and perans[1].startswith("Pejabat penilai")
     assert body["penandatangan"][1]["waktu"] is not None
     assert all(b["tanda_tangan_elektronik"] is None for b in body["berkas"])  # no certificate configured
+
+    # the SKP page links to it
+    pages = Pages(app.test_client())
+    pages.login(kadis_account["nip"])
+    assert f'href="/verifikasi/{kode}"' in pages.client.get(f"/skp/{skp_id}").get_data(as_text=True)
 
     # after a rollback the copy is superseded; a new approval archives a new code
     assert _admin(accounts, as_user).post(f"/skp/{skp_id}/rollback", json={"reason": "Revisi"}).status_code == 200
@@ -202,7 +208,7 @@ def test_a_certificate_that_cannot_be_opened_fails_the_job_visibly(app, accounts
 # ---------------------------------------------------------------- documents made by a process
 
 
-def test_a_process_document_carries_its_code_and_qr(factory, accounts, client, run_jobs):
+def test_a_process_document_carries_its_code_and_qr(factory, accounts, as_user, client, run_jobs):
     subject = subject_of(factory, accounts)
     first = start(factory, subject["id"], nomor=17)
     assert run_jobs()["done"] == 1
@@ -216,6 +222,9 @@ def test_a_process_document_carries_its_code_and_qr(factory, accounts, client, r
     assert {b["format"]: b["sha256"] for b in body["berkas"]}["pdf"] == hashlib.sha256(pdf_row.content).hexdigest()
     assert pdf_row.sha256 == hashlib.sha256(pdf_row.content).hexdigest()
     assert "BERLAKU" in client.get(f"/verifikasi/{kode}").get_data(as_text=True)
+    listed = as_user(subject["nip"]).get(f"/instances/{first}/documents").get_json()["documents"]
+    assert {d["kode_verifikasi"] for d in listed} == {kode}
+    assert {d["verifikasi_url"] for d in listed} == {address}
 
 
 def _rows_f(factory, *where):

@@ -180,7 +180,8 @@ def view(row: DokumenProses) -> dict:
 
     return {"id": row.id, "instance_id": row.instance_id, "template": row.template, "judul": row.judul,
             "format": row.format, "nama_berkas": row.nama_berkas, "sha256": row.sha256, "ukuran": len(row.content),
-            "bpmn_id": row.bpmn_id, "created_at": iso(row.created_at),
+            "bpmn_id": row.bpmn_id, "created_at": iso(row.created_at), "kode_verifikasi": row.kode_verifikasi,
+            "verifikasi_url": verifikasi.url(row.kode_verifikasi) if row.kode_verifikasi else None,
             "url": f"/api/v1/instances/{row.instance_id}/documents/{row.id}"}
 
 

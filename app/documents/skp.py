@@ -181,6 +181,12 @@ def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
                           .order_by(DokumenArsip.riwayat_id.desc().nulls_last(), DokumenArsip.id.desc()).limit(1))
 
 
+def archived_kode(session: Session, skp: Skp) -> str | None:
+    """The verification code of the SKP's latest archived copy (None before the first or for an old copy)."""
+    row = archived(session, skp, "pdf")
+    return row.kode_verifikasi if row is not None else None
+
+
 def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> tuple[bytes, str | None]:
     """The SKP document as it stands, or the copy archived at its last approval (with its hash)."""
     from core.errors import NotFound

@@ -12,7 +12,7 @@ from app.auth import authenticate, revoke_sessions, safe_next
 from core.db import write_transaction
 from app.documents.skp import MEDIA_TYPES
 from app.documents import process_documents
-from app.documents.skp import archive_state, document_bytes
+from app.documents.skp import archive_state, archived_kode, document_bytes
 from app.kinerja import skp_access
 from core.errors import DomainError
 from app.kinerja.perilaku import NAMA
@@ -187,7 +187,8 @@ def skp_page(skp_id):
     rollback_task = next((t for t in actions if t.form_key == ROLLBACK_FORM), None)
     others = [t for t in actions if t.form_key != ROLLBACK_FORM]
     return render_template("skp_detail.html", **skp_context(db, skp), rollback_task=rollback_task,
-                           other_tasks=others, archive=archive_state(db, skp))
+                           other_tasks=others, archive=archive_state(db, skp),
+                           kode_verifikasi=archived_kode(db, skp))
 
 
 @web.get("/skp/<skp_id>/dokumen.<fmt>")

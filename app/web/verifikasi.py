@@ -9,6 +9,11 @@ from app.documents import verifikasi
 from . import web
 
 
+@web.app_template_filter("kode_verifikasi")
+def kode_verifikasi(kode: str) -> str:
+    return verifikasi.tampil(kode or "")
+
+
 @web.get("/verifikasi")
 def verifikasi_form():
     """A form to type the code printed on a document (``?kode=`` goes to its page)."""
