@@ -15,6 +15,7 @@ import zxingcpp
 from sqlalchemy import select
 from test_pages import Pages
 from test_outbox import _admin, _approve_kadis, _docx_text, _pdf_text
+from test_browser import base_url, browser  # noqa: F401 - fixtures
 from test_process_documents import factory, start, subject_of, templates  # noqa: F401 - fixtures
 
 from app.documents import verifikasi
@@ -233,3 +234,20 @@ def _rows_f(factory, *where):
         return list(session.scalars(select(DokumenProses).where(*where).order_by(DokumenProses.id)))
     finally:
         session.close()
+
+
+@pytest.mark.browser
+def test_the_verification_page_fits_a_phone_and_a_wide_screen(app, accounts, as_user, run_jobs, base_url,  # noqa: F811
+                                                               browser):  # noqa: F811
+    skp_id, _, _ = _approve_kadis(accounts, as_user)
+    assert run_jobs()["done"] == 1
+    [row] = _rows(app, DokumenArsip, DokumenArsip.skp_id == skp_id, DokumenArsip.format == "pdf")
+    for width, height in ((375, 812), (1366, 900)):
+        page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 500)
+        page.set_default_timeout(15000)
+        page.goto(f"{base_url}/verifikasi/{row.kode_verifikasi}")  # no login
+        page.wait_for_load_state("load")
+        assert page.locator("#status").inner_text().startswith("BERLAKU")
+        assert page.locator("#sha256-pdf").inner_text() == row.sha256
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), width
+        page.close()
