@@ -2,11 +2,11 @@
 each requirement of kenaikan pangkat and jenjang."""
 from __future__ import annotations
 
-from flask import g, render_template
+from flask import g, render_template, request
 
 from app import get_session
 from app.api.angka_kredit import _visible
-from app.api.profil import profil_json
+from app.api.profil import beranda_json
 
 from . import web
 
@@ -16,6 +16,7 @@ LABEL_SYARAT = {"TERPENUHI": "Terpenuhi", "BELUM_TERPENUHI": "Belum terpenuhi", 
 
 @web.get("/profil")
 def profil_page():
+    """The beranda: the profile with the people around the pegawai and the year at a glance (?tahun=)."""
     return _render(g.actor.pegawai)
 
 
@@ -26,4 +27,5 @@ def profil_other(nip):
 
 
 def _render(pegawai):
-    return render_template("profil.html", profil=profil_json(get_session(), pegawai), label_syarat=LABEL_SYARAT)
+    return render_template("profil.html", profil=beranda_json(get_session(), pegawai, request.args),
+                           label_syarat=LABEL_SYARAT)
