@@ -49,7 +49,8 @@ def test_the_year_shows_the_skp_status_and_each_periods_penilaian(app, accounts,
     assert body["pejabat_penilai"]["nip"] == find(accounts, "Kepala Dinas")["nip"]
 
     pages = Pages(app.test_client())
-    pages.login(kabid["nip"])
+    assert pages.login(kabid["nip"]).location.endswith("/profil")  # the beranda is the landing page
+    assert "Tugas Saya (1 menunggu)" in pages.html("/profil")  # his realisasi task of the opened period
     html = pages.client.get(f"/profil?tahun={DEMO_TAHUN}").get_data(as_text=True)
     assert f"Tahun {DEMO_TAHUN} sekilas" in html and "Disetujui" in html and penilaian["periode"] in html
     assert f'/penilaian/{opened["penilaian_id"]}' in html and f'/skp/{skp["id"]}' in html

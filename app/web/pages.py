@@ -67,7 +67,9 @@ def login():
         nip = request.form.get("nip", "").strip()
         actor = authenticate(get_session(), nip, request.form.get("kata_sandi", ""))
         if actor is not None:
-            target = safe_next(request.args.get("next") or request.form.get("next"))
+            wanted = request.args.get("next") or request.form.get("next")
+            # no page asked for: the beranda (profil with the people around him and his year)
+            target = safe_next(wanted) if wanted else url_for("web.profil_page")
             session.clear()
             session["akun_id"] = actor.akun.id
             session["sesi_versi"] = actor.akun.session_version

@@ -7,6 +7,7 @@ from flask import g, render_template, request
 from app import get_session
 from app.api.angka_kredit import _visible
 from app.api.profil import beranda_json
+from workflows import inbox
 
 from . import web
 
@@ -16,8 +17,9 @@ LABEL_SYARAT = {"TERPENUHI": "Terpenuhi", "BELUM_TERPENUHI": "Belum terpenuhi", 
 
 @web.get("/profil")
 def profil_page():
-    """The beranda: the profile with the people around the pegawai and the year at a glance (?tahun=)."""
-    return _render(g.actor.pegawai)
+    """The beranda (the landing page after login): the profile with the people around the pegawai, the year at
+    a glance (?tahun=) and how many tasks wait for him."""
+    return _render(g.actor.pegawai, tugas=len(inbox.tasks_for(get_session(), g.actor.id)))
 
 
 @web.get("/profil/<nip>")
@@ -26,6 +28,6 @@ def profil_other(nip):
     return _render(_visible(get_session(), nip))
 
 
-def _render(pegawai):
+def _render(pegawai, tugas: int | None = None):
     return render_template("profil.html", profil=beranda_json(get_session(), pegawai, request.args),
-                           label_syarat=LABEL_SYARAT)
+                           label_syarat=LABEL_SYARAT, tugas=tugas)
