@@ -138,7 +138,8 @@ def _make(_session: Session, payload: dict):
             bpmn_id=payload.get("bpmn_id") or "", template=payload["template"], judul=payload.get("judul") or "",
             nama_berkas=f"{payload['nama_berkas']}.{fmt}", format=fmt, content=content,
             sha256=hashlib.sha256(content).hexdigest(), kode_verifikasi=kode,
-            verifikasi={**info, "sertifikat": subject if fmt == "pdf" else None}, created_at=clock.now()) for fmt, content in files.items()])
+            verifikasi={**info, "sertifikat": subject if fmt == "pdf" else None}, created_at=clock.now())
+            for fmt, content in files.items()])
     return store
 
 
