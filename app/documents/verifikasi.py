@@ -69,7 +69,7 @@ def html_block(mark: dict) -> str:
     """The block appended to a document's HTML before printing (sizes 1/0.75 larger for wkhtmltopdf)."""
     uri = "data:image/png;base64," + base64.b64encode(mark["png"]).decode("ascii")
     text = escape(TEKS.format(url=mark["url"], kode=mark["kode_tampil"]))
-    return ('<div class="verifikasi" style="margin-top:16px;page-break-inside:avoid;font-size:12px;'
+    return ('<div class="verifikasi" style="margin-top:16px;page-break-inside:avoid;font-size:14px;'
             'border-top:1px solid #999;padding-top:6px">'
             f'<img src="{uri}" alt="QR verifikasi" style="width:130px;height:130px;float:left;margin-right:10px">'
             f'<div><b>Kode verifikasi: {escape(mark["kode_tampil"])}</b><br>{text}</div>'
