@@ -16,7 +16,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     from .kinerja import bindings
     from .documents import skp as skp_document
-    from .documents import process_documents, template_files  # noqa: F401 - registers the buat_dokumen service
+    from .documents import process_documents, template_files, verifikasi  # noqa: F401 - registers buat_dokumen
     from . import notifications
     from workflows import forms
 
@@ -24,6 +24,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     forms.set_forms_dir(Path(app.config["BPMN_DIR"]) / "forms")
     skp_document.configure(app.config["DOCUMENT_TEMPLATES"], app.config["WKHTMLTOPDF"])
     template_files.configure(app.config["DOCUMENT_TEMPLATES"], app.config["TEMPLATE_DIR"])
+    verifikasi.configure(app.config["PUBLIC_URL"], app.config.get("SIGN_P12_DIR"),
+                         app.config.get("SIGN_P12_PASSPHRASE", ""))
     notifications.configure(app.config)
 
     engine = make_engine(app.config["DATABASE_URL"])

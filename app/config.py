@@ -74,5 +74,10 @@ def from_environment(instance_path: Path) -> dict:
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS"),
         "SMTP_SSL": _flag("SMTP_SSL"),
         "MAIL_FROM": os.environ.get("MAIL_FROM") or "e-Kinerja Flow <noreply@localhost>",
-        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/"),
+        "PUBLIC_URL": (os.environ.get("EKINERJA_PUBLIC_URL") or os.environ.get("PUBLIC_URL")
+                       or "http://127.0.0.1:5000").rstrip("/"),
+        # Archived documents (README, "Verifikasi dokumen"): <dir>/<instansi kode>.p12 signs that instansi's PDFs.
+        "SIGN_P12_DIR": os.environ.get("EKINERJA_SIGN_P12_DIR", "").strip() or None,
+        "SIGN_P12_PASSPHRASE": os.environ.get("EKINERJA_SIGN_P12_PASSPHRASE", ""),
+        "EKINERJA_VERIFIKASI_LIMIT": os.environ.get("EKINERJA_VERIFIKASI_LIMIT") or "30 per minute",
     }

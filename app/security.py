@@ -31,6 +31,8 @@ CSP = {
 FRAMEABLE_ENDPOINTS = ("web.skp_document",)
 FRAMEABLE_CSP = {**CSP, "frame-ancestors": "'self'"}
 LOGIN_ENDPOINTS = ("web.login", "api.token")
+# The public verification of archived documents: every request counts, per address (EKINERJA_VERIFIKASI_LIMIT).
+VERIFIKASI_ENDPOINTS = ("web.verifikasi_page", "web.verifikasi_form", "api.get_verifikasi")
 THROTTLED_MESSAGE = "Terlalu banyak percobaan masuk yang gagal. Coba lagi paling lama {menit} menit lagi."
 
 
@@ -55,6 +57,9 @@ def init_security(app: Flask) -> Limiter:
     for endpoint in LOGIN_ENDPOINTS:
         # The limits are checked before the view runs, so a refused attempt costs no password hashing.
         app.view_functions[endpoint] = by_address(by_nip(app.view_functions[endpoint]))
+    verifikasi = limiter.shared_limit(app.config["EKINERJA_VERIFIKASI_LIMIT"], scope="verifikasi")
+    for endpoint in VERIFIKASI_ENDPOINTS:
+        app.view_functions[endpoint] = verifikasi(app.view_functions[endpoint])
     app.extensions["ekinerja_limiter"] = limiter
 
     Talisman(app, force_https=app.config["EKINERJA_FORCE_HTTPS"], frame_options="DENY",

@@ -48,6 +48,8 @@ def login(page, base_url, nip):
     page.fill("#nip", nip)
     page.fill("#kata_sandi", DEMO_PASSWORD)
     page.click("button:has-text('Masuk')")
+    page.wait_for_selector("h1:has-text('Profil pegawai')")  # the beranda is the landing page
+    page.goto(f"{base_url}/")
     page.wait_for_selector("h1:has-text('Tugas Saya')")
 
 

@@ -22,7 +22,10 @@ PUBLIC_FILES = {"/static/<path:filename>", "/aset/<path:filename>"}
 # Definitions and forms belong to no instansi: a reader elsewhere may see them, but never A's instances.
 GLOBAL = {"/api/v1/admin/definitions/<int:definition_id>/elements", "/admin/definisi/<definition_id>",
           # a national process anyone may start (Mulai Layanan): every instansi sees it, none sees A's instances
-          "/api/v1/processes/<process_id>", "/layanan/<process_id>"}
+          "/api/v1/processes/<process_id>", "/layanan/<process_id>",
+          # the public verification of an archived document: anyone holding the printed code, no login
+          "/verifikasi/<kode>", "/api/v1/verifikasi/<kode>"}
+KODE_VERIFIKASI = "UJIVERIFIKASIAAA"
 # Routes whose argument must name something else than the walk's default value.
 RULE_VALUES = {"/api/v1/processes/<process_id>": {"process_id": "permohonan_perubahan_skp"},
                "/layanan/<process_id>": {"process_id": "permohonan_perubahan_skp"}}
@@ -87,7 +90,8 @@ def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
                   "name": sorted(definition.sources)[0], "key": "skp-editor",
                   "nip": next(a["nip"] for a in accounts if a["jenis_jabatan"] == "FUNGSIONAL"),
                   "unor_id": instance.unor_id, "dokumen_id": _document_of(session, instance),
-                  "tim_id": session.scalar(select(TimKerja.id).where(TimKerja.nama == demo.TIM_KERJA[1]))}
+                  "tim_id": session.scalar(select(TimKerja.id).where(TimKerja.nama == demo.TIM_KERJA[1])),
+                  "kode": KODE_VERIFIKASI}
     finally:
         session.close()
     return values
@@ -102,7 +106,7 @@ def _document_of(session, instance) -> int:
         row = DokumenProses(instance_id=instance.id, instansi_id=instance.instansi_id,
                             subject_pegawai_id=instance.subject_pegawai_id, template="uji", judul="Uji",
                             nama_berkas="uji.pdf", format="pdf", sha256="0" * 64, content=b"%PDF-1.4 uji",
-                            created_at=clock.now())
+                            kode_verifikasi=KODE_VERIFIKASI, created_at=clock.now())
         session.add(row)
         session.flush()
         return row.id

@@ -119,7 +119,7 @@ def test_login_good_and_bad(pages, accounts):
     assert r.status_code in (200, 401) and "NIP atau kata sandi salah" in r.get_data(as_text=True)
     assert pages.get("/").status_code == 302
     r = pages.login(kadis["nip"])
-    assert r.status_code == 302 and r.location.endswith("/")
+    assert r.status_code == 302 and r.location.endswith("/profil")  # the beranda is the landing page
     home = pages.html("/")
     assert "Tugas Saya" in home and "Hendra Wijaya" in home and "e-Kinerja Flow" in home
     assert pages.post("/keluar", {}).status_code == 302

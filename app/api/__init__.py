@@ -109,3 +109,4 @@ from . import unit_roles  # noqa: E402,F401
 from . import profil  # noqa: E402,F401
 from . import tukin  # noqa: E402,F401
 from . import tim_kerja  # noqa: E402,F401
+from . import verifikasi  # noqa: E402,F401

@@ -2,14 +2,16 @@
 fungsional, the angka kredit with each requirement of kenaikan pangkat and jenjang."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 from sqlalchemy.orm import Session
 
 from app import get_session
 from app.kinerja import angka_kredit as ak
 from app.kinerja.kenaikan import ringkasan_json
 from app.kinerja import org
+from app.kinerja.beranda import beranda
 from app.kinerja.nip import data_nip
+from app.request_input import int_arg
 from workflows import clock
 
 from . import api, login_required
@@ -27,6 +29,18 @@ def profil_json(session: Session, pegawai: org.Pegawai) -> dict:
             "pangkat_gol": pegawai.pangkat_gol, "jabatan": jabatan.nama if jabatan else None,
             "unor": jabatan.unor.nama if jabatan else None, "status_kepegawaian": pegawai.status_kepegawaian,
             **data_nip(pegawai, clock.today()), "angka_kredit": kenaikan}
+
+
+def beranda_json(session: Session, pegawai: org.Pegawai, args) -> dict:
+    """The profile with the people around the pegawai and one year at a glance (``?tahun=``, default this year)."""
+    tahun = int_arg(args, "tahun", None, 2000, 2100, "tahun (2000–2100)")
+    return {**profil_json(session, pegawai), **beranda(session, pegawai, tahun)}
+
+
+@api.get("/beranda")
+@login_required
+def get_beranda():
+    return jsonify(beranda_json(get_session(), g.actor.pegawai, request.args))
 
 
 @api.get("/pegawai/<nip>/profil")
@@ -47,6 +61,15 @@ def _describe() -> None:
         "parameters": [{"name": "nip", "in": "path", "required": True, "schema": {"type": "string"}}],
         "responses": {"200": _resp("Profil"), **ERRORS,
                       "422": _resp("NIP tidak valid", {"$ref": "#/components/schemas/Error"})}}}
+
+    DOCUMENT["paths"]["/beranda"] = {"get": {
+        "summary": "Beranda pegawai yang masuk: profil (seperti /pegawai/{nip}/profil) ditambah pejabat_penilai dan "
+                   "atasan_pejabat_penilai (sebagai = PLT/PLH bila menjabat sebagai pelaksana), rekan_unit, dan "
+                   "tahun_ini: SKP tahun itu (status), penilaian tiap periode (status, predikat) dan angka kredit",
+        "parameters": [{"name": "tahun", "in": "query", "required": False,
+                        "schema": {"type": "integer", "minimum": 2000, "maximum": 2100}}],
+        "responses": {"200": _resp("Beranda"), **ERRORS,
+                      "422": _resp("tahun tidak valid", {"$ref": "#/components/schemas/Error"})}}}
 
 
 _describe()

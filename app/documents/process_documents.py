@@ -19,7 +19,7 @@ import re
 import uuid
 from typing import Optional
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, select
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app import jobs
@@ -28,7 +28,7 @@ from core.errors import NotFound
 from workflows import clock
 from workflows.scripting import register_service
 
-from . import process_context, tables, template_files
+from . import process_context, tables, template_files, verifikasi
 from .render import render_docx, render_pdf
 from .skp import MEDIA_TYPES, SETTINGS
 
@@ -52,6 +52,9 @@ class DokumenProses(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # The code printed (with its QR) on both files of one job, and what /verifikasi/<kode> shows.
+    kode_verifikasi: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    verifikasi: Mapped[Optional[dict]] = mapped_column(JSON)
 
     __table_args__ = (Index("uq_dokumen_proses_job_format", "job_id", "format", unique=True),)
 
@@ -89,8 +92,9 @@ def buat_dokumen(run, data: dict, template: str, judul: str = "", nama_berkas: s
     return job.id
 
 
-def render(payload: dict, fmt: str) -> bytes:
-    """Print the frozen context with the template of the instansi (its override) or the shipped one."""
+def render(payload: dict, fmt: str, mark: dict | None = None) -> bytes:
+    """Print the frozen context with the template of the instansi (its override) or the shipped one (with
+    the verification block ``mark`` at the end, ``verifikasi.stamp``)."""
     name, kode = payload["template"], payload.get("instansi_kode")
     path = template_files.find(name, fmt, kode)
     if path is None:
@@ -99,13 +103,29 @@ def render(payload: dict, fmt: str) -> bytes:
     if fmt in ("csv", "xlsx"):
         return tables.render(path, fmt, payload["context"])
     if fmt == "docx":
-        return render_docx(path, payload["context"])
-    return render_pdf(path, payload["context"], SETTINGS["wkhtmltopdf"], folders=template_files.folders(kode))
+        return render_docx(path, payload["context"], verifikasi=mark)
+    return render_pdf(path, payload["context"], SETTINGS["wkhtmltopdf"], folders=template_files.folders(kode),
+                      verifikasi=mark)
+
+
+def _verifikasi_info(payload: dict) -> dict:
+    """What the public verification page shows of this document (frozen with it)."""
+    context = payload["context"]
+    parties = [verifikasi.person("Pegawai", context.get("pegawai")),
+               verifikasi.person("Pejabat penilai kinerja", context.get("pejabat_penilai"))]
+    return {"jenis": f"Dokumen proses {(context.get('proses') or {}).get('nama') or payload['template']}".strip(),
+            "judul": payload.get("judul") or payload["template"],
+            "instansi": (context.get("instansi") or {}).get("nama") or "",
+            "pegawai": parties[0], "penandatangan": [p for p in parties if p]}
 
 
 @jobs.handler(JOB)
 def _make(_session: Session, payload: dict):
-    files = {fmt: render(payload, fmt) for fmt in payload["formats"]}
+    kode = verifikasi.new_kode()
+    mark = verifikasi.stamp(kode)
+    files = {fmt: render(payload, fmt, mark) for fmt in payload["formats"]}
+    files, subject = verifikasi.finish(files, payload.get("instansi_kode"))
+    info = _verifikasi_info(payload)
 
     def store(session: Session) -> None:
         from workflows.models import Instance
@@ -119,7 +139,9 @@ def _make(_session: Session, payload: dict):
             subject_pegawai_id=payload.get("subject_pegawai_id"), job_id=job_id,
             bpmn_id=payload.get("bpmn_id") or "", template=payload["template"], judul=payload.get("judul") or "",
             nama_berkas=f"{payload['nama_berkas']}.{fmt}", format=fmt, content=content,
-            sha256=hashlib.sha256(content).hexdigest(), created_at=clock.now()) for fmt, content in files.items()])
+            sha256=hashlib.sha256(content).hexdigest(), kode_verifikasi=kode,
+            verifikasi={**info, "sertifikat": subject if fmt == "pdf" else None}, created_at=clock.now())
+            for fmt, content in files.items()])
     return store
 
 
@@ -161,7 +183,8 @@ def view(row: DokumenProses) -> dict:
 
     return {"id": row.id, "instance_id": row.instance_id, "template": row.template, "judul": row.judul,
             "format": row.format, "nama_berkas": row.nama_berkas, "sha256": row.sha256, "ukuran": len(row.content),
-            "bpmn_id": row.bpmn_id, "created_at": iso(row.created_at),
+            "bpmn_id": row.bpmn_id, "created_at": iso(row.created_at), "kode_verifikasi": row.kode_verifikasi,
+            "verifikasi_url": verifikasi.url(row.kode_verifikasi) if row.kode_verifikasi else None,
             "url": f"/api/v1/instances/{row.instance_id}/documents/{row.id}"}
 
 

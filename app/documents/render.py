@@ -77,13 +77,18 @@ def _template_bytes(path: str, mtime_ns: int, size: int) -> bytes:
     return Path(path).read_bytes()
 
 
-def render_docx(template_path: Path, context: dict) -> bytes:
+def render_docx(template_path: Path, context: dict, verifikasi: dict | None = None) -> bytes:
     """Fill a docxtpl template; user text is XML-escaped (autoescape). The same document as a fresh
-    ``DocxTemplate(path).render(context, autoescape=True)``, at a fraction of the CPU."""
+    ``DocxTemplate(path).render(context, autoescape=True)``, at a fraction of the CPU. ``verifikasi`` (an
+    archived copy's code and QR, ``verifikasi.stamp``) is appended after the template's content."""
     path = Path(template_path).resolve()
     stat = path.stat()  # a changed file (mtime or size) is read again
     doc = _CachedDocxTemplate(io.BytesIO(_template_bytes(str(path), stat.st_mtime_ns, stat.st_size)))
     doc.render(context, jinja_env=_DOCX_ENV)
+    if verifikasi is not None:
+        from .verifikasi import add_to_docx
+
+        add_to_docx(doc.docx, verifikasi)
     out = io.BytesIO()
     doc.save(out)
     return out.getvalue()
@@ -110,8 +115,9 @@ def render_html(html_template_path: Path, context: dict, folders: list[Path] | N
 
 
 def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkhtmltopdf",
-               folders: list[Path] | None = None) -> bytes:
-    """Render the Jinja2 HTML template (autoescaped) and print it to PDF with wkhtmltopdf."""
+               folders: list[Path] | None = None, verifikasi: dict | None = None) -> bytes:
+    """Render the Jinja2 HTML template (autoescaped) and print it to PDF with wkhtmltopdf (with an archived
+    copy's verification block, ``verifikasi.stamp``, at the end when given)."""
     binary = shutil.which(wkhtmltopdf)
     if binary is None:
         raise Unavailable(
@@ -119,6 +125,10 @@ def render_pdf(html_template_path: Path, context: dict, wkhtmltopdf: str = "wkht
             "atau berikan path lengkap ke program tersebut)"
         )
     html = render_html(html_template_path, context, folders)
+    if verifikasi is not None:
+        from .verifikasi import add_to_html
+
+        html = add_to_html(html, verifikasi)
     config = pdfkit.configuration(wkhtmltopdf=binary)
     try:
         pdf = pdfkit.from_string(html, False, configuration=config, options=PDF_OPTIONS)

@@ -19,7 +19,9 @@ from workflows import clock
 from app.kinerja.org import LABEL_JENIS_JABATAN  # noqa: F401 - re-exported for templates
 from app.kinerja.perilaku import CORE_VALUES
 from app import jobs
+from app.kinerja.views import iso
 from core.errors import Conflict
+from . import verifikasi
 from app.kinerja.skp import STATUS_LABEL, DokumenArsip, Skp, SkpRiwayat, business_key, identity
 
 SETTINGS = {"templates": Path(__file__).resolve().parent.parent.parent / "document_templates",
@@ -98,12 +100,12 @@ def build_context(session: Session, skp: Skp) -> dict:
     }
 
 
-def render_context(context: dict, fmt: str) -> bytes:
+def render_context(context: dict, fmt: str, verifikasi: dict | None = None) -> bytes:
     from .render import render_docx, render_pdf
 
     if fmt == "docx":
-        return render_docx(SETTINGS["templates"] / "skp.docx", context)
-    return render_pdf(SETTINGS["templates"] / "skp.html", context, SETTINGS["wkhtmltopdf"])
+        return render_docx(SETTINGS["templates"] / "skp.docx", context, verifikasi=verifikasi)
+    return render_pdf(SETTINGS["templates"] / "skp.html", context, SETTINGS["wkhtmltopdf"], verifikasi=verifikasi)
 
 
 def render(session: Session, skp: Skp, fmt: str) -> bytes:
@@ -124,16 +126,38 @@ def enqueue_archive(session: Session, skp: Skp, approval: SkpRiwayat) -> jobs.Jo
                         ref=business_key(skp), instansi_id=skp.instansi_id)
 
 
+def _verifikasi_info(session: Session, payload: dict) -> dict:
+    """What the public verification page shows of this archive (frozen with it; README "Verifikasi dokumen")."""
+    context = payload["context"]
+    approval = session.get(SkpRiwayat, payload["riwayat_id"])
+    disetujui = iso(approval.at) if approval is not None else None
+    parties = [verifikasi.person("Pegawai yang dinilai", context.get("pegawai")),
+               verifikasi.person("Pejabat penilai kinerja (menyetujui)", context.get("penilai"))]
+    if parties[1] is not None:
+        parties[1]["waktu"] = disetujui
+    return {"jenis": "Sasaran Kinerja Pegawai (arsip persetujuan)", "judul": f"SKP periode {context['periode']}",
+            "instansi": context.get("instansi") or "", "pegawai": verifikasi.person("Pegawai", context.get("pegawai")),
+            "penandatangan": [p for p in parties if p]}
+
+
 @jobs.handler(ARCHIVE_JOB)
-def _archive(_session: Session, payload: dict):
-    """Render the frozen context to PDF and DOCX; store both with their hash (once per approval)."""
-    files = {fmt: render_context(payload["context"], fmt) for fmt in ("pdf", "docx")}
+def _archive(session: Session, payload: dict):
+    """Render the frozen context to PDF and DOCX with a verification code and QR, sign the PDF when the
+    instansi has a certificate, and store both with the hash of the final files (once per approval)."""
+    skp = session.get(Skp, payload["skp_id"])
+    kode = verifikasi.new_kode()
+    mark = verifikasi.stamp(kode)
+    files = {fmt: render_context(payload["context"], fmt, mark) for fmt in ("pdf", "docx")}
+    files, subject = verifikasi.finish(files, skp.pegawai.instansi.kode if skp is not None else None)
+    info = _verifikasi_info(session, payload)
 
     def store(session: Session) -> None:
         if session.get(Skp, payload["skp_id"]) is None:
             return  # the SKP was deleted meanwhile: nothing to keep
         session.add_all([DokumenArsip(skp_id=payload["skp_id"], riwayat_id=payload["riwayat_id"], format=fmt,
                                       content=content, sha256=hashlib.sha256(content).hexdigest(),
+                                      kode_verifikasi=kode,
+                                      verifikasi={**info, "sertifikat": subject if fmt == "pdf" else None},
                                       created_at=clock.now()) for fmt, content in files.items()])
     return store
 
@@ -155,6 +179,12 @@ def archive_state(session: Session, skp: Skp) -> tuple[str | None, jobs.Job | No
 def archived(session: Session, skp: Skp, fmt: str) -> DokumenArsip | None:
     return session.scalar(select(DokumenArsip).where(DokumenArsip.skp_id == skp.id, DokumenArsip.format == fmt)
                           .order_by(DokumenArsip.riwayat_id.desc().nulls_last(), DokumenArsip.id.desc()).limit(1))
+
+
+def archived_kode(session: Session, skp: Skp) -> str | None:
+    """The verification code of the SKP's latest archived copy (None before the first or for an old copy)."""
+    row = archived(session, skp, "pdf")
+    return row.kode_verifikasi if row is not None else None
 
 
 def document_bytes(session: Session, skp: Skp, fmt: str, from_archive: bool) -> tuple[bytes, str | None]:

@@ -220,13 +220,31 @@ def _leader_above(session: Session, start: Optional[Unor], skip_id: int, on: dt.
 
 def atasan_pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
     """The superior of the penilai *in the position through which they evaluate* (a PLT's acting post)."""
+    return penilai_chain(session, pegawai, on)[1][0]
+
+
+def penilai_chain(session: Session, pegawai: Pegawai, on: dt.date | None = None
+                  ) -> tuple[tuple[Optional[Pegawai], Optional[Unor]], tuple[Optional[Pegawai], Optional[Unor]]]:
+    """``((penilai, unor), (atasan penilai, unor))``: each with the unor whose leader position makes them so
+    (None for an override), e.g. to tell whether they act in it as PLT/PLH (``acting_as``)."""
     on = on or clock.today()
     penilai, unor = _penilai_at(session, pegawai, on)
     if penilai is None:
-        return None
+        return (None, None), (None, None)
     if unor is None:
-        return pejabat_penilai(session, penilai, on)
-    return _leader_above(session, unor.parent, penilai.id, on)[0]
+        return (penilai, None), _penilai_at(session, penilai, on)
+    return (penilai, unor), _leader_above(session, unor.parent, penilai.id, on)
+
+
+def acting_as(session: Session, pegawai: Optional[Pegawai], unor: Optional[Unor], on: dt.date) -> Optional[str]:
+    """"PLT" or "PLH" when ``pegawai`` leads ``unor`` on that date through an acting assignment, else None."""
+    position = leader_position(session, unor.id) if unor is not None and pegawai is not None else None
+    if position is None or pegawai.jabatan_id == position.id:
+        return None
+    return session.scalar(select(PenugasanPltPlh.jenis).where(
+        PenugasanPltPlh.pegawai_id == pegawai.id, PenugasanPltPlh.jabatan_id == position.id,
+        PenugasanPltPlh.tmt_mulai <= on,
+        (PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= on)).limit(1))
 
 
 def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pegawai]:

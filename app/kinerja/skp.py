@@ -174,6 +174,9 @@ class DokumenArsip(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     content: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
+    # The code printed (with its QR) on both files of one archiving, and what /verifikasi/<kode> shows.
+    kode_verifikasi: Mapped[Optional[str]] = mapped_column(String(20), index=True)
+    verifikasi: Mapped[Optional[dict]] = mapped_column(JSON)
 
     __table_args__ = (Index("uq_dokumen_arsip_riwayat_id", "riwayat_id", "format", unique=True),)
 

@@ -16,3 +16,4 @@ from . import layanan  # noqa: E402,F401
 from . import unit_roles  # noqa: E402,F401
 from . import profil  # noqa: E402,F401
 from . import tim_kerja  # noqa: E402,F401
+from . import verifikasi  # noqa: E402,F401

@@ -16,7 +16,8 @@ from workflows import clock
 
 from . import web
 
-PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets", "web.favicon"}
+PUBLIC_ENDPOINTS = {"web.login", "web.healthz", "web.static", "web.assets", "web.favicon", "web.verifikasi_page",
+                    "web.verifikasi_form"}
 CSRF_MESSAGE = "Sesi formulir kedaluwarsa, muat ulang halaman"
 ERROR_TITLES = {400: "Permintaan tidak valid", 403: "Akses ditolak", 404: "Tidak ditemukan",
                 405: "Metode tidak diizinkan", 409: "Tidak dapat diproses", 413: "Permintaan terlalu besar",

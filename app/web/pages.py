@@ -12,7 +12,7 @@ from app.auth import authenticate, revoke_sessions, safe_next
 from core.db import write_transaction
 from app.documents.skp import MEDIA_TYPES
 from app.documents import process_documents
-from app.documents.skp import archive_state, document_bytes
+from app.documents.skp import archive_state, archived_kode, document_bytes
 from app.kinerja import skp_access
 from core.errors import DomainError
 from app.kinerja.perilaku import NAMA
@@ -67,7 +67,9 @@ def login():
         nip = request.form.get("nip", "").strip()
         actor = authenticate(get_session(), nip, request.form.get("kata_sandi", ""))
         if actor is not None:
-            target = safe_next(request.args.get("next") or request.form.get("next"))
+            wanted = request.args.get("next") or request.form.get("next")
+            # no page asked for: the beranda (profil with the people around him and his year)
+            target = safe_next(wanted) if wanted else url_for("web.profil_page")
             session.clear()
             session["akun_id"] = actor.akun.id
             session["sesi_versi"] = actor.akun.session_version
@@ -187,7 +189,8 @@ def skp_page(skp_id):
     rollback_task = next((t for t in actions if t.form_key == ROLLBACK_FORM), None)
     others = [t for t in actions if t.form_key != ROLLBACK_FORM]
     return render_template("skp_detail.html", **skp_context(db, skp), rollback_task=rollback_task,
-                           other_tasks=others, archive=archive_state(db, skp))
+                           other_tasks=others, archive=archive_state(db, skp),
+                           kode_verifikasi=archived_kode(db, skp))
 
 
 @web.get("/skp/<skp_id>/dokumen.<fmt>")

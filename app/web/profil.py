@@ -2,11 +2,12 @@
 each requirement of kenaikan pangkat and jenjang."""
 from __future__ import annotations
 
-from flask import g, render_template
+from flask import g, render_template, request
 
 from app import get_session
 from app.api.angka_kredit import _visible
-from app.api.profil import profil_json
+from app.api.profil import beranda_json
+from workflows import inbox
 
 from . import web
 
@@ -16,7 +17,9 @@ LABEL_SYARAT = {"TERPENUHI": "Terpenuhi", "BELUM_TERPENUHI": "Belum terpenuhi", 
 
 @web.get("/profil")
 def profil_page():
-    return _render(g.actor.pegawai)
+    """The beranda (the landing page after login): the profile with the people around the pegawai, the year at
+    a glance (?tahun=) and how many tasks wait for him."""
+    return _render(g.actor.pegawai, tugas=len(inbox.tasks_for(get_session(), g.actor.id)))
 
 
 @web.get("/profil/<nip>")
@@ -25,5 +28,6 @@ def profil_other(nip):
     return _render(_visible(get_session(), nip))
 
 
-def _render(pegawai):
-    return render_template("profil.html", profil=profil_json(get_session(), pegawai), label_syarat=LABEL_SYARAT)
+def _render(pegawai, tugas: int | None = None):
+    return render_template("profil.html", profil=beranda_json(get_session(), pegawai, request.args),
+                           label_syarat=LABEL_SYARAT, tugas=tugas)
