@@ -1,7 +1,7 @@
 """verifikasi: every archived document (SKP archive, process document) carries a verification code
 
-Revision ID: 0021_verifikasi
-Revises: 0020_admin_indexes
+Revision ID: 0024_verifikasi
+Revises: 0023_tim_kerja
 
 ``kode_verifikasi`` is printed with its QR code on both files of one archiving; ``verifikasi`` is what the
 public page /verifikasi/<kode> shows (frozen at archiving). Copies archived before have neither.
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021_verifikasi'
-down_revision = '0020_admin_indexes'
+revision = '0024_verifikasi'
+down_revision = "0023_tim_kerja"
 branch_labels = None
 depends_on = None
 
