@@ -8,7 +8,7 @@ approved by the Sekda, rolled back and submitted again, ``--runs`` times (plus o
 runs and its CPU per archive is printed (the rendering the approval no longer does; wkhtmltopdf's
 own CPU is a child process and not in ``process_time``).
 
-    cd /work/wt/<yours> && PYTHONPATH=$PWD python3 bench/approval.py [--runs 5] [--url URL]
+    cd /work/wt/<yours> && PYTHONPATH=$PWD python3 bench/approval.py [--runs 5] [--url URL] [--tiny]
 """
 from __future__ import annotations
 
@@ -36,7 +36,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--url", default="")
+    parser.add_argument("--tiny", action="store_true", help="smoke run (CI): one run after the warm-up")
     args = parser.parse_args()
+    if args.tiny:
+        args.runs = 1
     url = args.url or f"sqlite:///{tempfile.mkdtemp()}/approval.db"
     engine = make_engine(url)
     drop_everything(engine)

@@ -3,7 +3,7 @@
 block (DOCX and PDF, against the same render without it) and of a PAdES signature with a throwaway
 self-signed certificate. CPU = this process + its children (wkhtmltopdf). A script: it prints, never fails.
 
-    PYTHONPATH=$PWD python3 bench/verifikasi.py [--reps 5]
+    PYTHONPATH=$PWD python3 bench/verifikasi.py [--reps 5] [--tiny]
 """
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ from bench.documents import TEMPLATES, timed  # noqa: E402
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--reps", type=int, default=5)
-    reps = parser.parse_args().reps
+    parser.add_argument("--tiny", action="store_true", help="smoke run (CI): one repetition")
+    args = parser.parse_args()
+    reps = 1 if args.tiny else args.reps
     from app.documents import verifikasi
     from app.documents.render import render_docx, render_pdf
     from tests.test_documents_render import make_context

@@ -54,6 +54,8 @@ BENCHES = [
                              r"fired events 5 over 5 instances \(expected 5\), timers left 0"]),
     ("diagrams.py", False, [r"^\d+ dari \d+ diagram dapat dipasang; .* CPU [\d.]+ ms per diagram"]),
     ("workbench.py", False, [r"^run every scenario +min +[\d.]+ ms +median +[\d.]+ ms +CPU median +[\d.]+ ms"]),
+    ("approval.py", False, [r"^sqlite: approve CPU median \d+ ms", r"outbox afterwards: .*ms per archive"]),
+    ("verifikasi.py", False, [r"^PAdES signature +CPU +[\d.]+ ms", (r"^PDF with code\+QR +CPU", "wkhtmltopdf")]),
     ("documents.py", False, [r"^DOCX skp.docx: uncached docxtpl [\d.]+ ms CPU .* ours cached [\d.]+ ms CPU",
                                   (r"^PDF skp.html: ours [\d.]+ ms CPU .* raw wkhtmltopdf [\d.]+ ms CPU .* ours/raw [\d.]+",
                                    "wkhtmltopdf")]),
