@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from conftest import DEMO_TAHUN, find
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 from test_bukti_dukung import PDF
 from test_penilaian import open_first_period, task_with_form, tetapkan_capaian, two_approved  # noqa: F401 - fixture
 from test_skp_api import kadis_approved  # noqa: F401 - fixture
+from test_pages import fields_of, pages  # noqa: F401 - fixture
 
 from app.kinerja.kegiatan_harian import KegiatanHarian, diaktifkan
 from app.kinerja.org import Instansi
@@ -176,3 +178,61 @@ def test_instansi_switch(app, kh):
     session.close()
     assert diaktifkan("", instansi) and diaktifkan("ya", instansi) and not diaktifkan("0", instansi)
     assert not diaktifkan("kode-lain", instansi)
+
+
+def test_pages_entry_week_month_comment_and_realisasi_button(app, accounts, as_user, pages, kh):  # noqa: F811
+    pages.login(kh["kabid_nip"])
+    assert 'href="/kegiatan-harian"' in pages.html("/")
+    html = pages.html("/kegiatan-harian")
+    assert 'id="entri"' in html and f'value="{HARI}"' in html and "Senin, 19 Januari" in html
+    bad = pages.post("/kegiatan-harian", {"tanggal": HARI, "rhk_id": str(kh["rhk_id"]), "uraian": "",
+                                          "output": "Notulen"})
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert re.search(r'id="uraian"[^>]*>[^<]*</textarea>\s*<span class="field-error"[^>]*>wajib diisi', text)
+    assert 'value="Notulen"' in text and count(app) == 0  # what was typed stays, nothing written
+    made = pages.client.post("/kegiatan-harian", content_type="multipart/form-data", data={
+        "csrf_token": pages.token(), "tanggal": HARI, "rhk_id": str(kh["rhk_id"]), "uraian": "Rapat koordinasi",
+        "tautan": "https://x.go.id/notulen", "berkas": (io.BytesIO(PDF), "notulen.pdf")})
+    assert made.status_code == 302 and count(app) == 1
+    week = pages.html(f"/kegiatan-harian?tanggal={HARI}")
+    assert "Rapat koordinasi" in week and "notulen.pdf" in week and "Minggu, 25 Januari" in week
+    month = pages.html(f"/kegiatan-harian?tampilan=bulan&tanggal={HARI}")
+    assert "01-01-2026 s.d. 31-01-2026" in month and "Selasa, 20 Januari" in month and "Senin, 19 Januari" not in month
+    kegiatan_id = re.search(r'id="kegiatan-(\d+)"', week).group(1)
+    edit = pages.html(f"/kegiatan-harian/{kegiatan_id}/ubah")
+    assert fields_of(edit, "entri")["uraian"] == "Rapat koordinasi"
+    assert pages.post(f"/kegiatan-harian/{kegiatan_id}/ubah", {**fields_of(edit, "entri"),
+                                                               "uraian": "Rapat koordinasi SIMPEG"}).status_code == 302
+    export = pages.get(f"/kegiatan-harian/ekspor.xlsx?dari={DEMO_TAHUN}-01-01&sampai={DEMO_TAHUN}-01-31")
+    assert load_workbook(io.BytesIO(export.data)).active["G2"].value == "Rapat koordinasi SIMPEG"
+
+    pages.login(find(accounts, "Kepala Dinas")["nip"])
+    atasan = pages.html(f"/kegiatan-harian?nip={kh['kabid_nip']}&tanggal={HARI}")
+    assert "Rapat koordinasi SIMPEG" in atasan and 'id="entri"' not in atasan and f'id="komentar-{kegiatan_id}"' in atasan
+    assert pages.post(f"/kegiatan-harian/{kegiatan_id}/komentar", {"komentar": "Bagus",
+                                                                  "nip": kh["kabid_nip"]}).status_code == 302
+    assert "Komentar atasan" in pages.html(f"/kegiatan-harian?nip={kh['kabid_nip']}&tanggal={HARI}")
+    assert pages.post(f"/kegiatan-harian/{kegiatan_id}/hapus", {}).status_code == 403
+    pages.login(kh["stranger"].nip)
+    assert pages.get(f"/kegiatan-harian?nip={kh['kabid_nip']}").status_code == 404
+
+    # the realisasi task offers the period's activities as the draft
+    open_first_period(accounts, as_user)
+    pages.login(kh["kabid_nip"])
+    task = task_with_form(kh["kabid"], "realisasi")
+    page = pages.html(f"/tugas/{task['id']}")
+    assert "Ambil dari kegiatan harian" in page
+    taken = pages.html(f"/tugas/{task['id']}?ambil=kegiatan-harian")
+    values = fields_of(taken, "realisasi")
+    assert values[f"rhk-{kh['rhk_id']}-realisasi"] == (f"- 20-01-{DEMO_TAHUN}: Rapat koordinasi SIMPEG\n"
+                                                       f"Bukti dukung lain: http://localhost/kegiatan-harian/"
+                                                       f"{kegiatan_id}/berkas")
+    assert values[f"rhk-{kh['rhk_id']}-bukti_dukung_url"] == "https://x.go.id/notulen"
+    assert "1 kegiatan harian periode ini diambil" in taken
+
+    app.config["KEGIATAN_HARIAN"] = "tidak"
+    assert 'href="/kegiatan-harian"' not in pages.html("/")
+    off = pages.get("/kegiatan-harian")
+    assert off.status_code == 404 and "tidak digunakan di instansi ini" in off.get_data(as_text=True)
+    assert "Ambil dari kegiatan harian" not in pages.html(f"/tugas/{task['id']}")
