@@ -8,9 +8,9 @@ from flask import current_app, flash, g, redirect, render_template, request, url
 
 from app import get_session
 from app.api.bukti_dukung import max_bytes, storage
-from app.api.kegiatan_harian import EXPORTS, berkas_response, export_response, rentang_args
+from app.api.kegiatan_harian import berkas_response, export_response, rentang_args
 from core.db import write_transaction
-from core.errors import DomainError, NotFound
+from core.errors import DomainError
 from app.kinerja import kegiatan_harian as kh
 from app.request_input import read_date
 from workflows import clock
@@ -171,12 +171,11 @@ def kegiatan_harian_file(kegiatan_id):
     return berkas_response(*kh.berkas_untuk_unduh(get_session(), g.actor, parse_id(kegiatan_id), storage()))
 
 
-@web.get("/kegiatan-harian/ekspor.<fmt>")
+@web.get("/kegiatan-harian/ekspor.xlsx", defaults={"fmt": "xlsx"})
+@web.get("/kegiatan-harian/ekspor.csv", defaults={"fmt": "csv"})
 def kegiatan_harian_export(fmt):
     if (off := _off()) is not None:
         return off
-    if fmt not in EXPORTS:
-        raise NotFound("Format ekspor tidak dikenal; gunakan xlsx atau csv")
     db = get_session()
     pegawai = kh.pegawai_terlihat(db, g.actor, request.args.get("nip", "").strip() or None)
     dari, sampai = rentang_args(request.args)
