@@ -103,7 +103,10 @@ def test_round_reminds_escalates_prints_and_ends_with_the_applied_correction(app
             assert fire_due(factory).fired >= 1
             assert find(accounts, "Kepala Dinas")["nip"] in notified(factory, "eskalasi_tugas")
             view = admin.get(f"/instances/{instance_id}").get_json()
+            # the admin sees which units have not confirmed yet (their open tasks) and which have (events)
             assert view["status"] == "waiting"
+            assert [t["title"] for t in view["open_tasks"]] == [f"Validasi data atasan: {units[-1]['nama']}"]
+            assert sum(e["kind"] == "task_completed" for e in view["events"]) == len(units) - 1
 
     # the admin kinerja gets the corrections; one sheet per unit is printed
     [apply] = tasks_of(admin, instance_id)
