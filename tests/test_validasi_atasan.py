@@ -3,7 +3,10 @@ round, every unit head confirms or corrects his unit's data, reminders and escal
 the confirmation sheets as PDF, the admin applies a correction with the organisation tools. Both databases."""
 from __future__ import annotations
 
+import io
+
 import pytest
+from docx import Document
 from conftest import DEMO_TAHUN, find
 from sqlalchemy import select
 from test_penilaian import admin_of
@@ -119,11 +122,17 @@ def test_round_reminds_escalates_prints_and_ends_with_the_applied_correction(app
     documents = admin.get(f"/instances/{instance_id}/documents").get_json()
     assert documents["pending"] == [], documents
     names = sorted(d["nama_berkas"] for d in documents["documents"])
-    assert names == sorted(f"Lembar-Validasi-{u['kode']}.pdf" for u in units), (names, [u["kode"] for u in units])
-    assert {d["format"] for d in documents["documents"]} == {"pdf"}
-    sheet = next(d for d in documents["documents"] if d["nama_berkas"] == f"Lembar-Validasi-{correction_unit['kode']}.pdf")
-    pdf = admin.get(f"/instances/{instance_id}/documents/{sheet['id']}")
+    assert names == sorted(f"Lembar-Validasi-{u['kode']}.{ext}" for u in units for ext in ("pdf", "docx")), names
+    by_name = {d["nama_berkas"]: d for d in documents["documents"]}
+    pdf = admin.get(f"/instances/{instance_id}/documents/"
+                    f"{by_name['Lembar-Validasi-' + correction_unit['kode'] + '.pdf']['id']}")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    docx = admin.get(f"/instances/{instance_id}/documents/"
+                     f"{by_name['Lembar-Validasi-' + correction_unit['kode'] + '.docx']['id']}")
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.data)).paragraphs)
+    cells = " ".join(c.text for t in Document(io.BytesIO(docx.data)).tables for r in t.rows for c in r.cells)
+    assert f"Koreksi NIP {target['nip']}: Pindah ke jabatan analis" in text and correction_unit["nama"] in text
+    assert target["nama"] in cells and target["pejabat_penilai"] in cells
 
     # applied with the organisation tools (recorded there), then recorded on the task
     session = factory()
