@@ -15,6 +15,7 @@ from workflows.models import Instance, InstanceEvent, ProcessDefinition
 from workflows.scripting import RestrictedEnvironment, ScriptRejected
 
 bindings.load()  # the lanes and forms the diagrams use
+from app.documents import process_documents  # noqa: E402,F401 - the buat_dokumen service (validasi_data_atasan)
 
 BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
 SHIPPED = (BPMN_DIR / "skp_perencanaan.bpmn").read_text()
@@ -38,7 +39,8 @@ def one_script_process(script: str, lane_task: bool = False) -> str:
 def test_shipped_diagrams_are_valid():
     parsed = parse_sources(read_dir(BPMN_DIR))
     assert sorted(p.process_id for p in parsed) == ["dialog_kinerja", "evaluasi_periodik", "evaluasi_tahunan",
-                                                    "permohonan_perubahan_skp", "skp_perencanaan"]
+                                                    "permohonan_perubahan_skp", "skp_perencanaan",
+                                                    "validasi_data_atasan"]
     evaluasi = next(p for p in parsed if p.process_id == "evaluasi_periodik")
     assert "predikat_kuadran.dmn" in evaluasi.sources  # the DMN table is part of the stored version
 

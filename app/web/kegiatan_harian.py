@@ -171,15 +171,23 @@ def kegiatan_harian_file(kegiatan_id):
     return berkas_response(*kh.berkas_untuk_unduh(get_session(), g.actor, parse_id(kegiatan_id), storage()))
 
 
-@web.get("/kegiatan-harian/ekspor.xlsx", defaults={"fmt": "xlsx"})
-@web.get("/kegiatan-harian/ekspor.csv", defaults={"fmt": "csv"})
-def kegiatan_harian_export(fmt):
+def _export(fmt: str):
     if (off := _off()) is not None:
         return off
     db = get_session()
     pegawai = kh.pegawai_terlihat(db, g.actor, request.args.get("nip", "").strip() or None)
     dari, sampai = rentang_args(request.args)
     return export_response(kh.daftar(db, pegawai, dari, sampai), fmt, pegawai, dari, sampai)
+
+
+@web.get("/kegiatan-harian/ekspor.xlsx")
+def kegiatan_harian_xlsx():
+    return _export("xlsx")
+
+
+@web.get("/kegiatan-harian/ekspor.csv")
+def kegiatan_harian_csv():
+    return _export("csv")
 
 
 def realisasi_dari_kegiatan(db, penilaian, data: dict) -> tuple[dict, int]:
