@@ -62,6 +62,8 @@ def from_environment(instance_path: Path) -> dict:
         # Bukti dukung files: stored outside the web root; the size limit is checked while streaming.
         "BUKTI_DUKUNG_DIR": os.environ.get("BUKTI_DUKUNG_DIR") or str(instance_path / "bukti_dukung"),
         "BUKTI_DUKUNG_MAX_MB": _int("BUKTI_DUKUNG_MAX_MB", 10),
+        # Kegiatan harian: "ya" (every instansi), "tidak" (none) or the kode of the instansi that use it.
+        "KEGIATAN_HARIAN": os.environ.get("EKINERJA_KEGIATAN_HARIAN", "ya"),
         "MAX_CONTENT_LENGTH": (max(16, _int("BUKTI_DUKUNG_MAX_MB", 10) + 1)) * 1024 * 1024,
         # Background jobs (documents to archive) of a request run in its web worker right after the
         # response as well as in ``ekinerja scheduler``; "0" leaves them to the scheduler alone.

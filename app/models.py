@@ -13,3 +13,4 @@ from app.documents import process_documents  # noqa: F401
 from app.kinerja import unit_roles  # noqa: F401
 from app.kinerja import tukin  # noqa: F401
 from app.kinerja import tim_kerja  # noqa: F401
+from app.kinerja import kegiatan_harian  # noqa: F401

@@ -33,7 +33,7 @@ def _refuse_nul() -> None:
     values = [*request.args.keys(), *request.args.values()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         values += [*request.form.keys(), *request.form.values()]
-    if any("\x00" in v for v in values):
+    if any("\x00" in v for v in values if isinstance(v, str)):  # a multipart part without a name has key None
         raise BadRequest("Parameter tidak boleh memuat karakter NUL")
 
 

@@ -18,6 +18,7 @@ BUILDERS = {
     "build_skp_docx.py": ("skp.docx",),
     "build_angka_kredit_docx.py": ("angka_kredit.docx",),
     "build_mph_docx.py": ("mph.docx",),
+    "build_lembar_validasi_docx.py": ("lembar_validasi.docx",),
     "build_evaluasi_docx.py": ("evaluasi.docx", "dokumen_evaluasi.docx"),
 }
 

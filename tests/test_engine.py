@@ -38,7 +38,8 @@ def one_script_process(script: str, lane_task: bool = False) -> str:
 def test_shipped_diagrams_are_valid():
     parsed = parse_sources(read_dir(BPMN_DIR))
     assert sorted(p.process_id for p in parsed) == ["dialog_kinerja", "evaluasi_periodik", "evaluasi_tahunan", "keberatan",
-                                                    "permohonan_perubahan_skp", "skp_perencanaan"]
+                                                    "pelaporan_kinerja", "permohonan_perubahan_skp", "skp_perencanaan",
+                                                    "validasi_data_atasan"]
     evaluasi = next(p for p in parsed if p.process_id == "evaluasi_periodik")
     assert "predikat_kuadran.dmn" in evaluasi.sources  # the DMN table is part of the stored version
 

@@ -6,6 +6,7 @@ someone of instansi A, so a filler that points at nothing cannot pass unnoticed.
 """
 from __future__ import annotations
 
+import io
 import re
 
 from conftest import DEMO_PASSWORD, find
@@ -68,6 +69,10 @@ def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
     r = upload(kabid, opened["penilaian_id"], opened["rhk_id"], PDF, "laporan.pdf")
     assert r.status_code == 201, r.get_json()
     bukti_id = r.get_json()["id"]
+    kegiatan = kabid.client.post("/api/v1/kegiatan-harian", headers=kabid.headers, content_type="multipart/form-data",
+                                 data={"tanggal": "2026-01-27", "rhk_id": str(opened["rhk_id"]), "uraian": "Rapat",
+                                       "berkas": (io.BytesIO(PDF), "notulen.pdf")})
+    assert kegiatan.status_code == 201, kegiatan.get_json()
     aplikasi = find(accounts, "Kepala Bidang Aplikasi")
     dialog = kadis.post("/dialog-kinerja", json={"topik": "Capaian", "tanggal": "2026-04-02",
                                                  "peserta": [aplikasi["nip"]]})
@@ -85,6 +90,7 @@ def fillers(app, accounts, as_user, opened) -> dict:  # noqa: F811
         values = {"skp_id": penilaian["skp_id"], "penilaian_id": opened["penilaian_id"],
                   "periode_id": penilaian["periode"]["id"],
                   "bukti_id": bukti_id, "berkas_id": berkas_id, "dialog_id": dialog.get_json()["id"], "batch_id": batch.get_json()["id"],
+                  "kegiatan_id": kegiatan.get_json()["id"],
                   "task_id": task["id"], "instance_id": instance.id, "definition_id": definition.id,
                   "process_id": definition.process_id, "version": definition.version,
                   "name": sorted(definition.sources)[0], "key": "skp-editor",

@@ -9,6 +9,7 @@ contract §3): alternatives separated by ``|``, each one relation, optionally ap
     peran:verifikator|peran:admin_kinerja
     atasan_pejabat_penilai(pemulai)
     nip:penerima                    the NIP(s) in the instance data field ``penerima``
+    nip:unit.kepala_nip             the NIP(s) at a dotted path (a field of an object, e.g. a multi-instance item)
     nip:199001012020011001          a literal NIP
     peran:verifikator(unit:unor_id) the verifikator of the unit whose id is in the data field ``unor_id``
 
@@ -171,12 +172,21 @@ def _subject(alternative: Alternative, data: dict) -> int | None:
     return data.get("pegawai_id") or data.get("pemulai_id")
 
 
+def _at_path(data: dict, path: str):
+    """The value at a dotted path of the data (``unit.kepala_nip``: the field ``kepala_nip`` of the object
+    ``unit``, e.g. the item of a multi-instance task), or None."""
+    value = data
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 def _by_nip(session: Session, alternative: Alternative, data: dict) -> list[int]:
     argument = alternative.argument or ""
     if NIP.fullmatch(argument):
         nips = [argument]
     else:
-        value = data.get(argument)
+        value = _at_path(data, argument)
         nips = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
             if isinstance(value, list) else []
         if not nips:

@@ -22,3 +22,5 @@ def load() -> None:
     from . import bukti_dukung  # noqa: F401
     from . import dialog  # noqa: F401
     from . import monitoring  # noqa: F401
+    from . import susunan_unit  # noqa: F401
+    from app.documents import process_documents  # noqa: F401 - the service buat_dokumen

@@ -17,3 +17,4 @@ from . import unit_roles  # noqa: E402,F401
 from . import profil  # noqa: E402,F401
 from . import tim_kerja  # noqa: E402,F401
 from . import verifikasi  # noqa: E402,F401
+from . import kegiatan_harian  # noqa: E402,F401

@@ -26,6 +26,7 @@ from workflows.instances import may_complete
 
 from . import web
 from .common import parse_id, render_error
+from .kegiatan_harian import kegiatan_harian_aktif, realisasi_dari_kegiatan
 from .tasks import DONE_MESSAGE, FORM_PAGES
 
 RHK_FIELD = re.compile(r"^rhk-(\d{1,12})-(rencana_aksi|realisasi|bukti_dukung_url)$")
@@ -55,7 +56,10 @@ def realisasi_page(db, task, ctx: dict, posted: dict | None):
     penilaian = _penilaian_of_task(db, task)
     page = _page_context(db, penilaian)
     data = posted if posted is not None else {"rhk": {str(r["id"]): r for r in page["p"]["rhk"]}}
-    return render_template("task_realisasi.html", **ctx, **page, data=data)
+    diambil = None  # "Ambil dari kegiatan harian": the period's activities as the draft (saved by Simpan draf)
+    if posted is None and request.args.get("ambil") == "kegiatan-harian" and kegiatan_harian_aktif():
+        data, diambil = realisasi_dari_kegiatan(db, penilaian, data)
+    return render_template("task_realisasi.html", **ctx, **page, data=data, diambil=diambil)
 
 
 def realisasi_data_from_form(db, task, form) -> dict:
