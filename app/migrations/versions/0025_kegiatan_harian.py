@@ -1,14 +1,14 @@
 """kegiatan harian: the daily activities of a pegawai per RHK, with the atasan's comment (issue 18)
 
-Revision ID: 0021_kegiatan_harian
-Revises: 0020_admin_indexes
+Revision ID: 0025_kegiatan_harian
+Revises: 0024_verifikasi
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021_kegiatan_harian'
-down_revision = '0020_admin_indexes'
+revision = '0025_kegiatan_harian'
+down_revision = "0024_verifikasi"
 branch_labels = None
 depends_on = None
 
