@@ -11,3 +11,4 @@ from app.kinerja import mph  # noqa: F401
 from app import jobs  # noqa: F401
 from app.documents import process_documents  # noqa: F401
 from app.kinerja import unit_roles  # noqa: F401
+from app.kinerja import penilai  # noqa: F401

@@ -21,3 +21,4 @@ def load() -> None:
     from . import capaian, kurva  # noqa: F401
     from . import bukti_dukung  # noqa: F401
     from . import dialog  # noqa: F401
+    from . import penilai  # noqa: F401
