@@ -107,3 +107,4 @@ from . import messages  # noqa: E402,F401
 from . import layanan  # noqa: E402,F401
 from . import unit_roles  # noqa: E402,F401
 from . import profil  # noqa: E402,F401
+from . import penilai  # noqa: E402,F401
