@@ -29,7 +29,7 @@ from .org import Akun, Pegawai
 JENIS_ASN_PPK = "PPK"
 MODE = {"akun": "PPK menyetujui dengan akunnya sendiri",
         "diwakili": "Admin kinerja mencatat persetujuan PPK (nomor dan tanggal keputusan)"}
-SUMBER = ("HALAMAN", "API", "IMPOR")
+SUMBER = ("HALAMAN", "API", "IMPOR", "DEMO")
 PPK_KATA = "PPK"  # what names the PPK where a pejabat penilai's NIP is asked for
 
 
