@@ -15,3 +15,4 @@ from . import process_documents  # noqa: E402,F401
 from . import layanan  # noqa: E402,F401
 from . import unit_roles  # noqa: E402,F401
 from . import profil  # noqa: E402,F401
+from . import penilai  # noqa: E402,F401
