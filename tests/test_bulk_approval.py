@@ -10,6 +10,7 @@ import pytest
 from conftest import Api, find
 from sqlalchemy import func, select
 from test_penilaian import admin_of
+from test_browser import base_url, browser  # noqa: F401 - fixtures
 from test_skp_api import JPT_RHK, create_and_submit
 
 from app.kinerja.skp import PerilakuSkp, Skp
@@ -156,3 +157,27 @@ def test_bulk_racing_single_approval_completes_once(app, accounts, two_submitted
     riwayat = db.get(Skp, two_submitted[0]).riwayat
     assert [r.to_status for r in riwayat].count("DISETUJUI") == 1
     db.close()
+
+
+@pytest.mark.browser
+def test_bulk_page_in_a_phone_browser(base_url, browser, accounts, as_user, two_submitted, tmp_path):  # noqa: F811
+    """On a 375 px phone the Sekda selects both SKP with "Semua" and approves them; the page shows a result per SKP."""
+    from test_browser import login
+
+    page = browser.new_page(viewport={"width": 375, "height": 812})
+    page.set_default_timeout(20000)
+    login(page, base_url, find(accounts, "Sekretaris Daerah")["nip"])
+    page.click("a:has-text('Persetujuan massal')")
+    page.wait_for_selector("h1:has-text('Persetujuan massal')")
+    page.wait_for_load_state("load")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    page.check("#pilih-semua")
+    assert page.locator("input[name=task_id]:checked").count() == 2
+    page.screenshot(path=str(tmp_path / "persetujuan-massal-375.png"), full_page=True)
+    page.click("button:has-text('Setujui SKP terpilih')")
+    page.wait_for_selector(".hasil-massal")
+    assert "2 berhasil, 0 gagal" in page.inner_text(".hasil-massal h2")
+    assert page.locator(".hasil-berhasil").count() == 2
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    sekda = as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    assert [sekda.get(f"/skp/{i}").get_json()["status"] for i in two_submitted] == ["DISETUJUI", "DISETUJUI"]
