@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import g, jsonify
 
 from app import get_session
-from app.kinerja import massal, penilai
+from app.kinerja import massal, penilai, penilai_admin
 from app.kinerja.org_change import require_admin
 
 from . import api, json_body, login_required
@@ -23,21 +23,21 @@ def get_ppk():
 @login_required
 def put_ppk():
     session = get_session()
-    row, moved = penilai.simpan_ppk(session, g.actor, json_body())
+    row, moved = penilai_admin.simpan_ppk(session, g.actor, json_body())
     return jsonify({"ppk": penilai.ppk_dict(row, session), "pengalihan": moved or None})
 
 
 @api.get("/pegawai/<nip>/pejabat-penilai")
 @login_required
 def get_pejabat_penilai(nip):
-    return jsonify(penilai.lihat(get_session(), g.actor, nip))
+    return jsonify(penilai_admin.lihat(get_session(), g.actor, nip))
 
 
 @api.put("/pegawai/<nip>/pejabat-penilai")
 @login_required
 def put_pejabat_penilai(nip):
     session = get_session()
-    pegawai, moved = penilai.tetapkan(session, g.actor, nip, json_body(), "API")
+    pegawai, moved = penilai_admin.tetapkan(session, g.actor, nip, json_body(), "API")
     return jsonify({**penilai.view(session, pegawai), "pengalihan": moved})
 
 

@@ -15,11 +15,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import Date, ForeignKey, String, select
+from sqlalchemy import ForeignKey, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from core.db import Base, UtcDateTime, write_transaction
-from core.errors import NotFound, ValidationFailed
+from core.db import Base, UtcDateTime
+from core.errors import ValidationFailed
 from app.request_input import read_date
 from workflows import clock
 from workflows.lanes import Missing
@@ -84,11 +84,10 @@ def diwakili(session: Session, penilai: Pegawai | None) -> Ppk | None:
     return row if row is not None and row.mode == "diwakili" else None
 
 
-def who_acts(session: Session, penilai: Pegawai) -> list[int] | None:
+def who_acts(session: Session, penilai: Pegawai, with_role) -> list[int] | None:
     """Who does the tasks of a penilai who is the PPK (None: not the PPK, the penilai acts):
-    in mode ``akun`` the PPK's account, in mode ``diwakili`` the instansi's admin kinerja."""
-    from .roles import with_role
-
+    in mode ``akun`` the PPK's account, in mode ``diwakili`` the instansi's admin kinerja
+    (``with_role(session, instansi_id, role)``: the lane registry's holders of an instansi role)."""
     row = ppk_for_person(session, penilai)
     if row is None:
         return None
@@ -122,7 +121,7 @@ def ppk_dict(row: Ppk | None, session: Session | None = None) -> dict | None:
             "diubah_at": clock.local_text(row.diubah_at) if row.diubah_at else None}
 
 
-def _digits(value, field: str, fields: dict, required: bool = False) -> str | None:
+def nip_field(value, field: str, fields: dict, required: bool = False) -> str | None:
     text = str(value or "").strip()
     if not text:
         if required:
@@ -132,66 +131,6 @@ def _digits(value, field: str, fields: dict, required: bool = False) -> str | No
         fields[field] = "harus 18 angka"
         return None
     return text
-
-
-def simpan_ppk(session: Session, actor, body) -> tuple[Ppk, dict]:
-    """Record (or change) the instansi's PPK; tasks waiting on the PPK follow a change of mode."""
-    from .org_change import reroute_after_change, require_admin
-    from .password import hash_password
-
-    require_admin(actor, actor.pegawai.instansi_id)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
-    fields: dict[str, str] = {}
-    nama = str(body.get("nama") or "").strip()
-    jabatan = str(body.get("jabatan") or "").strip()
-    mode = str(body.get("mode") or "").strip()
-    if not nama or len(nama) > 255:
-        fields["nama"] = "wajib diisi (paling banyak 255 karakter)"
-    if not jabatan or len(jabatan) > 255:
-        fields["jabatan"] = "wajib diisi, mis. Gubernur Contoh (paling banyak 255 karakter)"
-    if mode not in MODE:
-        fields["mode"] = "harus akun atau diwakili"
-    nip = _digits(body.get("nip"), "nip", fields)
-    id_login = _digits(body.get("id_login"), "id_login", fields)
-    kata_sandi = body.get("kata_sandi") or ""
-    if not isinstance(kata_sandi, str) or (kata_sandi and len(kata_sandi) < 8):
-        fields["kata_sandi"] = "paling sedikit 8 karakter"
-    instansi_id = actor.pegawai.instansi_id
-    with write_transaction(session):
-        row = ppk_of(session, instansi_id)
-        login = id_login or (row.pegawai.nip if row else None) or nip or f"00{instansi_id:016d}"
-        other = session.scalar(select(Pegawai).where(Pegawai.nip == login))
-        if other is not None and (row is None or other.id != row.pegawai_id):
-            fields["id_login" if id_login or not nip else "nip"] = f"{login} sudah dipakai {other.nama_lengkap}"
-        akun = session.scalar(select(Akun).where(Akun.pegawai_id == row.pegawai_id)) if row else None
-        if mode == "akun" and akun is None and not kata_sandi and "kata_sandi" not in fields:
-            fields["kata_sandi"] = "wajib diisi untuk membuat akun PPK (mode akun)"
-        if fields:
-            raise ValidationFailed(fields)
-        if row is None:
-            person = Pegawai(instansi_id=instansi_id, nip=login, jenis_asn=JENIS_ASN_PPK, nama=nama,
-                             status_kepegawaian="AKTIF")
-            session.add(person)
-            session.flush()
-            row = Ppk(instansi_id=instansi_id, pegawai_id=person.id, jabatan=jabatan)
-            session.add(row)
-        before = row.mode
-        row.pegawai.nama, row.pegawai.nip, row.pegawai.gelar_depan, row.pegawai.gelar_belakang = nama, login, "", ""
-        row.jabatan, row.nip, row.mode = jabatan, nip, mode
-        row.diubah_at, row.diubah_oleh_id = clock.now(), actor.id
-        if kata_sandi:
-            if akun is None:
-                akun = Akun(pegawai_id=row.pegawai_id, password_hash="", roles=["ppk"])
-                session.add(akun)
-            akun.password_hash = hash_password(kata_sandi)
-        if akun is not None:
-            akun.roles = sorted({*(akun.roles or []), "ppk"})
-            akun.aktif = True
-        session.flush()
-        row_id, changed = row.id, before != mode
-    moved = reroute_after_change(session, actor.id, f"mode PPK menjadi {mode}") if changed else {}
-    return session.get(Ppk, row_id), moved
 
 
 # ---------------------------------------------------------------- the decision the admin records for the PPK
@@ -215,7 +154,7 @@ def keputusan_ppk(session: Session, penilai: Pegawai | None, data: dict, require
 
 # ---------------------------------------------------------------- the explicit pejabat penilai
 
-def _find_penilai(session: Session, pegawai: Pegawai, value, field: str, fields: dict) -> tuple[bool, Pegawai | None]:
+def find_penilai(session: Session, pegawai: Pegawai, value, field: str, fields: dict) -> tuple[bool, Pegawai | None]:
     """(valid, penilai) from a NIP, ``PPK`` or empty (None: from the organisation tree)."""
     text = str(value or "").strip()
     if not text:
@@ -249,6 +188,8 @@ def _find_penilai(session: Session, pegawai: Pegawai, value, field: str, fields:
 def set_override(session: Session, pegawai: Pegawai, penilai: Pegawai | None, actor_id: int | None,
                  alasan: str, sumber: str) -> bool:
     """Write the override and its history row (inside the caller's transaction); False if unchanged."""
+    if sumber not in SUMBER:
+        raise ValueError(f"sumber {sumber!r} bukan salah satu dari {SUMBER}")
     new_id = penilai.id if penilai is not None else None
     if pegawai.penilai_override_id == new_id:
         return False
@@ -260,38 +201,9 @@ def set_override(session: Session, pegawai: Pegawai, penilai: Pegawai | None, ac
 
 def check_import_penilai(session: Session, pegawai: Pegawai, value, line_errors: list[str]) -> tuple[bool, Pegawai | None]:
     fields: dict[str, str] = {}
-    ok, penilai = _find_penilai(session, pegawai, value, "penilai_nip", fields)
+    ok, penilai = find_penilai(session, pegawai, value, "penilai_nip", fields)
     line_errors.extend(f"penilai_nip: {m}" for m in fields.values())
     return ok, penilai
-
-
-def tetapkan(session: Session, actor, nip: str, body, sumber: str = "API") -> tuple[Pegawai, dict]:
-    """An admin kinerja sets (``penilai_nip``: a NIP or ``PPK``) or clears (empty) a pegawai's pejabat
-    penilai, with a reason; the open tasks follow."""
-    from .org_change import reroute_after_change, require_admin
-
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
-    alasan = str(body.get("alasan") or "").strip()
-    with write_transaction(session):
-        pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == str(nip)))
-        if pegawai is None or pegawai.jenis_asn == JENIS_ASN_PPK:
-            raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
-        require_admin(actor, pegawai.instansi_id)
-        fields: dict[str, str] = {}
-        if "penilai_nip" not in body:
-            fields["penilai_nip"] = "wajib dikirim: NIP pejabat penilai, PPK, atau kosong (kembali ke struktur)"
-        ok, penilai = _find_penilai(session, pegawai, body.get("penilai_nip"), "penilai_nip", fields)
-        if not alasan or len(alasan) > 1000:
-            fields["alasan"] = "wajib diisi (paling banyak 1000 karakter)"
-        if fields or not ok:
-            raise ValidationFailed(fields)
-        changed = set_override(session, pegawai, penilai, actor.id, alasan, sumber)
-        pegawai_id = pegawai.id
-    moved = reroute_after_change(session, actor.id, f"pejabat penilai {pegawai.nama_lengkap} ditetapkan: "
-                                                    f"{penilai.nama_lengkap if penilai else 'sesuai struktur'}") \
-        if changed else {"tugas_dialihkan": [], "masalah": [], "instance": 0, "instance_dilanjutkan": []}
-    return session.get(Pegawai, pegawai_id), moved
 
 
 def _person(session: Session, pegawai: Pegawai | None) -> dict | None:
@@ -323,14 +235,3 @@ def overrides_of(session: Session, instansi_id: int) -> list[dict]:
     rows = session.scalars(select(Pegawai).where(Pegawai.instansi_id == instansi_id,
                                                  Pegawai.penilai_override_id.is_not(None)).order_by(Pegawai.nama))
     return [view(session, p) for p in rows]
-
-
-def lihat(session: Session, actor, nip: str) -> dict:
-    from .org_change import require_admin
-
-    pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == str(nip)))
-    if pegawai is None or pegawai.jenis_asn == JENIS_ASN_PPK:
-        raise NotFound(f"Pegawai dengan NIP {nip} tidak ditemukan")
-    require_admin(actor, pegawai.instansi_id)
-    return view(session, pegawai)
-

@@ -47,7 +47,7 @@ def pejabat_penilai(session: Session, pegawai_id: int | None, _argument, data: d
     if penilai is None:
         raise Missing(f"{p.nama_lengkap} belum memiliki pejabat penilai")
     # the PPK acts with their own account, or through the admin kinerja who records their decision
-    return ppk_acts(session, penilai) or [penilai.id]
+    return ppk_acts(session, penilai, with_role) or [penilai.id]
 
 
 def _ended_skp_penilai(session: Session, data: dict) -> int | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, request, url_for
 
 from app import get_session
-from app.kinerja import massal, penilai
+from app.kinerja import massal, penilai, penilai_admin
 
 from . import web
 
@@ -14,7 +14,7 @@ from . import web
 def organisasi_ppk():
     body = {k: request.form.get(k, "").strip() for k in ("nama", "jabatan", "mode", "nip", "id_login")}
     body["kata_sandi"] = request.form.get("kata_sandi", "")
-    row, moved = penilai.simpan_ppk(get_session(), g.actor, body)
+    row, moved = penilai_admin.simpan_ppk(get_session(), g.actor, body)
     count = len((moved or {}).get("tugas_dialihkan") or [])
     flash(f"PPK {row.pegawai.nama_lengkap} ({row.jabatan}) disimpan, mode {row.mode}"
           + (f"; {count} tugas terbuka dialihkan" if count else ""), "success")
@@ -24,7 +24,7 @@ def organisasi_ppk():
 @web.post("/organisasi/pejabat-penilai")
 def organisasi_pejabat_penilai():
     body = {"penilai_nip": request.form.get("penilai_nip", "").strip(), "alasan": request.form.get("alasan", "")}
-    pegawai, moved = penilai.tetapkan(get_session(), g.actor, request.form.get("nip", "").strip(), body, "HALAMAN")
+    pegawai, moved = penilai_admin.tetapkan(get_session(), g.actor, request.form.get("nip", "").strip(), body, "HALAMAN")
     count = len(moved.get("tugas_dialihkan") or [])
     now = penilai.view(get_session(), pegawai)["pejabat_penilai"]
     flash(f"Pejabat penilai {pegawai.nama_lengkap}: {now['nama'] if now else 'belum ada'}"
