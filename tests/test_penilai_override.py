@@ -53,6 +53,12 @@ def test_demo_sekda_planned_approved_by_ppk_and_evaluated(app, accounts, as_user
     penilai = context["penilai"]
     assert (penilai["nama"], penilai["jabatan"], penilai["nip"]) == (PPK_NAMA, PPK_JABATAN, "")  # no NIP printed
 
+    _evaluate(accounts, as_user, skp_id, ppk)
+
+
+def _evaluate(accounts, as_user, skp_id, rater):
+    """The Sekda's January evaluation: he sends his realisasi, ``rater`` rates it; the PPK is the penilai."""
+    sekda = as_user(find(accounts, "Sekretaris Daerah")["nip"])
     clock.set(f"{DEMO_TAHUN}-01-31T09:00:00+07:00")
     periode, opened = open_first_period(accounts, as_user)
     # the top unit's capaian organisasi is set by the admin kinerja (a leader's rating follows it)
@@ -63,8 +69,8 @@ def test_demo_sekda_planned_approved_by_ppk_and_evaluated(app, accounts, as_user
     sent = sekda.post(f"/tasks/{task['id']}/complete", json={"data": {"rhk": {str(rhk_id): {
         "realisasi": "Indeks layanan digital 3,6"}}, "kirim": True}})
     assert sent.status_code == 200, sent.get_json()
-    review = task_with_form(ppk, "penilaian")
-    done = ppk.post(f"/tasks/{review['id']}/complete", json={"data": {
+    review = task_with_form(rater, "penilaian")
+    done = rater.post(f"/tasks/{review['id']}/complete", json={"data": {
         "rating_hasil_kerja": "SESUAI", "rating_perilaku": "SESUAI",
         "umpan_balik_rhk": {str(rhk_id): "Sesuai target"}}})
     assert done.status_code == 200, done.get_json()
@@ -148,6 +154,7 @@ def test_ppk_diwakili_admin_records_the_decision(app, accounts, as_user):
     assert skp.riwayat[-1].actor.nip == admin_nip
     db.close()
 
+    _evaluate(accounts, as_user, skp_id, admin)  # the admin rates for the PPK; the PPK is the penilai
     back = put({"nama": PPK_NAMA, "jabatan": PPK_JABATAN, "mode": "akun"})
     assert back.status_code == 200 and back.get_json()["ppk"]["akun_aktif"] is True
 
