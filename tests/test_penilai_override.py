@@ -2,13 +2,16 @@
 (page, API, import column, history), re-routing after it changes; on SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import io
+import zipfile
+
 from conftest import DEMO_TAHUN, find
 from sqlalchemy import func, select
 from test_demo_import import HEADER, write_csv
 from test_penilaian import admin_of, open_first_period, task_with_form, tetapkan_capaian
 from test_skp_api import JPT_RHK, approve, create_and_submit, only_task
 
-from app.documents.skp import build_context
+from app.documents.skp import build_context, render_context
 from app.kinerja.demo import PPK_JABATAN, PPK_LOGIN, PPK_NAMA
 from app.kinerja.org import Pegawai
 from app.kinerja.penilai import PenilaiOverride
@@ -52,6 +55,8 @@ def test_demo_sekda_planned_approved_by_ppk_and_evaluated(app, accounts, as_user
     db.close()
     penilai = context["penilai"]
     assert (penilai["nama"], penilai["jabatan"], penilai["nip"]) == (PPK_NAMA, PPK_JABATAN, "")  # no NIP printed
+    xml = zipfile.ZipFile(io.BytesIO(render_context(context, "docx"))).read("word/document.xml").decode()
+    assert xml.count(PPK_JABATAN) >= 2  # the identity table, and the signature instead of "NIP -"
 
     _evaluate(accounts, as_user, skp_id, ppk)
 
