@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
-from conftest import DEMO_TAHUN, find
+from conftest import DEMO_PASSWORD, DEMO_TAHUN, find
 from sqlalchemy import func, select
 from test_demo_import import HEADER, write_csv
 from test_penilaian import admin_of, open_first_period, task_with_form, tetapkan_capaian
@@ -160,8 +160,11 @@ def test_ppk_diwakili_admin_records_the_decision(app, accounts, as_user):
     db.close()
 
     _evaluate(accounts, as_user, skp_id, admin)  # the admin rates for the PPK; the PPK is the penilai
-    back = put({"nama": PPK_NAMA, "jabatan": PPK_JABATAN, "mode": "akun"})
+    back = put({"nama": PPK_NAMA, "jabatan": PPK_JABATAN, "mode": "akun", "kata_sandi": "sandi-baru-ppk"})
     assert back.status_code == 200 and back.get_json()["ppk"]["akun_aktif"] is True
+    token = lambda password: admin.client.post("/api/v1/auth/token", json={  # noqa: E731
+        "nip": PPK_LOGIN, "password": password}).status_code
+    assert (token("sandi-baru-ppk"), token(DEMO_PASSWORD)) == (200, 401)
 
 
 def test_import_column_penilai_nip(app, accounts, as_user, tmp_path):

@@ -2,7 +2,7 @@
 of tasks (persetujuan massal)."""
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import current_app, g, jsonify
 
 from app import get_session
 from app.kinerja import massal, penilai, penilai_admin
@@ -23,7 +23,7 @@ def get_ppk():
 @login_required
 def put_ppk():
     session = get_session()
-    row, moved = penilai_admin.simpan_ppk(session, g.actor, json_body())
+    row, moved = penilai_admin.simpan_ppk(session, g.actor, json_body(), current_app.config["PASSWORD_HASH_FAST"])
     return jsonify({"ppk": penilai.ppk_dict(row, session), "pengalihan": moved or None})
 
 

@@ -27,7 +27,8 @@ def _items(body) -> list[dict]:
         raise ValidationFailed({"items": f"paling banyak {MAX_ITEMS} tugas per permintaan"})
     fields = {}
     for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("task_id"), str) or not item["task_id"].strip():
+        task_id = item.get("task_id") if isinstance(item, dict) else None
+        if not isinstance(task_id, str) or not task_id.strip() or len(task_id) > 64 or not task_id.isprintable():
             fields[f"items[{i}].task_id"] = "wajib diisi dengan id tugas (teks)"
         elif not isinstance(item.get("data", {}), dict):
             fields[f"items[{i}].data"] = "harus berupa objek JSON"

@@ -12,12 +12,14 @@ from workflows import clock
 
 from .org import Akun, Pegawai
 from .org_change import reroute_after_change, require_admin
-from .password import hash_password
 from .penilai import (JENIS_ASN_PPK, MODE, Ppk, nip_field, find_penilai, ppk_of, set_override, view)
 
 
-def simpan_ppk(session: Session, actor, body) -> tuple[Ppk, dict]:
-    """Record (or change) the instansi's PPK; tasks waiting on the PPK follow a change of mode."""
+def simpan_ppk(session: Session, actor, body, fast_hash: bool = False) -> tuple[Ppk, dict]:
+    """Record (or change) the instansi's PPK; tasks waiting on the PPK follow a change of mode. A new password
+    for the PPK's account ends its sessions and tokens (``app.auth.set_password``)."""
+    from app.auth import set_password
+
     require_admin(actor, actor.pegawai.instansi_id)
     if not isinstance(body, dict):
         raise ValidationFailed({"data": "harus berupa objek JSON"})
@@ -34,8 +36,8 @@ def simpan_ppk(session: Session, actor, body) -> tuple[Ppk, dict]:
     nip = nip_field(body.get("nip"), "nip", fields)
     id_login = nip_field(body.get("id_login"), "id_login", fields)
     kata_sandi = body.get("kata_sandi") or ""
-    if not isinstance(kata_sandi, str) or (kata_sandi and len(kata_sandi) < 8):
-        fields["kata_sandi"] = "paling sedikit 8 karakter"
+    if not isinstance(kata_sandi, str) or (kata_sandi and not 8 <= len(kata_sandi) <= 128):
+        fields["kata_sandi"] = "8 sampai 128 karakter"
     instansi_id = actor.pegawai.instansi_id
     with write_transaction(session):
         row = ppk_of(session, instansi_id)
@@ -63,7 +65,7 @@ def simpan_ppk(session: Session, actor, body) -> tuple[Ppk, dict]:
             if akun is None:
                 akun = Akun(pegawai_id=row.pegawai_id, password_hash="", roles=["ppk"])
                 session.add(akun)
-            akun.password_hash = hash_password(kata_sandi)
+            set_password(akun, kata_sandi, fast=fast_hash)
         if akun is not None:
             akun.roles = sorted({*(akun.roles or []), "ppk"})
             akun.aktif = True

@@ -2,7 +2,7 @@
 "Persetujuan massal" where a pejabat penilai approves several submitted SKP at once."""
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from app import get_session
 from app.kinerja import massal, penilai, penilai_admin
@@ -14,7 +14,7 @@ from . import web
 def organisasi_ppk():
     body = {k: request.form.get(k, "").strip() for k in ("nama", "jabatan", "mode", "nip", "id_login")}
     body["kata_sandi"] = request.form.get("kata_sandi", "")
-    row, moved = penilai_admin.simpan_ppk(get_session(), g.actor, body)
+    row, moved = penilai_admin.simpan_ppk(get_session(), g.actor, body, current_app.config["PASSWORD_HASH_FAST"])
     count = len((moved or {}).get("tugas_dialihkan") or [])
     flash(f"PPK {row.pegawai.nama_lengkap} ({row.jabatan}) disimpan, mode {row.mode}"
           + (f"; {count} tugas terbuka dialihkan" if count else ""), "success")
