@@ -211,6 +211,17 @@ def _ppk(session: Session, instansi: org.Instansi, by_nip: dict, fast_hash: bool
                          "DEMO")
 
 
+def ppk_account(session: Session) -> dict | None:
+    """The demo PPK's account in the shape of ``load_demo``'s (listed by ``ekinerja demo load`` after them)."""
+    row = session.scalar(select(penilai.Ppk).join(org.Instansi).where(org.Instansi.kode == DEMO_KODE))
+    if row is None:
+        return None
+    akun = session.scalar(select(org.Akun).where(org.Akun.pegawai_id == row.pegawai_id))
+    return {"nip": row.pegawai.nip, "password": DEMO_PASSWORD, "nama": row.pegawai.nama_lengkap,
+            "jabatan": row.jabatan, "jenis_jabatan": None, "unor": None,
+            "roles": org.roles_of(session, row.pegawai, akun), "pejabat_penilai_nip": None}
+
+
 def _accounts(session: Session, tahun: int) -> list[dict]:
     on = dt.date(tahun, 1, 2)
     found = {p.nip: p for p in session.scalars(
