@@ -199,3 +199,39 @@ def test_import_column_penilai_nip(app, accounts, as_user, tmp_path):
     assert db.scalar(select(Pegawai).where(Pegawai.nip == kasi["nip"])).penilai_override_id == \
         db.scalar(select(Pegawai).where(Pegawai.nip == PPK_LOGIN)).id
     db.close()
+
+
+def test_pages_ppk_override_and_review_for_the_ppk(app, accounts, as_user, client):
+    """The Organisasi page records the PPK (mode diwakili) and a pejabat penilai; the admin's review page asks
+    for the PPK's decision and refuses an approval without it; the SKP page shows it."""
+    from test_pages import Pages
+
+    sekda = as_user(find(accounts, "Sekretaris Daerah")["nip"])
+    skp_id = create_and_submit(sekda, [JPT_RHK])
+    pages = Pages(client)
+    pages.login(admin_of(accounts)["nip"])
+    html = pages.html("/organisasi")
+    assert "PPK (Pejabat Pembina Kepegawaian)" in html and PPK_JABATAN in html
+    saved = pages.post("/organisasi/ppk", {"nama": PPK_NAMA, "jabatan": PPK_JABATAN, "mode": "diwakili"})
+    assert saved.status_code in (302, 303)
+    assert "Admin kinerja mencatat persetujuan PPK" in pages.html("/organisasi")
+    kasi = find(accounts, "Kepala Seksi Statistik")
+    bad = pages.post("/organisasi/pejabat-penilai", {"nip": kasi["nip"], "penilai_nip": "PPK", "alasan": ""})
+    assert bad.status_code == 422 and "alasan" in bad.get_data(as_text=True)
+    done = pages.post("/organisasi/pejabat-penilai", {"nip": kasi["nip"], "penilai_nip": "PPK",
+                                                      "alasan": "Penugasan langsung"})
+    assert done.status_code in (302, 303)
+    html = pages.html("/organisasi")
+    assert "Penugasan langsung" in html and "(halaman," in html
+
+    link = pages.task_link("Periksa SKP")
+    review = pages.html(link)
+    assert "Persetujuan atas nama PPK" in review and 'name="nomor_keputusan"' in review
+    refused = pages.post(link, {"keputusan": "SETUJUI"})
+    assert refused.status_code == 422 and "nomor keputusan PPK" in refused.get_data(as_text=True)
+    assert sekda.get(f"/skp/{skp_id}").get_json()["status"] == "DIAJUKAN"
+    approved = pages.post(link, {"keputusan": "SETUJUI", "nomor_keputusan": "800/7/2026",
+                                 "tanggal_keputusan": clock.today().isoformat()})
+    assert approved.status_code in (302, 303)
+    skp_page = pages.html(f"/skp/{skp_id}")
+    assert "800/7/2026" in skp_page and PPK_NAMA in skp_page and PPK_JABATAN in skp_page
