@@ -235,3 +235,20 @@ def test_pages_ppk_override_and_review_for_the_ppk(app, accounts, as_user, clien
     assert approved.status_code in (302, 303)
     skp_page = pages.html(f"/skp/{skp_id}")
     assert "800/7/2026" in skp_page and PPK_NAMA in skp_page and PPK_JABATAN in skp_page
+
+
+def test_the_ppk_account_pages(app, client):
+    """The PPK (no jabatan, no NIP) logs in and every page of his menu answers; he cannot make an SKP."""
+    from test_pages import Pages
+
+    pages = Pages(client)
+    assert pages.login(PPK_LOGIN).status_code in (302, 303)
+    for path in ("/", "/profil", "/skp", "/dialog-kinerja", "/layanan", "/notifikasi", "/persetujuan-massal"):
+        pages.html(path)
+    pages.post("/skp/baru", {"tahun": str(DEMO_TAHUN), "pendekatan": "KUANTITATIF"})
+    db = _db(app)
+    try:
+        assert db.scalar(select(func.count()).select_from(Skp).join(Pegawai, Pegawai.id == Skp.pegawai_id)
+                         .where(Pegawai.nip == PPK_LOGIN)) == 0
+    finally:
+        db.close()
