@@ -163,6 +163,7 @@ def test_bulk_racing_single_approval_completes_once(app, accounts, two_submitted
 def test_bulk_page_in_a_phone_browser(base_url, browser, accounts, as_user, two_submitted, tmp_path):  # noqa: F811
     """On a 375 px phone the Sekda selects both SKP with "Semua" and approves them; the page shows a result per SKP."""
     from test_browser import login
+    from test_pages_browser import serious_violations
 
     page = browser.new_page(viewport={"width": 375, "height": 812})
     page.set_default_timeout(20000)
@@ -171,6 +172,7 @@ def test_bulk_page_in_a_phone_browser(base_url, browser, accounts, as_user, two_
     page.wait_for_selector("h1:has-text('Persetujuan massal')")
     page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert serious_violations(page) == []  # axe-core: labels, contrast, names
     page.check("#pilih-semua")
     assert page.locator("input[name=task_id]:checked").count() == 2
     page.screenshot(path=str(tmp_path / "persetujuan-massal-375.png"), full_page=True)
