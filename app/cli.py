@@ -163,9 +163,11 @@ def demo():
 def demo_load(tahun, as_json):
     """Buat instansi contoh dengan ±30 pegawai dan akun untuk setiap peran."""
 
-    from app.kinerja.demo import load_demo
+    from app.kinerja.demo import load_demo, ppk_account
 
-    accounts = load_demo(_session(), tahun or clock.today().year, fast_hash=current_app.config["PASSWORD_HASH_FAST"])
+    session = _session()
+    accounts = load_demo(session, tahun or clock.today().year, fast_hash=current_app.config["PASSWORD_HASH_FAST"])
+    accounts += [a for a in [ppk_account(session)] if a]  # the Gubernur (PPK): not a pegawai with a jabatan
     if as_json:
         click.echo(json.dumps(accounts, ensure_ascii=False, indent=2))
         return

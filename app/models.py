@@ -14,3 +14,4 @@ from app.kinerja import unit_roles  # noqa: F401
 from app.kinerja import tukin  # noqa: F401
 from app.kinerja import tim_kerja  # noqa: F401
 from app.kinerja import kegiatan_harian  # noqa: F401
+from app.kinerja import penilai  # noqa: F401

@@ -379,7 +379,10 @@ def ttd_block(doc) -> None:
             ("Pegawai yang Dinilai", "Pejabat Penilai Kinerja"),
             ("", ""),
             ('{{ pegawai.nama or "-" }}', '{{ (penilai.nama if penilai else "") or "-" }}'),
-            ('NIP {{ pegawai.nip or "-" }}', 'NIP {{ (penilai.nip if penilai else "") or "-" }}')]
+            # a penilai without NIP (the PPK) signs with his jabatan
+            ('NIP {{ pegawai.nip or "-" }}', '{% if penilai and not penilai.nip and penilai.jabatan %}'
+                                             '{{ penilai.jabatan }}{% else %}NIP {{ (penilai.nip if penilai else "")'
+                                             ' or "-" }}{% endif %}')]
     for n, (left, right) in enumerate(rows):
         row = t.rows[n]
         set_row_flag(row, "w:cantSplit")

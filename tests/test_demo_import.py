@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from core.db import write_transaction
 from app.kinerja import org
-from app.kinerja.demo import load_demo
+from app.kinerja.demo import PPK_LOGIN, load_demo
 from core.errors import ValidationFailed
 from app.kinerja.importer import COLUMNS, import_pegawai
 from app.kinerja.nip import parse_nip
@@ -40,8 +40,10 @@ def test_demo_shape_nips_and_penilai(db_session, demo):
     assert 25 <= len(demo) <= 35
     assert set(demo[0]) == {"nip", "password", "nama", "jabatan", "jenis_jabatan", "unor", "roles",
                             "pejabat_penilai_nip"}
-    assert demo[0]["jenis_jabatan"] == "JPT_MADYA" and demo[0]["pejabat_penilai_nip"] is None
-    assert counts(db_session)["pegawai"] == len(demo) == len({a["nip"] for a in demo})
+    # the Sekda is evaluated by the PPK (a pegawai row of jenis_asn PPK, not in the list of pegawai)
+    assert demo[0]["jenis_jabatan"] == "JPT_MADYA" and demo[0]["pejabat_penilai_nip"] == PPK_LOGIN
+    assert by_nip(db_session, PPK_LOGIN).jenis_asn == "PPK"
+    assert counts(db_session)["pegawai"] == len(demo) + 1 == len({a["nip"] for a in demo}) + 1
     unors = db_session.scalars(select(org.Unor)).all()
     assert max(len(u.ancestors()) for u in unors) >= 4
     assert all(parse_nip(a["nip"], "PNS").nip == a["nip"] for a in demo)
@@ -271,7 +273,7 @@ def test_atasan_penilai_follows_the_plt_post_and_plt_yields_to_a_holder(db_sessi
     from sqlalchemy import select
 
     from app.kinerja import org
-    from app.kinerja.demo import load_demo
+    from app.kinerja.demo import PPK_LOGIN, load_demo
     from app.kinerja.org import Jabatan, Pegawai, PenugasanPltPlh
 
     load_demo(db_session, 2026, fast_hash=True)

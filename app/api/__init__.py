@@ -111,3 +111,4 @@ from . import tukin  # noqa: E402,F401
 from . import tim_kerja  # noqa: E402,F401
 from . import verifikasi  # noqa: E402,F401
 from . import kegiatan_harian  # noqa: E402,F401
+from . import penilai  # noqa: E402,F401

@@ -97,6 +97,8 @@ def build_context(session: Session, skp: Skp) -> dict:
                      for n, (kode, nama, ind) in enumerate(CORE_VALUES)],
         "lampiran": skp.lampiran_lists(),
         "tempat_tanggal": f"{skp.pegawai.instansi.lokasi or ''}, {_tanggal(tanggal)}".lstrip(", "),
+        "keputusan_ppk": (f"Disetujui atas nama PPK dengan keputusan nomor {skp.keputusan_ppk_nomor} tanggal "
+                          f"{_tanggal(skp.keputusan_ppk_tanggal)}") if skp.keputusan_ppk_nomor else "",
     }
 
 

@@ -24,3 +24,4 @@ def load() -> None:
     from . import monitoring  # noqa: F401
     from . import susunan_unit  # noqa: F401
     from app.documents import process_documents  # noqa: F401 - the service buat_dokumen
+    from . import penilai  # noqa: F401

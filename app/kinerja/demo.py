@@ -42,7 +42,9 @@ Rahmawati, S.Si. (Statistisi Ahli Pertama), anggota Yoga Pratama, S.Stat. and Le
 RHK is chosen on the team's page once the Kepala Dinas has an SKP (``TIM_KERJA``).
 
 The Sekretaris Daerah is the pejabat penilai of both JPT Pratama so the whole chain can be
-approved top-down; he has no penilai in the system (the Gubernur is not a pegawai here).
+approved top-down; his pejabat penilai is the PPK, "Gubernur Contoh" (app/kinerja/penilai.py), set
+explicitly by the admin kinerja, who approves with his own account (mode ``akun``, login
+``PPK_LOGIN``, role ``ppk``).
 """
 from __future__ import annotations
 
@@ -52,7 +54,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import write_transaction
-from app.kinerja import angka_kredit, org, tim_kerja
+from app.kinerja import angka_kredit, org, penilai, tim_kerja
 from app.kinerja.nip import isi_dari_nip, parse_nip
 from app.kinerja.password import hash_password
 from workflows import clock
@@ -83,6 +85,9 @@ UNORS = [
 # The leader position left without a definitive holder, and the pegawai acting in it (PLT).
 VACANT = ("KOMINFO.APTIKA.INFRA", "Kepala Seksi Infrastruktur dan Jaringan", "PENGAWAS")
 PLT_NIP = "198309122009031003"
+# The PPK (no NIP): the pejabat penilai of the Sekretaris Daerah, logging in with this id.
+PPK_LOGIN, PPK_NAMA, PPK_JABATAN = "100000000000000001", "H. Rahmat Hidayat, S.H., M.H.", "Gubernur Contoh"
+SEKDA_NIP = "196804121993031001"
 
 L, JM, JP, ADM = True, "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR"
 PGW, PLK, JF = "PENGAWAS", "PELAKSANA", "FUNGSIONAL"
@@ -201,9 +206,34 @@ def _create(session: Session, tahun: int, fast_hash: bool) -> None:
     session.add(tim)
     for nip, peran in [(ketua, "KETUA")] + [(n, "ANGGOTA") for n in anggota]:
         session.add(tim_kerja.AnggotaTim(tim=tim, pegawai=by_nip[nip], peran=peran, mulai=dt.date(tahun, 1, 1)))
+    _ppk(session, instansi, by_nip, fast_hash)
     # The AK reference data (PerBKN 3/2023) the demo's jabatan fungsional are converted with.
     angka_kredit.seed_defaults(session)
     session.flush()
+
+
+def _ppk(session: Session, instansi: org.Instansi, by_nip: dict, fast_hash: bool) -> None:
+    """The Gubernur as PPK with an account, and the Sekda's pejabat penilai set to him."""
+    person = org.Pegawai(instansi=instansi, nip=PPK_LOGIN, jenis_asn=penilai.JENIS_ASN_PPK, nama=PPK_NAMA,
+                         status_kepegawaian="AKTIF")
+    session.add(person)
+    session.flush()
+    session.add(penilai.Ppk(instansi_id=instansi.id, pegawai_id=person.id, jabatan=PPK_JABATAN, nip=None,
+                            mode="akun", diubah_at=clock.now()))
+    session.add(org.Akun(pegawai=person, password_hash=hash_password(DEMO_PASSWORD, fast=fast_hash), roles=["ppk"]))
+    penilai.set_override(session, by_nip[SEKDA_NIP], person, None, "Pejabat penilai Sekretaris Daerah adalah PPK",
+                         "DEMO")
+
+
+def ppk_account(session: Session) -> dict | None:
+    """The demo PPK's account in the shape of ``load_demo``'s (listed by ``ekinerja demo load`` after them)."""
+    row = session.scalar(select(penilai.Ppk).join(org.Instansi).where(org.Instansi.kode == DEMO_KODE))
+    if row is None:
+        return None
+    akun = session.scalar(select(org.Akun).where(org.Akun.pegawai_id == row.pegawai_id))
+    return {"nip": row.pegawai.nip, "password": DEMO_PASSWORD, "nama": row.pegawai.nama_lengkap,
+            "jabatan": row.jabatan, "jenis_jabatan": None, "unor": None,
+            "roles": org.roles_of(session, row.pegawai, akun), "pejabat_penilai_nip": None}
 
 
 def _accounts(session: Session, tahun: int) -> list[dict]:
@@ -216,7 +246,7 @@ def _accounts(session: Session, tahun: int) -> list[dict]:
         if pegawai is None:  # removed by an admin since the demo was loaded
             continue
         akun = session.scalar(select(org.Akun).where(org.Akun.pegawai_id == pegawai.id))
-        penilai = org.pejabat_penilai(session, pegawai, on)
+        atasan = org.pejabat_penilai(session, pegawai, on)
         jabatan = pegawai.jabatan
         result.append({
             "nip": pegawai.nip,
@@ -226,6 +256,6 @@ def _accounts(session: Session, tahun: int) -> list[dict]:
             "jenis_jabatan": jabatan.jenis_jabatan if jabatan else None,
             "unor": jabatan.unor.nama if jabatan else None,
             "roles": org.roles_of(session, pegawai, akun),
-            "pejabat_penilai_nip": penilai.nip if penilai else None,
+            "pejabat_penilai_nip": atasan.nip if atasan else None,
         })
     return result

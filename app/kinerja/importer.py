@@ -28,8 +28,11 @@ Optional columns: ``password`` (initial password; an account is created only for
 this import creates; stored pegawai keep theirs), ``email`` (also headed "E-mail" or "surel": where
 notifications are e-mailed; with the column present an empty cell removes a stored address,
 without it stored addresses stay) and ``instansi_kode`` (needed only when the instansi is not
-given to the import and the database holds more than one instansi). Other columns (a "No" column,
-remarks) are ignored.
+given to the import and the database holds more than one instansi), ``penilai_nip`` (also headed
+"NIP penilai": the pejabat penilai set explicitly, a NIP in the file or stored, or ``PPK`` for the
+instansi's PPK; with the column present an empty cell means "from the organisation tree", without it
+stored settings stay; each change is kept in the history with source ``IMPOR``). Other columns (a
+"No" column, remarks) are ignored.
 
 A NIP that is well formed but implausible (birth date in the future, TMT CPNS or PPPK appointment
 before the 18th birthday or in the future) is imported with a warning naming its line
@@ -61,14 +64,14 @@ from workflows import clock
 COLUMNS = ("nip", "jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat", "golongan_ruang", "unor_kode",
            "unor_nama", "unor_induk_kode", "jabatan", "jenis_jabatan", "jf_jenjang", "pimpinan_unor",
            "status_kepegawaian")
-OPTIONAL = ("password", "email", "instansi_kode")
+OPTIONAL = ("password", "email", "instansi_kode", "penilai_nip")
 REQUIRED = ("nip", "nama", "unor_kode", "jabatan", "jenis_jabatan")
 ENUMS = {"jenis_asn": ("PNS", "PPPK"), "jenis_jabatan": JENIS_JABATAN, "jf_jenjang": JF_JENJANG,
          "status_kepegawaian": STATUS_KEPEGAWAIAN}
 # An address the SMTP servers take without extensions: ASCII local part, a dotted domain name.
 EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-ALIASES = {"e_mail": "email", "surel": "email"}  # other names of a column ("E-mail")
+ALIASES = {"e_mail": "email", "surel": "email", "nip_penilai": "penilai_nip"}  # other names of a column ("E-mail")
 YA, TIDAK = {"ya", "y", "yes", "1", "true"}, {"tidak", "t", "no", "n", "0", "false", ""}
 # Bounds checked before a file is parsed: an instansi's pegawai fit well within them.
 MAX_ROWS = 20_000
@@ -80,7 +83,7 @@ PEGAWAI_FIELDS = ("jenis_asn", "nama", "gelar_depan", "gelar_belakang", "pangkat
 
 
 def import_pegawai(session: Session, path: Path, instansi_kode: str | None = None, fast_hash: bool = False,
-                   after_write=None, peringatan: list | None = None) -> dict:
+                   after_write=None, peringatan: list | None = None, actor_id: int | None = None) -> dict:
     """Validate the whole file, then write it in one transaction; ValidationFailed lists every bad line.
 
     ``peringatan`` (a list the caller passes) receives the warnings about implausible NIPs, per line.
@@ -95,6 +98,8 @@ def import_pegawai(session: Session, path: Path, instansi_kode: str | None = Non
     with write_transaction(session):
         plan = _plan(session, rows, instansi_kode, errors)  # again, under the write lock
         counts = _write(session, rows, plan, hashes, fast_hash)
+        if any(r["penilai_nip"] is not None for r in rows):  # the column is there
+            counts["penilai_diubah"] = _write_penilai(session, rows, actor_id)
         if peringatan is not None:  # implausible NIPs, imported all the same
             peringatan[:] = [f"baris {r['line']}: {w}" for r in rows for w in r.get("peringatan", [])]
         if after_write is not None:
@@ -223,6 +228,8 @@ def _check_row(line: int, values: dict, errors: dict[str, list[str]]) -> dict:
     if pimpinan not in YA | TIDAK:
         fail(f"pimpinan_unor '{row['pimpinan_unor']}' tidak dikenal; isi ya atau tidak")
     row["pimpinan_unor"] = pimpinan in YA
+    if "penilai_nip" not in values:
+        row["penilai_nip"] = None  # no such column: stored settings stay
     if "email" not in values:
         row["email"] = None  # no such column: stored addresses stay
     elif row["email"] and (len(row["email"]) > 255 or not EMAIL.fullmatch(row["email"])):
@@ -414,3 +421,26 @@ def _write(session: Session, rows: list[dict], plan: dict, hashes: dict[str, str
         counts["pegawai_diubah"] += bool(updates)
     session.flush()
     return counts
+
+
+def _write_penilai(session: Session, rows: list[dict], actor_id: int | None) -> int:
+    """The column ``penilai_nip``: the explicit pejabat penilai of each row's pegawai (app/kinerja/penilai.py),
+    once every pegawai of the file is written (a penilai may come later in the file)."""
+    from .penilai import check_import_penilai, set_override
+
+    errors: dict[str, str] = {}
+    changed = 0
+    for r in rows:
+        if r["penilai_nip"] is None:
+            continue
+        pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == r["nip"]))
+        problems: list[str] = []
+        ok, penilai = check_import_penilai(session, pegawai, r["penilai_nip"], problems)
+        if not ok:
+            errors[f"baris {r['line']}"] = "; ".join(problems)
+            continue
+        changed += set_override(session, pegawai, penilai, actor_id, "impor pegawai", "IMPOR")
+    if errors:
+        raise ValidationFailed(errors, "Berkas impor berisi kesalahan; tidak ada data yang disimpan")
+    session.flush()
+    return changed

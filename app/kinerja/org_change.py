@@ -92,7 +92,7 @@ def apply_import(session: Session, path: Path, instansi_kode: str | None, actor_
                  fast_hash: bool = False) -> dict:
     """Import the file (all or nothing), then re-route the open tasks it affects."""
     peringatan: list[str] = []
-    counts = import_pegawai(session, path, instansi_kode, fast_hash, peringatan=peringatan)
+    counts = import_pegawai(session, path, instansi_kode, fast_hash, peringatan=peringatan, actor_id=actor_id)
     return {"impor": counts, "peringatan": peringatan,
             **reroute_after_change(session, actor_id, "Perubahan organisasi dari impor pegawai")}
 

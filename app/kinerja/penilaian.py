@@ -31,6 +31,7 @@ from workflows.scripting import register_service
 
 from .angka_kredit import BULAN, bulan_menunggu, catat_dari_penilaian
 from .org import Pegawai
+from .penilai import diwakili
 from .perilaku import KODE
 from .skp import Skp
 
@@ -574,7 +575,9 @@ def penilaian_form(run, task, data: dict) -> FormResult:
     penilaian.rating_hasil_kerja = data["rating_hasil_kerja"]
     penilaian.rating_perilaku = data["rating_perilaku"]
     penilaian.catatan = (data.get("catatan") or "").strip()
-    penilaian.penilai_id = run.actor_id
+    # an admin kinerja completing the PPK's task rates on the PPK's behalf: the PPK stays the penilai
+    ppk = diwakili(run.session, penilaian.skp.pejabat_penilai)
+    penilaian.penilai_id = penilaian.skp.pejabat_penilai_id if ppk is not None else run.actor_id
     penilaian.status = "DINILAI"
     run.session.flush()
     return FormResult({"rating_hasil_kerja": data["rating_hasil_kerja"], "rating_perilaku": data["rating_perilaku"],

@@ -11,6 +11,7 @@ from workflows.lanes import Missing, register_relation, register_unit_relation
 from workflows.store import subject_resolver
 
 from . import org, tim_kerja, unit_roles
+from .penilai import who_acts as ppk_acts
 from .org import Akun, Pegawai, Unor
 
 directory.register(person=Pegawai, unit=Unor)
@@ -36,7 +37,7 @@ def _unit_of(p: Pegawai) -> Unor:
 
 @register_relation("pejabat_penilai")
 def pejabat_penilai(session: Session, pegawai_id: int | None, _argument, data: dict) -> list[int]:
-    """PLT/PLH and the admin's override honoured (org.pejabat_penilai)."""
+    """PLT/PLH, the admin's override and the PPK's mode honoured (org.pejabat_penilai, penilai.who_acts)."""
     if pegawai_id is not None and pegawai_id == data.get("pegawai_id"):
         ended = _ended_skp_penilai(session, data)
         if ended is not None:
@@ -45,7 +46,8 @@ def pejabat_penilai(session: Session, pegawai_id: int | None, _argument, data: d
     penilai = org.pejabat_penilai(session, p)
     if penilai is None:
         raise Missing(f"{p.nama_lengkap} belum memiliki pejabat penilai")
-    return [penilai.id]
+    # the PPK acts with their own account, or through the admin kinerja who records their decision
+    return ppk_acts(session, penilai, with_role) or [penilai.id]
 
 
 def _ended_skp_penilai(session: Session, data: dict) -> int | None:

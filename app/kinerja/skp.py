@@ -60,6 +60,9 @@ class Skp(Base):
     tanggal_penetapan: Mapped[Optional[dt.datetime]] = mapped_column(UtcDateTime())
     # Identity of pegawai and penilai as printed, frozen at each submission and approval.
     snapshot: Mapped[dict] = mapped_column(JSON, default=dict)
+    # The PPK's decision an admin kinerja recorded when approving on the PPK's behalf (app/kinerja/penilai.py).
+    keputusan_ppk_nomor: Mapped[Optional[str]] = mapped_column(String(128))
+    keputusan_ppk_tanggal: Mapped[Optional[dt.date]] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
     pegawai: Mapped[Pegawai] = relationship(foreign_keys=[pegawai_id])
@@ -195,6 +198,10 @@ def _now() -> dt.datetime:
 def identity(session: Session, pegawai: Pegawai | None) -> dict | None:
     if pegawai is None:
         return None
+    from .penilai import printed
+
+    if (ppk := printed(session, pegawai)) is not None:
+        return {"id": pegawai.id, "instansi": pegawai.instansi.nama, **ppk}
     jabatan = pegawai.jabatan
     return {"id": pegawai.id, "nama": pegawai.nama_lengkap, "nip": pegawai.nip, "pangkat_gol": pegawai.pangkat_gol,
             "jabatan": jabatan.nama if jabatan else "", "unit_kerja": jabatan.unor.nama if jabatan else "",

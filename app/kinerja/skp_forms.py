@@ -5,7 +5,8 @@
   goes into the task data. A refused ``ajukan`` saves the draft, then answers with the
   reasons (``details.draft_saved``).
 - form ``skp-review``: the penilai's ekspektasi khusus are written to the SKP; the decision
-  and note go into the task data for the diagram's gateway.
+  and note go into the task data for the diagram's gateway. When the penilai is a PPK whose
+  approvals an admin kinerja records, the PPK's decision (number, date) is required and kept.
 - form ``skp-rollback``: only checks who may act (the lane) and that a reason is given, and refuses (409)
   while an unfinished instance of a process whose property ``menahan_rollback_skp`` names a data field
   holding this SKP's id is open, e.g. a keberatan (domain §2.2 (e)).
@@ -19,6 +20,7 @@ from workflows.forms import FormResult, register_form
 from workflows.scripting import register_service
 
 from core.errors import Conflict, ValidationFailed
+from .penilai import keputusan_ppk
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
 from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp
@@ -128,6 +130,10 @@ def skp_review(run, task, data: dict) -> FormResult:
     for row in skp.perilaku:
         if row.kode in ekspektasi:
             row.ekspektasi_khusus = ekspektasi[row.kode].strip()
+    # an admin kinerja approving for the PPK records the PPK's decision (required for an approval)
+    keputusan = keputusan_ppk(run.session, skp.pejabat_penilai, data, required=data["keputusan"] == "SETUJUI")
+    if keputusan is not None:
+        skp.keputusan_ppk_nomor, skp.keputusan_ppk_tanggal = keputusan["nomor"], keputusan["tanggal"]
     return FormResult({"keputusan": data["keputusan"], "catatan": (data.get("catatan") or "").strip()})
 
 

@@ -115,6 +115,7 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
         if not catatan:
             raise ValidationFailed({"alasan": "wajib diisi untuk mengembalikan status SKP"})
         skp.tanggal_penetapan = None
+        skp.keputusan_ppk_nomor = skp.keputusan_ppk_tanggal = None
     if to_status in ("DIAJUKAN", "DISETUJUI"):
         skp.snapshot = {"pegawai": identity(session, skp.pegawai), "penilai": identity(session, skp.pejabat_penilai)}
     skp.status = to_status

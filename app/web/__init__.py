@@ -18,3 +18,4 @@ from . import profil  # noqa: E402,F401
 from . import tim_kerja  # noqa: E402,F401
 from . import verifikasi  # noqa: E402,F401
 from . import kegiatan_harian  # noqa: E402,F401
+from . import penilai  # noqa: E402,F401

@@ -30,7 +30,8 @@ ERROR_MESSAGES = {400: "Permintaan tidak valid.", 403: "Anda tidak berwenang mem
                   503: "Basis data sedang tidak dapat dihubungi, sehingga permintaan ini tidak dapat diproses. "
                        "Coba lagi beberapa saat lagi."}
 ROLE_LABEL = {"pegawai": "Pegawai", "pejabat_penilai": "Pejabat Penilai", "jpt": "JPT",
-              "admin_kinerja": "Admin Kinerja", "process_owner": "Pemilik Proses", "superadmin": "Superadmin"}
+              "admin_kinerja": "Admin Kinerja", "process_owner": "Pemilik Proses", "superadmin": "Superadmin",
+              "ppk": "PPK"}
 
 
 def csrf_token() -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app import get_session
 from core.errors import ValidationFailed
-from app.kinerja import cascade, org_change, penugasan, unit_roles
+from app.kinerja import cascade, org_change, penilai, penugasan, unit_roles
 from app.kinerja.org import Jabatan, Unor
 from app.request_input import as_id, as_year
 
@@ -39,6 +39,8 @@ def _page(**extra):
     return render_template("organisasi.html", penugasan=[penugasan.as_dict(p) for p in penugasan.daftar(db, g.actor)],
                            jabatan=list(leaders), peran_unor=[unit_roles.as_dict(r) for r in unit_roles.of_instansi(db, instansi_id)],
                            peran_tersedia=unit_roles.PERAN_UNOR,
+                           ppk=penilai.ppk_dict(penilai.ppk_of(db, instansi_id), db), mode_ppk=penilai.MODE,
+                           penilai_khusus=penilai.overrides_of(db, instansi_id),
                            unor=db.scalars(select(Unor).where(Unor.instansi_id == instansi_id, Unor.aktif.is_(True))
                                            .order_by(Unor.kode)).all(), **extra)
 

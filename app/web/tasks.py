@@ -8,6 +8,7 @@ from flask import flash, g, redirect, render_template, request, url_for
 from app import get_session
 from app.api.tasks import task_view
 from core.errors import DomainError, Forbidden, ValidationFailed
+from app.kinerja.penilai import diwakili
 from app.kinerja.perilaku import CORE_VALUES
 from app.kinerja.cascade import provisional_rhk_atasan
 from app.kinerja.skp import ASPEK, JENIS_RHK, KLASIFIKASI, LAMPIRAN, PERSPEKTIF, get_skp
@@ -73,8 +74,12 @@ def editor_data_from_form(form, is_jpt: bool) -> dict:
 
 
 def review_data_from_form(form) -> dict:
-    return {"keputusan": form.get("keputusan", ""), "catatan": form.get("catatan", ""),
+    data = {"keputusan": form.get("keputusan", ""), "catatan": form.get("catatan", ""),
             "ekspektasi_khusus": {kode: form.get(f"ekspektasi-{kode}", "") for kode, _, _ in CORE_VALUES}}
+    for key in ("nomor_keputusan", "tanggal_keputusan"):  # the PPK's decision, when an admin records it
+        if form.get(key, "").strip():
+            data[key] = form.get(key, "").strip()
+    return data
 
 
 def _page(db, task, posted: dict | None = None, error: str | None = None, fields: dict | None = None):
@@ -99,7 +104,8 @@ def _page(db, task, posted: dict | None = None, error: str | None = None, fields
     if key == "skp-review" and skp is not None:
         current = {p.kode: p.ekspektasi_khusus for p in skp.perilaku}
         data = posted if posted is not None else {"keputusan": "", "catatan": "", "ekspektasi_khusus": current}
-        return render_template("task_review.html", **ctx, data=data, core_values=CORE_VALUES)
+        return render_template("task_review.html", **ctx, data=data, core_values=CORE_VALUES,
+                               ppk_diwakili=diwakili(db, skp.pejabat_penilai))
     schema = (view.get("form") or {}).get("schema")
     if not schema:
         return render_error(409, "Tugas ini tidak memiliki formulir yang dapat diisi di halaman ini.")
