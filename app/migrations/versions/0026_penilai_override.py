@@ -1,7 +1,7 @@
 """pejabat penilai set by an admin (history) and the PPK of an instansi; the PPK's decision on an SKP
 
-Revision ID: 0021_penilai_override
-Revises: 0020_admin_indexes
+Revision ID: 0026_penilai_override
+Revises: 0025_kegiatan_harian
 
 - ``ppk``: one per instansi: its pegawai row (jenis_asn PPK), jabatan, NIP if any, mode akun | diwakili;
 - ``penilai_override``: every change of ``pegawai.penilai_override_id`` (who, when, why, from where);
@@ -11,8 +11,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0021_penilai_override'
-down_revision = '0020_admin_indexes'
+revision = '0026_penilai_override'
+down_revision = "0025_kegiatan_harian"
 branch_labels = None
 depends_on = None
 
