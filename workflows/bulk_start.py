@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from . import store
-from .instances import new_instance, run_start
+from . import instances as single, store
 from .models import Instance
 
 
@@ -21,11 +20,11 @@ def start_many(session: Session, process_id: str, starts: list[tuple[str, dict]]
     transaction. Any error raised (a DomainError) leaves the caller to roll the whole batch back; an
     engine error in one instance puts that instance in the error state, as ``start_instance`` does."""
     definitions: dict = {}
-    prepared = [new_instance(session, process_id, key, data, actor_id, definitions) for key, data in starts]
+    prepared = [single.new_instance(session, process_id, key, data, actor_id, definitions) for key, data in starts]
     instances = [instance for instance, _ in prepared]
     session.add_all(instances)
     session.flush()  # one INSERT … RETURNING id for the batch: the engines' services need the ids
-    started = [(instance, run_start(session, instance, data, actor_id)) for instance, data in prepared]
+    started = [(instance, single.run_start(session, instance, data, actor_id)) for instance, data in prepared]
     for instance, _ in started:
         store.log_event(session, instance, "started", actor_id, data={"business_key": instance.business_key})
     store.save_new_many(session, started, actor_id)
