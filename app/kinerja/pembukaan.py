@@ -17,6 +17,7 @@ reports ``sudah_ada``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import time
 from typing import Optional
@@ -33,6 +34,7 @@ from workflows import clock
 from .penilaian import Periode, buka_untuk_skp, buka_untuk_skps, proses_periode, skp_untuk_periode
 from .skp import Skp
 
+log = logging.getLogger(__name__)
 STATUS = ("MENUNGGU", "BERJALAN", "SELESAI")
 HASIL = ("dibuka", "sudah_ada", "dilewati", "gagal")
 LEASE = dt.timedelta(seconds=120)
@@ -233,9 +235,10 @@ def _helper(url: str, now: str, pembukaan_id: int, periode_id: int, actor_id: in
 
 
 def _open_with_helpers(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, actor_id: int | None,
-                       group: int, count: int) -> None:
+                       group: int, count: int) -> list[int | None]:
     """This process and ``count`` spawned helpers open groups of one opening side by side until nothing is
-    left or ROUND_SECONDS pass; each group is claimed with row locks, so no SKP is opened twice."""
+    left or ROUND_SECONDS pass; each group is claimed with row locks, so no SKP is opened twice. Returns
+    the helpers' exit codes (a helper that failed leaves its SKPs pending for the next round)."""
     import multiprocessing
 
     session = session_factory()
@@ -257,6 +260,11 @@ def _open_with_helpers(session_factory: sessionmaker, pembukaan_id: int, periode
             helper.join(max(deadline - time.time(), 0) + LEASE.total_seconds() / 2)
             if helper.is_alive():
                 helper.terminate()  # its open group is rolled back; the SKPs stay pending
+                helper.join()
+            if helper.exitcode:
+                log.warning("pembukaan %s: helper %s ended with exit code %s", pembukaan_id, helper.name,
+                            helper.exitcode)
+    return [helper.exitcode for helper in helpers]
 
 
 def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BATCH,
