@@ -346,12 +346,12 @@ def main() -> None:
         print(f"\n{name}:")
         if r["demo_n"]:
             print(f"  demo instansi: {r['demo_n']} pegawai opened in {r['demo_s']:.2f} s = {per_demo * 1000:.1f} ms each "
-                  f"(CPU {r['demo_cpu'] * 1000 / r['demo_n']:.1f} ms, {r['demo_sql'] / r['demo_n']:.0f} SQL "
+                  f"(CPU {r['demo_cpu'] * 1000 / r['demo_n']:.1f} ms, {r['demo_sql'] / r['demo_n']:.1f} SQL "
                   "statements each); "
                   f"bare/ours per pegawai = 1:{per_demo / per_bare:,.0f}")
         print(f"  demo + generated: {r['big_n']:,} pegawai ({r['big_opened']:,} dibuka) in {r['big_s']:.1f} s "
               f"= {per_big * 1000:.1f} ms each, {r['big_n'] / r['big_s']:,.0f} pegawai/s "
-              f"(CPU {r['big_cpu'] * 1000 / max(r['big_n'], 1):.1f} ms, {r['big_sql'] / max(r['big_n'], 1):.0f} SQL "
+              f"(CPU {r['big_cpu'] * 1000 / max(r['big_n'], 1):.1f} ms, {r['big_sql'] / max(r['big_n'], 1):.1f} SQL "
               "statements each); "
               f"bare/ours = 1:{per_big / per_bare:,.0f}")
         print(f"  memory: RSS {r['rss']['start']:.0f} MB before the opening, peak {r['rss']['peak']:.0f} MB during it "

@@ -1,18 +1,20 @@
-"""Opening a period in the background: the request records it, the scheduler does it in batches.
+"""Opening a period in the background: the request records it, the scheduler does it in groups.
 
-Opening a period starts one evaluation per approved SKP (``penilaian.buka_untuk_skp``), about 25–40 ms
-each (``bench/pembukaan.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
-``POST /periode/{id}/buka`` therefore records a PembukaanPeriode (answer 202) and the scheduler job
-``pembukaan_periode`` works through it in groups of SKPs (``GROUP``), one transaction per group, in
-which each pegawai's penilaian, instance and result row (PembukaanHasil) are written together, so a
-crash loses nothing and the next round resumes with the SKPs that have no result yet. A group reads the
-SKPs, pegawai and jabatan and the rows already there once and inserts its penilaian in one flush; when
-one pegawai of a group fails, the group is rolled back and redone one transaction per pegawai, so the
-failure is that pegawai's own ``gagal`` result and the others open. A worker holds a lease on
-the opening (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers never work on
-one opening at once; a lease left by a crashed worker expires. Asking again while an opening is
-under way changes nothing; asking after it is done runs it again (everything already opened then
-reports ``sudah_ada``).
+Opening a period starts one evaluation per approved SKP: minutes of work for an instansi of 10,000
+pegawai, too long for a request. ``POST /periode/{id}/buka`` therefore records a PembukaanPeriode
+(answer 202) and the scheduler job ``pembukaan_periode`` works through it in groups of SKPs (``GROUP``),
+one transaction per group, in which each pegawai's penilaian, instance and result row (PembukaanHasil)
+are written together, so a crash loses nothing and the next round resumes with the SKPs that have no
+result yet. A group claims its SKPs inside its transaction (row locks with SKIP LOCKED on PostgreSQL),
+reads them with pegawai and jabatan once and starts their instances together
+(``workflows.bulk_start.start_many``: a few multi-row statements for the whole group); when one
+pegawai of a group fails, the group is rolled back and redone one transaction per pegawai, so the
+failure is that pegawai's own ``gagal`` result and the others open. A worker holds a lease on the
+opening (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers never take it over
+from each other; a lease left by a crashed worker expires. For a large opening on PostgreSQL the lease
+holder spawns helper processes (``EKINERJA_PEMBUKAAN_PROSES``) that claim groups of the same opening
+beside it, so every core works. Asking again while an opening is under way changes nothing; asking
+after it is done runs it again (everything already opened then reports ``sudah_ada``).
 """
 from __future__ import annotations
 
