@@ -224,11 +224,11 @@ def _helper(url: str, now: str, pembukaan_id: int, periode_id: int, actor_id: in
             deadline: float) -> None:
     """A helper process (spawned): open groups of this opening until none is left or the deadline."""
     from core.db import make_engine, make_sessionmaker
-    from . import bindings
+    from app.scheduler import load_jobs
 
     clock.set(now)
     clock.install()
-    bindings.load()
+    load_jobs()  # the domain's services, roles, forms and listeners, as in the scheduler
     engine = make_engine(url)
     try:
         _open_groups(make_sessionmaker(engine), pembukaan_id, periode_id, actor_id, group, None, deadline)
