@@ -37,7 +37,7 @@ BENCHES = [
                                 r"^\| 1 \| GET /skp/<id> \(page\) \| [\d.]+, \d+/\d+ \|", r"^non-2xx answers: 0$"]),
     ("monitoring.py", True, [r"^SQLite: \d+ units", r"^PostgreSQL: \d+ units",
                                  r"^monitoring\(\), whole instansi +[\d.]+ +[\d.]+ +[\d.]+ +\d+$"]),
-    ("pembukaan.py", True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
+    ("pembukaan.py", True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, [\d.]+ SQL statements each",
                               r"memory: RSS \d+ MB before the opening, peak \d+ MB", r"goal 5: 35 pegawai in [\d.]+ s on PostgreSQL",
                               r"^PostgreSQL:", r"check: 35 evaluasi_periodik instances, 35 open realisasi tasks, one result per pegawai in both runs: True"]),
     ("reroute.py", False, [r"planned_moves \(preview\): 2 moves, \d+ ms total",

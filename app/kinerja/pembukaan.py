@@ -284,8 +284,9 @@ def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BA
             pembukaan_id, pid, actor_id = row.id, row.periode_id, row.diminta_oleh_id
             periode = session.get(Periode, pid)
             group = GROUP.get(session.get_bind().dialect.name, 10)
-            helpers = helpers if is_postgresql(session) and len(
-                _pending(session, pembukaan_id, periode, HELPER_MIN)) >= HELPER_MIN else 0
+            if helpers and (not is_postgresql(session)
+                            or len(_pending(session, pembukaan_id, periode, HELPER_MIN)) < HELPER_MIN):
+                helpers = 0  # SQLite has one writer; a small opening is done before helpers have started
             before = _result_count(session, pembukaan_id)
         if helpers:
             _open_with_helpers(session_factory, pembukaan_id, pid, actor_id, group, helpers)
