@@ -420,9 +420,9 @@ def jobs_retry(job_ids):
 def jobs_run():
     """Jalankan sekarang tugas latar yang jatuh tempo (seperti tugas ``outbox`` penjadwal)."""
     from app import jobs
-    from app.scheduler import _load_jobs, worker_name
+    from app.scheduler import load_jobs, worker_name
 
-    _load_jobs()
+    load_jobs()
     report = jobs.run_due(current_app.extensions["db_sessionmaker"], worker_name())
     click.echo(json.dumps(report))
     sys.exit(1 if report["retry"] or report["failed"] else 0)

@@ -51,7 +51,9 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _load_jobs() -> None:
+def load_jobs() -> None:
+    """Register the domain's jobs, roles, forms, services and listeners (in a process that runs them: the
+    scheduler, ``ekinerja jobs``, the helper processes of an opening)."""
     from .kinerja import bindings
 
     bindings.load()  # the domain's jobs, roles, forms and services
@@ -82,7 +84,7 @@ def run_job(item: Job, session_factory: sessionmaker, worker: str) -> dict:
 
 def run_once(session_factory: sessionmaker, names: list[str] | None = None) -> dict[str, dict]:
     """Run each job once, in registration order (``ekinerja scheduler --once``, tests, cron)."""
-    _load_jobs()
+    load_jobs()
     worker = worker_name()
     return {name: run_job(item, session_factory, worker) for name, item in JOBS.items()
             if not names or name in names}
@@ -92,7 +94,7 @@ def run_forever(session_factory: sessionmaker) -> None:
     """Run the jobs on their intervals until SIGINT or SIGTERM."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    _load_jobs()
+    load_jobs()
     worker = worker_name()
     scheduler = BlockingScheduler(timezone="UTC")
     for item in JOBS.values():

@@ -45,7 +45,7 @@ BENCHES = [
                                r"^\| PgBouncer \| .* \*\*pool \d+\*\* server connections"]),
     ("monitoring.py", True, [r"^SQLite: \d+ units", r"^PostgreSQL: \d+ units",
                                  r"^monitoring\(\), whole instansi +[\d.]+ +[\d.]+ +[\d.]+ +\d+$"]),
-    ("pembukaan.py", True, [r"demo \+ generated: 36 pegawai \(36 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
+    ("pembukaan.py", True, [r"demo \+ generated: 36 pegawai \(36 dibuka\).*CPU [\d.]+ ms, [\d.]+ SQL statements each",
                               r"memory: RSS \d+ MB before the opening, peak \d+ MB", r"goal 5: 36 pegawai in [\d.]+ s on PostgreSQL",
                               r"^PostgreSQL:", r"check: 36 evaluasi_periodik instances, 36 open realisasi tasks, one result per pegawai in both runs: True"]),
     ("reroute.py", False, [r"planned_moves \(preview\): 2 moves, \d+ ms total",

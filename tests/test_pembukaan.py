@@ -94,14 +94,14 @@ def test_a_group_with_a_failing_pegawai_is_redone_one_by_one(app, accounts, as_u
     factory = app.extensions["db_sessionmaker"]
     admin = as_user(admin_of(accounts)["nip"])
     periode_id = admin.post("/periode", json=PERIODE).get_json()["id"]
-    real_start = workflows.instances.start_instance
+    real_start = workflows.instances.run_start  # the engine run of a start, alone or in a group
 
-    def failing_for_kabid(session, process_id, business_key, data, actor_id):
+    def failing_for_kabid(session, instance, data, actor_id):
         if data["skp_id"] == two_approved["kabid"]:
             raise RuntimeError("diagram rusak untuk uji")
-        return real_start(session, process_id, business_key, data, actor_id)
+        return real_start(session, instance, data, actor_id)
 
-    monkeypatch.setattr(workflows.instances, "start_instance", failing_for_kabid)
+    monkeypatch.setattr(workflows.instances, "run_start", failing_for_kabid)
     assert admin.post(f"/periode/{periode_id}/buka").status_code == 202
     assert proses_pembukaan(factory, "pekerja-1") == {"diproses": 2, "selesai": 1}
     assert results_by_skp(factory) == {two_approved["kadis"]: ["dibuka"], two_approved["kabid"]: ["gagal"]}
@@ -110,7 +110,7 @@ def test_a_group_with_a_failing_pegawai_is_redone_one_by_one(app, accounts, as_u
     assert "diagram rusak untuk uji" in hasil[two_approved["kabid"]]["alasan"]
 
     # fixed and asked again: the kabid opens now, the kadis's evaluation is not started twice
-    monkeypatch.setattr(workflows.instances, "start_instance", real_start)
+    monkeypatch.setattr(workflows.instances, "run_start", real_start)
     assert admin.post(f"/periode/{periode_id}/buka").status_code == 202
     assert proses_pembukaan(factory, "pekerja-1") == {"diproses": 2, "selesai": 1}
     assert results_by_skp(factory) == {two_approved["kadis"]: ["sudah_ada"], two_approved["kabid"]: ["dibuka"]}

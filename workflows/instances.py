@@ -77,29 +77,49 @@ def advance(run: Run, workflow: BpmnWorkflow) -> None:
 def start_instance(session: Session, process_id: str, business_key: str, data: dict,
                    actor_id: int | None) -> Instance:
     """Start the newest version of a process for the instansi of the start data (its subject pegawai's,
-    or ``data["instansi_id"]``), else the national default (inside the caller's write transaction)."""
+    or ``data["instansi_id"]``), else the national default (inside the caller's write transaction).
+    ``bulk_start.start_many`` starts many with one flush."""
+    instance, data = new_instance(session, process_id, business_key, data, actor_id)
+    session.add(instance)
+    session.flush()
+    workflow = run_start(session, instance, data, actor_id)
+    store.save(session, instance, workflow, actor_id, fresh=True)
+    store.log_event(session, instance, "started", actor_id, data={"business_key": business_key})
+    return instance
+
+
+def new_instance(session: Session, process_id: str, business_key: str, data: dict, actor_id: int | None,
+                 definitions: dict | None = None) -> tuple[Instance, dict]:
+    """The unsaved instance row of a start and its start data (with ``pemulai_id``); ``definitions``
+    keeps the newest version per instansi across the starts of one batch."""
     if actor_id is not None and "pemulai_id" not in data:
         data = {**data, "pemulai_id": actor_id}  # the starter, for lanes by relation (platform.md §1)
     instance = Instance(process_id=process_id, business_key=business_key,
                         status="running", state=b"", serializer_version="", started_by_id=actor_id,
                         created_at=store.now(), updated_at=store.now())
     store.set_subject(session, instance, data)
-    definition = latest(session, process_id, instance.instansi_id or instansi_of(data))
+    instansi_id = instance.instansi_id or instansi_of(data)
+    definitions = {} if definitions is None else definitions
+    if instansi_id not in definitions:
+        definitions[instansi_id] = latest(session, process_id, instansi_id)
+    definition = definitions[instansi_id]
     if definition is None:
         raise NotFound(f"Proses '{process_id}' belum dipasang; jalankan 'ekinerja db upgrade'")
-    spec, subs = specs_of(definition)
     instance.definition_id = definition.id
-    session.add(instance)
-    session.flush()
+    instance.definition = definition
+    return instance, data
+
+
+def run_start(session: Session, instance: Instance, data: dict, actor_id: int | None) -> BpmnWorkflow:
+    """Run a new (inserted) instance's engine from its start event until it waits."""
+    spec, subs = specs_of(instance.definition)
     run = Run(session, actor_id, instance)
     workflow = BpmnWorkflow(spec, subs, script_engine=Engine(run))
     workflow.task_tree.data.update(data)
     for task in workflow.get_tasks(state=TaskState.READY):
         task.data.update(data)
     advance(run, workflow)
-    store.save(session, instance, workflow, actor_id, fresh=True)
-    store.log_event(session, instance, "started", actor_id, data={"business_key": business_key})
-    return instance
+    return workflow
 
 
 def _lock(session: Session, instance_id: int) -> Instance:

@@ -203,6 +203,61 @@ def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple],
             listener(session, instance, new_tasks, actor_id)
 
 
+def save_new_many(session: Session, started: list[tuple[Instance, BpmnWorkflow]], actor_id: int | None = None) -> None:
+    """``save(..., fresh=True)`` for many instances inserted in this transaction, with one flush for all:
+    their state, human tasks with candidates, timers, elements and message subscriptions go to the
+    database as one multi-row statement per table; then the listeners hear about all the new tasks at
+    once (``on_new_tasks_many``) and thrown messages are delivered."""
+    told, thrown = [], []
+    for instance, workflow in started:
+        messages_out = _thrown_messages(workflow)
+        instance.state = dump_state(workflow)
+        instance.serializer_version = STATE_SERIALIZER.VERSION
+        instance.schema_version = SCHEMA_VERSION
+        instance.status = status_of(workflow, instance.status)
+        if instance.status != "error":
+            instance.last_error = None
+        instance.updated_at = now()
+        told.append((instance, _sync_human_tasks(session, instance, workflow, True)))
+        _sync_timers(session, instance, workflow, True)
+        _sync_elements(session, instance, workflow, True)
+        _sync_message_subscriptions(session, instance, workflow, True)
+        if messages_out:
+            thrown.append((instance, messages_out))
+    session.flush()
+    tell_new_tasks_many(session, told, actor_id)
+    if thrown:
+        from . import messages
+        for instance, messages_out in thrown:
+            messages.deliver_thrown(session, instance, messages_out, actor_id)
+
+
+NewTasksManyListener = Callable[[Session, list, "int | None"], None]
+_MANY: dict[NewTasksListener, NewTasksManyListener] = {}
+
+
+def on_new_tasks_many(listener: NewTasksListener):
+    """Register ``fn(session, [(instance, [(human_task_row, spiff_task), …]), …], actor_id)`` as the
+    batch form of the registered ``listener``: ``tell_new_tasks_many`` calls it instead of calling
+    ``listener`` once per instance."""
+    def register(fn: NewTasksManyListener) -> NewTasksManyListener:
+        _MANY[listener] = fn
+        return fn
+    return register
+
+
+def tell_new_tasks_many(session: Session, told: list[tuple[Instance, list]], actor_id: int | None) -> None:
+    told = [(instance, tasks) for instance, tasks in told if tasks]
+    if not told:
+        return
+    for listener in _NEW_TASK_LISTENERS:
+        if listener in _MANY:
+            _MANY[listener](session, told, actor_id)
+        else:
+            for instance, tasks in told:
+                listener(session, instance, tasks, actor_id)
+
+
 def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> list[tuple]:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if instance.status == "suspended":

@@ -1,22 +1,26 @@
-"""Opening a period in the background: the request records it, the scheduler does it in batches.
+"""Opening a period in the background: the request records it, the scheduler does it in groups.
 
-Opening a period starts one evaluation per approved SKP (``penilaian.buka_untuk_skp``), about 25–40 ms
-each (``bench/pembukaan.py``): minutes for an instansi of 10,000 pegawai, too long for a request.
-``POST /periode/{id}/buka`` therefore records a PembukaanPeriode (answer 202) and the scheduler job
-``pembukaan_periode`` works through it in groups of SKPs (``GROUP``), one transaction per group, in
-which each pegawai's penilaian, instance and result row (PembukaanHasil) are written together, so a
-crash loses nothing and the next round resumes with the SKPs that have no result yet. A group reads the
-SKPs, pegawai and jabatan and the rows already there once and inserts its penilaian in one flush; when
-one pegawai of a group fails, the group is rolled back and redone one transaction per pegawai, so the
-failure is that pegawai's own ``gagal`` result and the others open. A worker holds a lease on
-the opening (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers never work on
-one opening at once; a lease left by a crashed worker expires. Asking again while an opening is
-under way changes nothing; asking after it is done runs it again (everything already opened then
-reports ``sudah_ada``).
+Opening a period starts one evaluation per approved SKP: minutes of work for an instansi of 10,000
+pegawai, too long for a request. ``POST /periode/{id}/buka`` therefore records a PembukaanPeriode
+(answer 202) and the scheduler job ``pembukaan_periode`` works through it in groups of SKPs (``GROUP``),
+one transaction per group, in which each pegawai's penilaian, instance and result row (PembukaanHasil)
+are written together, so a crash loses nothing and the next round resumes with the SKPs that have no
+result yet. A group claims its SKPs inside its transaction (row locks with SKIP LOCKED on PostgreSQL),
+reads them with pegawai and jabatan once and starts their instances together
+(``workflows.bulk_start.start_many``: a few multi-row statements for the whole group); when one
+pegawai of a group fails, the group is rolled back and redone one transaction per pegawai, so the
+failure is that pegawai's own ``gagal`` result and the others open. A worker holds a lease on the
+opening (claimed with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL) so two schedulers never take it over
+from each other; a lease left by a crashed worker expires. For a large opening on PostgreSQL the lease
+holder spawns helper processes (``EKINERJA_PEMBUKAAN_PROSES``) that claim groups of the same opening
+beside it, so every core works. Asking again while an opening is under way changes nothing; asking
+after it is done runs it again (everything already opened then reports ``sudah_ada``).
 """
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import os
 import time
 from typing import Optional
 
@@ -32,12 +36,14 @@ from workflows import clock
 from .penilaian import Periode, buka_untuk_skp, buka_untuk_skps, proses_periode, skp_untuk_periode
 from .skp import Skp
 
+log = logging.getLogger(__name__)
 STATUS = ("MENUNGGU", "BERJALAN", "SELESAI")
 HASIL = ("dibuka", "sudah_ada", "dilewati", "gagal")
 LEASE = dt.timedelta(seconds=120)
 BATCH = 200          # SKPs per claim
 GROUP = {"postgresql": 50, "sqlite": 10}  # SKPs per transaction (SQLite: shorter, web requests wait for its lock)
 ROUND_SECONDS = 50   # a scheduler round stops taking new batches after this
+HELPER_MIN = 1000    # SKPs still to open from which helper processes are worth their start (about 2 s)
 
 
 class PembukaanPeriode(Base):
@@ -110,40 +116,62 @@ def _claim(session: Session, worker: str, periode_id: int | None) -> PembukaanPe
     return row
 
 
-def _pending(session: Session, row: PembukaanPeriode, periode: Periode, limit: int) -> list[int]:
-    """The next SKPs without a result: what a resumed opening still has to do."""
-    done = select(PembukaanHasil.skp_id).where(PembukaanHasil.pembukaan_id == row.id)
-    return list(session.scalars(skp_untuk_periode(session, periode).where(Skp.id.not_in(done))
-                                .order_by(Skp.id).limit(limit)))
+def _pending(session: Session, pembukaan_id: int, periode: Periode, limit: int, claim: bool = False) -> list[int]:
+    """The next SKPs without a result: what a resumed opening still has to do. ``claim`` (inside the
+    group's write transaction): lock them on PostgreSQL, skipping the SKPs another process is opening
+    now (``FOR NO KEY UPDATE SKIP LOCKED``), so several processes share one opening group by group;
+    SQLite's one write lock serialises the groups anyway."""
+    done = select(PembukaanHasil.skp_id).where(PembukaanHasil.pembukaan_id == pembukaan_id)
+    query = skp_untuk_periode(session, periode).where(Skp.id.not_in(done)).order_by(Skp.id).limit(limit)
+    if claim and is_postgresql(session):
+        query = query.with_for_update(skip_locked=True, key_share=True)
+    return list(session.scalars(query))
 
 
-def _open_group(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, skp_ids: list[int],
-                actor_id: int | None) -> bool:
-    """Several SKPs in one transaction: their penilaian, instances and result rows together, with the
-    organisation slice and the rows already there read once per group. False (nothing written) when one
-    of them fails: the caller then opens that group one SKP per transaction, so a failure stays that
-    pegawai's own ``gagal`` result."""
+def _open_group(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, size: int,
+                actor_id: int | None) -> tuple[list[int], bool]:
+    """Claim the next ``size`` SKPs without a result and open them in one transaction: their penilaian,
+    instances (``workflows.bulk_start``) and result rows together, with the organisation slice read
+    once per group. Returns (the SKPs claimed, True), or (them, False) with nothing written when one of
+    them failed: the caller then opens them one SKP per transaction, so a failure stays that pegawai's
+    own ``gagal`` result."""
     session = session_factory()
-    began = time.monotonic()
+    began, claimed = time.monotonic(), []
     try:
         with write_transaction(session):
-            done = set(session.scalars(select(PembukaanHasil.skp_id).where(
-                PembukaanHasil.pembukaan_id == pembukaan_id, PembukaanHasil.skp_id.in_(skp_ids))))
-            todo = [i for i in skp_ids if i not in done]
-            if todo:
-                for result in buka_untuk_skps(session, session.get(Periode, periode_id), todo, actor_id):
+            periode = session.get(Periode, periode_id)
+            claimed = _pending(session, pembukaan_id, periode, size, claim=True)
+            if claimed:
+                for result in buka_untuk_skps(session, periode, claimed, actor_id):
                     session.add(PembukaanHasil(pembukaan_id=pembukaan_id, skp_id=result["skp_id"], nip=result["nip"],
                                                nama=result["nama"], status=result["status"],
                                                alasan=result.get("alasan", ""),
                                                penilaian_id=result.get("penilaian_id")))
-        return True
+        return claimed, True
     except Exception:  # noqa: BLE001 - rolled back whole; the caller retries one SKP per transaction
-        return False
+        return claimed, False
     finally:
         sqlite = not is_postgresql(session)
         session.close()
         if sqlite:
             _yield_lock(began)
+
+
+def _open_groups(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, actor_id: int | None,
+                 group: int, limit: int | None, deadline: float | None = None) -> int:
+    """Open group after group until ``limit`` SKPs are done, nothing is left to claim or ``deadline``
+    (``time.time()``) has passed; returns how many SKPs this process claimed."""
+    done = 0
+    while (limit is None or done < limit) and (deadline is None or time.time() < deadline):
+        size = group if limit is None else min(group, limit - done)
+        claimed, ok = _open_group(session_factory, pembukaan_id, periode_id, size, actor_id)
+        if not ok:
+            for skp_id in claimed:
+                _open_one(session_factory, pembukaan_id, periode_id, skp_id, actor_id)
+        if not claimed:
+            break
+        done += len(claimed)
+    return done
 
 
 def _yield_lock(began: float) -> None:
@@ -181,9 +209,72 @@ def _open_one(session_factory: sessionmaker, pembukaan_id: int, periode_id: int,
         _yield_lock(began)
 
 
+def processes() -> int:
+    """How many processes open one period on PostgreSQL (``EKINERJA_PEMBUKAAN_PROSES``, default 2)."""
+    raw = os.environ.get("EKINERJA_PEMBUKAAN_PROSES", "2").strip()
+    return max(1, min(int(raw) if raw.isdigit() else 2, 16))
+
+
+def _result_count(session: Session, pembukaan_id: int) -> int:
+    return session.scalar(select(func.count()).select_from(PembukaanHasil).where(
+        PembukaanHasil.pembukaan_id == pembukaan_id))
+
+
+def _helper(url: str, now: str, pembukaan_id: int, periode_id: int, actor_id: int | None, group: int,
+            deadline: float) -> None:
+    """A helper process (spawned): open groups of this opening until none is left or the deadline."""
+    from core.db import make_engine, make_sessionmaker
+    from app.scheduler import load_jobs
+
+    clock.set(now)
+    clock.install()
+    load_jobs()  # the domain's services, roles, forms and listeners, as in the scheduler
+    engine = make_engine(url)
+    try:
+        _open_groups(make_sessionmaker(engine), pembukaan_id, periode_id, actor_id, group, None, deadline)
+    finally:
+        engine.dispose()
+
+
+def _open_with_helpers(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, actor_id: int | None,
+                       group: int, count: int) -> list[int | None]:
+    """This process and ``count`` spawned helpers open groups of one opening side by side until nothing is
+    left or ROUND_SECONDS pass; each group is claimed with row locks, so no SKP is opened twice. Returns
+    the helpers' exit codes (a helper that failed leaves its SKPs pending for the next round)."""
+    import multiprocessing
+
+    session = session_factory()
+    try:
+        url = session.get_bind().url.render_as_string(hide_password=False)
+    finally:
+        session.close()
+    deadline = time.time() + ROUND_SECONDS
+    context = multiprocessing.get_context("spawn")  # not fork: this process has threads and open connections
+    helpers = [context.Process(target=_helper, daemon=True, name=f"pembukaan-{pembukaan_id}-{i + 1}",
+                               args=(url, clock.now().isoformat(), pembukaan_id, periode_id, actor_id, group, deadline))
+               for i in range(count)]
+    for helper in helpers:
+        helper.start()
+    try:
+        _open_groups(session_factory, pembukaan_id, periode_id, actor_id, group, None, deadline)
+    finally:
+        for helper in helpers:
+            helper.join(max(deadline - time.time(), 0) + LEASE.total_seconds() / 2)
+            if helper.is_alive():
+                helper.terminate()  # its open group is rolled back; the SKPs stay pending
+                helper.join()
+            if helper.exitcode:
+                log.warning("pembukaan %s: helper %s ended with exit code %s", pembukaan_id, helper.name,
+                            helper.exitcode)
+    return [helper.exitcode for helper in helpers]
+
+
 def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BATCH,
-                     periode_id: int | None = None) -> dict:
-    """Claim one opening that is due and open up to ``batch`` SKPs of it; returns counts."""
+                     periode_id: int | None = None, helpers: int = 0) -> dict:
+    """Claim one opening that is due and open up to ``batch`` SKPs of it; returns counts.
+
+    With ``helpers`` on PostgreSQL and at least HELPER_MIN SKPs to go, that many spawned processes
+    share the work for up to ROUND_SECONDS (instead of ``batch``) under this worker's lease."""
     session = session_factory()
     try:
         with write_transaction(session):
@@ -191,25 +282,28 @@ def proses_pembukaan(session_factory: sessionmaker, worker: str, batch: int = BA
             if row is None:
                 return {"diproses": 0, "selesai": 0}
             pembukaan_id, pid, actor_id = row.id, row.periode_id, row.diminta_oleh_id
-            pending = _pending(session, row, session.get(Periode, pid), batch)
+            periode = session.get(Periode, pid)
             group = GROUP.get(session.get_bind().dialect.name, 10)
-        for start in range(0, len(pending), group):
-            skp_ids = pending[start:start + group]
-            if not _open_group(session_factory, pembukaan_id, pid, skp_ids, actor_id):
-                for skp_id in skp_ids:
-                    _open_one(session_factory, pembukaan_id, pid, skp_id, actor_id)
+            if helpers and (not is_postgresql(session)
+                            or len(_pending(session, pembukaan_id, periode, HELPER_MIN)) < HELPER_MIN):
+                helpers = 0  # SQLite has one writer; a small opening is done before helpers have started
+            before = _result_count(session, pembukaan_id)
+        if helpers:
+            _open_with_helpers(session_factory, pembukaan_id, pid, actor_id, group, helpers)
+        else:
+            _open_groups(session_factory, pembukaan_id, pid, actor_id, group, batch)
         with write_transaction(session):
             row = session.get(PembukaanPeriode, pembukaan_id, populate_existing=True)
-            finished = len(pending) < batch
+            periode = session.get(Periode, pid)
+            results = _result_count(session, pembukaan_id)
+            finished = not _pending(session, pembukaan_id, periode, 1)
             if finished:
                 row.status, row.selesai_at = "SELESAI", clock.now()
-                row.total = max(row.total, session.scalar(select(func.count()).select_from(PembukaanHasil).where(
-                    PembukaanHasil.pembukaan_id == row.id)))
-                periode = session.get(Periode, pid)
+                row.total = max(row.total, results)
                 if periode.dibuka_at is None:
                     periode.dibuka_at, periode.dibuka_oleh_id = clock.now(), actor_id
             row.diklaim_oleh = row.diklaim_sampai = None
-        return {"diproses": len(pending), "selesai": int(finished)}
+        return {"diproses": results - before, "selesai": int(finished)}
     finally:
         session.close()
 
@@ -223,7 +317,7 @@ def buka_periode(session_factory: sessionmaker, periode_id: int, actor_id: int |
             minta_pembukaan(session, periode_id, actor_id)
     finally:
         session.close()
-    while proses_pembukaan(session_factory, "langsung", periode_id=periode_id)["diproses"]:
+    while proses_pembukaan(session_factory, "langsung", periode_id=periode_id, helpers=processes() - 1)["diproses"]:
         pass
     session = session_factory()
     try:
@@ -252,7 +346,7 @@ def run_openings(session_factory: sessionmaker, worker: str) -> dict:
     """Work through recorded openings in batches for up to ROUND_SECONDS."""
     started, total = time.monotonic(), {"diproses": 0, "selesai": 0}
     while time.monotonic() - started < ROUND_SECONDS:
-        done = proses_pembukaan(session_factory, worker)
+        done = proses_pembukaan(session_factory, worker, helpers=processes() - 1)
         total = {k: total[k] + done[k] for k in total}
         if not done["diproses"] and not done["selesai"]:
             break

@@ -264,11 +264,11 @@ def buka_untuk_skps(session: Session, periode: Periode, skp_ids: list[int], acto
     """Inside the caller's write transaction: ``buka_untuk_skp`` for several SKPs, one result each, in order.
 
     The SKPs with their pegawai and jabatan, and the penilaian already there, are read in one query each
-    and the new penilaian rows are inserted in one flush, so a batch of the background opening
-    (``pembukaan``) costs the engine's own statements per pegawai and a few per batch.
+    and the new penilaian rows are inserted in one flush; their instances are started together
+    (``workflows.bulk_start.start_many``: a few multi-row statements per table for the whole batch).
     """
     from sqlalchemy.orm import selectinload
-    from workflows.instances import start_instance
+    from workflows.bulk_start import start_many
 
     skps = {s.id: s for s in session.scalars(
         select(Skp).where(Skp.id.in_(skp_ids))
@@ -291,9 +291,9 @@ def buka_untuk_skps(session: Session, periode: Periode, skp_ids: list[int], acto
             new.append((result, penilaian))
         results.append(result)
     session.flush()  # one INSERT of every new penilaian (their ids make the business keys)
+    start_many(session, PROCESS[periode.jenis],
+               [(f"penilaian:{penilaian.id}", _start_data(penilaian)) for _, penilaian in new], actor_id)
     for result, penilaian in new:
-        start_instance(session, PROCESS[periode.jenis], f"penilaian:{penilaian.id}", _start_data(penilaian),
-                       actor_id)
         result.update(status="dibuka", penilaian_id=penilaian.id)
     return results
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db import write_transaction
 from core.errors import DomainError
-from app.notifications import notify
+from app.notifications import notify, notify_many
 from app.scheduler import job
 from workflows import clock, lanes, store
 from workflows.scripting import register_service
@@ -74,18 +74,33 @@ def kirim_notifikasi(run, data: dict, jenis: str, kepada: str, **context) -> int
     return len(rows)
 
 
+def _task_notice(row, task, actor_id: int | None) -> dict | None:
+    """The ``tugas_baru`` notice of a newly opened task to its candidates (but the actor), or None."""
+    if not row.in_inbox or str(store.task_properties(task).get("notifikasi", "true")).lower() == "false":
+        return None
+    recipients = [c.pegawai_id for c in row.candidates if c.pegawai_id != actor_id]
+    if not recipients:
+        return None
+    return dict(pegawai_ids=recipients, kind="tugas_baru",
+                context={"judul": row.title or row.name,
+                         "tenggat": clock.local_date(row.due_at).isoformat() if row.due_at else "",
+                         "nama_pegawai": task.data.get("nama_pegawai", "")},
+                link=f"/tugas/{row.id}", dedup_key=f"tugas:{row.id}")
+
+
 @store.on_new_tasks
 def tell_candidates(session: Session, instance, tasks, actor_id: int | None) -> None:
     for row, task in tasks:
-        if not row.in_inbox or str(store.task_properties(task).get("notifikasi", "true")).lower() == "false":
-            continue
-        recipients = [c.pegawai_id for c in row.candidates if c.pegawai_id != actor_id]
-        if not recipients:
-            continue
-        notify(session, recipients, "tugas_baru",
-               {"judul": row.title or row.name, "tenggat": clock.local_date(row.due_at).isoformat() if row.due_at else "",
-                "nama_pegawai": task.data.get("nama_pegawai", "")},
-               link=f"/tugas/{row.id}", dedup_key=f"tugas:{row.id}")
+        notice = _task_notice(row, task, actor_id)
+        if notice is not None:
+            notify(session, **notice)
+
+
+@store.on_new_tasks_many(tell_candidates)
+def tell_candidates_many(session: Session, told, actor_id: int | None) -> None:
+    """``tell_candidates`` for the tasks of many new instances (opening a period) in one INSERT."""
+    notify_many(session, [notice for _, tasks in told for row, task in tasks
+                          if (notice := _task_notice(row, task, actor_id)) is not None])
 
 
 def reminder_days() -> list[int]:
