@@ -14,7 +14,9 @@ import threading
 from typing import Callable
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, String, cast, delete, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -178,6 +180,7 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
     """
     thrown = _thrown_messages(workflow)
+    existing = Derived() if fresh else derived_rows(session, instance.id)
     instance.state = dump_state(workflow)
     instance.serializer_version = STATE_SERIALIZER.VERSION
     instance.schema_version = SCHEMA_VERSION
@@ -185,15 +188,60 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     if instance.status != "error":
         instance.last_error = None
     instance.updated_at = now()
-    new_tasks = _sync_human_tasks(session, instance, workflow, fresh)
-    _sync_timers(session, instance, workflow, fresh)
-    _sync_elements(session, instance, workflow, fresh)
-    _sync_message_subscriptions(session, instance, workflow, fresh)
+    with session.no_autoflush:  # everything below is written by the one flush at the end
+        new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
+        _sync_timers(session, instance, workflow, existing.timers)
+        _sync_elements(session, instance, workflow, existing.elements)
+        _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
     session.flush()
     tell_new_tasks(session, instance, new_tasks, actor_id)
     if thrown:
         from . import messages  # the delivery loads and saves other instances through this module
         messages.deliver_thrown(session, instance, thrown, actor_id)
+
+
+@dataclass
+class Derived:
+    """The derived rows an instance has in the database, read by one statement (``derived_rows``)."""
+
+    human_tasks: set[str] = field(default_factory=set)
+    timers: dict[str, Timer] = field(default_factory=dict)
+    elements: dict[str, InstanceElement] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], MessageSubscription] = field(default_factory=dict)
+
+
+def derived_rows(session: Session, instance_id: int) -> Derived:
+    """The instance's open human task ids, timers, element rows and message subscriptions in one
+    ``UNION ALL`` (four reads on the save path were a quarter of a completion's statements).
+
+    Timers, elements and subscriptions come back as detached copies: ``save`` writes only what
+    changed, by key, with plain DELETE / UPDATE / INSERT statements."""
+    text_, number, instant = (cast(null(), String()), cast(null(), Integer()), cast(null(), Timer.due_at.type))
+    parts = [
+        select(literal("t"), Timer.id, Timer.bpmn_id, Timer.event_type, text_, text_, Timer.due_at, number, number)
+        .where(Timer.instance_id == instance_id),
+        select(literal("h"), HumanTask.id, text_, text_, text_, text_, instant, number, number)
+        .where(HumanTask.instance_id == instance_id),
+        select(literal("e"), InstanceElement.id, InstanceElement.bpmn_id, InstanceElement.state, text_, text_,
+               InstanceElement.since, InstanceElement.definition_id, InstanceElement.instansi_id)
+        .where(InstanceElement.instance_id == instance_id),
+        select(literal("m"), MessageSubscription.task_id, MessageSubscription.bpmn_id,
+               MessageSubscription.message_name, MessageSubscription.correlation, MessageSubscription.business_key,
+               instant, number, number).where(MessageSubscription.instance_id == instance_id),
+    ]
+    found = Derived()
+    for kind, key, a, b, c, d, when, n1, n2 in session.execute(union_all(*parts)):
+        if kind == "h":
+            found.human_tasks.add(key)
+        elif kind == "t":
+            found.timers[key] = Timer(id=key, instance_id=instance_id, bpmn_id=a, event_type=b, due_at=utc(when))
+        elif kind == "e":
+            found.elements[key] = InstanceElement(id=key, instance_id=instance_id, bpmn_id=a, state=b,
+                                                  since=utc(when), definition_id=n1, instansi_id=n2)
+        else:
+            found.subscriptions[(key, b)] = MessageSubscription(task_id=key, message_name=b, instance_id=instance_id,
+                                                                bpmn_id=a, correlation=c, business_key=d)
+    return found
 
 
 def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
@@ -203,14 +251,12 @@ def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple],
             listener(session, instance, new_tasks, actor_id)
 
 
-def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> list[tuple]:
+def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: set[str]) -> list[tuple]:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if instance.status == "suspended":
         ready = {}
-    existing = set() if fresh else set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id)))
     gone = existing - set(ready)
-    if gone:
-        session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id.in_(gone)))
+    if gone:  # their human_task_candidate rows go with them (ON DELETE CASCADE)
         session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
     new_rows = []
     for task_id, task in ready.items():
@@ -265,7 +311,7 @@ def _timer_due(value: str) -> dt.datetime | None:
         return None
 
 
-def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> None:
+def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: dict[str, Timer]) -> None:
     waiting = {}
     if instance.status != "suspended":
         for task in workflow.get_tasks(state=TaskState.WAITING):
@@ -277,17 +323,16 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, f
                 due = _timer_due(details.value)
                 if due is not None:
                     waiting[str(task.id)] = (task, details.event_type, due)
-    existing = {} if fresh else {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
-    for timer_id, timer in existing.items():
-        if timer_id not in waiting:
-            session.delete(timer)
+    gone = [timer_id for timer_id in existing if timer_id not in waiting]
+    if gone:
+        session.execute(delete(Timer).where(Timer.id.in_(gone)))
     for timer_id, (task, event_type, due) in waiting.items():
         row = existing.get(timer_id)
         if row is None:
             session.add(Timer(id=timer_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id or "",
                               event_type=event_type, due_at=due))
-        elif utc(row.due_at) != due:
-            row.due_at = due
+        elif row.due_at != due:
+            session.execute(update(Timer).where(Timer.id == timer_id).values(due_at=due))
 
 
 def _thrown_messages(workflow: BpmnWorkflow) -> list:
@@ -331,25 +376,23 @@ def waiting_receivers(workflow: BpmnWorkflow) -> list[tuple]:
 
 
 def _sync_message_subscriptions(session: Session, instance: Instance, workflow: BpmnWorkflow,
-                                fresh: bool = False) -> None:
+                                existing: dict[tuple[str, str], MessageSubscription]) -> None:
     waiting = {}
     if instance.status in ("running", "waiting"):
         waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
-    existing = {} if fresh else {(s.task_id, s.message_name): s for s in session.scalars(
-        select(MessageSubscription).where(MessageSubscription.instance_id == instance.id))}
-    for key, row in existing.items():
-        if key not in waiting:
-            session.delete(row)
+    for task_id, message_name in [key for key in existing if key not in waiting]:
+        session.execute(delete(MessageSubscription).where(MessageSubscription.task_id == task_id,
+                                                          MessageSubscription.message_name == message_name))
     for key, (task, definition) in waiting.items():
         values = dict(business_key=instance.business_key, correlation=receiver_correlation(task, definition),
                       bpmn_id=task.task_spec.bpmn_id or "")
         row = existing.get(key)
         if row is None:
             session.add(MessageSubscription(task_id=key[0], message_name=key[1], instance_id=instance.id, **values))
-        else:
-            for name, value in values.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            session.execute(update(MessageSubscription).where(MessageSubscription.task_id == key[0],
+                                                              MessageSubscription.message_name == key[1])
+                            .values(**values))
 
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -373,25 +416,22 @@ def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tup
     return found
 
 
-def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> None:
+def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
+                   existing: dict[str, InstanceElement]) -> None:
     found = active_elements(instance, workflow)
-    existing = {} if fresh else {e.id: e for e in session.scalars(select(InstanceElement)
-                                                                 .where(InstanceElement.instance_id == instance.id))}
-    for element_id, row in existing.items():
-        if element_id not in found or found[element_id] != (row.bpmn_id, row.state) \
-                or (row.definition_id, row.instansi_id) != (instance.definition_id, instance.instansi_id):
-            session.delete(row)
-    if existing:
-        session.flush()  # the deletes before inserting rows with the same ids
+    gone = [element_id for element_id in existing if element_id not in found]
+    if gone:
+        session.execute(delete(InstanceElement).where(InstanceElement.id.in_(gone)))
     current = now()
     for element_id, (bpmn_id, state) in found.items():
+        values = dict(bpmn_id=bpmn_id, state=state, definition_id=instance.definition_id,
+                      instansi_id=instance.instansi_id)
         row = existing.get(element_id)
-        if row is None or (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != (
-                bpmn_id, state, instance.definition_id, instance.instansi_id):
-            since = utc(row.since) if row is not None else current
-            session.add(InstanceElement(id=element_id, instance_id=instance.id, definition_id=instance.definition_id,
-                                        instansi_id=instance.instansi_id, bpmn_id=bpmn_id, state=state, since=since))
-    sinces = [utc(existing[e].since) for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
+        if row is None:
+            session.add(InstanceElement(id=element_id, instance_id=instance.id, since=current, **values))
+        elif (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != tuple(values.values()):
+            session.execute(update(InstanceElement).where(InstanceElement.id == element_id).values(**values))
+    sinces = [existing[e].since for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
     instance.waiting_since = min(sinces) if sinces else None
 
 
