@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueC
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base
+from core.memo import remembered, watch
 from workflows import clock
 
 JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
@@ -149,9 +150,17 @@ class Akun(Base):
 
 # ---------------------------------------------------------------- resolution
 
+ORG_MEMO = "org"  # who leads which unor: forgotten when the session writes the organisation
+watch(ORG_MEMO, Unor, Jabatan, Pegawai, PenugasanPltPlh)
+
 def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
-    """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder."""
-    jabatan = session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
+    """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder
+    (remembered by the session until it writes the organisation, see core.memo)."""
+    return remembered(session, ORG_MEMO, ("leader_of", unor_id, on), lambda: _leader_of(session, unor_id, on))
+
+
+def _leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
+    jabatan = leader_position(session, unor_id)
     if jabatan is None:
         return None
     acting = session.scalar(
@@ -170,7 +179,8 @@ def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
 
 
 def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
-    return session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
+    return remembered(session, ORG_MEMO, ("leader_position", unor_id), lambda: session.scalar(
+        select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True))))
 
 
 def pejabat_penilai(session: Session, pegawai: Pegawai, on: dt.date | None = None) -> Optional[Pegawai]:
