@@ -9,6 +9,7 @@ objects of the same session, so they are the rows the session would have loaded 
 """
 from __future__ import annotations
 
+from collections import deque
 from itertools import chain
 from typing import Any, Callable, Hashable
 
@@ -17,6 +18,29 @@ from sqlalchemy.orm import Session
 
 _KEY = "ekinerja.memo"
 _WATCHED: dict[str, tuple[type, ...]] = {}
+
+
+_KEPT = "ekinerja.kept"
+_KEEP: list[type] = []
+KEEP_LIMIT = 256
+
+
+def keep_loaded(*classes: type) -> None:
+    """Hold the last ``KEEP_LIMIT`` rows of these classes a session loaded until its transaction ends.
+
+    The identity map holds rows weakly: the SKP a form handler read was gone by the time the step's
+    service asked for it, and read again (the same for the pegawai, jabatan and unor of a lane). Held,
+    ``session.get`` and lazy loads by primary key find them without a statement."""
+    _KEEP.extend(classes)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold(session: Session, instance) -> None:
+    if _KEEP and isinstance(instance, tuple(_KEEP)):
+        kept = session.info.get(_KEPT)
+        if kept is None:
+            kept = session.info[_KEPT] = deque(maxlen=KEEP_LIMIT)
+        kept.append(instance)
 
 
 def watch(namespace: str, *classes: type) -> None:
@@ -62,6 +86,7 @@ def _on_execute(state) -> None:
 def _at_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:  # a released savepoint keeps what the session wrote and read
         session.info.pop(_KEY, None)
+        session.info.pop(_KEPT, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")
