@@ -40,6 +40,8 @@ BENCHES = [
     ("pembukaan.py", True, [r"demo \+ generated: 35 pegawai \(35 dibuka\).*CPU [\d.]+ ms, \d+ SQL statements each",
                               r"memory: RSS \d+ MB before the opening, peak \d+ MB", r"goal 5: 35 pegawai in [\d.]+ s on PostgreSQL",
                               r"^PostgreSQL:", r"check: 35 evaluasi_periodik instances, 35 open realisasi tasks, one result per pegawai in both runs: True"]),
+    ("state_size.py", True, [r"^\| approved \(waits on rollback / skp_selesai\) \| 3 \{'waiting': 3\} +\| [\d,]+ ",
+                               r"^\| finished \(skp_selesai delivered\) +\| 3 \{'completed': 3\} +\| [\d,]+ "]),
     ("reroute.py", False, [r"planned_moves \(preview\): 2 moves, \d+ ms total",
                                r"^apply: CPU \d+ ms .*, \d+ SQL statements"]),
     ("timers.py", True, [r"^SQLite: scheduler process start", r"^PostgreSQL: scheduler process start",
