@@ -75,8 +75,16 @@ class StateOnlyConverter(BpmnWorkflowConverter):
         for item in (workflow, *workflow.subprocesses.values()):
             dropped |= finished_branches(item)
         dct = self._without(workflow, dropped)
+        kept, reached, todo = {}, set(workflow.tasks) - dropped, True
+        while todo:  # a subprocess stays while the task that runs it does (nested ones included)
+            todo = False
+            for task_id, sub in workflow.subprocesses.items():
+                if task_id not in kept and task_id in reached:
+                    kept[task_id] = sub
+                    reached |= set(sub.tasks) - dropped
+                    todo = True
         dct["subprocesses"] = {str(task_id): self._without(sub, dropped, self.registry.convert(sub))
-                               for task_id, sub in workflow.subprocesses.items() if task_id not in dropped}
+                               for task_id, sub in kept.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
 
