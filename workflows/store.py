@@ -40,8 +40,9 @@ FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
 def finished_branches(workflow) -> set:
     """Ids of the tasks of finished branches, which nothing can need again: a completed or cancelled
     task under a completed parent whose whole subtree is finished too, off the path to the workflow's
-    last task. A reminder timer that fired (timer, service, end event), boundary events cancelled when
-    their task completed, ended side paths. The instance's history is in ``instance_event``; what
+    last task: boundary events cancelled when their task completed, a reminder that fired (timer, service,
+    end event) once the process end no longer waits on it, ended side paths. The instance's history is
+    in ``instance_event``; what
     stays is the path from the root to where the instance stands (rewinding to it still works)."""
     done = {}
     for task in reversed(list(workflow.tasks.values())):  # children were created after their parents
