@@ -52,6 +52,10 @@ def remembered(session: Session, namespace: str, key: Hashable, compute: Callabl
     """``compute()``, or the answer the session already got for (namespace, key)."""
     if namespace not in _WATCHED:
         raise KeyError(f"memo namespace {namespace!r} is not watched")
+    classes = _WATCHED[namespace]
+    if session.info.get(_KEY, {}).get(namespace) and any(
+            isinstance(o, classes) for o in chain(session.new, session.dirty, session.deleted)):
+        forget(session, set(classes))  # a change not flushed yet: the query below flushes and sees it
     answers = session.info.setdefault(_KEY, {}).setdefault(namespace, {})
     if key not in answers:
         answers[key] = compute()
