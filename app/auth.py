@@ -13,10 +13,10 @@ from urllib.parse import unquote
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from .kinerja import org
-from .kinerja.org import Akun, Pegawai
+from .kinerja.org import Akun, Jabatan, Pegawai
 from .kinerja.password import verify_password
 
 
@@ -67,13 +67,17 @@ def issue_token(actor: Actor, *, page_session: bool = False) -> str:
     return _serializer().dumps(data)
 
 
+# the akun with its pegawai, jabatan and unor in one statement: roles_of and most requests read them
+_WITH_POSITION = joinedload(Akun.pegawai).joinedload(Pegawai.jabatan).joinedload(Jabatan.unor)
+
+
 def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> Akun | None:
     """The active akun whose version columns still equal the ones the cookie or token carries."""
     if not isinstance(akun_id, int) or isinstance(akun_id, bool) or not 0 < akun_id < 2**31:
         return None
     if not all(isinstance(v, int) for v in versions.values()):
         return None
-    akun = session.get(Akun, akun_id)
+    akun = session.get(Akun, akun_id, options=[_WITH_POSITION])
     if akun is None or not akun.aktif or any(getattr(akun, f) != v for f, v in versions.items()):
         return None
     return akun

@@ -48,6 +48,8 @@ BENCHES = [
     ("pembukaan.py", True, [r"demo \+ generated: 36 pegawai \(36 dibuka\).*CPU [\d.]+ ms, [\d.]+ SQL statements each",
                               r"memory: RSS \d+ MB before the opening, peak \d+ MB", r"goal 5: 36 pegawai in [\d.]+ s on PostgreSQL",
                               r"^PostgreSQL:", r"check: 36 evaluasi_periodik instances, 36 open realisasi tasks, one result per pegawai in both runs: True"]),
+    ("state_size.py", True, [r"^\| approved \(waits on rollback / skp_selesai\) \| 3 \{'waiting': 3\} +\| [\d,]+ ",
+                               r"^\| finished \(skp_selesai delivered\) +\| 3 \{'completed': 3\} +\| [\d,]+ "]),
     ("reroute.py", False, [r"planned_moves \(preview\): 2 moves, \d+ ms total",
                                r"^apply: CPU \d+ ms .*, \d+ SQL statements"]),
     ("timers.py", True, [r"^SQLite: scheduler process start", r"^PostgreSQL: scheduler process start",

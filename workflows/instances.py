@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.exceptions import WorkflowException
@@ -122,9 +122,15 @@ def run_start(session: Session, instance: Instance, data: dict, actor_id: int | 
     return workflow
 
 
+def _locking(query):
+    """The instance query locking the instance row only, with its definition's small columns in the
+    same statement (the spec and the sources are cached per definition version and read on a miss)."""
+    return (query.options(joinedload(Instance.definition, innerjoin=True))
+            .with_for_update(of=Instance).execution_options(populate_existing=True))
+
+
 def _lock(session: Session, instance_id: int) -> Instance:
-    instance = session.scalar(select(Instance).where(Instance.id == instance_id)
-                              .with_for_update().execution_options(populate_existing=True))
+    instance = session.scalar(_locking(select(Instance).where(Instance.id == instance_id)))
     if instance is None:
         raise NotFound("Instance proses tidak ditemukan")
     return instance
@@ -173,16 +179,36 @@ def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> d
     """
     try:
         with write_transaction(session):
-            row = open_task(session, task_id)
-            instance = _lock(session, row.instance_id)
-            row = reread_task(session, row)
-            check_candidate(session, row, actor_id)
+            instance, row = _lock_task(session, task_id, actor_id)
             result = _complete_locked(session, instance, row, actor_id, data)
     except StaleDataError:
         raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
     if result.get("refused") is not None:  # the draft is committed; the request still fails
         raise result["refused"]
     return result
+
+
+def _lock_task(session: Session, task_id: str, actor_id: int) -> tuple[Instance, HumanTask]:
+    """Lock the instance of an open task, then read the task with whether ``actor_id`` is one of its
+    candidates: two statements. Anything unexpected (no such task, completed meanwhile, not the actor's)
+    is told apart by the slower path of ``open_task`` and ``check_candidate``."""
+    if store.task_uuid(task_id) is None:
+        open_task(session, task_id)  # raises NotFound
+    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
+    instance = session.scalar(_locking(select(Instance).where(Instance.id == owner)))
+    found = None
+    if instance is not None:
+        is_candidate = select(HumanTaskCandidate.pegawai_id).where(
+            HumanTaskCandidate.human_task_id == HumanTask.id, HumanTaskCandidate.pegawai_id == actor_id).exists()
+        found = session.execute(select(HumanTask, is_candidate).where(HumanTask.id == task_id)
+                                .execution_options(populate_existing=True)).first()
+    if found is None:
+        open_task(session, task_id)  # completed meanwhile (Conflict) or never there (NotFound)
+        raise Conflict(f"Tugas {task_id} tidak lagi menunggu (diselesaikan atau diubah)")
+    row, allowed = found
+    if not allowed:
+        raise Forbidden("Tugas ini bukan untuk Anda")
+    return instance, row
 
 
 def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | None, data: Any) -> dict:

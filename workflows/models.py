@@ -29,7 +29,8 @@ class ProcessDefinition(Base):
     name: Mapped[str] = mapped_column(String(255), default="")
     content_hash: Mapped[str] = mapped_column(String(64))
     sources: Mapped[dict] = mapped_column(JSON)  # {file name: XML text} of every BPMN/DMN file used
-    spec_json: Mapped[str] = mapped_column(Text)  # serialized spec + subprocess specs
+    # serialized spec + subprocess specs; read only when a version's spec is not cached yet (definitions.specs_of)
+    spec_json: Mapped[str] = mapped_column(Text, deferred=True)
     serializer_version: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[dt.datetime] = mapped_column(UtcDateTime())
     comment: Mapped[str] = mapped_column(Text, default="")

@@ -14,7 +14,9 @@ import threading
 from typing import Callable
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from dataclasses import dataclass, field
+
+from sqlalchemy import Integer, String, cast, delete, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -27,16 +29,80 @@ from SpiffWorkflow.util.task import TaskState
 from . import catalog, clock, lanes
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, MessageSubscription, Timer
 
-SCHEMA_VERSION = 1  # our own layout of the stored state; bump with a data migration
+# our own layout of the stored state: 2 leaves finished branches and default task fields out (layout 1
+# rows still load as they are); bump with a data migration when old rows can no longer be read
+SCHEMA_VERSION = 2
+
+
+FINISHED = TaskState.COMPLETED | TaskState.CANCELLED
+
+
+def finished_branches(workflow) -> set:
+    """Ids of the tasks of finished branches, which nothing can need again: a completed or cancelled
+    task under a completed parent whose whole subtree is finished too, off the path to the workflow's
+    last task: boundary events cancelled when their task completed, a reminder that fired (timer, service,
+    end event) once the process end no longer waits on it, ended side paths. The instance's history is
+    in ``instance_event``; what
+    stays is the path from the root to where the instance stands (rewinding to it still works)."""
+    done = {}
+    for task in reversed(list(workflow.tasks.values())):  # children were created after their parents
+        done[task.id] = bool(task.state & FINISHED) and all(done.get(c, False) for c in task._children)
+    keep = set()
+    task = workflow.last_task if workflow.last_task is not None and workflow.last_task.workflow is workflow else None
+    while task is not None:
+        keep.add(task.id)
+        task = task.parent
+    dropped = set()
+    for task in workflow.tasks.values():
+        if task.id in dropped or not done[task.id] or task.id in keep:
+            continue
+        parent = task.parent
+        if parent is not None and parent.state == TaskState.COMPLETED and parent.id not in dropped:
+            stack = [task]
+            while stack:
+                item = stack.pop()
+                dropped.add(item.id)
+                stack.extend(item.children)
+    return dropped
 
 
 class StateOnlyConverter(BpmnWorkflowConverter):
-    """Leaves the spec out of the stored state; ``from_dict`` gets the cached specs instead."""
+    """Leaves the spec out of the stored state (``from_dict`` gets the cached specs instead) and
+    the finished branches of the tree (``finished_branches``), so the row does not grow with every
+    reminder that fired or boundary event that was cancelled."""
 
     def to_dict(self, workflow):
-        dct = WorkflowConverter.to_dict(self, workflow)
-        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dropped = set()
+        for item in (workflow, *workflow.subprocesses.values()):
+            dropped |= finished_branches(item)
+        dct = self._without(workflow, dropped)
+        kept, reached, todo = {}, set(workflow.tasks) - dropped, True
+        while todo:  # a subprocess stays while the task that runs it does (nested ones included)
+            todo = False
+            for task_id, sub in workflow.subprocesses.items():
+                if task_id not in kept and task_id in reached:
+                    kept[task_id] = sub
+                    reached |= set(sub.tasks) - dropped
+                    todo = True
+        dct["subprocesses"] = {str(task_id): self._without(sub, dropped, self.registry.convert(sub))
+                               for task_id, sub in kept.items()}
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def _without(self, workflow, dropped: set, dct: dict | None = None) -> dict:
+        if not dropped:
+            return dct if dct is not None else WorkflowConverter.to_dict(self, workflow)
+        tasks = workflow.tasks
+        workflow.tasks = {k: t for k, t in tasks.items() if k not in dropped}
+        try:
+            dct = WorkflowConverter.to_dict(self, workflow) if dct is None else {
+                **dct, "tasks": self.mapping_to_dict(workflow.tasks)}
+        finally:
+            workflow.tasks = tasks
+        gone = {str(k) for k in dropped}
+        for task in dct["tasks"].values():
+            if any(c in gone for c in task["children"]):
+                task["children"] = [c for c in task["children"] if c not in gone]
         return dct
 
     def from_dict(self, dct, spec=None, subprocess_specs=None):
@@ -67,10 +133,54 @@ def dump_state(workflow: BpmnWorkflow) -> bytes:
         return _dump(workflow, registry)
 
 
+# What a task dict holds when it says nothing: left out of the stored state, put back on load.
+TASK_DEFAULTS = {"typename": "Task", "triggered": False, "internal_data": {}, "data": {}}
+EMPTY_DELTAS = ({}, {"updates": {}, "deletions": []})
+
+
+def _children_by_parent(tasks: dict) -> dict[str, list[str]]:
+    """{task id: ids of the tasks naming it as parent, in the mapping's order}."""
+    found: dict[str, list[str]] = {}
+    for task_id, task in tasks.items():
+        if task["parent"] is not None:
+            found.setdefault(task["parent"], []).append(task_id)
+    return found
+
+
+def _compact_tasks(tasks: dict) -> None:
+    """Leave out each task's id (its key), its children when the parents say the same in the same
+    order, and the fields that hold their default (layout 2)."""
+    derived = _children_by_parent(tasks)
+    for task_id, task in tasks.items():
+        del task["id"]
+        if task["children"] == derived.get(task_id, []):
+            del task["children"]
+        for name, default in TASK_DEFAULTS.items():
+            if task.get(name, 0) == default:
+                del task[name]
+        if task.get("delta", 0) in EMPTY_DELTAS:
+            del task["delta"]
+
+
+def _expand_tasks(tasks: dict) -> None:
+    derived = _children_by_parent(tasks)
+    for task_id, task in tasks.items():
+        task["id"] = task_id
+        if "children" not in task:
+            task["children"] = derived.get(task_id, [])
+        for name, default in TASK_DEFAULTS.items():
+            if name not in task:
+                task[name] = {} if isinstance(default, dict) else default
+        if "delta" not in task:  # a child with an empty delta inherits its parent's data unchanged
+            task["delta"] = {} if task["parent"] is None else {"updates": {}, "deletions": []}
+
+
 def _dump(workflow: BpmnWorkflow, registry) -> bytes:
     registry._encoder_mode = True
     try:
         dct = STATE_SERIALIZER.to_dict(workflow)
+        for item in (dct, *dct["subprocesses"].values()):
+            _compact_tasks(item["tasks"])
         dct[STATE_SERIALIZER.VERSION_KEY] = STATE_SERIALIZER.VERSION
         text = json.dumps(dct, cls=STATE_SERIALIZER._encoder_cls, separators=(",", ":"))
     finally:
@@ -84,6 +194,9 @@ def load_state(state: bytes, spec, subprocess_specs: dict, script_engine) -> Bpm
     if version != STATE_SERIALIZER.VERSION:
         raise RuntimeError(f"stored state has serializer version {version}, this build reads "
                            f"{STATE_SERIALIZER.VERSION}; migrate the instances first")
+    for item in (dct, *dct["subprocesses"].values()):
+        if item["tasks"] and "id" not in next(iter(item["tasks"].values())):  # layout 2 (_compact_tasks)
+            _expand_tasks(item["tasks"])
     workflow = STATE_SERIALIZER.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
     workflow.script_engine = script_engine
     return workflow
@@ -178,6 +291,19 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
     """
     thrown = _thrown_messages(workflow)
+    existing = Derived() if fresh else derived_rows(session, instance.id)
+    _write_state(instance, workflow)
+    with session.no_autoflush:  # everything below is written by the one flush at the end
+        new_tasks = _sync_derived(session, instance, workflow, existing)
+    session.flush()
+    tell_new_tasks(session, instance, new_tasks, actor_id)
+    if thrown:
+        from . import messages  # the delivery loads and saves other instances through this module
+        messages.deliver_thrown(session, instance, thrown, actor_id)
+
+
+def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
+    """The instance row's state, versions and status from the workflow."""
     instance.state = dump_state(workflow)
     instance.serializer_version = STATE_SERIALIZER.VERSION
     instance.schema_version = SCHEMA_VERSION
@@ -185,15 +311,60 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     if instance.status != "error":
         instance.last_error = None
     instance.updated_at = now()
-    new_tasks = _sync_human_tasks(session, instance, workflow, fresh)
-    _sync_timers(session, instance, workflow, fresh)
-    _sync_elements(session, instance, workflow, fresh)
-    _sync_message_subscriptions(session, instance, workflow, fresh)
-    session.flush()
-    tell_new_tasks(session, instance, new_tasks, actor_id)
-    if thrown:
-        from . import messages  # the delivery loads and saves other instances through this module
-        messages.deliver_thrown(session, instance, thrown, actor_id)
+
+
+def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived") -> list[tuple]:
+    """Human tasks, timers, element rows and message subscriptions as the workflow has them (only what
+    changed against ``existing`` is written); returns the human tasks that opened."""
+    new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
+    _sync_timers(session, instance, workflow, existing.timers)
+    _sync_elements(session, instance, workflow, existing.elements)
+    _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
+    return new_tasks
+
+
+@dataclass
+class Derived:
+    """The derived rows an instance has in the database, read by one statement (``derived_rows``)."""
+
+    human_tasks: set[str] = field(default_factory=set)
+    timers: dict[str, Timer] = field(default_factory=dict)
+    elements: dict[str, InstanceElement] = field(default_factory=dict)
+    subscriptions: dict[tuple[str, str], MessageSubscription] = field(default_factory=dict)
+
+
+def derived_rows(session: Session, instance_id: int) -> Derived:
+    """The instance's open human task ids, timers, element rows and message subscriptions in one
+    ``UNION ALL`` (four reads on the save path were a quarter of a completion's statements).
+
+    Timers, elements and subscriptions come back as detached copies: ``save`` writes only what
+    changed, by key, with plain DELETE / UPDATE / INSERT statements."""
+    text_, number, instant = (cast(null(), String()), cast(null(), Integer()), cast(null(), Timer.due_at.type))
+    parts = [
+        select(literal("t"), Timer.id, Timer.bpmn_id, Timer.event_type, text_, text_, Timer.due_at, number, number)
+        .where(Timer.instance_id == instance_id),
+        select(literal("h"), HumanTask.id, text_, text_, text_, text_, instant, number, number)
+        .where(HumanTask.instance_id == instance_id),
+        select(literal("e"), InstanceElement.id, InstanceElement.bpmn_id, InstanceElement.state, text_, text_,
+               InstanceElement.since, InstanceElement.definition_id, InstanceElement.instansi_id)
+        .where(InstanceElement.instance_id == instance_id),
+        select(literal("m"), MessageSubscription.task_id, MessageSubscription.bpmn_id,
+               MessageSubscription.message_name, MessageSubscription.correlation, MessageSubscription.business_key,
+               instant, number, number).where(MessageSubscription.instance_id == instance_id),
+    ]
+    found = Derived()
+    for kind, key, a, b, c, d, when, n1, n2 in session.execute(union_all(*parts)):
+        if kind == "h":
+            found.human_tasks.add(key)
+        elif kind == "t":
+            found.timers[key] = Timer(id=key, instance_id=instance_id, bpmn_id=a, event_type=b, due_at=utc(when))
+        elif kind == "e":
+            found.elements[key] = InstanceElement(id=key, instance_id=instance_id, bpmn_id=a, state=b,
+                                                  since=utc(when), definition_id=n1, instansi_id=n2)
+        else:
+            found.subscriptions[(key, b)] = MessageSubscription(task_id=key, message_name=b, instance_id=instance_id,
+                                                                bpmn_id=a, correlation=c, business_key=d)
+    return found
 
 
 def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
@@ -209,21 +380,13 @@ def save_new_many(session: Session, started: list[tuple[Instance, BpmnWorkflow]]
     database as one multi-row statement per table; then the listeners hear about all the new tasks at
     once (``on_new_tasks_many``) and thrown messages are delivered."""
     told, thrown = [], []
-    for instance, workflow in started:
-        messages_out = _thrown_messages(workflow)
-        instance.state = dump_state(workflow)
-        instance.serializer_version = STATE_SERIALIZER.VERSION
-        instance.schema_version = SCHEMA_VERSION
-        instance.status = status_of(workflow, instance.status)
-        if instance.status != "error":
-            instance.last_error = None
-        instance.updated_at = now()
-        told.append((instance, _sync_human_tasks(session, instance, workflow, True)))
-        _sync_timers(session, instance, workflow, True)
-        _sync_elements(session, instance, workflow, True)
-        _sync_message_subscriptions(session, instance, workflow, True)
-        if messages_out:
-            thrown.append((instance, messages_out))
+    with session.no_autoflush:  # everything below is written by the one flush at the end
+        for instance, workflow in started:
+            messages_out = _thrown_messages(workflow)
+            _write_state(instance, workflow)
+            told.append((instance, _sync_derived(session, instance, workflow, Derived())))
+            if messages_out:
+                thrown.append((instance, messages_out))
     session.flush()
     tell_new_tasks_many(session, told, actor_id)
     if thrown:
@@ -258,14 +421,12 @@ def tell_new_tasks_many(session: Session, told: list[tuple[Instance, list]], act
                 listener(session, instance, tasks, actor_id)
 
 
-def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> list[tuple]:
+def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: set[str]) -> list[tuple]:
     ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
     if instance.status == "suspended":
         ready = {}
-    existing = set() if fresh else set(session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance.id)))
     gone = existing - set(ready)
-    if gone:
-        session.execute(delete(HumanTaskCandidate).where(HumanTaskCandidate.human_task_id.in_(gone)))
+    if gone:  # their human_task_candidate rows go with them (ON DELETE CASCADE)
         session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
     new_rows = []
     for task_id, task in ready.items():
@@ -320,7 +481,7 @@ def _timer_due(value: str) -> dt.datetime | None:
         return None
 
 
-def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> None:
+def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: dict[str, Timer]) -> None:
     waiting = {}
     if instance.status != "suspended":
         for task in workflow.get_tasks(state=TaskState.WAITING):
@@ -332,17 +493,16 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, f
                 due = _timer_due(details.value)
                 if due is not None:
                     waiting[str(task.id)] = (task, details.event_type, due)
-    existing = {} if fresh else {t.id: t for t in session.scalars(select(Timer).where(Timer.instance_id == instance.id))}
-    for timer_id, timer in existing.items():
-        if timer_id not in waiting:
-            session.delete(timer)
+    gone = [timer_id for timer_id in existing if timer_id not in waiting]
+    if gone:
+        session.execute(delete(Timer).where(Timer.id.in_(gone)))
     for timer_id, (task, event_type, due) in waiting.items():
         row = existing.get(timer_id)
         if row is None:
             session.add(Timer(id=timer_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id or "",
                               event_type=event_type, due_at=due))
-        elif utc(row.due_at) != due:
-            row.due_at = due
+        elif row.due_at != due:
+            session.execute(update(Timer).where(Timer.id == timer_id).values(due_at=due))
 
 
 def _thrown_messages(workflow: BpmnWorkflow) -> list:
@@ -386,25 +546,23 @@ def waiting_receivers(workflow: BpmnWorkflow) -> list[tuple]:
 
 
 def _sync_message_subscriptions(session: Session, instance: Instance, workflow: BpmnWorkflow,
-                                fresh: bool = False) -> None:
+                                existing: dict[tuple[str, str], MessageSubscription]) -> None:
     waiting = {}
     if instance.status in ("running", "waiting"):
         waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
-    existing = {} if fresh else {(s.task_id, s.message_name): s for s in session.scalars(
-        select(MessageSubscription).where(MessageSubscription.instance_id == instance.id))}
-    for key, row in existing.items():
-        if key not in waiting:
-            session.delete(row)
+    for task_id, message_name in [key for key in existing if key not in waiting]:
+        session.execute(delete(MessageSubscription).where(MessageSubscription.task_id == task_id,
+                                                          MessageSubscription.message_name == message_name))
     for key, (task, definition) in waiting.items():
         values = dict(business_key=instance.business_key, correlation=receiver_correlation(task, definition),
                       bpmn_id=task.task_spec.bpmn_id or "")
         row = existing.get(key)
         if row is None:
             session.add(MessageSubscription(task_id=key[0], message_name=key[1], instance_id=instance.id, **values))
-        else:
-            for name, value in values.items():
-                if getattr(row, name) != value:
-                    setattr(row, name, value)
+        elif any(getattr(row, name) != value for name, value in values.items()):
+            session.execute(update(MessageSubscription).where(MessageSubscription.task_id == key[0],
+                                                              MessageSubscription.message_name == key[1])
+                            .values(**values))
 
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -428,25 +586,22 @@ def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tup
     return found
 
 
-def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow, fresh: bool = False) -> None:
+def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
+                   existing: dict[str, InstanceElement]) -> None:
     found = active_elements(instance, workflow)
-    existing = {} if fresh else {e.id: e for e in session.scalars(select(InstanceElement)
-                                                                 .where(InstanceElement.instance_id == instance.id))}
-    for element_id, row in existing.items():
-        if element_id not in found or found[element_id] != (row.bpmn_id, row.state) \
-                or (row.definition_id, row.instansi_id) != (instance.definition_id, instance.instansi_id):
-            session.delete(row)
-    if existing:
-        session.flush()  # the deletes before inserting rows with the same ids
+    gone = [element_id for element_id in existing if element_id not in found]
+    if gone:
+        session.execute(delete(InstanceElement).where(InstanceElement.id.in_(gone)))
     current = now()
     for element_id, (bpmn_id, state) in found.items():
+        values = dict(bpmn_id=bpmn_id, state=state, definition_id=instance.definition_id,
+                      instansi_id=instance.instansi_id)
         row = existing.get(element_id)
-        if row is None or (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != (
-                bpmn_id, state, instance.definition_id, instance.instansi_id):
-            since = utc(row.since) if row is not None else current
-            session.add(InstanceElement(id=element_id, instance_id=instance.id, definition_id=instance.definition_id,
-                                        instansi_id=instance.instansi_id, bpmn_id=bpmn_id, state=state, since=since))
-    sinces = [utc(existing[e].since) for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
+        if row is None:
+            session.add(InstanceElement(id=element_id, instance_id=instance.id, since=current, **values))
+        elif (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != tuple(values.values()):
+            session.execute(update(InstanceElement).where(InstanceElement.id == element_id).values(**values))
+    sinces = [existing[e].since for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
     instance.waiting_since = min(sinces) if sinces else None
 
 

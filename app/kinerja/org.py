@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, false, select
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, false, or_, select
+from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from core.db import Base
+from core.memo import keep_loaded, remembered, watch
 from workflows import clock
 
 JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
@@ -152,28 +153,39 @@ class Akun(Base):
 
 # ---------------------------------------------------------------- resolution
 
+ORG_MEMO = "org"  # who leads which unor: forgotten when the session writes the organisation
+watch(ORG_MEMO, Unor, Jabatan, Pegawai, PenugasanPltPlh)
+keep_loaded(Instansi, Unor, Jabatan, Pegawai)
+
 def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
-    """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder."""
-    jabatan = session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
+    """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder
+    (remembered by the session until it writes the organisation, see core.memo)."""
+    return remembered(session, ORG_MEMO, ("leader_of", unor_id, on), lambda: _leader_of(session, unor_id, on))
+
+
+def _leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
+    jabatan = leader_position(session, unor_id)
     if jabatan is None:
         return None
-    acting = session.scalar(
-        select(PenugasanPltPlh)
-        .where(PenugasanPltPlh.jabatan_id == jabatan.id, PenugasanPltPlh.tmt_mulai <= on)
-        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= on))
-        .order_by(PenugasanPltPlh.tmt_mulai.desc())
-    )
-    holder = session.scalar(
-        select(Pegawai).where(Pegawai.jabatan_id == jabatan.id, Pegawai.status_kepegawaian == "AKTIF")
-    )
+    # the newest active PLT/PLH of the position and the active holder, in one statement
+    acting_pegawai, holder = aliased(Pegawai), aliased(Pegawai)
+    jenis, acting, holder = session.execute(
+        select(PenugasanPltPlh.jenis, acting_pegawai, holder).select_from(Jabatan)
+        .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.jabatan_id == Jabatan.id, PenugasanPltPlh.tmt_mulai <= on,
+                                         or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= on)))
+        .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
+        .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
+        .where(Jabatan.id == jabatan.id)
+        .order_by(PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id).limit(1)).one()
     # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
-    if acting is not None and (acting.jenis == "PLH" or holder is None):
-        return acting.pegawai
+    if acting is not None and (jenis == "PLH" or holder is None):
+        return acting
     return holder
 
 
 def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
-    return session.scalar(select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True)))
+    return remembered(session, ORG_MEMO, ("leader_position", unor_id), lambda: session.scalar(
+        select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True))))
 
 
 # fn(session, pegawai, date) -> the ketua tim who evaluates the pegawai, or None; registered by tim_kerja

@@ -16,6 +16,7 @@ from core.db import Base, UtcDateTime
 from workflows import clock
 
 from core.errors import NotFound
+from core.memo import keep_loaded
 from .org import Jabatan, Pegawai, Unor
 
 STATUS = ("DRAFT", "DIAJUKAN", "DIKEMBALIKAN", "DISETUJUI", "SELESAI", "DIBATALKAN")
@@ -206,6 +207,9 @@ def identity(session: Session, pegawai: Pegawai | None) -> dict | None:
     return {"id": pegawai.id, "nama": pegawai.nama_lengkap, "nip": pegawai.nip, "pangkat_gol": pegawai.pangkat_gol,
             "jabatan": jabatan.nama if jabatan else "", "unit_kerja": jabatan.unor.nama if jabatan else "",
             "instansi": pegawai.instansi.nama}
+
+
+keep_loaded(Skp)  # read by a step's form and again by its service (core.memo)
 
 
 def get_skp(session: Session, skp_id: int) -> Skp:

@@ -1,0 +1,98 @@
+"""Lookups a session remembers until something they read from may have changed.
+
+A completion asks "who leads this unor" several times (the submit guard, the atasan of the penilai,
+the lane of the next task); each answer costs three statements. ``remembered`` keeps the answer
+in ``session.info`` under a namespace that names the mapped classes it was read from, and forgets
+the namespace when the session writes one of those classes (a flush, an ORM UPDATE/DELETE, any
+textual statement) and at the end of every transaction or rolled-back savepoint. Answers are ORM
+objects of the same session, so they are the rows the session would have loaded anyway.
+"""
+from __future__ import annotations
+
+from collections import deque
+from itertools import chain
+from typing import Any, Callable, Hashable
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+_KEY = "ekinerja.memo"
+_WATCHED: dict[str, tuple[type, ...]] = {}
+
+
+_KEPT = "ekinerja.kept"
+_KEEP: list[type] = []
+KEEP_LIMIT = 256
+
+
+def keep_loaded(*classes: type) -> None:
+    """Hold the last ``KEEP_LIMIT`` rows of these classes a session loaded until its transaction ends.
+
+    The identity map holds rows weakly: the SKP a form handler read was gone by the time the step's
+    service asked for it, and read again (the same for the pegawai, jabatan and unor of a lane). Held,
+    ``session.get`` and lazy loads by primary key find them without a statement."""
+    _KEEP.extend(classes)
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+def _hold(session: Session, instance) -> None:
+    if _KEEP and isinstance(instance, tuple(_KEEP)):
+        kept = session.info.get(_KEPT)
+        if kept is None:
+            kept = session.info[_KEPT] = deque(maxlen=KEEP_LIMIT)
+        kept.append(instance)
+
+
+def watch(namespace: str, *classes: type) -> None:
+    """Declare that answers under ``namespace`` are read from these mapped classes."""
+    _WATCHED[namespace] = tuple(classes)
+
+
+def remembered(session: Session, namespace: str, key: Hashable, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or the answer the session already got for (namespace, key)."""
+    if namespace not in _WATCHED:
+        raise KeyError(f"memo namespace {namespace!r} is not watched")
+    classes = _WATCHED[namespace]
+    if session.info.get(_KEY, {}).get(namespace) and any(
+            isinstance(o, classes) for o in chain(session.new, session.dirty, session.deleted)):
+        forget(session, set(classes))  # a change not flushed yet: the query below flushes and sees it
+    answers = session.info.setdefault(_KEY, {}).setdefault(namespace, {})
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
+def forget(session: Session, classes: set[type] | None = None) -> None:
+    """Forget every answer read from any of ``classes`` (None: everything)."""
+    memo = session.info.get(_KEY)
+    if not memo:
+        return
+    for namespace in list(memo):
+        if classes is None or any(issubclass(c, _WATCHED[namespace]) for c in classes):
+            del memo[namespace]
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context) -> None:
+    if session.info.get(_KEY):
+        forget(session, {type(o) for o in chain(session.new, session.dirty, session.deleted)})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state) -> None:
+    if state.is_select or not state.session.info.get(_KEY):
+        return
+    mappers = state.all_mappers
+    forget(state.session, {m.class_ for m in mappers} if mappers else None)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _at_transaction_end(session: Session, transaction) -> None:
+    if transaction.parent is None:  # a released savepoint keeps what the session wrote and read
+        session.info.pop(_KEY, None)
+        session.info.pop(_KEPT, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:  # a savepoint too: what it wrote is gone
+    session.info.pop(_KEY, None)
