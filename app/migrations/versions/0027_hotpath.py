@@ -1,7 +1,7 @@
 """instance state kept inline on PostgreSQL: a row up to 4 KB stays in the table page
 
-Revision ID: 0021_hotpath
-Revises: 0020_admin_indexes
+Revision ID: 0027_hotpath
+Revises: 0026_penilai_override
 
 The state of an approved SKP-planning instance is about 2.1 KB of gzip JSON (issue 15 goal 3). PostgreSQL
 moves a value out of line into the TOAST table once the row passes ``toast_tuple_target`` (about 2 KB by
@@ -12,8 +12,8 @@ a TOAST chunk. With ``toast_tuple_target = 4080`` rows up to 4 KB stay in the he
 from alembic import op
 
 
-revision = '0021_hotpath'
-down_revision = '0020_admin_indexes'
+revision = '0027_hotpath'
+down_revision = "0026_penilai_override"
 branch_labels = None
 depends_on = None
 
