@@ -72,11 +72,14 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     shots = [  # (file name, who, path or a function of the page)
         ("tugas-saya-penilai", SEKDA, "/"),
-        ("periksa-skp", SEKDA, lambda page: page.click("table a:has-text('Periksa SKP')")),
+        ("periksa-skp", SEKDA, lambda page: (page.goto(base + "/"), page.click("table a:has-text('Periksa SKP')"))),
         ("skp", KADIS, f"/skp/{skp_id}"),
         ("mulai-layanan", PEGAWAI, "/layanan"),
         ("konsol-admin", ADMIN, "/admin/instance"),
         ("meja-kerja", OWNER, "/meja-kerja/skp_perencanaan"),
+        ("beranda", PEGAWAI, "/profil"),
+        ("kegiatan-harian", PEGAWAI, "/kegiatan-harian"),
+        ("tim-kerja", ADMIN, "/tim-kerja"),
     ]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
