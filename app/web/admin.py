@@ -25,6 +25,7 @@ EVENT_LABEL = {"started": "Dimulai", "task_completed": "Tugas diselesaikan", "dr
                "rerouted": "Dialihkan setelah perubahan organisasi",
                "notification_skipped": "Notifikasi tidak terkirim",
                "message_sent": "Pesan dikirim", "message_received": "Pesan diterima",
+               "predikat_ditetapkan": "Predikat ditetapkan",
                "message_unmatched": "Pesan tanpa penerima",
                **{f"admin_{k}": f"Admin: {v}" for k, v in repair.ACTION_LABEL.items()}}
 
