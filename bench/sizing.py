@@ -62,18 +62,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--asn", type=float, default=5.7e6, help="ASN served (upper figure of 4.3-5.7 M)")
     ap.add_argument("--peak", type=float, default=250, help="completions/s at the January peak (an estimate)")
-    ap.add_argument("--app-cpu-ms", type=float, default=80, help="web CPU per completion (bench/engine.py goal 2, "
-                    "submit/approve through the API on PostgreSQL)")
-    ap.add_argument("--pg-cpu-ms", type=float, default=20, help="PostgreSQL backend CPU per completion "
-                    "(bench/cluster.py)")
-    ap.add_argument("--statements", type=int, default=55, help="SQL statements per completion (bench/engine.py)")
+    ap.add_argument("--app-cpu-ms", type=float, default=40, help="web CPU per completion (bench/engine.py goal 2: "
+                    "submit 37.6 / approve 41.3 ms through the API on PostgreSQL, quiet machine)")
+    ap.add_argument("--pg-cpu-ms", type=float, default=16, help="PostgreSQL backend CPU per completion (bench/cluster.py: "
+                    "8.0 ms per draft save of about 23 statements, scaled to an approval's 45)")
+    ap.add_argument("--statements", type=int, default=45, help="SQL statements per completion (bench/engine.py goal 2: "
+                    "approve 45, submit 37-44)")
     ap.add_argument("--node-cores", type=int, default=4)
     ap.add_argument("--utilisation", type=float, default=0.6, help="target CPU use of the web nodes at the peak")
     ap.add_argument("--pg-utilisation", type=float, default=0.5, help="target CPU use of PostgreSQL at the peak")
     ap.add_argument("--schedulers", type=int, default=2)
     ap.add_argument("--instances-per-asn", type=int, default=6, help="per year: SKP, 4 quarterly, 1 annual")
-    ap.add_argument("--bytes-per-instance", type=int, default=7100, help="instance with its rows and indexes "
-                    "(bench/engine.py stored bytes; pg_total_relation_size per row)")
+    ap.add_argument("--bytes-per-instance", type=int, default=3300, help="instance row with its indexes and TOAST "
+                    "(bench/state_size.py: 3,277 B per approved SKP instance at 250 rows)")
     ap.add_argument("--domain-bytes-per-asn", type=int, default=20000, help="SKP, RHK, IKI, penilaian, realisasi, "
                     "ledger, events per year (estimate)")
     ap.add_argument("--documents-per-asn", type=int, default=6, help="archived documents per year")
