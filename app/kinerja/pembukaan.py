@@ -123,9 +123,14 @@ def _pending(session: Session, pembukaan_id: int, periode: Periode, limit: int, 
     SQLite's one write lock serialises the groups anyway."""
     done = select(PembukaanHasil.skp_id).where(PembukaanHasil.pembukaan_id == pembukaan_id)
     query = skp_untuk_periode(session, periode).where(Skp.id.not_in(done)).order_by(Skp.id).limit(limit)
-    if claim and is_postgresql(session):
-        query = query.with_for_update(skip_locked=True, key_share=True)
-    return list(session.scalars(query))
+    if not (claim and is_postgresql(session)):
+        return list(session.scalars(query))
+    locked = list(session.scalars(query.with_for_update(skip_locked=True, key_share=True)))
+    # The lock was taken after the statement's snapshot: another process may have opened some of these SKPs
+    # and committed in between (their lock was released then). A new statement, with the locks now held,
+    # sees its result rows; those SKPs are not ours.
+    opened = set(session.scalars(done.where(PembukaanHasil.skp_id.in_(locked)))) if locked else set()
+    return [skp_id for skp_id in locked if skp_id not in opened]
 
 
 def _open_group(session_factory: sessionmaker, pembukaan_id: int, periode_id: int, size: int,
