@@ -252,3 +252,61 @@ def test_a_failing_first_step_keeps_nothing_and_a_refused_start_starts_nothing(a
         start_uji(app, pegawai, pembagi=1, tasks=("Service_Kirim", "Task_Periksa"), data={"kode": "X"})
     assert count(app, Instance, Instance.process_id == "uji_admin") == 1
     assert _notifications(app) == before
+
+
+def test_a_completion_runs_its_steps_without_savepoints_and_a_failing_one_again_with_them(app, as_user, people,
+                                                                                           monkeypatch):
+    """Savepoints cost two statements per step, so a completion first runs without them; only when a step
+    fails is everything rolled back and the completion run again, each step in its savepoint."""
+    from sqlalchemy import event
+
+    from app.kinerja import cascade
+
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        skp_id, instance_id, _ = submitted(as_user, people)
+        statements.clear()
+        calls = []
+        real = cascade.offer_relinking
+
+        def failing_once(session, skp):
+            calls.append(skp.id)
+            raise RuntimeError("layanan relasi RHK tidak tersedia")
+
+        sekda = as_user(people["sekda"])
+        monkeypatch.setattr(cascade, "offer_relinking", failing_once)
+        assert approve(sekda)["completed"] is True
+        failing = list(statements)
+        monkeypatch.setattr(cascade, "offer_relinking", real)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(calls) == 2  # the run without savepoints, then the run with them
+    assert "SAVEPOINT" in failing and "ROLLBACK" in failing  # the failed step's savepoint was rolled back
+    admin, kadis = as_user(people["admin"]), as_user(people["kadis"])
+    assert_failed_untouched(app, admin, kadis, skp_id, instance_id, "layanan relasi RHK tidak tersedia")
+
+
+def test_a_completion_whose_steps_succeed_sends_no_savepoint(app, as_user, people):
+    from sqlalchemy import event
+
+    statements = []
+
+    def seen(conn, cursor, statement, *args):
+        statements.append(statement.split()[0].upper())
+
+    skp_id, instance_id, _ = submitted(as_user, people)
+    sekda, kadis = as_user(people["sekda"]), as_user(people["kadis"])
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert approve(sekda)["completed"] is True
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert "UPDATE" in statements and "SAVEPOINT" not in statements, statements
+    assert kadis.get(f"/skp/{skp_id}").get_json()["status"] == "DISETUJUI"

@@ -13,6 +13,7 @@ draft is committed, then the request fails with that error.
 """
 from __future__ import annotations
 
+import copy
 import traceback
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ class Run:
     notes: dict[str, Any] = field(default_factory=dict)
     step: Any = None  # the task whose service call or script runs now (set by scripting.Engine)
     retried: Any = None  # the id of the failed task an admin's retry runs again
+    savepoints: bool = True  # False: steps run without their SAVEPOINT; a failing one raises StepFailed
+
 
     @property
     def repeating(self) -> bool:
@@ -54,6 +57,11 @@ class Run:
         return self.retried is not None and getattr(self.step, "id", None) == self.retried
 
 
+class StepFailed(Exception):
+    """A step failed in a run without savepoints: its writes cannot be undone alone, so the caller rolls
+    the whole transaction back and runs the use case again with savepoints (``complete_task``)."""
+
+
 def advance(run: Run, workflow: BpmnWorkflow) -> None:
     """Run the engine until it waits; a non-domain failure becomes the instance's error state."""
     try:
@@ -61,6 +69,8 @@ def advance(run: Run, workflow: BpmnWorkflow) -> None:
     except DomainError:
         raise
     except (WorkflowException, Exception) as exc:  # noqa: BLE001 - recorded on the instance
+        if not run.savepoints:
+            raise StepFailed() from exc
         task = getattr(exc, "task", None)
         run.instance.last_error = {
             "element": getattr(getattr(task, "task_spec", None), "bpmn_id", None),
@@ -176,13 +186,21 @@ def complete_task(session: Session, task_id: str, actor_id: int, data: Any) -> d
 
     The instance is locked before the task and its candidates are read (again): a request
     completing the same task at the same moment has committed by then, and the loser gets a 409.
+    The service calls and scripts the completion runs go without a SAVEPOINT each (two statements per
+    step): when one fails, everything is rolled back and the completion runs once more with each step in
+    its savepoint, so the failed step's writes are undone alone and the instance keeps its error state.
     """
-    try:
-        with write_transaction(session):
-            instance, row = _lock_task(session, task_id, actor_id)
-            result = _complete_locked(session, instance, row, actor_id, data)
-    except StaleDataError:
-        raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
+    for savepoints in (False, True):
+        attempt = data if savepoints else copy.deepcopy(data)  # a form handler may change what it is given
+        try:
+            with write_transaction(session):
+                instance, row = _lock_task(session, task_id, actor_id)
+                result = _complete_locked(session, instance, row, actor_id, attempt, savepoints)
+        except StepFailed:
+            continue
+        except StaleDataError:
+            raise Conflict("Proses diubah oleh permintaan lain pada saat yang sama; muat ulang dan coba lagi") from None
+        break
     if result.get("refused") is not None:  # the draft is committed; the request still fails
         raise result["refused"]
     return result
@@ -220,10 +238,11 @@ def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | No
     return _complete_locked(session, _lock(session, row.instance_id), row, actor_id, data)
 
 
-def _complete_locked(session: Session, instance: Instance, row: HumanTask, actor_id: int | None, data: Any) -> dict:
+def _complete_locked(session: Session, instance: Instance, row: HumanTask, actor_id: int | None, data: Any,
+                     savepoints: bool = True) -> dict:
     if instance.status == "suspended":
         raise Conflict("Proses sedang ditangguhkan oleh admin")
-    run = Run(session, actor_id, instance)
+    run = Run(session, actor_id, instance, savepoints=savepoints)
     workflow = load(run)
     task = workflow.get_task_from_id(store.task_uuid(row.id))
     if task is None or task.state != TaskState.READY:

@@ -179,8 +179,9 @@ class Engine(PythonScriptEngine):
     def step(self, task):
         """One service call or script of ``task``: all it writes to the database, or nothing.
 
-        Inside a SAVEPOINT of the run's session (when the run has one), flushed before it is
-        released so a failing flush is rolled back with the step; ``run.step`` names the task meanwhile.
+        Inside a SAVEPOINT of the run's session (when the run has one and wants savepoints), flushed
+        before it is released so a failing flush is rolled back with the step; ``run.step`` names the
+        task meanwhile.
         """
         run = self.environment.run
         session = getattr(run, "session", None)
@@ -190,6 +191,10 @@ class Engine(PythonScriptEngine):
         try:
             if session is None:
                 yield
+                return
+            if not getattr(run, "savepoints", True):  # a failure rolls the whole run back (instances.StepFailed)
+                yield
+                session.flush()  # a write the database refuses fails this step, not a later one
                 return
             with session.begin_nested():
                 yield
