@@ -310,3 +310,13 @@ def test_a_completion_whose_steps_succeed_sends_no_savepoint(app, as_user, peopl
         event.remove(engine, "before_cursor_execute", seen)
     assert "UPDATE" in statements and "SAVEPOINT" not in statements, statements
     assert kadis.get(f"/skp/{skp_id}").get_json()["status"] == "DISETUJUI"
+
+
+def test_the_answer_to_a_completion_lists_the_open_tasks_it_opened(app, as_user, people):
+    """The answer's open tasks come from the save that wrote them; they are the rows a read would give."""
+    skp_id, instance_id, review = submitted(as_user, people)
+    sekda, kadis = as_user(people["sekda"]), as_user(people["kadis"])
+    answered = approve(sekda)["instance"]["open_tasks"]
+    read = kadis.get(f"/instances/{instance_id}").get_json()["open_tasks"]
+    assert [t["form"] for t in answered] == ["skp-rollback"]
+    assert answered == read

@@ -262,6 +262,9 @@ def _complete_locked(session: Session, instance: Instance, row: HumanTask, actor
 
 
 def open_tasks_of(session: Session, instance_id: int) -> list[HumanTask]:
+    opened = store.opened_by_last_save(session, instance_id)
+    if opened is not None:  # the request's own save wrote every open task: no need to read them back
+        return opened
     return list(session.scalars(select(HumanTask).where(HumanTask.instance_id == instance_id)
                                 .order_by(HumanTask.created_at)))
 

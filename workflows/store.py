@@ -16,7 +16,7 @@ from uuid import UUID
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, cast, delete, literal, null, select, union_all, update
+from sqlalchemy import Integer, String, cast, delete, inspect, literal, null, select, union_all, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -296,10 +296,37 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     with session.no_autoflush:  # everything below is written by the one flush at the end
         new_tasks = _sync_derived(session, instance, workflow, existing)
     session.flush()
+    _remember_open_tasks(session, instance, workflow, existing, new_tasks)
     tell_new_tasks(session, instance, new_tasks, actor_id)
     if thrown:
         from . import messages  # the delivery loads and saves other instances through this module
         messages.deliver_thrown(session, instance, thrown, actor_id)
+
+
+_OPEN_TASKS = "ekinerja.open_tasks"
+
+
+def _remember_open_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived",
+                         new_tasks: list[tuple]) -> None:
+    """When every open human task of the instance was written by this save, keep their rows, so the
+    answer to the request lists them without reading them back (``opened_by_last_save``); only the
+    newest save of the session is kept."""
+    session.info.pop(_OPEN_TASKS, None)
+    kept = existing.human_tasks & {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    if not kept:
+        session.info[_OPEN_TASKS] = (instance.id, [row for row, _task in new_tasks])
+
+
+def opened_by_last_save(session: Session, instance_id: int) -> "list[HumanTask] | None":
+    """The open human tasks of ``instance_id`` when the session's newest ``save`` was of that instance
+    and wrote all of them (taken once), else None."""
+    found = session.info.get(_OPEN_TASKS)
+    if found is None or found[0] != instance_id:
+        return None
+    del session.info[_OPEN_TASKS]
+    if not all(inspect(row).persistent for row in found[1]):
+        return None  # the transaction that wrote them was rolled back
+    return sorted(found[1], key=lambda row: row.created_at)
 
 
 def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
