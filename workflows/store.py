@@ -11,6 +11,7 @@ import datetime as dt
 import gzip
 import json
 import threading
+from contextlib import contextmanager
 from typing import Callable
 from uuid import UUID
 
@@ -238,6 +239,30 @@ def utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
+ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
+_WALKED = "_ekinerja_active_tasks"
+
+
+@contextmanager
+def one_walk(workflow: BpmnWorkflow):
+    """Walk the task tree once for the tasks in an ACTIVE state and let ``tasks_in`` answer from that list
+    meanwhile (a save asked the tree five times: each ``get_tasks`` walks all of it)."""
+    setattr(workflow, _WALKED, workflow.get_tasks(state=ACTIVE))
+    try:
+        yield
+    finally:
+        delattr(workflow, _WALKED)
+
+
+def tasks_in(workflow: BpmnWorkflow, state: int, manual: bool | None = None) -> list:
+    """``workflow.get_tasks(state=state, manual=manual)`` for a ``state`` within ACTIVE (the same tasks in
+    the same order: every such filter walks the same part of the tree), from ``one_walk``'s list if any."""
+    walked = getattr(workflow, _WALKED, None)
+    if walked is None or state & ~ACTIVE:
+        return workflow.get_tasks(state=state, manual=manual)
+    return [t for t in walked if t.state & state and (manual is None or t.task_spec.manual == manual)]
+
+
 def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
     """Suspended, terminated and error stay until an admin acts (an error may sit outside any
     task, e.g. a timer expression that failed while the engine refreshed timers)."""
@@ -247,7 +272,7 @@ def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
         return "error"
     if workflow.is_completed():
         return "completed" if workflow.success else "terminated"
-    if workflow.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+    if tasks_in(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED):
         return "waiting"
     return "running"
 
@@ -292,11 +317,12 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     """
     thrown = _thrown_messages(workflow)
     existing = Derived() if fresh else derived_rows(session, instance.id)
-    _write_state(instance, workflow)
-    with session.no_autoflush:  # everything below is written by the one flush at the end
-        new_tasks = _sync_derived(session, instance, workflow, existing)
-    session.flush()
-    _remember_open_tasks(session, instance, workflow, existing, new_tasks)
+    with one_walk(workflow):
+        _write_state(instance, workflow)
+        with session.no_autoflush:  # everything below is written by the one flush at the end
+            new_tasks = _sync_derived(session, instance, workflow, existing)
+        session.flush()
+        _remember_open_tasks(session, instance, workflow, existing, new_tasks)
     tell_new_tasks(session, instance, new_tasks, actor_id)
     if thrown:
         from . import messages  # the delivery loads and saves other instances through this module
@@ -312,7 +338,7 @@ def _remember_open_tasks(session: Session, instance: Instance, workflow: BpmnWor
     answer to the request lists them without reading them back (``opened_by_last_save``); only the
     newest save of the session is kept."""
     session.info.pop(_OPEN_TASKS, None)
-    kept = existing.human_tasks & {str(t.id) for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    kept = existing.human_tasks & {str(t.id) for t in tasks_in(workflow, TaskState.READY, manual=True)}
     if not kept:
         session.info[_OPEN_TASKS] = (instance.id, [row for row, _task in new_tasks])
 
@@ -410,8 +436,9 @@ def save_new_many(session: Session, started: list[tuple[Instance, BpmnWorkflow]]
     with session.no_autoflush:  # everything below is written by the one flush at the end
         for instance, workflow in started:
             messages_out = _thrown_messages(workflow)
-            _write_state(instance, workflow)
-            told.append((instance, _sync_derived(session, instance, workflow, Derived())))
+            with one_walk(workflow):
+                _write_state(instance, workflow)
+                told.append((instance, _sync_derived(session, instance, workflow, Derived())))
             if messages_out:
                 thrown.append((instance, messages_out))
     session.flush()
@@ -449,7 +476,7 @@ def tell_new_tasks_many(session: Session, told: list[tuple[Instance, list]], act
 
 
 def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: set[str]) -> list[tuple]:
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    ready = {str(t.id): t for t in tasks_in(workflow, TaskState.READY, manual=True)}
     if instance.status == "suspended":
         ready = {}
     gone = existing - set(ready)
@@ -511,7 +538,7 @@ def _timer_due(value: str) -> dt.datetime | None:
 def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: dict[str, Timer]) -> None:
     waiting = {}
     if instance.status != "suspended":
-        for task in workflow.get_tasks(state=TaskState.WAITING):
+        for task in tasks_in(workflow, TaskState.WAITING):
             definition = getattr(task.task_spec, "event_definition", None)
             if definition is None:
                 continue
@@ -564,7 +591,7 @@ def waiting_receivers(workflow: BpmnWorkflow) -> list[tuple]:
     """[(task, message definition)] of the tasks waiting for a message: intermediate and boundary catch
     events, event-based gateways (one entry per message they wait for), receive tasks, message start events."""
     found = []
-    for task in workflow.get_tasks(state=TaskState.WAITING):
+    for task in tasks_in(workflow, TaskState.WAITING):
         definition = getattr(task.task_spec, "event_definition", None)
         for item in getattr(definition, "event_definitions", None) or [definition]:
             if isinstance(item, MessageEventDefinition) and item.name:
@@ -592,7 +619,6 @@ def _sync_message_subscriptions(session: Session, instance: Instance, workflow: 
                             .values(**values))
 
 
-ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 
 
 def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tuple[str, str]]:
@@ -600,7 +626,7 @@ def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tup
     found = {}
     if instance.status in ("completed", "terminated"):
         return found
-    for task in workflow.get_tasks(state=ACTIVE):
+    for task in tasks_in(workflow, ACTIVE):
         bpmn_id = task.task_spec.bpmn_id
         if bpmn_id is None or getattr(task.task_spec, "__class__").__name__.startswith("_"):
             continue
