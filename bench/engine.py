@@ -384,6 +384,83 @@ def run_api(label: str, url: str, years: int) -> dict:
     return {"label": label, "steps": steps}
 
 
+# ------------------------------------------------------------------ clients side by side (issue 15 goal 1)
+
+def _client(url: str, plan: list[dict], ids: dict, barrier, out) -> None:
+    """One client process: drive its first SKP through submit -> return -> submit -> approve untimed (caches
+    warm), wait for the other clients, then drive the others; send back (completions, wall s, CPU s)."""
+    from core.db import make_engine, make_sessionmaker
+    from workflows.instances import complete_task
+    from workflows.models import HumanTask
+
+    engine = make_engine(url)
+    Session = make_sessionmaker(engine)
+    def drive(b):
+        for bpmn_id, who, payload in (("Task_SusunSkp", "actor", None), ("Task_PeriksaSkp", "penilai", REVIEW_RETURN),
+                                      ("Task_SusunSkp", "actor", None), ("Task_PeriksaSkp", "penilai", REVIEW_APPROVE)):
+            with Session() as session:
+                task_id = session.scalar(select(HumanTask.id).where(HumanTask.instance_id == b["instance_id"],
+                                                                    HumanTask.bpmn_id == bpmn_id))
+                complete_task(session, task_id, ids[b[who]], payload or editor_payload(True, [], True))
+        return 4
+
+    drive(plan[0])
+    barrier.wait()
+    t0, p0 = time.perf_counter(), time.process_time()
+    done = sum(drive(b) for b in plan[1:])
+    out.send((done, time.perf_counter() - t0, time.process_time() - p0))
+    engine.dispose()
+
+
+def run_clients(url: str, per_client: int) -> dict:
+    """Completions/s on PostgreSQL with 1 and with 2 client processes side by side (as ``pgbench -c 2 -j 2``
+    runs two clients): each client drives SKPs of its own JPT leader (different instances, no shared lock)
+    through the four completing steps; SKPs are created, and each client has driven one, before the clock
+    starts."""
+    import multiprocessing
+
+    from core.db import write_transaction
+    from app.kinerja import org
+    from app.kinerja.skp_lifecycle import buat_skp
+    from workflows.instances import by_business_key
+
+    engine, Session, accounts, _setup = prepare_database(url, recreate=True)
+    penilai = {a["nip"]: a["pejabat_penilai_nip"] for a in accounts}
+    with Session() as session:
+        ids = {p.nip: p.id for p in session.scalars(select(org.Pegawai))}
+        plans = {}
+        for phase, clients in (("one", 1), ("two", 2)):
+            for c in range(clients):
+                nip, plan = LEADERS[c], []
+                for i in range(per_client + 1):  # the first one warms the client up
+                    tahun = TAHUN + 1 + (0 if phase == "one" else 35) + i  # years nobody else uses
+                    with write_transaction(session):
+                        skp = buat_skp(session, session.get(org.Pegawai, ids[nip]), tahun, "KUANTITATIF", ids[nip])
+                    plan.append(dict(instance_id=by_business_key(session, f"skp:{skp.id}").id, actor=nip,
+                                     penilai=penilai[nip]))
+                plans[(phase, c)] = plan
+    engine.dispose()
+    context = multiprocessing.get_context("fork")
+    found = {}
+    for phase, clients in (("one", 1), ("two", 2)):
+        pipes, procs = [], []
+        barrier = context.Barrier(clients)
+        for c in range(clients):
+            here, there = context.Pipe()
+            proc = context.Process(target=_client, args=(url, plans[(phase, c)], ids, barrier, there))
+            proc.start()
+            pipes.append(here)
+            procs.append(proc)
+        got = [p.recv() for p in pipes]
+        for proc in procs:
+            proc.join()
+        completions = sum(g[0] for g in got)
+        wall = max(g[1] for g in got)
+        found[clients] = dict(completions=completions, wall=wall, cps=completions / wall,
+                              cpu_ms=sum(g[2] for g in got) / completions * 1000)
+    return found
+
+
 # ------------------------------------------------------------------ pgbench on the same server (issue 15 goal 1)
 
 def pgbench_tps(url: str, seconds: int) -> tuple[float | None, str]:
@@ -518,11 +595,13 @@ def main(argv=None) -> int:
                                                               "often (default 25) for stable medians")
     ap.add_argument("--api-years", type=int, default=3, help="API run: SKP years per leader (2 leaders; default 3)")
     ap.add_argument("--pgbench-seconds", type=int, default=10, help="duration of the pgbench run (default 10)")
+    ap.add_argument("--client-skps", type=int, default=15, help="clients run: SKPs per client process, 4 "
+                    "completions each (default 15)")
     ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 2 --bare-reps 1 "
                                                         "--api-years 1 --pgbench-seconds 1")
     args = ap.parse_args(argv)
     if args.tiny:
-        args.n, args.bare_reps, args.api_years, args.pgbench_seconds = 2, 1, 1, 1
+        args.n, args.bare_reps, args.api_years, args.pgbench_seconds, args.client_skps = 2, 1, 1, 1, 1
 
     print(f"$ cd {Path.cwd()} && python {shlex.join(sys.argv)}")
     print(f"# {dt.datetime.now().astimezone().isoformat(timespec='seconds')}  Python {platform.python_version()}  "
@@ -540,6 +619,7 @@ def main(argv=None) -> int:
     results.append(run_ours("SQLite (temp file, WAL)", sqlite_url, args.n, recreate=True))
     api_results = [run_api("SQLite (temp file, WAL)", f"sqlite:///{Path(tmp.name) / 'api.db'}", args.api_years)]
     pgbench = None
+    clients = None
     pg_note = None
     if args.skip_pg:
         pg_note = "skipped (--skip-pg)"
@@ -553,6 +633,8 @@ def main(argv=None) -> int:
                 res["engine"].dispose()
                 api_results.append(run_api("PostgreSQL", url, args.api_years))
             results.append(res)
+            with pg_schema(args.pg_url, "bench_clients") as url:
+                clients = run_clients(url, args.client_skps)
             pgbench = pgbench_tps(args.pg_url, args.pgbench_seconds)
         else:
             pg_note = "skipped: " + pg_note
@@ -628,6 +710,11 @@ def main(argv=None) -> int:
         ours_cps = pg_res["summary"]["cps_comp"]
         print(f"  PostgreSQL completions/s (one client, sum of wall times) {ours_cps:.1f} vs {pgbench[1]}: "
               f"{pgbench[0]:.0f} TPS; ratio {ours_cps / pgbench[0]:.3f} (goal >= 0.25)")
+        if clients:
+            for n_clients, c in sorted(clients.items()):
+                print(f"  PostgreSQL completions/s with {n_clients} client process(es) side by side: {c['cps']:.1f} "
+                      f"({c['completions']} completions in {c['wall']:.2f} s, client CPU {c['cpu_ms']:.1f} ms per "
+                      f"completion); ratio to pgbench {c['cps'] / pgbench[0]:.3f} (goal >= 0.25)")
     elif pg_res:
         print(f"  pgbench: {pgbench[1] if pgbench else 'not run'}")
 
