@@ -192,3 +192,17 @@ def end_after_unavailable(session: Session, exc: Exception) -> None:
         session.rollback()
     except SQLAlchemyError:
         session.invalidate()
+
+
+def insert_skipping_conflicts(session: Session, target, *unique_columns: str):
+    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` into ``target`` (a mapped class or a table) on
+    PostgreSQL and SQLite: a row whose key exists, or that a concurrent transaction inserts meanwhile, is
+    skipped by the database instead of failing the transaction. None on a database without the clause."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    else:
+        return None
+    return insert(target).on_conflict_do_nothing(index_elements=list(unique_columns))

@@ -14,7 +14,7 @@ import time
 
 import pytest
 from conftest import find
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 from test_demo_import import GOOD, HEADER, instansi, write_csv  # noqa: F401 - instansi is a fixture
 from test_pages import Pages, text
 
@@ -108,19 +108,45 @@ def test_every_kind_renders_without_context(session, people):
         assert people["jf"].nama_lengkap in row.body, kind
 
 
-def test_dedup_key_gives_one_row_per_recipient(session, people, monkeypatch):
+def test_dedup_key_gives_one_row_per_recipient(session, people):
     jf, kasi, kadis = people["jf"], people["kasi"], people["kadis"]
     first = send(session, [jf.id, kasi.id], dedup_key="skp-7-disetujui")
     again = send(session, [jf.id, kasi.id], dedup_key="skp-7-disetujui")
     assert len(first) == 2 and again == []
     assert sorted(r.dedup_key for r in rows_of(session)) == [f"skp-7-disetujui:{jf.id}", f"skp-7-disetujui:{kasi.id}"]
-    # Another transaction inserted the same key after the check: that row alone is dropped.
-    monkeypatch.setattr(notifications, "_existing_keys", lambda _session, _keys: set())
+    # One recipient already has the key: the database skips that row alone (ON CONFLICT), in one INSERT.
     late = send(session, [jf.id, kadis.id], dedup_key="skp-7-disetujui")
     assert [r.pegawai_id for r in late] == [kadis.id]
     assert len(rows_of(session)) == 3
     assert session.scalar(select(func.count()).select_from(Notification)
                           .where(Notification.dedup_key == f"skp-7-disetujui:{jf.id}")) == 1
+
+
+def test_notify_with_dedup_key_is_one_statement(app, session, people):
+    """A recipient the session holds loaded costs no look-up; the dedup key no look-up nor savepoint: one INSERT."""
+    jf, kasi = people["jf"], people["kasi"]
+    statements = []
+    engine = app.extensions["db_engine"]
+    record = lambda *args: statements.append(args[2])  # noqa: E731 - (conn, cursor, statement, ...)
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        with write_transaction(session):
+            session.get(org.Pegawai, jf.id), session.get(org.Pegawai, kasi.id)  # loaded in this transaction
+            statements.clear()
+            [row] = notifications.notify(session, [jf.id], "skp_disetujui", {"tahun": 2027}, dedup_key="satu")
+            assert len(statements) == 1 and statements[0].startswith("INSERT INTO notification"), statements
+            assert row.id and row in session and row.dedup_key == f"satu:{jf.id}" and jf.nama_lengkap in row.body
+            statements.clear()
+            again = notifications.notify(session, [jf.id, kasi.id], "skp_disetujui", {"tahun": 2027}, dedup_key="satu")
+            assert len(statements) == 1 and [r.pegawai_id for r in again] == [kasi.id]
+            session.expunge(session.get(org.Pegawai, people["kadis"].id))  # not held: its name and e-mail are read
+            statements.clear()
+            assert len(notifications.notify(session, [people["kadis"].id], "skp_disetujui", {}, dedup_key="satu")) == 1
+            assert len(statements) == 2 and "FROM pegawai" in statements[0], statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert sorted(r.dedup_key for r in rows_of(session)) == sorted(
+        f"satu:{p.id}" for p in (jf, kasi, people["kadis"]))
 
 
 def test_concurrent_duplicate_is_harmless(app, session, people):

@@ -275,3 +275,43 @@ def test_runs_in_the_web_worker_after_the_response(app, accounts, as_user):
     session = app.extensions["db_sessionmaker"]()
     assert session.get(Skp, skp_id).status == "DISETUJUI"
     session.close()
+
+
+def test_enqueue_same_key_is_one_job_also_from_two_transactions_at_once(app):
+    """The same key twice in one transaction returns the job of the first; two transactions enqueueing one key
+    at once make one job and both succeed (PostgreSQL: the second waits on the unique index, then skips)."""
+    factory = app.extensions["db_sessionmaker"]
+    session = factory()
+    try:
+        with write_transaction(session):
+            first = jobs.enqueue(session, "uji", "uji:satu", {"n": 1}, ref="uji:1")
+            again = jobs.enqueue(session, "uji", "uji:satu", {"n": 2})
+            assert again is first and session.info["enqueued_jobs"].count(first.id) == 1
+            assert (first.status, first.attempts, first.payload, first.ref) == ("pending", 0, {"n": 1}, "uji:1")
+    finally:
+        session.close()
+
+    inserted, results, errors = threading.Event(), {}, []
+
+    def enqueue(name, hold):
+        s = factory()
+        try:
+            with write_transaction(s):
+                results[name] = jobs.enqueue(s, "uji", "uji:serentak", {"by": name}).id
+                if hold:
+                    inserted.set()
+                    threading.Event().wait(0.5)  # the second transaction inserts the key meanwhile
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            inserted.set()
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=enqueue, args=("first", True)),
+               threading.Thread(target=lambda: (inserted.wait(10), enqueue("second", False)))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    [job] = [j for j in _jobs(app) if j.key == "uji:serentak"]
+    assert errors == [] and results == {"first": job.id, "second": job.id} and job.payload == {"by": "first"}

@@ -24,12 +24,12 @@ from __future__ import annotations
 
 from typing import Iterable, Mapping
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
+from core.db import insert_skipping_conflicts
 from core.errors import NotFound
 from workflows import clock
 
@@ -44,6 +44,7 @@ __all__ = ["KINDS", "Notification", "configure", "notify", "notify_many", "unrea
 KINDS = ("tugas_baru", "pengingat_tugas", "eskalasi_tugas", "tenggat_terlewat", "skp_belum_dibuat", "penilaian_final",
          "skp_disetujui", "skp_dikembalikan", "skp_atasan_disetujui", "pemberitahuan")
 DEDUP_KEY_MAX = 191
+_RECIPIENT_COLUMNS = frozenset({"nama", "gelar_depan", "gelar_belakang", "email"})  # nama_lengkap and email
 
 
 def configure(config: Mapping) -> None:
@@ -64,70 +65,74 @@ def notify(session: Session, pegawai_ids: Iterable[int | None], kind: str, conte
 
     With ``dedup_key`` a recipient gets the row ``f"{dedup_key}:{pegawai_id}"`` once: a recipient
     who already has it gets nothing new, also when another transaction inserts it at the same time.
-    The e-mail is queued when SMTP is configured and the pegawai has an address. Returns the new rows.
+    The e-mail is queued when SMTP is configured and the pegawai has an address. Returns the new rows
+    (in the order of ``pegawai_ids``), persistent in ``session``.
     """
-    _check(kind, link)
-    ids = list(dict.fromkeys(i for i in pegawai_ids if i is not None))
-    if not ids:
+    return _create(session, [dict(pegawai_ids=pegawai_ids, kind=kind, context=context, link=link,
+                                  dedup_key=dedup_key)], entities=True)
+
+
+def notify_many(session: Session, notices: list[dict]) -> int:
+    """``notify`` for many notices (each a dict of its keyword arguments: pegawai_ids, kind, context,
+    link, dedup_key) with one look-up of the recipients and one multi-row INSERT. Returns how many rows
+    were created."""
+    return len(_create(session, notices, entities=False))
+
+
+def _create(session: Session, notices: list[dict], entities: bool) -> list:
+    """One multi-row ``INSERT … ON CONFLICT (dedup_key) DO NOTHING RETURNING`` of the notices: a row whose
+    dedup key exists, or that another transaction inserts meanwhile, is skipped by the database (no
+    look-up of the keys before, no savepoint). Returns the new rows (``entities``) or their ids."""
+    wanted = []
+    for notice in notices:
+        _check(notice["kind"], notice.get("link"))
+        ids = list(dict.fromkeys(i for i in notice["pegawai_ids"] if i is not None))
+        keys = _keys(ids, notice.get("dedup_key"))
+        wanted += [(notice, pegawai_id, keys.get(pegawai_id)) for pegawai_id in ids]
+    if not wanted:
         return []
-    pegawai = _recipients(session, ids)
-    keys = _keys(ids, dedup_key)
-    existing = _existing_keys(session, list(keys.values())) if keys else set()
+    order = {pegawai_id: n for n, (_, pegawai_id, _) in reversed(list(enumerate(wanted)))}
+    recipients = _recipients(session, list(order))
     now, email_on = clock.now(), mail.settings.enabled
-    created = []
-    for pegawai_id in ids:
-        key = keys.get(pegawai_id)
-        if key is not None and key in existing:
+    rows, seen = [], set()
+    for notice, pegawai_id, key in wanted:
+        if key is not None and key in seen:
             continue
-        row = Notification(**_values(pegawai[pegawai_id], kind, context, link, key, now, email_on))
-        if key is None:
+        seen.add(key)
+        rows.append(_values((pegawai_id, recipients[pegawai_id]), notice["kind"], notice.get("context") or {},
+                            notice.get("link"), key, now, email_on))
+    session.flush()  # the caller's pending rows (the pegawai, the tasks) before ours
+    statement = insert_skipping_conflicts(session, Notification if entities else Notification.__table__,
+                                          "dedup_key")
+    if statement is None:
+        return _create_one_by_one(session, rows)
+    if not entities:
+        return session.execute(statement.returning(Notification.__table__.c.id), rows).all()
+    created = list(session.scalars(statement.returning(Notification), rows,
+                                   execution_options={"render_nulls": True}))  # one INSERT, also for mixed NULLs
+    return sorted(created, key=lambda row: order[row.pegawai_id])
+
+
+def _create_one_by_one(session: Session, rows: list[dict]) -> list[Notification]:
+    """A database without ON CONFLICT: skip the keys that exist, insert each keyed row in a savepoint
+    (a duplicate another transaction inserted meanwhile undoes that row only)."""
+    existing = _existing_keys(session, [r["dedup_key"] for r in rows if r["dedup_key"] is not None])
+    created = []
+    for values in rows:
+        row = Notification(**values)
+        if values["dedup_key"] is None:
             session.add(row)
+        elif values["dedup_key"] in existing:
+            continue
         else:
             try:
-                with session.begin_nested():  # a duplicate inserted meanwhile undoes this row only
+                with session.begin_nested():
                     session.add(row)
             except IntegrityError:
                 continue
         created.append(row)
     session.flush()
     return created
-
-
-def notify_many(session: Session, notices: list[dict]) -> int:
-    """``notify`` for many notices (each a dict of its keyword arguments: pegawai_ids, kind, context,
-    link, dedup_key) with one look-up of the recipients, one of the dedup keys and one multi-row INSERT
-    (a row whose dedup key another transaction inserted meanwhile is skipped by the database:
-    ON CONFLICT DO NOTHING). Returns how many rows were created."""
-    wanted = []
-    for notice in notices:
-        _check(notice["kind"], notice.get("link"))
-        ids = list(dict.fromkeys(i for i in notice["pegawai_ids"] if i is not None))
-        wanted += [(notice, pegawai_id, key) for pegawai_id, key in
-                   ((i, _keys([i], notice.get("dedup_key")).get(i)) for i in ids)]
-    if not wanted:
-        return 0
-    pegawai = _recipients(session, list({pegawai_id for _, pegawai_id, _ in wanted}))
-    existing = _existing_keys(session, [key for _, _, key in wanted if key is not None])
-    now, email_on = clock.now(), mail.settings.enabled
-    rows, seen = [], set()
-    for notice, pegawai_id, key in wanted:
-        if key is not None and (key in existing or key in seen):
-            continue
-        seen.add(key)
-        rows.append(_values(pegawai[pegawai_id], notice["kind"], notice.get("context") or {}, notice.get("link"),
-                            key, now, email_on))
-    if not rows:
-        return 0
-    session.flush()  # the caller's pending rows (the pegawai, the tasks) before ours
-    dialect = session.get_bind().dialect.name
-    table = Notification.__table__
-    if dialect in ("postgresql", "sqlite"):
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-        statement = insert(table).on_conflict_do_nothing(index_elements=[table.c.dedup_key]).returning(table.c.id)
-        return len(session.execute(statement, rows).all())
-    session.add_all([Notification(**values) for values in rows])  # other databases: no conflict clause
-    session.flush()
-    return len(rows)
 
 
 def _check(kind: str, link: str | None) -> None:
@@ -138,13 +143,31 @@ def _check(kind: str, link: str | None) -> None:
 
 
 def _recipients(session: Session, ids: list[int]) -> dict:
+    """Per id the recipient's ``(nama_lengkap, email)``: from the pegawai the session holds loaded
+    (``core.memo.keep_loaded``: no statement), the others with one query. A held pegawai whose columns
+    are expired (after a rollback) is read whole, so that it is fresh again for the caller; when none
+    is, only the columns needed are read."""
     from app.kinerja.org import Pegawai  # here: app.kinerja imports this package
 
-    pegawai = {p.id: p for p in session.scalars(select(Pegawai).where(Pegawai.id.in_(ids)))}
-    missing = [i for i in ids if i not in pegawai]
-    if missing:
-        raise ValueError(f"no pegawai with id {', '.join(map(str, missing))}")
-    return pegawai
+    found, missing, stale = {}, [], False
+    for pegawai_id in ids:
+        held = session.identity_map.get(identity_key(Pegawai, pegawai_id))
+        if held is not None and not (inspect(held).unloaded & _RECIPIENT_COLUMNS):
+            found[pegawai_id] = (held.nama_lengkap, held.email)
+        else:
+            missing.append(pegawai_id)
+            stale = stale or held is not None
+    if stale:
+        for pegawai in session.scalars(select(Pegawai).where(Pegawai.id.in_(missing))):
+            found[pegawai.id] = (pegawai.nama_lengkap, pegawai.email)
+    elif missing:
+        columns = [getattr(Pegawai, name) for name in ("id", *sorted(_RECIPIENT_COLUMNS))]
+        for row in session.execute(select(*columns).where(Pegawai.id.in_(missing))):
+            found[row.id] = (Pegawai.nama_lengkap.fget(row), row.email)  # the property reads these columns
+    unknown = [i for i in ids if i not in found]
+    if unknown:
+        raise ValueError(f"no pegawai with id {', '.join(map(str, unknown))}")
+    return found
 
 
 def _keys(ids: list[int], dedup_key: str | None) -> dict[int, str]:
@@ -154,11 +177,13 @@ def _keys(ids: list[int], dedup_key: str | None) -> dict[int, str]:
     return keys
 
 
-def _values(recipient, kind: str, context: dict, link: str | None, key: str | None, now, email_on: bool) -> dict:
-    """The column values of one new notification to ``recipient``."""
-    subject, body = render(kind, {**context, "nama": recipient.nama_lengkap})
-    address = (recipient.email or "").strip() or None
-    return dict(pegawai_id=recipient.id, kind=kind, subject=subject, body=body, link=link,
+def _values(recipient: tuple[int, tuple[str, str | None]], kind: str, context: dict, link: str | None,
+            key: str | None, now, email_on: bool) -> dict:
+    """The column values of one new notification to ``recipient`` (its id, and its name and e-mail)."""
+    pegawai_id, (nama, email) = recipient
+    subject, body = render(kind, {**context, "nama": nama})
+    address = (email or "").strip() or None
+    return dict(pegawai_id=pegawai_id, kind=kind, subject=subject, body=body, link=link,
                 dedup_key=key, created_at=now, read_at=None,
                 email_to=address if email_on and address else None,
                 email_status=EMAIL_QUEUED if email_on and address else EMAIL_OFF,
