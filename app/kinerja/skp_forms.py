@@ -99,10 +99,14 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
         raise ValidationFailed(fields)
     skp.rhk = kept_rhk
     lampiran = data.get("lampiran") or {}
+    # a line keeps its row (same category and position): a save that changes nothing writes nothing
+    rows = {(item.kategori, item.urutan): item for item in skp.lampiran}
     items = []
     for kategori in LAMPIRAN:
         for k, teks in enumerate(t.strip() for t in lampiran.get(kategori, []) if t.strip()):
-            items.append(LampiranItem(kategori=kategori, urutan=k + 1, teks=teks))
+            item = rows.get((kategori, k + 1)) or LampiranItem(kategori=kategori, urutan=k + 1)
+            item.teks = teks
+            items.append(item)
     skp.lampiran = items
     session.flush()
 
