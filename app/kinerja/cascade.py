@@ -20,16 +20,23 @@ from sqlalchemy.orm import Session
 
 from app.notifications import notify
 from core.errors import Forbidden
+from core.memo import remembered, watch
 from workflows import clock
 from workflows.instances import by_business_key, open_tasks_of
 from workflows.store import utc
 
 from . import org
 from .mph import prefill
-from .org import Pegawai
+from .org import Instansi, Jabatan, Pegawai, PenugasanPltPlh, Unor
 from .skp import STATUS_LABEL, Iki, Rhk, Skp, business_key
+from .tim_kerja import AnggotaTim, TimKerja, TimKerjaRhk, rhk_ids_for
 
 APPROVED = ("DISETUJUI", "SELESAI")
+# A submission asks which RHK the SKP may intervene in the editor, in its guard and again in the service
+# step that follows: the session remembers the answers until it writes what they are read from (core.memo).
+TEAM_MEMO, ALLOWED_MEMO = "cascade.team_rhk", "cascade.allowed_rhk_atasan"
+watch(TEAM_MEMO, TimKerja, TimKerjaRhk, AnggotaTim)
+watch(ALLOWED_MEMO, Skp, Rhk, Instansi, Unor, Jabatan, Pegawai, PenugasanPltPlh, TimKerja, TimKerjaRhk, AnggotaTim)
 FOLLOWING = ("DRAFT", "DIKEMBALIKAN", "DIAJUKAN", "DISETUJUI")
 
 
@@ -121,14 +128,24 @@ def leaders_of(session: Session, skp: Skp) -> set[int]:
     return people
 
 
+def team_rhk_ids(session: Session, pegawai_id: int, tahun: int) -> list[int]:
+    """RHK of the teams the pegawai belongs to that year (``tim_kerja.rhk_ids_for``), remembered."""
+    return remembered(session, TEAM_MEMO, (pegawai_id, tahun), lambda: rhk_ids_for(session, pegawai_id, tahun))
+
+
 def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     """RHK this SKP may intervene: approved SKP of the same year of the penilai or the unit's leader,
     the organisational RHK of the leader position (they stay valid when the leader changes) and the RHK
     of the tim kerja the pegawai belongs to that year."""
-    from .tim_kerja import rhk_ids_for
+    if skp.id is None:
+        return _allowed_rhk_atasan(session, skp)
+    return list(remembered(session, ALLOWED_MEMO, (skp.id, clock.today()),
+                           lambda: _allowed_rhk_atasan(session, skp)))
 
+
+def _allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     people, positions = leaders_of(session, skp), leader_positions(session, skp)
-    team = rhk_ids_for(session, skp.pegawai_id, skp.tahun)
+    team = team_rhk_ids(session, skp.pegawai_id, skp.tahun)
     if not people and not positions and not team:
         return []
     return list(session.scalars(
@@ -144,10 +161,8 @@ def provisional_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     """RHK a draft may link to while the leader is still drafting: those of the penilai's or the
     unit leader's SKP of the same year in any status but cancelled (submission still needs an
     approved one), and the organisational RHK the approved ones of the position offer."""
-    from .tim_kerja import rhk_ids_for
-
     found = {r.id: r for r in allowed_rhk_atasan(session, skp)}
-    people, team = leaders_of(session, skp), rhk_ids_for(session, skp.pegawai_id, skp.tahun)
+    people, team = leaders_of(session, skp), team_rhk_ids(session, skp.pegawai_id, skp.tahun)
     if people or team:
         for rhk in session.scalars(select(Rhk).join(Skp, Rhk.skp_id == Skp.id).where(
                 Skp.pegawai_id.in_(people) | Rhk.id.in_(team), Skp.tahun == skp.tahun, Skp.status != "DIBATALKAN")

@@ -10,7 +10,7 @@ from typing import Optional
 
 from sqlalchemy import (JSON, Date, ForeignKey, Index, Integer, LargeBinary, Numeric, String, Text,
                         UniqueConstraint, func, text)
-from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, joinedload, mapped_column, relationship, selectinload
 
 from core.db import Base, UtcDateTime
 from workflows import clock
@@ -212,8 +212,21 @@ def identity(session: Session, pegawai: Pegawai | None) -> dict | None:
 keep_loaded(Skp)  # read by a step's form and again by its service (core.memo)
 
 
-def get_skp(session: Session, skp_id: int) -> Skp:
-    skp = session.get(Skp, skp_id)
+# Eager loads a step asks for with the SKP (``get_skp(..., options=...)``) so that what it is sure to read
+# comes with the SKP's own statement or one statement per collection, not one lazy load per row.
+# The pegawai as ``identity`` and the document print it (jabatan, unit, instansi), in the SKP's statement:
+WITH_PEGAWAI = (joinedload(Skp.pegawai).joinedload(Pegawai.jabatan).joinedload(Jabatan.unor),
+                joinedload(Skp.pegawai).joinedload(Pegawai.instansi))
+# The penilai as ``identity`` prints them (instansi: that of the pegawai, as a rule).
+WITH_PENILAI = (joinedload(Skp.pejabat_penilai).joinedload(Pegawai.jabatan).joinedload(Jabatan.unor),)
+# Everything the SKP document prints of its plan: RHK with their IKI and intervened RHK, and the lampiran.
+WITH_RENCANA = (selectinload(Skp.rhk).selectinload(Rhk.iki), selectinload(Skp.rhk).selectinload(Rhk.rhk_atasan),
+                selectinload(Skp.lampiran))
+
+
+def get_skp(session: Session, skp_id: int, options=()) -> Skp:
+    """The SKP; ``options`` (loader options) apply when this session does not hold it yet."""
+    skp = session.get(Skp, skp_id, options=options)
     if skp is None:
         raise NotFound(f"SKP {skp_id} tidak ditemukan")
     return skp

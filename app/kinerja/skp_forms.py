@@ -23,7 +23,9 @@ from core.errors import Conflict, ValidationFailed
 from .penilai import keputusan_ppk
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
-from .skp import LAMPIRAN, Iki, LampiranItem, Rhk, Skp, get_skp
+from sqlalchemy.orm import joinedload, selectinload
+
+from .skp import LAMPIRAN, WITH_PEGAWAI, WITH_PENILAI, WITH_RENCANA, Iki, LampiranItem, Rhk, Skp, get_skp
 from .skp_lifecycle import penilai_for_submission, transition
 
 
@@ -97,10 +99,14 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
         raise ValidationFailed(fields)
     skp.rhk = kept_rhk
     lampiran = data.get("lampiran") or {}
+    # a line keeps its row (same category and position): a save that changes nothing writes nothing
+    rows = {(item.kategori, item.urutan): item for item in skp.lampiran}
     items = []
     for kategori in LAMPIRAN:
         for k, teks in enumerate(t.strip() for t in lampiran.get(kategori, []) if t.strip()):
-            items.append(LampiranItem(kategori=kategori, urutan=k + 1, teks=teks))
+            item = rows.get((kategori, k + 1)) or LampiranItem(kategori=kategori, urutan=k + 1)
+            item.teks = teks
+            items.append(item)
     skp.lampiran = items
     session.flush()
 
@@ -108,7 +114,9 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
 @register_form("skp-editor")
 def skp_editor(run, task, data: dict) -> FormResult:
     session = run.session
-    skp = get_skp(session, task.data["skp_id"])
+    # what the editor rewrites (RHK with their IKI, lampiran) and the submit guard reads (the pegawai)
+    skp = get_skp(session, task.data["skp_id"], options=(
+        joinedload(Skp.rhk).selectinload(Rhk.iki), selectinload(Skp.lampiran), *WITH_PEGAWAI))
     write_editor_data(session, skp, data)
     if not data["ajukan"]:
         return FormResult(complete=False)
@@ -125,7 +133,12 @@ def skp_editor(run, task, data: dict) -> FormResult:
 
 @register_form("skp-review")
 def skp_review(run, task, data: dict) -> FormResult:
-    skp = get_skp(run.session, task.data["skp_id"])
+    # the perilaku rewritten here and the penilai checked; an approval also prints the pegawai and the
+    # plan (the archived document) in the service step that follows
+    options = (joinedload(Skp.perilaku), *WITH_PENILAI)
+    if data["keputusan"] == "SETUJUI":
+        options += WITH_PEGAWAI + WITH_RENCANA
+    skp = get_skp(run.session, task.data["skp_id"], options=options)
     ekspektasi = data.get("ekspektasi_khusus") or {}
     for row in skp.perilaku:
         if row.kode in ekspektasi:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
 from app.documents.skp import enqueue_archive
@@ -92,46 +92,59 @@ def transition(session: Session, skp: Skp, to_status: str, actor_id: int | None,
     if to_status not in TRANSITIONS:
         raise ValidationFailed({"status": f"status tidak dikenal: {to_status}"})
     if repeat and _made_by_this_step(skp, to_status):
-        _after_transition(session, skp, to_status)
+        _after_transition(session, skp, to_status, skp.riwayat[-1])
         return
     before = skp.status
     if before not in TRANSITIONS[to_status]:
         raise Conflict(f"SKP berstatus {STATUS_LABEL[before]} tidak dapat menjadi {STATUS_LABEL[to_status]}")
     catatan = (catatan or "").strip()
+    # Everything is read before anything is written: a lazy load after the first change would flush it
+    # on its own and the SKP would be updated twice.
+    changes: dict = {}
     if to_status == "DIAJUKAN":
         penilai = penilai_for_submission(session, skp)
-        skp.pejabat_penilai_id = penilai.id
         atasan = org.pejabat_penilai(session, penilai)
-        skp.atasan_pejabat_penilai_id = atasan.id if atasan else None
-        skp.tanggal_pengajuan = _now()
-        skp.catatan_pengembalian = ""
+        changes = {"pejabat_penilai_id": penilai.id, "atasan_pejabat_penilai_id": atasan.id if atasan else None,
+                   "tanggal_pengajuan": _now(), "catatan_pengembalian": "",
+                   "snapshot": {"pegawai": identity(session, skp.pegawai), "penilai": identity(session, penilai)}}
     elif to_status == "DIKEMBALIKAN":
         if not catatan:
             raise ValidationFailed({"catatan": "wajib diisi bila SKP dikembalikan"})
-        skp.catatan_pengembalian = catatan
+        changes = {"catatan_pengembalian": catatan}
     elif to_status == "DISETUJUI":
-        skp.tanggal_penetapan = _now()
+        changes = {"tanggal_penetapan": _now(), "snapshot": {
+            "pegawai": identity(session, skp.pegawai), "penilai": identity(session, skp.pejabat_penilai)}}
     elif to_status == "DRAFT":
         if not catatan:
             raise ValidationFailed({"alasan": "wajib diisi untuk mengembalikan status SKP"})
-        skp.tanggal_penetapan = None
-        skp.keputusan_ppk_nomor = skp.keputusan_ppk_tanggal = None
-    if to_status in ("DIAJUKAN", "DISETUJUI"):
-        skp.snapshot = {"pegawai": identity(session, skp.pegawai), "penilai": identity(session, skp.pejabat_penilai)}
+        changes = {"tanggal_penetapan": None, "keputusan_ppk_nomor": None, "keputusan_ppk_tanggal": None}
+    for field, value in changes.items():
+        setattr(skp, field, value)
     skp.status = to_status
     action = ACTION.get((to_status, before)) or ACTION.get((to_status, None)) or to_status.lower()
-    skp.riwayat.append(SkpRiwayat(at=_now(), actor_id=actor_id, action=action, from_status=before,
-                                  to_status=to_status, note=catatan))
+    row = _record(session, skp, SkpRiwayat(at=_now(), actor_id=actor_id, action=action, from_status=before,
+                                           to_status=to_status, note=catatan))
     session.flush()
-    _after_transition(session, skp, to_status)
+    _after_transition(session, skp, to_status, row)
 
 
-def _after_transition(session: Session, skp: Skp, to_status: str) -> None:
+def _record(session: Session, skp: Skp, row: SkpRiwayat) -> SkpRiwayat:
+    """Add a history row without loading the whole history only to append to it (kept in step with the
+    collection when this session has it loaded already)."""
+    if "riwayat" in inspect(skp).unloaded:
+        row.skp_id = skp.id
+        session.add(row)
+    else:
+        skp.riwayat.append(row)
+    return row
+
+
+def _after_transition(session: Session, skp: Skp, to_status: str, row: SkpRiwayat) -> None:
     """What follows a status change: an approval re-points links, tells subordinates, archives."""
     if to_status == "DISETUJUI":
         cascade.follow_successor(session, skp)
         cascade.offer_relinking(session, skp)
-        enqueue_archive(session, skp, skp.riwayat[-1])
+        enqueue_archive(session, skp, row)
 
 
 def buat_skp(session: Session, pegawai: Pegawai, tahun: int, pendekatan: str, actor_id: int) -> Skp:
