@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from itertools import chain
-from typing import Any, Callable, Hashable
+from typing import Any, Callable, Hashable, Iterable
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
@@ -50,16 +50,34 @@ def watch(namespace: str, *classes: type) -> None:
 
 def remembered(session: Session, namespace: str, key: Hashable, compute: Callable[[], Any]) -> Any:
     """``compute()``, or the answer the session already got for (namespace, key)."""
+    answers = _answers(session, namespace)
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
+def remembered_many(session: Session, namespace: str, keys: Iterable[Hashable],
+                    compute: Callable[[list], dict]) -> dict:
+    """The answers for every key: those the session has not got yet from one ``compute(missing keys)``,
+    which returns a dict of answers (answers it gives for other keys of the namespace are kept too)."""
+    answers = _answers(session, namespace)
+    missing = [k for k in dict.fromkeys(keys) if k not in answers]
+    if missing:
+        found = compute(missing)
+        answers.update(found)
+        for key in missing:
+            answers.setdefault(key, None)
+    return {k: answers[k] for k in keys}
+
+
+def _answers(session: Session, namespace: str) -> dict:
     if namespace not in _WATCHED:
         raise KeyError(f"memo namespace {namespace!r} is not watched")
     classes = _WATCHED[namespace]
     if session.info.get(_KEY, {}).get(namespace) and any(
             isinstance(o, classes) for o in chain(session.new, session.dirty, session.deleted)):
         forget(session, set(classes))  # a change not flushed yet: the query below flushes and sees it
-    answers = session.info.setdefault(_KEY, {}).setdefault(namespace, {})
-    if key not in answers:
-        answers[key] = compute()
-    return answers[key]
+    return session.info.setdefault(_KEY, {}).setdefault(namespace, {})
 
 
 def forget(session: Session, classes: set[type] | None = None) -> None:

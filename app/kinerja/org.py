@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueC
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from core.db import Base
-from core.memo import keep_loaded, remembered, watch
+from core.memo import keep_loaded, remembered, remembered_many, watch
 from workflows import clock
 
 JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
@@ -160,32 +160,47 @@ keep_loaded(Instansi, Unor, Jabatan, Pegawai)
 def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
     """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder
     (remembered by the session until it writes the organisation, see core.memo)."""
-    return remembered(session, ORG_MEMO, ("leader_of", unor_id, on), lambda: _leader_of(session, unor_id, on))
+    return leaders_of(session, [unor_id], on)[unor_id]
 
 
-def _leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
-    jabatan = leader_position(session, unor_id)
-    if jabatan is None:
-        return None
-    # the newest active PLT/PLH of the position and the active holder, in one statement
+def leaders_of(session: Session, unor_ids: list[int], on: dt.date) -> dict[int, Optional[Pegawai]]:
+    """``leader_of`` for several unors (a chain up the tree) with one statement for those not remembered yet;
+    their leader positions (``leader_position``) are remembered with them."""
+    found = remembered_many(session, ORG_MEMO, [("leader_of", u, on) for u in unor_ids],
+                            lambda missing: _leaders(session, [key[1] for key in missing], on))
+    return {key[1]: leader for key, leader in found.items()}
+
+
+def _leaders(session: Session, unor_ids: list[int], on: dt.date) -> dict:
+    """Memo answers for the unors: ("leader_position", unor) and ("leader_of", unor, on), read together.
+
+    One row per leader position, active PLT/PLH and active holder; the first row of a unor (its first
+    position; the newest PLT/PLH, the holder with the lowest id) decides."""
     acting_pegawai, holder = aliased(Pegawai), aliased(Pegawai)
-    jenis, acting, holder = session.execute(
-        select(PenugasanPltPlh.jenis, acting_pegawai, holder).select_from(Jabatan)
+    rows = session.execute(
+        select(Jabatan, PenugasanPltPlh.jenis, acting_pegawai, holder)
         .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.jabatan_id == Jabatan.id, PenugasanPltPlh.tmt_mulai <= on,
                                          or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= on)))
         .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
         .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
-        .where(Jabatan.id == jabatan.id)
-        .order_by(PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id).limit(1)).one()
-    # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
-    if acting is not None and (jenis == "PLH" or holder is None):
-        return acting
-    return holder
+        .where(Jabatan.unor_id.in_(unor_ids), Jabatan.is_pimpinan_unor.is_(True))
+        .order_by(Jabatan.unor_id, Jabatan.id, PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id)).all()
+    answers: dict = {("leader_position", u): None for u in unor_ids}
+    answers.update({("leader_of", u, on): None for u in unor_ids})
+    for jabatan, jenis, acting, holder_row in rows:
+        if answers[("leader_position", jabatan.unor_id)] is not None:
+            continue
+        answers[("leader_position", jabatan.unor_id)] = jabatan
+        # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
+        leader = acting if acting is not None and (jenis == "PLH" or holder_row is None) else holder_row
+        answers[("leader_of", jabatan.unor_id, on)] = leader
+    return answers
 
 
 def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
     return remembered(session, ORG_MEMO, ("leader_position", unor_id), lambda: session.scalar(
-        select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True))))
+        select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True))
+        .order_by(Jabatan.id).limit(1)))
 
 
 # fn(session, pegawai, date) -> the ketua tim who evaluates the pegawai, or None; registered by tim_kerja
@@ -220,8 +235,10 @@ def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple
 
 
 def _leader_above(session: Session, start: Optional[Unor], skip_id: int, on: dt.date):
-    for candidate_unor in start.ancestors() if start else []:
-        leader = leader_of(session, candidate_unor.id, on)
+    chain = start.ancestors() if start else []
+    found = leaders_of(session, [u.id for u in chain], on)  # the whole chain in one statement
+    for candidate_unor in chain:
+        leader = found[candidate_unor.id]
         position = leader_position(session, candidate_unor.id)
         if leader is None or leader.id == skip_id or position is None:
             continue
@@ -263,24 +280,35 @@ def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pe
     """Every JPT leading this unor or a unor above it (who may roll an SKP of the unit back)."""
     on = on or clock.today()
     found = []
-    for node in unor.ancestors():
+    chain = unor.ancestors()
+    leaders = leaders_of(session, [node.id for node in chain], on)  # with their positions, one statement
+    for node in chain:
         position = leader_position(session, node.id)
         if position is not None and position.is_jpt:
-            leader = leader_of(session, node.id, on)
+            leader = leaders[node.id]
             if leader is not None and leader not in found:
                 found.append(leader)
     return found
 
 
-def roles_of(session: Session, pegawai: Pegawai, akun: Akun | None = None) -> list[str]:
-    """Roles of an account: pegawai for everyone, jpt and pejabat_penilai from the position, and the explicit ones."""
+def acting_today(on: dt.date):
+    """The condition "this PLT/PLH assignment is in force on ``on``" (for a join or a where)."""
+    return and_(PenugasanPltPlh.tmt_mulai <= on,
+                or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= on))
+
+
+def roles_of(session: Session, pegawai: Pegawai, akun: Akun | None = None,
+             acting: list[Jabatan] | None = None) -> list[str]:
+    """Roles of an account: pegawai for everyone, jpt and pejabat_penilai from the position, and the explicit ones.
+
+    ``acting``: the positions the pegawai holds today as PLT/PLH, when the caller read them already (the
+    bearer-token check reads them with the akun); else they are read here."""
     roles = ["pegawai"]
     jabatan = pegawai.jabatan
-    acting = session.scalars(
-        select(Jabatan).join(PenugasanPltPlh, PenugasanPltPlh.jabatan_id == Jabatan.id)
-        .where(PenugasanPltPlh.pegawai_id == pegawai.id, PenugasanPltPlh.tmt_mulai <= clock.today())
-        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= clock.today()))
-    ).all()
+    if acting is None:
+        acting = session.scalars(
+            select(Jabatan).join(PenugasanPltPlh, PenugasanPltPlh.jabatan_id == Jabatan.id)
+            .where(PenugasanPltPlh.pegawai_id == pegawai.id, acting_today(clock.today()))).all()
     positions = [j for j in [jabatan, *acting] if j is not None]
     if any(j.is_jpt for j in positions):
         roles.append("jpt")
