@@ -70,6 +70,11 @@ def remembered_many(session: Session, namespace: str, keys: Iterable[Hashable],
     return {k: answers[k] for k in keys}
 
 
+def remember(session: Session, namespace: str, found: dict) -> None:
+    """Keep answers read together with something else (a query that answered several keys at once)."""
+    _answers(session, namespace).update(found)
+
+
 def _answers(session: Session, namespace: str) -> dict:
     if namespace not in _WATCHED:
         raise KeyError(f"memo namespace {namespace!r} is not watched")

@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, false, or_, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, false, inspect, or_, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from core.db import Base
-from core.memo import keep_loaded, remembered, remembered_many, watch
+from core.memo import keep_loaded, remember, remembered, remembered_many, watch
 from workflows import clock
 
 JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
@@ -164,36 +164,65 @@ def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
 
 
 def leaders_of(session: Session, unor_ids: list[int], on: dt.date) -> dict[int, Optional[Pegawai]]:
-    """``leader_of`` for several unors (a chain up the tree) with one statement for those not remembered yet;
-    their leader positions (``leader_position``) are remembered with them."""
-    found = remembered_many(session, ORG_MEMO, [("leader_of", u, on) for u in unor_ids],
-                            lambda missing: _leaders(session, [key[1] for key in missing], on))
+    """``leader_of`` for several unors with one statement for those not remembered yet; their leader
+    positions (``leader_position``) are remembered with them."""
+    found = remembered_many(session, ORG_MEMO, [("leader_of", u, on) for u in unor_ids], lambda missing: _answers(
+        session.execute(_with_leaders(select(Unor.id).where(Unor.id.in_([key[1] for key in missing])), on)), on))
     return {key[1]: leader for key, leader in found.items()}
 
 
-def _leaders(session: Session, unor_ids: list[int], on: dt.date) -> dict:
-    """Memo answers for the unors: ("leader_position", unor) and ("leader_of", unor, on), read together.
+def chain_with_leaders(session: Session, unor: Unor, on: dt.date) -> list[Unor]:
+    """``unor.ancestors()`` with who leads each of them on ``on`` remembered (``leader_of``,
+    ``leader_position``): the unors above that the session lacks and their leaders come in one
+    statement (a recursive query), instead of a lazy load per level and a lookup per unor."""
+    chain = _loaded_chain(session, unor)
+    if chain is not None:
+        leaders_of(session, [u.id for u in chain], on)
+        return chain
+    up = select(Unor.id, Unor.parent_id).where(Unor.id == unor.id).cte("up", recursive=True)
+    up = up.union(select(Unor.id, Unor.parent_id).join(up, Unor.id == up.c.parent_id))
+    rows = session.execute(_with_leaders(select(Unor).join(up, Unor.id == up.c.id), on)).all()
+    remember(session, ORG_MEMO, _answers(rows, on))
+    return unor.ancestors()  # the rows above hold the unors while the walk finds them in the identity map
 
-    One row per leader position, active PLT/PLH and active holder; the first row of a unor (its first
-    position; the newest PLT/PLH, the holder with the lowest id) decides."""
+
+def _loaded_chain(session: Session, unor: Unor) -> list[Unor] | None:
+    """``unor.ancestors()`` when the session holds every unor above, else None (without a statement)."""
+    node_id, seen = unor.parent_id, set()
+    while node_id is not None and node_id not in seen:
+        seen.add(node_id)
+        node = session.identity_map.get(Session.identity_key(Unor, node_id))
+        if node is None or inspect(node).expired_attributes:
+            return None
+        node_id = node.parent_id
+    return unor.ancestors()
+
+
+def _with_leaders(query, on: dt.date):
+    """``query`` over unor, with the unor's leader positions, their active PLT/PLH and their active holders."""
     acting_pegawai, holder = aliased(Pegawai), aliased(Pegawai)
-    rows = session.execute(
-        select(Jabatan, PenugasanPltPlh.jenis, acting_pegawai, holder)
-        .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.jabatan_id == Jabatan.id, PenugasanPltPlh.tmt_mulai <= on,
-                                         or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= on)))
-        .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
-        .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
-        .where(Jabatan.unor_id.in_(unor_ids), Jabatan.is_pimpinan_unor.is_(True))
-        .order_by(Jabatan.unor_id, Jabatan.id, PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id)).all()
-    answers: dict = {("leader_position", u): None for u in unor_ids}
-    answers.update({("leader_of", u, on): None for u in unor_ids})
-    for jabatan, jenis, acting, holder_row in rows:
-        if answers[("leader_position", jabatan.unor_id)] is not None:
+    return (query.add_columns(Jabatan, PenugasanPltPlh.jenis, acting_pegawai, holder)
+            .outerjoin(Jabatan, and_(Jabatan.unor_id == Unor.id, Jabatan.is_pimpinan_unor.is_(True)))
+            .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.jabatan_id == Jabatan.id, acting_today(on)))
+            .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
+            .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
+            .order_by(Unor.id, Jabatan.id, PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id))
+
+
+def _answers(rows, on: dt.date) -> dict:
+    """Memo answers ("leader_position", unor) and ("leader_of", unor, on) from ``_with_leaders`` rows.
+
+    The first row of a unor decides: its first leader position, the newest PLT/PLH, the holder with the
+    lowest id."""
+    answers: dict = {}
+    for unor, jabatan, jenis, acting, holder in rows:
+        unor_id = unor if isinstance(unor, int) else unor.id
+        if ("leader_position", unor_id) in answers:
             continue
-        answers[("leader_position", jabatan.unor_id)] = jabatan
+        answers[("leader_position", unor_id)] = jabatan
         # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
-        leader = acting if acting is not None and (jenis == "PLH" or holder_row is None) else holder_row
-        answers[("leader_of", jabatan.unor_id, on)] = leader
+        leader = acting if acting is not None and (jenis == "PLH" or holder is None) else holder
+        answers[("leader_of", unor_id, on)] = leader if jabatan is not None else None
     return answers
 
 
@@ -230,15 +259,14 @@ def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple
     if pegawai.jabatan is None:
         return None, None
     unor = pegawai.jabatan.unor
+    chain_with_leaders(session, unor, on)  # the unors above and their leaders, for the walk below
     start = unor.parent if pegawai.jabatan.is_pimpinan_unor else unor
     return _leader_above(session, start, pegawai.id, on)
 
 
 def _leader_above(session: Session, start: Optional[Unor], skip_id: int, on: dt.date):
-    chain = start.ancestors() if start else []
-    found = leaders_of(session, [u.id for u in chain], on)  # the whole chain in one statement
-    for candidate_unor in chain:
-        leader = found[candidate_unor.id]
+    for candidate_unor in chain_with_leaders(session, start, on) if start else []:
+        leader = leader_of(session, candidate_unor.id, on)
         position = leader_position(session, candidate_unor.id)
         if leader is None or leader.id == skip_id or position is None:
             continue
@@ -280,12 +308,10 @@ def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pe
     """Every JPT leading this unor or a unor above it (who may roll an SKP of the unit back)."""
     on = on or clock.today()
     found = []
-    chain = unor.ancestors()
-    leaders = leaders_of(session, [node.id for node in chain], on)  # with their positions, one statement
-    for node in chain:
+    for node in chain_with_leaders(session, unor, on):
         position = leader_position(session, node.id)
         if position is not None and position.is_jpt:
-            leader = leaders[node.id]
+            leader = leader_of(session, node.id, on)
             if leader is not None and leader not in found:
                 found.append(leader)
     return found
