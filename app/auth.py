@@ -3,6 +3,10 @@
 Revocation: the signed session cookie carries ``akun.session_version`` and an API token carries
 ``akun.token_version``; both are read with the akun row that is loaded on every request anyway, so the
 check costs no extra query. Bumping a version (logout, password change, ``revoke``) ends every copy.
+
+The check is one statement: the akun, its pegawai's instansi, jabatan and unor, and the posts the pegawai
+acts in today as PLT/PLH (``roles_of``). A write transaction that follows keeps those rows loaded
+(``core.memo.keep_read``) instead of reading them again.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
+from core.memo import keep_read
 from workflows import clock
 
 from .kinerja import org
@@ -83,6 +88,7 @@ def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> tup
     if not all(isinstance(v, int) for v in versions.values()):
         return None
     acting = aliased(Jabatan)
+    only_this_read = not session.in_transaction()
     rows = session.execute(
         select(Akun, acting).options(*_WITH_POSITION)
         .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.pegawai_id == Akun.pegawai_id,
@@ -92,6 +98,8 @@ def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> tup
     akun = rows[0][0] if rows else None
     if akun is None or not akun.aktif or any(getattr(akun, f) != v for f, v in versions.items()):
         return None
+    if only_this_read:
+        keep_read(session)  # a write transaction that follows goes on with these rows, not reading them again
     return akun, [j for _a, j in rows if j is not None]
 
 

@@ -1,11 +1,14 @@
 """Lookups a session remembers until something they read from may have changed.
 
 A completion asks "who leads this unor" several times (the submit guard, the atasan of the penilai,
-the lane of the next task); each answer costs three statements. ``remembered`` keeps the answer
-in ``session.info`` under a namespace that names the mapped classes it was read from, and forgets
-the namespace when the session writes one of those classes (a flush, an ORM UPDATE/DELETE, any
-textual statement) and at the end of every transaction or rolled-back savepoint. Answers are ORM
-objects of the same session, so they are the rows the session would have loaded anyway.
+the lane of the next task); each answer costs a statement (``remembered_many``: one for several keys).
+``remembered`` keeps the answer in ``session.info`` under a namespace that names the mapped classes it
+was read from, and forgets the namespace when the session writes one of those classes (a flush, an ORM
+UPDATE/DELETE, any textual statement) and at the end of every transaction or rolled-back savepoint.
+Answers are ORM objects of the same session, so they are the rows the session would have loaded anyway.
+
+``keep_read`` lets the rows of the bearer-token check (who asks) outlive the read transaction that
+``write_transaction`` ends, when nothing else happened in it.
 """
 from __future__ import annotations
 
@@ -41,6 +44,22 @@ def _hold(session: Session, instance) -> None:
         if kept is None:
             kept = session.info[_KEPT] = deque(maxlen=KEEP_LIMIT)
         kept.append(instance)
+
+
+_READ_KEPT = "ekinerja.read_kept"
+
+
+def keep_read(session: Session) -> None:
+    """Mark the session's transaction as one that so far only read rows a write transaction may go on using
+    as they are (the requester's akun and pegawai, read to check who asks). ``write_transaction`` then ends
+    it with a commit, which keeps them loaded, instead of a rollback that expires them to be read again.
+    Any further statement or flush in the transaction cancels the mark."""
+    session.info[_READ_KEPT] = True
+
+
+def read_kept(session: Session) -> bool:
+    """Whether the transaction holds only what ``keep_read`` marked and nothing is waiting to be written."""
+    return bool(session.info.get(_READ_KEPT)) and not (session.new or session.dirty or session.deleted)
 
 
 def watch(namespace: str, *classes: type) -> None:
@@ -97,12 +116,14 @@ def forget(session: Session, classes: set[type] | None = None) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context) -> None:
+    session.info.pop(_READ_KEPT, None)
     if session.info.get(_KEY):
         forget(session, {type(o) for o in chain(session.new, session.dirty, session.deleted)})
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state) -> None:
+    state.session.info.pop(_READ_KEPT, None)  # another statement (lazy loads and refreshes too)
     if state.is_select or not state.session.info.get(_KEY):
         return
     mappers = state.all_mappers
@@ -112,6 +133,7 @@ def _on_execute(state) -> None:
 @event.listens_for(Session, "after_transaction_end")
 def _at_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:  # a released savepoint keeps what the session wrote and read
+        session.info.pop(_READ_KEPT, None)
         session.info.pop(_KEY, None)
         session.info.pop(_KEPT, None)
 

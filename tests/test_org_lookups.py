@@ -12,7 +12,7 @@ import datetime as dt
 from sqlalchemy import delete, event, select
 
 from app.kinerja import org
-from app.kinerja.org import Jabatan, Pegawai, PenugasanPltPlh, Unor
+from app.kinerja.org import Akun, Jabatan, Pegawai, PenugasanPltPlh, Unor
 from core.db import write_transaction
 from workflows import clock
 
@@ -128,3 +128,39 @@ def test_a_chain_and_its_leaders_in_one_statement(app):
     with sessionmaker() as session:
         assert org.leader_of(session, chain_ids[0], today).id == others[0]
         assert org.leader_of(session, chain_ids[1], today).id == others[1]
+
+
+def test_a_write_after_the_token_check_keeps_the_requester_loaded(app, accounts):
+    """The token check's read is committed by the write transaction that follows (core.memo.keep_read): the
+    requester's pegawai, jabatan and unor are not read again. Another read in between, or a change not
+    written, and the read is rolled back as before (the change is not written)."""
+    from app.auth import actor_from_id, actor_from_token, issue_token
+
+    sessionmaker, engine = app.extensions["db_sessionmaker"], app.extensions["db_engine"]
+    with app.app_context():
+        with sessionmaker() as session:
+            akun_id = session.scalar(select(Akun.id).join(Pegawai, Pegawai.id == Akun.pegawai_id)
+                                     .where(Pegawai.nip == accounts[0]["nip"]))
+            token = issue_token(actor_from_id(session, akun_id))
+
+        with sessionmaker() as session:
+            actor = actor_from_token(session, token)
+            with write_transaction(session), Statements(engine) as counted:
+                assert actor.pegawai.nama and actor.pegawai.jabatan.unor.nama and actor.pegawai.instansi.nama
+            assert counted.seen == []
+
+        with sessionmaker() as session:
+            actor = actor_from_token(session, token)
+            session.scalar(select(Unor.id).limit(1))  # something else read before the write: rolled back
+            with write_transaction(session), Statements(engine) as counted:
+                assert actor.pegawai.nama
+            assert len(counted.seen) >= 1
+
+        with sessionmaker() as session:
+            actor = actor_from_token(session, token)
+            before = actor.pegawai.email
+            actor.pegawai.email = "tidak-ditulis@example.org"  # changed outside a write transaction
+            with write_transaction(session):
+                assert actor.pegawai.email == before  # rolled back, not committed
+        with sessionmaker() as session:
+            assert session.get(Pegawai, actor.pegawai.id).email == before
