@@ -3,6 +3,10 @@
 Revocation: the signed session cookie carries ``akun.session_version`` and an API token carries
 ``akun.token_version``; both are read with the akun row that is loaded on every request anyway, so the
 check costs no extra query. Bumping a version (logout, password change, ``revoke``) ends every copy.
+
+The check is one statement: the akun, its pegawai's instansi, jabatan and unor, and the posts the pegawai
+acts in today as PLT/PLH (``roles_of``). A write transaction that follows keeps those rows loaded
+(``core.memo.keep_read``) instead of reading them again.
 """
 from __future__ import annotations
 
@@ -12,11 +16,14 @@ from urllib.parse import unquote
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import and_, select
+from sqlalchemy.orm import Session, aliased, joinedload
+
+from core.memo import keep_read
+from workflows import clock
 
 from .kinerja import org
-from .kinerja.org import Akun, Jabatan, Pegawai
+from .kinerja.org import Akun, Jabatan, Pegawai, PenugasanPltPlh
 from .kinerja.password import verify_password
 
 
@@ -50,8 +57,9 @@ def authenticate(session: Session, nip: str, password: str) -> Actor | None:
     return actor_of(session, akun)
 
 
-def actor_of(session: Session, akun: Akun) -> Actor:
-    return Actor(akun.pegawai, akun, org.roles_of(session, akun.pegawai, akun))
+def actor_of(session: Session, akun: Akun, acting: list[Jabatan] | None = None) -> Actor:
+    """The actor of an akun; ``acting``: its PLT/PLH positions of today when already read (else read here)."""
+    return Actor(akun.pegawai, akun, org.roles_of(session, akun.pegawai, akun, acting))
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -67,20 +75,32 @@ def issue_token(actor: Actor, *, page_session: bool = False) -> str:
     return _serializer().dumps(data)
 
 
-# the akun with its pegawai, jabatan and unor in one statement: roles_of and most requests read them
-_WITH_POSITION = joinedload(Akun.pegawai).joinedload(Pegawai.jabatan).joinedload(Jabatan.unor)
+# the akun with its pegawai, their instansi, jabatan and unor in one statement: roles_of and most requests read them
+_WITH_POSITION = (joinedload(Akun.pegawai).joinedload(Pegawai.jabatan).joinedload(Jabatan.unor),
+                  joinedload(Akun.pegawai).joinedload(Pegawai.instansi))
 
 
-def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> Akun | None:
-    """The active akun whose version columns still equal the ones the cookie or token carries."""
+def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> tuple[Akun, list[Jabatan]] | None:
+    """The active akun whose version columns still equal the ones the cookie or token carries, with the
+    positions its pegawai acts in today as PLT/PLH (for ``roles_of``), all in one statement."""
     if not isinstance(akun_id, int) or isinstance(akun_id, bool) or not 0 < akun_id < 2**31:
         return None
     if not all(isinstance(v, int) for v in versions.values()):
         return None
-    akun = session.get(Akun, akun_id, options=[_WITH_POSITION])
+    acting = aliased(Jabatan)
+    only_this_read = not session.in_transaction()
+    rows = session.execute(
+        select(Akun, acting).options(*_WITH_POSITION)
+        .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.pegawai_id == Akun.pegawai_id,
+                                         org.acting_today(clock.today())))
+        .outerjoin(acting, acting.id == PenugasanPltPlh.jabatan_id)
+        .where(Akun.id == akun_id).order_by(PenugasanPltPlh.id)).all()
+    akun = rows[0][0] if rows else None
     if akun is None or not akun.aktif or any(getattr(akun, f) != v for f, v in versions.items()):
         return None
-    return akun
+    if only_this_read:
+        keep_read(session)  # a write transaction that follows goes on with these rows, not reading them again
+    return akun, [j for _a, j in rows if j is not None]
 
 
 def actor_from_token(session: Session, token: str) -> Actor | None:
@@ -93,14 +113,14 @@ def actor_from_token(session: Session, token: str) -> Actor | None:
     versions = {"token_version": data.get("v")}
     if "s" in data:
         versions["session_version"] = data["s"]
-    akun = _current_akun(session, data.get("akun"), versions)
-    return actor_of(session, akun) if akun is not None else None
+    found = _current_akun(session, data.get("akun"), versions)
+    return actor_of(session, *found) if found is not None else None
 
 
 def actor_from_cookie(session: Session, akun_id, session_version) -> Actor | None:
     """The actor of a signed session cookie: its akun id and the session version it was issued with."""
-    akun = _current_akun(session, akun_id, {"session_version": session_version})
-    return actor_of(session, akun) if akun is not None else None
+    found = _current_akun(session, akun_id, {"session_version": session_version})
+    return actor_of(session, *found) if found is not None else None
 
 
 def actor_from_id(session: Session, akun_id: int | None) -> Actor | None:

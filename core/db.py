@@ -20,6 +20,8 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from .memo import read_kept
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -115,7 +117,8 @@ def write_transaction(session: Session) -> Iterator[Session]:
         raise NestedTransaction("write_transaction inside another write transaction: let the outer use case "
                                 "own the transaction and call the inner one's in-transaction variant")
     if session.in_transaction():
-        session.rollback()
+        # a read that only checked who asks (core.memo.keep_read) is committed: what it loaded stays loaded
+        session.commit() if read_kept(session) else session.rollback()
     session.connection(execution_options={"write": True})
     session.info[_WRITING] = True
     try:

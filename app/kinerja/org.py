@@ -11,11 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, false, or_, select
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, false, inspect, or_, select
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from core.db import Base
-from core.memo import keep_loaded, remembered, watch
+from core.memo import keep_loaded, remember, remembered, remembered_many, watch
 from workflows import clock
 
 JENIS_JABATAN = ("JPT_UTAMA", "JPT_MADYA", "JPT_PRATAMA", "ADMINISTRATOR", "PENGAWAS", "PELAKSANA", "FUNGSIONAL")
@@ -160,32 +160,76 @@ keep_loaded(Instansi, Unor, Jabatan, Pegawai)
 def leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
     """Who leads the unor on a date: an active PLT/PLH of its leader position, else the holder
     (remembered by the session until it writes the organisation, see core.memo)."""
-    return remembered(session, ORG_MEMO, ("leader_of", unor_id, on), lambda: _leader_of(session, unor_id, on))
+    return leaders_of(session, [unor_id], on)[unor_id]
 
 
-def _leader_of(session: Session, unor_id: int, on: dt.date) -> Optional[Pegawai]:
-    jabatan = leader_position(session, unor_id)
-    if jabatan is None:
-        return None
-    # the newest active PLT/PLH of the position and the active holder, in one statement
+def leaders_of(session: Session, unor_ids: list[int], on: dt.date) -> dict[int, Optional[Pegawai]]:
+    """``leader_of`` for several unors with one statement for those not remembered yet; their leader
+    positions (``leader_position``) are remembered with them."""
+    found = remembered_many(session, ORG_MEMO, [("leader_of", u, on) for u in unor_ids], lambda missing: _answers(
+        session.execute(_with_leaders(select(Unor.id).where(Unor.id.in_([key[1] for key in missing])), on)), on))
+    return {key[1]: leader for key, leader in found.items()}
+
+
+def chain_with_leaders(session: Session, unor: Unor, on: dt.date) -> list[Unor]:
+    """``unor.ancestors()`` with who leads each of them on ``on`` remembered (``leader_of``,
+    ``leader_position``): the unors above that the session lacks and their leaders come in one
+    statement (a recursive query), instead of a lazy load per level and a lookup per unor."""
+    chain = _loaded_chain(session, unor)
+    if chain is not None:
+        leaders_of(session, [u.id for u in chain], on)
+        return chain
+    up = select(Unor.id, Unor.parent_id).where(Unor.id == unor.id).cte("up", recursive=True)
+    up = up.union(select(Unor.id, Unor.parent_id).join(up, Unor.id == up.c.parent_id))
+    rows = session.execute(_with_leaders(select(Unor).join(up, Unor.id == up.c.id), on)).all()
+    remember(session, ORG_MEMO, _answers(rows, on))
+    return unor.ancestors()  # the rows above hold the unors while the walk finds them in the identity map
+
+
+def _loaded_chain(session: Session, unor: Unor) -> list[Unor] | None:
+    """``unor.ancestors()`` when the session holds every unor above, else None (without a statement)."""
+    node_id, seen = unor.parent_id, set()
+    while node_id is not None and node_id not in seen:
+        seen.add(node_id)
+        node = session.identity_map.get(Session.identity_key(Unor, node_id))
+        if node is None or inspect(node).expired_attributes:
+            return None
+        node_id = node.parent_id
+    return unor.ancestors()
+
+
+def _with_leaders(query, on: dt.date):
+    """``query`` over unor, with the unor's leader positions, their active PLT/PLH and their active holders."""
     acting_pegawai, holder = aliased(Pegawai), aliased(Pegawai)
-    jenis, acting, holder = session.execute(
-        select(PenugasanPltPlh.jenis, acting_pegawai, holder).select_from(Jabatan)
-        .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.jabatan_id == Jabatan.id, PenugasanPltPlh.tmt_mulai <= on,
-                                         or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= on)))
-        .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
-        .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
-        .where(Jabatan.id == jabatan.id)
-        .order_by(PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id).limit(1)).one()
-    # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
-    if acting is not None and (jenis == "PLH" or holder is None):
-        return acting
-    return holder
+    return (query.add_columns(Jabatan, PenugasanPltPlh.jenis, acting_pegawai, holder)
+            .outerjoin(Jabatan, and_(Jabatan.unor_id == Unor.id, Jabatan.is_pimpinan_unor.is_(True)))
+            .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.jabatan_id == Jabatan.id, acting_today(on)))
+            .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
+            .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
+            .order_by(Unor.id, Jabatan.id, PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id))
+
+
+def _answers(rows, on: dt.date) -> dict:
+    """Memo answers ("leader_position", unor) and ("leader_of", unor, on) from ``_with_leaders`` rows.
+
+    The first row of a unor decides: its first leader position, the newest PLT/PLH, the holder with the
+    lowest id."""
+    answers: dict = {}
+    for unor, jabatan, jenis, acting, holder in rows:
+        unor_id = unor if isinstance(unor, int) else unor.id
+        if ("leader_position", unor_id) in answers:
+            continue
+        answers[("leader_position", unor_id)] = jabatan
+        # A PLH stands in for an absent holder; a PLT fills a vacancy and yields once a holder is appointed.
+        leader = acting if acting is not None and (jenis == "PLH" or holder is None) else holder
+        answers[("leader_of", unor_id, on)] = leader if jabatan is not None else None
+    return answers
 
 
 def leader_position(session: Session, unor_id: int) -> Optional[Jabatan]:
     return remembered(session, ORG_MEMO, ("leader_position", unor_id), lambda: session.scalar(
-        select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True))))
+        select(Jabatan).where(Jabatan.unor_id == unor_id, Jabatan.is_pimpinan_unor.is_(True))
+        .order_by(Jabatan.id).limit(1)))
 
 
 # fn(session, pegawai, date) -> the ketua tim who evaluates the pegawai, or None; registered by tim_kerja
@@ -215,12 +259,13 @@ def _penilai_at(session: Session, pegawai: Pegawai, on: dt.date | None) -> tuple
     if pegawai.jabatan is None:
         return None, None
     unor = pegawai.jabatan.unor
+    chain_with_leaders(session, unor, on)  # the unors above and their leaders, for the walk below
     start = unor.parent if pegawai.jabatan.is_pimpinan_unor else unor
     return _leader_above(session, start, pegawai.id, on)
 
 
 def _leader_above(session: Session, start: Optional[Unor], skip_id: int, on: dt.date):
-    for candidate_unor in start.ancestors() if start else []:
+    for candidate_unor in chain_with_leaders(session, start, on) if start else []:
         leader = leader_of(session, candidate_unor.id, on)
         position = leader_position(session, candidate_unor.id)
         if leader is None or leader.id == skip_id or position is None:
@@ -263,7 +308,7 @@ def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pe
     """Every JPT leading this unor or a unor above it (who may roll an SKP of the unit back)."""
     on = on or clock.today()
     found = []
-    for node in unor.ancestors():
+    for node in chain_with_leaders(session, unor, on):
         position = leader_position(session, node.id)
         if position is not None and position.is_jpt:
             leader = leader_of(session, node.id, on)
@@ -272,15 +317,24 @@ def jpt_over(session: Session, unor: Unor, on: dt.date | None = None) -> list[Pe
     return found
 
 
-def roles_of(session: Session, pegawai: Pegawai, akun: Akun | None = None) -> list[str]:
-    """Roles of an account: pegawai for everyone, jpt and pejabat_penilai from the position, and the explicit ones."""
+def acting_today(on: dt.date):
+    """The condition "this PLT/PLH assignment is in force on ``on``" (for a join or a where)."""
+    return and_(PenugasanPltPlh.tmt_mulai <= on,
+                or_(PenugasanPltPlh.tmt_selesai.is_(None), PenugasanPltPlh.tmt_selesai >= on))
+
+
+def roles_of(session: Session, pegawai: Pegawai, akun: Akun | None = None,
+             acting: list[Jabatan] | None = None) -> list[str]:
+    """Roles of an account: pegawai for everyone, jpt and pejabat_penilai from the position, and the explicit ones.
+
+    ``acting``: the positions the pegawai holds today as PLT/PLH, when the caller read them already (the
+    bearer-token check reads them with the akun); else they are read here."""
     roles = ["pegawai"]
     jabatan = pegawai.jabatan
-    acting = session.scalars(
-        select(Jabatan).join(PenugasanPltPlh, PenugasanPltPlh.jabatan_id == Jabatan.id)
-        .where(PenugasanPltPlh.pegawai_id == pegawai.id, PenugasanPltPlh.tmt_mulai <= clock.today())
-        .where((PenugasanPltPlh.tmt_selesai.is_(None)) | (PenugasanPltPlh.tmt_selesai >= clock.today()))
-    ).all()
+    if acting is None:
+        acting = session.scalars(
+            select(Jabatan).join(PenugasanPltPlh, PenugasanPltPlh.jabatan_id == Jabatan.id)
+            .where(PenugasanPltPlh.pegawai_id == pegawai.id, acting_today(clock.today()))).all()
     positions = [j for j in [jabatan, *acting] if j is not None]
     if any(j.is_jpt for j in positions):
         roles.append("jpt")

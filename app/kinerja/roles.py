@@ -90,6 +90,7 @@ def kepala_of_unit(session: Session, unit: "Unor | int", levels, data: dict | No
     from workflows import clock
 
     unit = unit if isinstance(unit, Unor) else _unor(session, unit)
+    org.chain_with_leaders(session, unit, clock.today())  # the units above and their heads in one statement
     for _ in range(int(levels or 0)):
         if unit.parent is None:
             raise Missing(f"unit {unit.nama} tidak memiliki unit {levels} tingkat di atasnya")

@@ -63,14 +63,19 @@ def of_instansi(session: Session, instansi_id: int) -> list[PeranUnor]:
 
 
 def holders(session: Session, unor: Unor, peran: str) -> tuple[list[int], Unor | None]:
-    """The active holders of ``peran`` for a unit: its own, else those of the nearest unit above."""
-    for node in unor.ancestors():
-        ids = list(session.scalars(select(PeranUnor.pegawai_id).join(Pegawai, Pegawai.id == PeranUnor.pegawai_id)
-                                   .where(PeranUnor.unor_id == node.id, PeranUnor.peran == peran,
-                                          PeranUnor.dicabut_at.is_(None), Pegawai.status_kepegawaian == "AKTIF")
-                                   .order_by(PeranUnor.id)))
-        if ids:
-            return ids, node
+    """The active holders of ``peran`` for a unit: its own, else those of the nearest unit above
+    (the holders of the whole chain in one statement)."""
+    chain = unor.ancestors()
+    found: dict[int, list[int]] = {}
+    for unor_id, pegawai_id in session.execute(
+            select(PeranUnor.unor_id, PeranUnor.pegawai_id).join(Pegawai, Pegawai.id == PeranUnor.pegawai_id)
+            .where(PeranUnor.unor_id.in_([node.id for node in chain]), PeranUnor.peran == peran,
+                   PeranUnor.dicabut_at.is_(None), Pegawai.status_kepegawaian == "AKTIF")
+            .order_by(PeranUnor.id)):
+        found.setdefault(unor_id, []).append(pegawai_id)
+    for node in chain:
+        if found.get(node.id):
+            return found[node.id], node
     return [], None
 
 
