@@ -320,3 +320,32 @@ def test_the_answer_to_a_completion_lists_the_open_tasks_it_opened(app, as_user,
     read = kadis.get(f"/instances/{instance_id}").get_json()["open_tasks"]
     assert [t["form"] for t in answered] == ["skp-rollback"]
     assert answered == read
+
+
+def test_a_completion_deletes_the_rows_it_leaves_behind_with_one_statement_on_postgresql(app, as_user, people):
+    """The approval leaves the review task, its element row and its reminder timers: three kinds of rows,
+    deleted by one statement on PostgreSQL (data-modifying CTEs), one per kind on SQLite."""
+    from sqlalchemy import event
+
+    from workflows.models import HumanTask, InstanceElement
+
+    skp_id, instance_id, review = submitted(as_user, people)
+    sekda = as_user(people["sekda"])
+    deletes = []
+
+    def seen(conn, cursor, statement, *args):
+        if "DELETE" in statement.upper():
+            deletes.append(statement)
+
+    engine = app.extensions["db_engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        assert approve(sekda)["completed"] is True
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    derived = [d for d in deletes if any(t in d for t in ("human_task", "instance_element", "timer"))]
+    assert len(derived) == (1 if engine.dialect.name == "postgresql" else 3), derived
+    assert count(app, HumanTask, HumanTask.id == review["id"]) == 0
+    assert count(app, Timer, Timer.instance_id == instance_id) == 0
+    assert count(app, InstanceElement, InstanceElement.instance_id == instance_id,
+                 InstanceElement.bpmn_id == "Task_PeriksaSkp") == 0

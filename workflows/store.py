@@ -369,11 +369,44 @@ def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
 def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived") -> list[tuple]:
     """Human tasks, timers, element rows and message subscriptions as the workflow has them (only what
     changed against ``existing`` is written); returns the human tasks that opened."""
-    new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
-    _sync_timers(session, instance, workflow, existing.timers)
-    _sync_elements(session, instance, workflow, existing.elements)
-    _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
+    session.info[_DELETES] = []
+    try:
+        new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
+        _sync_timers(session, instance, workflow, existing.timers)
+        _sync_elements(session, instance, workflow, existing.elements)
+        _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
+        deletes = session.info[_DELETES]
+    finally:
+        del session.info[_DELETES]
+    _delete_together(session, deletes)
     return new_tasks
+
+
+_DELETES = "ekinerja.derived_deletes"
+
+
+def deleting(session: Session, statement) -> None:
+    """A DELETE of derived rows: collected while ``_sync_derived`` runs and sent with the others."""
+    collected = session.info.get(_DELETES)
+    if collected is None:
+        session.execute(statement)
+    else:
+        collected.append(statement)
+
+
+def _delete_together(session: Session, statements: list) -> None:
+    """The derived rows' DELETEs: on PostgreSQL in one statement (the others as data-modifying CTEs of the
+    last; a completion that moves on from a user task with timers deleted three kinds of rows with three
+    statements), elsewhere one after the other."""
+    if not statements:
+        return
+    if len(statements) > 1 and session.get_bind().dialect.name == "postgresql":
+        last = statements[-1]
+        for n, statement in enumerate(statements[:-1]):
+            last = last.add_cte(statement.cte(f"gone_{n}"))
+        statements = [last]
+    for statement in statements:
+        session.execute(statement)
 
 
 @dataclass
@@ -487,7 +520,7 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
         ready = {}
     gone = existing - set(ready)
     if gone:  # their human_task_candidate rows go with them (ON DELETE CASCADE)
-        session.execute(delete(HumanTask).where(HumanTask.id.in_(gone)))
+        deleting(session, delete(HumanTask).where(HumanTask.id.in_(gone)))
     new_rows = []
     for task_id, task in ready.items():
         if task_id in existing:
@@ -555,7 +588,7 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, e
                     waiting[str(task.id)] = (task, details.event_type, due)
     gone = [timer_id for timer_id in existing if timer_id not in waiting]
     if gone:
-        session.execute(delete(Timer).where(Timer.id.in_(gone)))
+        deleting(session, delete(Timer).where(Timer.id.in_(gone)))
     for timer_id, (task, event_type, due) in waiting.items():
         row = existing.get(timer_id)
         if row is None:
@@ -611,7 +644,7 @@ def _sync_message_subscriptions(session: Session, instance: Instance, workflow: 
     if instance.status in ("running", "waiting"):
         waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
     for task_id, message_name in [key for key in existing if key not in waiting]:
-        session.execute(delete(MessageSubscription).where(MessageSubscription.task_id == task_id,
+        deleting(session, delete(MessageSubscription).where(MessageSubscription.task_id == task_id,
                                                           MessageSubscription.message_name == message_name))
     for key, (task, definition) in waiting.items():
         values = dict(business_key=instance.business_key, correlation=receiver_correlation(task, definition),
@@ -650,7 +683,7 @@ def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
     found = active_elements(instance, workflow)
     gone = [element_id for element_id in existing if element_id not in found]
     if gone:
-        session.execute(delete(InstanceElement).where(InstanceElement.id.in_(gone)))
+        deleting(session, delete(InstanceElement).where(InstanceElement.id.in_(gone)))
     current = now()
     for element_id, (bpmn_id, state) in found.items():
         values = dict(bpmn_id=bpmn_id, state=state, definition_id=instance.definition_id,
