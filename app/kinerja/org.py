@@ -9,9 +9,11 @@ ketua tim the pejabat penilai of their anggota (``Instansi.ketua_tim_penilai``, 
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Optional
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, false, inspect, or_, select
+from sqlalchemy import (JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint, and_, bindparam, false, inspect,
+                        or_, select)
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column, relationship
 
 from core.db import Base
@@ -167,7 +169,7 @@ def leaders_of(session: Session, unor_ids: list[int], on: dt.date) -> dict[int, 
     """``leader_of`` for several unors with one statement for those not remembered yet; their leader
     positions (``leader_position``) are remembered with them."""
     found = remembered_many(session, ORG_MEMO, [("leader_of", u, on) for u in unor_ids], lambda missing: _answers(
-        session.execute(_with_leaders(select(Unor.id).where(Unor.id.in_([key[1] for key in missing])), on)), on))
+        session.execute(_leaders_of_statement(), {"ids": [key[1] for key in missing], "on": on}), on))
     return {key[1]: leader for key, leader in found.items()}
 
 
@@ -179,9 +181,7 @@ def chain_with_leaders(session: Session, unor: Unor, on: dt.date) -> list[Unor]:
     if chain is not None:
         leaders_of(session, [u.id for u in chain], on)
         return chain
-    up = select(Unor.id, Unor.parent_id).where(Unor.id == unor.id).cte("up", recursive=True)
-    up = up.union(select(Unor.id, Unor.parent_id).join(up, Unor.id == up.c.parent_id))
-    rows = session.execute(_with_leaders(select(Unor).join(up, Unor.id == up.c.id), on)).all()
+    rows = session.execute(_chain_with_leaders_statement(), {"unor_id": unor.id, "on": on}).all()
     remember(session, ORG_MEMO, _answers(rows, on))
     return unor.ancestors()  # the rows above hold the unors while the walk finds them in the identity map
 
@@ -207,6 +207,21 @@ def _with_leaders(query, on: dt.date):
             .outerjoin(acting_pegawai, acting_pegawai.id == PenugasanPltPlh.pegawai_id)
             .outerjoin(holder, and_(holder.jabatan_id == Jabatan.id, holder.status_kepegawaian == "AKTIF"))
             .order_by(Unor.id, Jabatan.id, PenugasanPltPlh.tmt_mulai.desc().nulls_last(), holder.id))
+
+
+# The two statements are built once, with the unors and the date as parameters: building them cost more
+# CPU than running them.
+@cache
+def _leaders_of_statement():
+    return _with_leaders(select(Unor.id).where(Unor.id.in_(bindparam("ids", expanding=True))),
+                         bindparam("on", type_=Date()))
+
+
+@cache
+def _chain_with_leaders_statement():
+    up = select(Unor.id, Unor.parent_id).where(Unor.id == bindparam("unor_id")).cte("up", recursive=True)
+    up = up.union(select(Unor.id, Unor.parent_id).join(up, Unor.id == up.c.parent_id))
+    return _with_leaders(select(Unor).join(up, Unor.id == up.c.id), bindparam("on", type_=Date()))
 
 
 def _answers(rows, on: dt.date) -> dict:
