@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import unquote
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import and_, select
+from sqlalchemy import Date, and_, bindparam, select
 from sqlalchemy.orm import Session, aliased, joinedload
 
 from core.memo import keep_read
@@ -80,6 +81,18 @@ _WITH_POSITION = (joinedload(Akun.pegawai).joinedload(Pegawai.jabatan).joinedloa
                   joinedload(Akun.pegawai).joinedload(Pegawai.instansi))
 
 
+@cache
+def _akun_statement():
+    """The akun with its position and today's PLT/PLH posts (parameters ``akun_id``, ``on``): built once,
+    since building it cost more CPU than running it."""
+    acting = aliased(Jabatan)
+    return (select(Akun, acting).options(*_WITH_POSITION)
+            .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.pegawai_id == Akun.pegawai_id,
+                                             org.acting_today(bindparam("on", type_=Date()))))
+            .outerjoin(acting, acting.id == PenugasanPltPlh.jabatan_id)
+            .where(Akun.id == bindparam("akun_id")).order_by(PenugasanPltPlh.id))
+
+
 def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> tuple[Akun, list[Jabatan]] | None:
     """The active akun whose version columns still equal the ones the cookie or token carries, with the
     positions its pegawai acts in today as PLT/PLH (for ``roles_of``), all in one statement."""
@@ -87,14 +100,8 @@ def _current_akun(session: Session, akun_id, versions: dict[str, object]) -> tup
         return None
     if not all(isinstance(v, int) for v in versions.values()):
         return None
-    acting = aliased(Jabatan)
     only_this_read = not session.in_transaction()
-    rows = session.execute(
-        select(Akun, acting).options(*_WITH_POSITION)
-        .outerjoin(PenugasanPltPlh, and_(PenugasanPltPlh.pegawai_id == Akun.pegawai_id,
-                                         org.acting_today(clock.today())))
-        .outerjoin(acting, acting.id == PenugasanPltPlh.jabatan_id)
-        .where(Akun.id == akun_id).order_by(PenugasanPltPlh.id)).all()
+    rows = session.execute(_akun_statement(), {"akun_id": akun_id, "on": clock.today()}).all()
     akun = rows[0][0] if rows else None
     if akun is None or not akun.aktif or any(getattr(akun, f) != v for f, v in versions.items()):
         return None
