@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Optional
 from sqlalchemy import JSON, Index, Integer, String, Text, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
-from core.db import Base, UtcDateTime, insert_skipping_conflicts, write_transaction
+from core.db import Base, UtcDateTime, insert_one_skipping_conflict, write_transaction
 from app.scheduler import job as scheduled
 from workflows import clock
 
@@ -80,18 +80,16 @@ def enqueue(session: Session, kind: str, key: str, payload: dict, ref: str | Non
     values = dict(kind=kind, key=key, ref=ref, instansi_id=instansi_id, payload=payload, status=PENDING, attempts=0,
                   next_attempt_at=now, last_error="", created_at=now)
     session.flush()  # the caller's pending rows (a job of the same key among them) before ours
-    statement = insert_skipping_conflicts(session, Job, "key")
-    if statement is None:  # a database without ON CONFLICT: look first
+    row = insert_one_skipping_conflict(session, Job, values, "key")
+    if row is NotImplemented:  # a database without ON CONFLICT: look first
         row = session.scalar(select(Job).where(Job.key == key))
         if row is not None:
             return row
         row = Job(**values)
         session.add(row)
         session.flush()
-    else:
-        row = session.scalar(statement.values(**values).returning(Job))
-        if row is None:  # the key exists: one statement more, on the rare path only
-            return session.scalar(select(Job).where(Job.key == key))
+    elif row is None:  # the key exists: one statement more, on the rare path only
+        return session.scalar(select(Job).where(Job.key == key))
     session.info.setdefault("enqueued_jobs", []).append(row.id)
     return row
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from core.db import insert_skipping_conflicts
+from core.db import insert_one_skipping_conflict, insert_skipping_conflicts
 from core.errors import NotFound
 from workflows import clock
 
@@ -106,6 +106,9 @@ def _create(session: Session, notices: list[dict], entities: bool) -> list:
                                           "dedup_key")
     if statement is None:
         return _create_one_by_one(session, rows)
+    if entities and len(rows) == 1:  # the usual notice: a statement compiled once (the multi-row one is not)
+        created = insert_one_skipping_conflict(session, Notification, rows[0], "dedup_key")
+        return [created] if created is not None else []
     if not entities:
         return session.execute(statement.returning(Notification.__table__.c.id), rows).all()
     created = list(session.scalars(statement.returning(Notification), rows,
