@@ -92,7 +92,8 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
         kept_rhk.append(rhk)
     removed = [r for r in skp.rhk if r not in kept_rhk and r.id is not None]
     for rhk in removed:
-        users = session.query(Rhk).filter(Rhk.rhk_atasan_id == rhk.id).count()
+        with session.no_autoflush:  # other SKPs' RHK, committed: the new rows of this one need not be written first
+            users = session.query(Rhk).filter(Rhk.rhk_atasan_id == rhk.id).count()
         if users and not release_removed(session, rhk):
             fields[f"rhk (id {rhk.id})"] = f"RHK ini diintervensi oleh {users} RHK bawahan; tidak dapat dihapus"
     if fields:
