@@ -6,6 +6,8 @@ runs the step again from a clean state. A DomainError still refuses the whole re
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import pytest
 from conftest import DEMO_TAHUN, find
 from sqlalchemy import func, select, text
@@ -254,61 +256,59 @@ def test_a_failing_first_step_keeps_nothing_and_a_refused_start_starts_nothing(a
     assert _notifications(app) == before
 
 
-def test_a_completion_runs_its_steps_without_savepoints_and_a_failing_one_again_with_them(app, as_user, people,
-                                                                                           monkeypatch):
-    """Savepoints cost two statements per step, so a completion first runs without them; only when a step
-    fails is everything rolled back and the completion run again, each step in its savepoint."""
+@contextmanager
+def sql_statements(app):
+    """The statements the app's engine sends inside the block, as a list filled meanwhile."""
     from sqlalchemy import event
-
-    from app.kinerja import cascade
 
     statements = []
 
     def seen(conn, cursor, statement, *args):
-        statements.append(statement.split()[0].upper())
+        statements.append(statement)
 
     engine = app.extensions["db_engine"]
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        skp_id, instance_id, _ = submitted(as_user, people)
-        statements.clear()
-        calls = []
-        real = cascade.offer_relinking
-
-        def failing_once(session, skp):
-            calls.append(skp.id)
-            raise RuntimeError("layanan relasi RHK tidak tersedia")
-
-        sekda = as_user(people["sekda"])
-        monkeypatch.setattr(cascade, "offer_relinking", failing_once)
-        assert approve(sekda)["completed"] is True
-        failing = list(statements)
-        monkeypatch.setattr(cascade, "offer_relinking", real)
+        yield statements
     finally:
         event.remove(engine, "before_cursor_execute", seen)
+
+
+def first_words(statements) -> list[str]:
+    return [statement.split()[0].upper() for statement in statements]
+
+
+def test_a_completion_runs_its_steps_without_savepoints_and_a_failing_one_again_with_them(app, as_user, people,
+                                                                                           monkeypatch):
+    """Savepoints cost two statements per step, so a completion first runs without them; only when a step
+    fails is everything rolled back and the completion run again, each step in its savepoint."""
+    from app.kinerja import cascade
+
+    skp_id, instance_id, _ = submitted(as_user, people)
+    calls = []
+
+    def failing(session, skp):
+        calls.append(skp.id)
+        raise RuntimeError("layanan relasi RHK tidak tersedia")
+
+    sekda = as_user(people["sekda"])
+    monkeypatch.setattr(cascade, "offer_relinking", failing)
+    with sql_statements(app) as statements:
+        assert approve(sekda)["completed"] is True
     assert len(calls) == 2  # the run without savepoints, then the run with them
-    assert "SAVEPOINT" in failing and "ROLLBACK" in failing  # the failed step's savepoint was rolled back
+    words = first_words(statements)
+    assert "SAVEPOINT" in words and "ROLLBACK" in words  # the failed step's savepoint was rolled back
     admin, kadis = as_user(people["admin"]), as_user(people["kadis"])
     assert_failed_untouched(app, admin, kadis, skp_id, instance_id, "layanan relasi RHK tidak tersedia")
 
 
 def test_a_completion_whose_steps_succeed_sends_no_savepoint(app, as_user, people):
-    from sqlalchemy import event
-
-    statements = []
-
-    def seen(conn, cursor, statement, *args):
-        statements.append(statement.split()[0].upper())
-
     skp_id, instance_id, _ = submitted(as_user, people)
     sekda, kadis = as_user(people["sekda"]), as_user(people["kadis"])
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sql_statements(app) as statements:
         assert approve(sekda)["completed"] is True
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
-    assert "UPDATE" in statements and "SAVEPOINT" not in statements, statements
+    words = first_words(statements)
+    assert "UPDATE" in words and "SAVEPOINT" not in words, words
     assert kadis.get(f"/skp/{skp_id}").get_json()["status"] == "DISETUJUI"
 
 
@@ -325,24 +325,14 @@ def test_the_answer_to_a_completion_lists_the_open_tasks_it_opened(app, as_user,
 def test_a_completion_deletes_the_rows_it_leaves_behind_with_one_statement_on_postgresql(app, as_user, people):
     """The approval leaves the review task, its element row and its reminder timers: three kinds of rows,
     deleted by one statement on PostgreSQL (data-modifying CTEs), one per kind on SQLite."""
-    from sqlalchemy import event
-
     from workflows.models import HumanTask, InstanceElement
 
     skp_id, instance_id, review = submitted(as_user, people)
     sekda = as_user(people["sekda"])
-    deletes = []
-
-    def seen(conn, cursor, statement, *args):
-        if "DELETE" in statement.upper():
-            deletes.append(statement)
-
-    engine = app.extensions["db_engine"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with sql_statements(app) as statements:
         assert approve(sekda)["completed"] is True
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
+    deletes = [d for d in statements if "DELETE" in d.upper()]
+    engine = app.extensions["db_engine"]
     derived = [d for d in deletes if any(t in d for t in ("human_task", "instance_element", "timer"))]
     assert len(derived) == (1 if engine.dialect.name == "postgresql" else 3), derived
     assert count(app, HumanTask, HumanTask.id == review["id"]) == 0
