@@ -17,8 +17,9 @@ from uuid import UUID
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, bindparam, cast, delete, inspect, literal, null, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (Integer, String, bindparam, cast, delete, insert, inspect, literal, null, select, union_all,
+                        update)
+from sqlalchemy.orm import Session, make_transient_to_detached
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
@@ -320,7 +321,7 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     with one_walk(workflow):
         _write_state(instance, workflow)
         with session.no_autoflush:  # everything below is written by the one flush at the end
-            new_tasks = _sync_derived(session, instance, workflow, existing)
+            new_tasks = _sync_derived(session, instance, workflow, existing, together=True)
         session.flush()
         _remember_open_tasks(session, instance, workflow, existing, new_tasks)
     tell_new_tasks(session, instance, new_tasks, actor_id)
@@ -366,23 +367,79 @@ def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
     instance.updated_at = now()
 
 
-def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived") -> list[tuple]:
+def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived",
+                  together: bool = False) -> list[tuple]:
     """Human tasks, timers, element rows and message subscriptions as the workflow has them (only what
     changed against ``existing`` is written); returns the human tasks that opened."""
+    together = together and session.get_bind().dialect.name == "postgresql"
     session.info[_DELETES] = []
+    if together:
+        session.info[_ADDS] = []
     try:
         new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
         _sync_timers(session, instance, workflow, existing.timers)
         _sync_elements(session, instance, workflow, existing.elements)
         _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
-        deletes = session.info[_DELETES]
+        deletes, adds = session.info[_DELETES], session.info.get(_ADDS, [])
     finally:
-        del session.info[_DELETES]
-    _delete_together(session, deletes)
+        session.info.pop(_DELETES, None)
+        session.info.pop(_ADDS, None)
+    if adds:
+        _write_together(session, deletes, adds)
+    else:
+        _delete_together(session, deletes)
     return new_tasks
 
 
 _DELETES = "ekinerja.derived_deletes"
+_ADDS = "ekinerja.derived_adds"
+_INSERT_ORDER = (HumanTask, HumanTaskCandidate, Timer, InstanceElement, MessageSubscription)
+
+
+def adding(session: Session, row) -> None:
+    """A new derived row: collected while ``_sync_derived`` writes them together, else added to the session."""
+    collected = session.info.get(_ADDS)
+    if collected is None:
+        session.add(row)
+    else:
+        collected.append(row)
+
+
+def _write_together(session: Session, deletes: list, adds: list) -> None:
+    """PostgreSQL: the derived rows a step leaves behind and the ones it opens (tasks with their candidates,
+    timers, elements, subscriptions) in ONE statement, the DELETEs and the INSERTs as data-modifying CTEs
+    (a completion wrote them with five statements); the new rows then join the session as persistent
+    objects, as if a flush had written them."""
+    rows: dict[type, list] = {cls: [] for cls in _INSERT_ORDER}
+    for row in adds:
+        rows[type(row)].append(row)
+        for candidate in getattr(row, "candidates", None) or []:
+            candidate.human_task_id = row.id
+            rows[HumanTaskCandidate].append(candidate)
+    inserts = [insert(cls.__table__).values([_column_values(row) for row in found])
+               for cls, found in rows.items() if found]
+    statements = [*deletes, *inserts]
+    last = statements[-1]
+    for n, statement in enumerate(statements[:-1]):
+        last = last.add_cte(statement.cte(f"derived_{n}"))
+    session.execute(last)
+    for found in rows.values():
+        for row in found:
+            make_transient_to_detached(row)
+    session.add_all(adds)  # persistent now: no INSERT at the flush (their candidates come with them)
+
+
+def _column_values(row) -> dict:
+    """Every column of a new derived row, the model's scalar default where it was not set (set on the row too,
+    so that nothing of it is left to load)."""
+    values = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        if value is None and column.default is not None and column.default.is_scalar:
+            value = column.default.arg
+            setattr(row, column.key, value)
+        values[column.key] = value
+    return values
 
 
 def deleting(session: Session, statement) -> None:
@@ -541,7 +598,7 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
             due_at=as_datetime(_evaluate_property(workflow, task, props.get("tenggat"))),
             created_at=now())
         row.candidates = [HumanTaskCandidate(pegawai_id=pid) for pid in candidates]
-        session.add(row)
+        adding(session, row)
         new_rows.append((row, task))
     return new_rows
 
@@ -592,7 +649,7 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, e
     for timer_id, (task, event_type, due) in waiting.items():
         row = existing.get(timer_id)
         if row is None:
-            session.add(Timer(id=timer_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id or "",
+            adding(session, Timer(id=timer_id, instance_id=instance.id, bpmn_id=task.task_spec.bpmn_id or "",
                               event_type=event_type, due_at=due))
         elif row.due_at != due:
             session.execute(update(Timer).where(Timer.id == timer_id).values(due_at=due))
@@ -651,7 +708,7 @@ def _sync_message_subscriptions(session: Session, instance: Instance, workflow: 
                       bpmn_id=task.task_spec.bpmn_id or "")
         row = existing.get(key)
         if row is None:
-            session.add(MessageSubscription(task_id=key[0], message_name=key[1], instance_id=instance.id, **values))
+            adding(session, MessageSubscription(task_id=key[0], message_name=key[1], instance_id=instance.id, **values))
         elif any(getattr(row, name) != value for name, value in values.items()):
             session.execute(update(MessageSubscription).where(MessageSubscription.task_id == key[0],
                                                               MessageSubscription.message_name == key[1])
@@ -690,7 +747,7 @@ def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
                       instansi_id=instance.instansi_id)
         row = existing.get(element_id)
         if row is None:
-            session.add(InstanceElement(id=element_id, instance_id=instance.id, since=current, **values))
+            adding(session, InstanceElement(id=element_id, instance_id=instance.id, since=current, **values))
         elif (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != tuple(values.values()):
             session.execute(update(InstanceElement).where(InstanceElement.id == element_id).values(**values))
     sinces = [existing[e].since for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
