@@ -398,11 +398,28 @@ _INSERT_ORDER = (HumanTask, HumanTaskCandidate, Timer, InstanceElement, MessageS
 
 def adding(session: Session, row) -> None:
     """A new derived row: collected while ``_sync_derived`` writes them together, else added to the session."""
-    collected = session.info.get(_ADDS)
+    _collect(session, _ADDS, row, session.add)
+
+
+def deleting(session: Session, statement) -> None:
+    """A DELETE of derived rows: collected while ``_sync_derived`` runs and sent with the others."""
+    _collect(session, _DELETES, statement, session.execute)
+
+
+def _collect(session: Session, key: str, item, otherwise) -> None:
+    collected = session.info.get(key)
     if collected is None:
-        session.add(row)
+        otherwise(item)
     else:
-        collected.append(row)
+        collected.append(item)
+
+
+def _as_one(statements: list):
+    """The statements as one: the others as data-modifying CTEs of the last (PostgreSQL)."""
+    last = statements[-1]
+    for n, statement in enumerate(statements[:-1]):
+        last = last.add_cte(statement.cte(f"derived_{n}"))
+    return last
 
 
 def _write_together(session: Session, deletes: list, adds: list) -> None:
@@ -418,11 +435,7 @@ def _write_together(session: Session, deletes: list, adds: list) -> None:
             rows[HumanTaskCandidate].append(candidate)
     inserts = [insert(cls.__table__).values([_column_values(row) for row in found])
                for cls, found in rows.items() if found]
-    statements = [*deletes, *inserts]
-    last = statements[-1]
-    for n, statement in enumerate(statements[:-1]):
-        last = last.add_cte(statement.cte(f"derived_{n}"))
-    session.execute(last)
+    session.execute(_as_one([*deletes, *inserts]))
     for found in rows.values():
         for row in found:
             make_transient_to_detached(row)
@@ -442,15 +455,6 @@ def _column_values(row) -> dict:
     return values
 
 
-def deleting(session: Session, statement) -> None:
-    """A DELETE of derived rows: collected while ``_sync_derived`` runs and sent with the others."""
-    collected = session.info.get(_DELETES)
-    if collected is None:
-        session.execute(statement)
-    else:
-        collected.append(statement)
-
-
 def _delete_together(session: Session, statements: list) -> None:
     """The derived rows' DELETEs: on PostgreSQL in one statement (the others as data-modifying CTEs of the
     last; a completion that moves on from a user task with timers deleted three kinds of rows with three
@@ -458,10 +462,7 @@ def _delete_together(session: Session, statements: list) -> None:
     if not statements:
         return
     if len(statements) > 1 and session.get_bind().dialect.name == "postgresql":
-        last = statements[-1]
-        for n, statement in enumerate(statements[:-1]):
-            last = last.add_cte(statement.cte(f"gone_{n}"))
-        statements = [last]
+        statements = [_as_one(statements)]
     for statement in statements:
         session.execute(statement)
 
