@@ -371,9 +371,9 @@ def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, 
                   together: bool = False) -> list[tuple]:
     """Human tasks, timers, element rows and message subscriptions as the workflow has them (only what
     changed against ``existing`` is written); returns the human tasks that opened."""
-    together = together and session.get_bind().dialect.name == "postgresql"
+    one_statement = session.get_bind().dialect.name == "postgresql"
     session.info[_DELETES] = []
-    if together:
+    if together and one_statement:
         session.info[_ADDS] = []
     try:
         new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
@@ -384,10 +384,7 @@ def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, 
     finally:
         session.info.pop(_DELETES, None)
         session.info.pop(_ADDS, None)
-    if adds:
-        _write_together(session, deletes, adds)
-    else:
-        _delete_together(session, deletes)
+    _write_derived(session, deletes, adds, one_statement)
     return new_tasks
 
 
@@ -422,20 +419,24 @@ def _as_one(statements: list):
     return last
 
 
-def _write_together(session: Session, deletes: list, adds: list) -> None:
-    """PostgreSQL: the derived rows a step leaves behind and the ones it opens (tasks with their candidates,
-    timers, elements, subscriptions) in ONE statement, the DELETEs and the INSERTs as data-modifying CTEs
-    (a completion wrote them with five statements); the new rows then join the session as persistent
-    objects, as if a flush had written them."""
+def _write_derived(session: Session, deletes: list, adds: list, one_statement: bool) -> None:
+    """The DELETEs of the derived rows a step leaves behind and the INSERTs of those collected by ``adding``
+    (tasks with their candidates, timers, elements, subscriptions). ``one_statement`` (PostgreSQL): all of
+    them as ONE statement, the others as data-modifying CTEs of the last (a completion wrote them with five);
+    else one after the other. Inserted rows then join the session as persistent objects, as if a flush had
+    written them."""
     rows: dict[type, list] = {cls: [] for cls in _INSERT_ORDER}
     for row in adds:
         rows[type(row)].append(row)
         for candidate in getattr(row, "candidates", None) or []:
             candidate.human_task_id = row.id
             rows[HumanTaskCandidate].append(candidate)
-    inserts = [insert(cls.__table__).values([_column_values(row) for row in found])
-               for cls, found in rows.items() if found]
-    session.execute(_as_one([*deletes, *inserts]))
+    statements = [*deletes, *(insert(cls.__table__).values([_column_values(row) for row in found])
+                              for cls, found in rows.items() if found)]
+    if one_statement and len(statements) > 1:
+        statements = [_as_one(statements)]
+    for statement in statements:
+        session.execute(statement)
     for found in rows.values():
         for row in found:
             make_transient_to_detached(row)
@@ -453,18 +454,6 @@ def _column_values(row) -> dict:
             setattr(row, column.key, value)
         values[column.key] = value
     return values
-
-
-def _delete_together(session: Session, statements: list) -> None:
-    """The derived rows' DELETEs: on PostgreSQL in one statement (the others as data-modifying CTEs of the
-    last; a completion that moves on from a user task with timers deleted three kinds of rows with three
-    statements), elsewhere one after the other."""
-    if not statements:
-        return
-    if len(statements) > 1 and session.get_bind().dialect.name == "postgresql":
-        statements = [_as_one(statements)]
-    for statement in statements:
-        session.execute(statement)
 
 
 @dataclass
