@@ -29,7 +29,7 @@ from .forms import FORMS_PREFIX, form_exists, schema_error, schema_path
 from .lanes import expression_problem, known_lane, lane_roles, relations
 from .models import ProcessDefinition
 from .scripting import ScriptRejected, compile_expression, compile_script, service_call_problem
-from .store import SERIALIZER
+from .state import SERIALIZER
 from .validation import CAMUNDA, JUEL_OR_FEEL, Problem, check_xml, locate
 
 CAMUNDA_8_NS = "http://camunda.org/schema/zeebe/1.0"
