@@ -220,7 +220,8 @@ WITH_PEGAWAI = (joinedload(Skp.pegawai).joinedload(Pegawai.jabatan).joinedload(J
 # The penilai as ``identity`` prints them (instansi: that of the pegawai, as a rule).
 WITH_PENILAI = (joinedload(Skp.pejabat_penilai).joinedload(Pegawai.jabatan).joinedload(Jabatan.unor),)
 # Everything the SKP document prints of its plan: RHK with their IKI and intervened RHK, and the lampiran.
-WITH_RENCANA = (selectinload(Skp.rhk).selectinload(Rhk.iki), selectinload(Skp.rhk).selectinload(Rhk.rhk_atasan),
+# The RHK come in one statement with their IKI and intervened RHK joined (one row per IKI).
+WITH_RENCANA = (selectinload(Skp.rhk).joinedload(Rhk.iki), selectinload(Skp.rhk).joinedload(Rhk.rhk_atasan),
                 selectinload(Skp.lampiran))
 
 

@@ -115,9 +115,10 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
 @register_form("skp-editor")
 def skp_editor(run, task, data: dict) -> FormResult:
     session = run.session
-    # what the editor rewrites (RHK with their IKI, lampiran) and the submit guard reads (the pegawai)
+    # what the editor rewrites (RHK with their IKI, lampiran) and the submit guard reads (the pegawai): the SKP
+    # with its lampiran and pegawai, then the RHK with their IKI (two statements)
     skp = get_skp(session, task.data["skp_id"], options=(
-        joinedload(Skp.rhk).selectinload(Rhk.iki), selectinload(Skp.lampiran), *WITH_PEGAWAI))
+        selectinload(Skp.rhk).joinedload(Rhk.iki), joinedload(Skp.lampiran), *WITH_PEGAWAI))
     write_editor_data(session, skp, data)
     if not data["ajukan"]:
         return FormResult(complete=False)
