@@ -18,7 +18,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, String, bindparam, select
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -28,7 +28,7 @@ from SpiffWorkflow.util.task import TaskState
 from core.db import write_transaction
 from core.errors import Conflict, DomainError, Forbidden, NotFound
 
-from . import forms, store
+from . import derived_rows, event_log, forms, store
 from .definitions import instansi_of, latest, specs_of
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceEvent
 from .scripting import Engine
@@ -216,17 +216,33 @@ def _lock_task(session: Session, task_id: str, actor_id: int) -> tuple[Instance,
     instance = session.scalar(_locking(select(Instance).where(Instance.id == owner)))
     found = None
     if instance is not None:
-        is_candidate = select(HumanTaskCandidate.pegawai_id).where(
-            HumanTaskCandidate.human_task_id == HumanTask.id, HumanTaskCandidate.pegawai_id == actor_id).exists()
-        found = session.execute(select(HumanTask, is_candidate).where(HumanTask.id == task_id)
-                                .execution_options(populate_existing=True)).first()
+        found = session.execute(_task_statement(session.get_bind().dialect.name),
+                                {"task_id": task_id, "actor_id": actor_id, "instance_id": instance.id}).first()
     if found is None:
         open_task(session, task_id)  # completed meanwhile (Conflict) or never there (NotFound)
         raise Conflict(f"Tugas {task_id} tidak lagi menunggu (diselesaikan atau diubah)")
-    row, allowed = found
+    row, allowed, rows = found
     if not allowed:
         raise Forbidden("Tugas ini bukan untuk Anda")
+    derived_rows.keep(session, instance, derived_rows.from_json(rows, instance.id))
     return instance, row
+
+
+_TASK_STATEMENTS: dict = {}
+
+
+def _task_statement(dialect: str):
+    """The task ``:task_id``, whether ``:actor_id`` is one of its candidates, and the derived rows of its
+    (locked) instance ``:instance_id`` that the save compares against: one statement, built once."""
+    if dialect not in _TASK_STATEMENTS:
+        is_candidate = select(HumanTaskCandidate.pegawai_id).where(
+            HumanTaskCandidate.human_task_id == HumanTask.id,
+            HumanTaskCandidate.pegawai_id == bindparam("actor_id", type_=Integer())).exists()
+        _TASK_STATEMENTS[dialect] = (
+            select(HumanTask, is_candidate, derived_rows.as_json_column(dialect))
+            .where(HumanTask.id == bindparam("task_id", type_=String()))
+            .execution_options(populate_existing=True))
+    return _TASK_STATEMENTS[dialect]
 
 
 def complete_in_transaction(session: Session, row: HumanTask, actor_id: int | None, data: Any) -> dict:
@@ -255,9 +271,10 @@ def _complete_locked(session: Session, instance: Instance, row: HumanTask, actor
         return {"completed": False, "instance": instance, "refused": result.refused}
     task.data.update(result.task_data)
     task.run()
-    store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)
-    advance(run, workflow)
-    store.save(session, instance, workflow, actor_id)
+    with event_log.held(session, instance):  # the save writes the events with its other rows
+        store.log_event(session, instance, "task_completed", actor_id, task=task, data=result.task_data)
+        advance(run, workflow)
+        store.save(session, instance, workflow, actor_id)
     return {"completed": True, "instance": instance}
 
 

@@ -34,6 +34,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from core.errors import DomainError
 
+from . import event_log
 from .limits import LimitedTransformer, binop, clock_guards, guarded_range
 
 _SERVICES: dict[str, Callable[..., Any]] = {}
@@ -196,9 +197,14 @@ class Engine(PythonScriptEngine):
                 yield
                 session.flush()  # a write the database refuses fails this step, not a later one
                 return
-            with session.begin_nested():
-                yield
-                session.flush()
+            marked = event_log.mark(session)
+            try:
+                with session.begin_nested():
+                    yield
+                    session.flush()
+            except Exception:
+                event_log.rewind(session, marked)  # the events it logged go with its savepoint
+                raise
         finally:
             if run is not None:
                 run.step = previous

@@ -12,17 +12,18 @@ from contextlib import contextmanager
 from typing import Callable
 from uuid import UUID
 
-from dataclasses import dataclass, field
-
-from sqlalchemy import (Integer, String, bindparam, cast, delete, insert, inspect, literal, null, select, union_all,
-                        update)
+from sqlalchemy import delete, insert, inspect, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
 from . import catalog, clock, lanes
+from .derived_rows import Derived, derived_rows, kept
+from .event_log import log_event, take as take_held_events  # log_event: also read as store.log_event
 from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, MessageSubscription, Timer
 # the stored state's layout, also read as store.* (instances, migration, tests, bench)
 from .state import SCHEMA_VERSION, SERIALIZER, STATE_SERIALIZER, dump_state, load_state  # noqa: F401
@@ -143,11 +144,14 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
     """
     thrown = _thrown_messages(workflow)
-    existing = Derived() if fresh else derived_rows(session, instance.id)
+    existing = Derived() if fresh else kept(session, instance)
+    if existing is None:
+        existing = derived_rows(session, instance.id)
+    events = take_held_events(session, instance)
     with one_walk(workflow):
         _write_state(instance, workflow)
         with session.no_autoflush:  # everything below is written by the one flush at the end
-            new_tasks = _sync_derived(session, instance, workflow, existing, together=True)
+            new_tasks = _sync_derived(session, instance, workflow, existing, together=True, events=events)
         session.flush()
         _remember_open_tasks(session, instance, workflow, existing, new_tasks)
     tell_new_tasks(session, instance, new_tasks, actor_id)
@@ -194,9 +198,10 @@ def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
 
 
 def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived",
-                  together: bool = False) -> list[tuple]:
+                  together: bool = False, events: list | None = None) -> list[tuple]:
     """Human tasks, timers, element rows and message subscriptions as the workflow has them (only what
-    changed against ``existing`` is written); returns the human tasks that opened."""
+    changed against ``existing`` is written), with ``together`` the instance's UPDATE and its held ``events``;
+    returns the human tasks that opened."""
     one_statement = session.get_bind().dialect.name == "postgresql"
     session.info[_DELETES] = []
     if together and one_statement:
@@ -210,7 +215,7 @@ def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, 
     finally:
         session.info.pop(_DELETES, None)
         session.info.pop(_ADDS, None)
-    _write_derived(session, deletes, adds, one_statement)
+    _write_derived(session, deletes, adds, one_statement, instance if together else None, events or [])
     return new_tasks
 
 
@@ -245,12 +250,14 @@ def _as_one(statements: list):
     return last
 
 
-def _write_derived(session: Session, deletes: list, adds: list, one_statement: bool) -> None:
+def _write_derived(session: Session, deletes: list, adds: list, one_statement: bool,
+                   instance: Instance | None = None, events: list = ()) -> None:
     """The DELETEs of the derived rows a step leaves behind and the INSERTs of those collected by ``adding``
     (tasks with their candidates, timers, elements, subscriptions). ``one_statement`` (PostgreSQL): all of
-    them as ONE statement, the others as data-modifying CTEs of the last (a completion wrote them with five);
-    else one after the other. Inserted rows then join the session as persistent objects, as if a flush had
-    written them."""
+    them as ONE statement, the others as data-modifying CTEs of the last (a completion wrote them with five),
+    with the INSERT of ``events`` (``event_log.held``), the last being the UPDATE of ``instance`` when given
+    (``_instance_update``); else one after the other, the events and the instance left to the flush.
+    Inserted derived rows then join the session as persistent objects, as if a flush had written them."""
     rows: dict[type, list] = {cls: [] for cls in _INSERT_ORDER}
     for row in adds:
         rows[type(row)].append(row)
@@ -259,77 +266,61 @@ def _write_derived(session: Session, deletes: list, adds: list, one_statement: b
             rows[HumanTaskCandidate].append(candidate)
     statements = [*deletes, *(insert(cls.__table__).values([_column_values(row) for row in found])
                               for cls, found in rows.items() if found)]
+    updated = None
+    if one_statement and instance is not None and inspect(instance).persistent:
+        if events:  # written here, not added to the session: nothing reads their ids
+            statements.append(insert(InstanceEvent.__table__).values([_column_values(e) for e in events]))
+        updated, committed = _instance_update(instance)
+        statements.append(updated)
+    else:
+        session.add_all(events)
     if one_statement and len(statements) > 1:
         statements = [_as_one(statements)]
     for statement in statements:
-        session.execute(statement)
+        result = session.execute(statement)
+    if updated is not None:
+        if result.first() is None:
+            raise StaleDataError(f"instance {instance.id} was saved by another transaction "
+                                 f"(version {instance.version})")
+        for key, value in committed.items():
+            set_committed_value(instance, key, value)
     for found in rows.values():
         for row in found:
             make_transient_to_detached(row)
     session.add_all(adds)  # persistent now: no INSERT at the flush (their candidates come with them)
 
 
+def _instance_update(instance: Instance):
+    """The versioned UPDATE the flush would send for the instance's changed columns (``WHERE version =`` the
+    version read, ``RETURNING`` its id, so that no row back means another transaction saved it), and the
+    values the instance then holds as committed."""
+    state = inspect(instance)
+    changed = {}
+    for attribute in state.mapper.column_attrs:
+        history = state.attrs[attribute.key].history
+        if history.added:
+            changed[attribute.key] = history.added[0]
+    version = instance.version
+    changed["version"] = version + 1
+    table = Instance.__table__
+    statement = (update(table).where(table.c.id == instance.id, table.c.version == version)
+                 .values(**changed).returning(table.c.id))
+    return statement, changed
+
+
 def _column_values(row) -> dict:
-    """Every column of a new derived row, the model's scalar default where it was not set (set on the row too,
-    so that nothing of it is left to load)."""
+    """Every column of a new row, the model's scalar default where it was not set (set on the row too, so that
+    nothing of it is left to load); a primary key not set is left to the database (an event's serial id)."""
     values = {}
     for column in row.__table__.columns:
         value = getattr(row, column.key)
+        if value is None and column.primary_key:
+            continue
         if value is None and column.default is not None and column.default.is_scalar:
             value = column.default.arg
             setattr(row, column.key, value)
         values[column.key] = value
     return values
-
-
-@dataclass
-class Derived:
-    """The derived rows an instance has in the database, read by one statement (``derived_rows``)."""
-
-    human_tasks: set[str] = field(default_factory=set)
-    timers: dict[str, Timer] = field(default_factory=dict)
-    elements: dict[str, InstanceElement] = field(default_factory=dict)
-    subscriptions: dict[tuple[str, str], MessageSubscription] = field(default_factory=dict)
-
-
-def _derived_rows_statement():
-    text_, number, instant = (cast(null(), String()), cast(null(), Integer()), cast(null(), Timer.due_at.type))
-    instance_id = bindparam("instance_id", type_=Integer())
-    return union_all(
-        select(literal("t"), Timer.id, Timer.bpmn_id, Timer.event_type, text_, text_, Timer.due_at, number, number)
-        .where(Timer.instance_id == instance_id),
-        select(literal("h"), HumanTask.id, text_, text_, text_, text_, instant, number, number)
-        .where(HumanTask.instance_id == instance_id),
-        select(literal("e"), InstanceElement.id, InstanceElement.bpmn_id, InstanceElement.state, text_, text_,
-               InstanceElement.since, InstanceElement.definition_id, InstanceElement.instansi_id)
-        .where(InstanceElement.instance_id == instance_id),
-        select(literal("m"), MessageSubscription.task_id, MessageSubscription.bpmn_id,
-               MessageSubscription.message_name, MessageSubscription.correlation, MessageSubscription.business_key,
-               instant, number, number).where(MessageSubscription.instance_id == instance_id))
-
-
-_DERIVED_ROWS = _derived_rows_statement()  # built once: building it cost more CPU than running it
-
-
-def derived_rows(session: Session, instance_id: int) -> Derived:
-    """The instance's open human task ids, timers, element rows and message subscriptions in one
-    ``UNION ALL`` (four reads on the save path were a quarter of a completion's statements).
-
-    Timers, elements and subscriptions come back as detached copies: ``save`` writes only what
-    changed, by key, with plain DELETE / UPDATE / INSERT statements."""
-    found = Derived()
-    for kind, key, a, b, c, d, when, n1, n2 in session.execute(_DERIVED_ROWS, {"instance_id": instance_id}):
-        if kind == "h":
-            found.human_tasks.add(key)
-        elif kind == "t":
-            found.timers[key] = Timer(id=key, instance_id=instance_id, bpmn_id=a, event_type=b, due_at=utc(when))
-        elif kind == "e":
-            found.elements[key] = InstanceElement(id=key, instance_id=instance_id, bpmn_id=a, state=b,
-                                                  since=utc(when), definition_id=n1, instansi_id=n2)
-        else:
-            found.subscriptions[(key, b)] = MessageSubscription(task_id=key, message_name=b, instance_id=instance_id,
-                                                                bpmn_id=a, correlation=c, business_key=d)
-    return found
 
 
 def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
@@ -568,19 +559,6 @@ def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
             session.execute(update(InstanceElement).where(InstanceElement.id == element_id).values(**values))
     sinces = [existing[e].since for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
     instance.waiting_since = min(sinces) if sinces else None
-
-
-def log_event(session: Session, instance: Instance, kind: str, actor_id: int | None = None, task=None,
-              reason: str = "", data: dict | None = None, from_status: str | None = None,
-              to_status: str | None = None) -> InstanceEvent:
-    event = InstanceEvent(
-        instance_id=instance.id, at=now(), kind=kind, actor_id=actor_id,
-        task_id=str(task.id) if task is not None else None,
-        bpmn_id=task.task_spec.bpmn_id if task is not None else None,
-        task_name=(task.task_spec.bpmn_name if task is not None else None),
-        reason=reason, data=data, from_status=from_status, to_status=to_status)
-    session.add(event)
-    return event
 
 
 def task_uuid(task_id: str) -> UUID | None:

@@ -1,0 +1,168 @@
+"""What a task completion sends besides its steps' own writes (issue 15 goal 2), on SQLite and PostgreSQL:
+
+- the derived rows the save compares against are read in the statement that reads the task, not again;
+- on PostgreSQL the instance's versioned UPDATE and the events the completion logged go in the one statement
+  that writes the derived rows; the version check still refuses a save of an instance saved meanwhile;
+- the events keep the order they were logged in, and a step that fails drops the events it logged.
+"""
+from __future__ import annotations
+
+import pytest
+from conftest import find
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
+from test_atomic_steps import first_words, people, sql_statements, submitted  # noqa: F401
+from test_skp_api import approve
+
+from core.db import write_transaction
+from workflows import derived_rows, scripting, store
+from workflows.instances import Run, load
+from workflows.models import Instance, InstanceEvent
+
+
+def _postgresql(app) -> bool:
+    return app.extensions["db_engine"].dialect.name == "postgresql"
+
+
+def _events(app, instance_id) -> list[str]:
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        return list(session.scalars(select(InstanceEvent.kind).where(InstanceEvent.instance_id == instance_id)
+                                    .order_by(InstanceEvent.id)))
+    finally:
+        session.close()
+
+
+def test_a_completion_reads_the_derived_rows_with_its_task_and_not_again(app, as_user, people):
+    submitted(as_user, people)
+    with sql_statements(app) as statements:
+        assert approve(as_user(people["sekda"]))["completed"] is True
+    unions = [s for s in statements if first_words([s])[0] == "SELECT" and "UNION ALL" in s]
+    assert len(unions) == 1, unions
+    assert "human_task_candidate" in unions[0]  # the task, whether the actor is a candidate, and the rows
+
+
+def test_the_instance_update_and_the_events_go_with_the_derived_rows_on_postgresql(app, as_user, people):
+    skp_id, instance_id, _ = submitted(as_user, people)
+    with sql_statements(app) as statements:
+        assert approve(as_user(people["sekda"]))["completed"] is True
+    alone = [s for s in statements if " ".join(s.split()[:3]).upper() in ("UPDATE INSTANCE SET",
+                                                                             "INSERT INTO INSTANCE_EVENT")]
+    together = [s for s in statements if first_words([s])[0] == "WITH" and "instance_event" in s]
+    if _postgresql(app):
+        assert alone == [] and len(together) == 1, (alone, together)
+        assert "UPDATE instance SET" in together[0] and "RETURNING instance.id" in together[0]
+    else:
+        assert len(alone) == 2 and together == [], alone
+    assert _events(app, instance_id)[-1] == "task_completed"
+    with write_transaction(session := app.extensions["db_sessionmaker"]()):
+        instance = session.get(Instance, instance_id)
+        assert instance.status == "waiting" and instance.waiting_since is not None
+    session.close()
+
+
+@pytest.fixture
+def logging_step(monkeypatch):
+    """The service of the approval's "Tetapkan SKP" step logs an event ``langkah_uji`` first; with
+    ``fail`` set it then fails."""
+    original = scripting._SERVICES["status_skp"]
+    behaviour = {"fail": False}
+
+    def service(run, data, **params):
+        store.log_event(run.session, run.instance, "langkah_uji", run.actor_id, task=run.step)
+        if behaviour["fail"] and params.get("status") == "DISETUJUI":
+            raise RuntimeError("layanan uji gagal")
+        return original(run, data, **params)
+
+    monkeypatch.setitem(scripting._SERVICES, "status_skp", service)
+    return behaviour
+
+
+def test_events_logged_by_the_steps_keep_their_order_after_the_task_completed(app, as_user, people, logging_step):
+    skp_id, instance_id, _ = submitted(as_user, people)
+    before = _events(app, instance_id)
+    approve(as_user(people["sekda"]))
+    assert _events(app, instance_id)[len(before):] == ["task_completed", "langkah_uji"]
+
+
+def test_a_failing_step_drops_the_events_it_logged(app, as_user, people, logging_step):
+    skp_id, instance_id, _ = submitted(as_user, people)
+    before = _events(app, instance_id)
+    logging_step["fail"] = True
+    approve(as_user(people["sekda"]))
+    # run again with savepoints: the failed step's event went with its savepoint, the error is recorded
+    assert _events(app, instance_id)[len(before):] == ["task_completed", "error"]
+    detail = as_user(people["admin"]).get(f"/admin/instances/{instance_id}").get_json()
+    assert detail["status"] == "error" and "layanan uji gagal" in detail["error"]["message"]
+
+
+def test_a_save_of_an_instance_saved_meanwhile_is_refused(app, as_user, people):
+    """The version check holds on the one-statement path too: no row of the UPDATE, StaleDataError, and
+    nothing of the save is kept."""
+    skp_id, instance_id, review = submitted(as_user, people)
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        with pytest.raises(StaleDataError):
+            with write_transaction(session):
+                instance = session.get(Instance, instance_id)
+                workflow = load(Run(session, None, instance))
+                session.execute(update(Instance).where(Instance.id == instance_id)  # another save, as the
+                                .values(version=Instance.version + 1)            # database sees it
+                                .execution_options(synchronize_session=False))
+                store.log_event(session, instance, "uji")
+                instance.status = "completed"
+                store.save(session, instance, workflow)
+    finally:
+        session.close()
+    assert _events(app, instance_id)[-1] != "uji"
+    open_tasks = as_user(people["kadis"]).get(f"/instances/{instance_id}").get_json()["open_tasks"]
+    assert [t["id"] for t in open_tasks] == [review["id"]]
+
+
+def test_derived_rows_kept_for_a_save_are_dropped_once_the_instance_was_saved(app, as_user, people):
+    skp_id, instance_id, _ = submitted(as_user, people)
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        with write_transaction(session):
+            instance = session.get(Instance, instance_id)
+            read = derived_rows.derived_rows(session, instance_id)
+            assert read.human_tasks and read.elements
+            derived_rows.keep(session, instance, read)
+            assert derived_rows.kept(session, instance) is read
+            assert derived_rows.kept(session, instance) is None  # taken once
+            derived_rows.keep(session, instance, read)
+            store.save(session, instance, load(Run(session, None, instance)))  # the version moves on
+            derived_rows.keep(session, instance, read)
+        assert derived_rows.kept(session, instance) is None  # forgotten when the transaction ended
+        with write_transaction(session):
+            instance = session.get(Instance, instance_id)
+            derived_rows.keep(session, instance, read)
+            session.execute(update(Instance).where(Instance.id == instance_id).values(version=Instance.version + 1))
+            session.refresh(instance)
+            assert derived_rows.kept(session, instance) is None  # saved since it was kept
+    finally:
+        session.close()
+
+
+def test_the_json_read_gives_what_the_union_read_gives(app, as_user, people):
+    """Timers, elements (with their instants) and subscriptions read through the task's statement equal those
+    of the plain read, on both databases."""
+    skp_id, instance_id, review = submitted(as_user, people)
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        with write_transaction(session):
+            plain = derived_rows.derived_rows(session, instance_id)
+            column = derived_rows.as_json_column(session.get_bind().dialect.name)
+            value = session.execute(select(column), {"instance_id": instance_id}).scalar_one()
+            through_json = derived_rows.from_json(value, instance_id)
+    finally:
+        session.close()
+    assert plain.timers and plain.elements and plain.human_tasks == {review["id"]}
+
+    def shape(derived):
+        return (derived.human_tasks,
+                {k: (t.bpmn_id, t.event_type, t.due_at) for k, t in derived.timers.items()},
+                {k: (e.bpmn_id, e.state, e.since, e.definition_id, e.instansi_id) for k, e in derived.elements.items()},
+                {k: (m.bpmn_id, m.correlation, m.business_key) for k, m in derived.subscriptions.items()})
+
+    assert shape(through_json) == shape(plain)
