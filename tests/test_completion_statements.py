@@ -166,3 +166,41 @@ def test_the_json_read_gives_what_the_union_read_gives(app, as_user, people):
                 {k: (m.bpmn_id, m.correlation, m.business_key) for k, m in derived.subscriptions.items()})
 
     assert shape(through_json) == shape(plain)
+
+
+def test_the_save_statement_is_compiled_once_per_shape_on_postgresql(app, as_user, people):
+    """Returning an SKP twice writes rows of the same kinds: on PostgreSQL the second save's one statement comes
+    from SQLAlchemy's compiled cache (its INSERTs read their rows from one JSON parameter per table, so the
+    number of rows does not change the statement); on SQLite the derived rows go one statement per kind."""
+    from sqlalchemy import event
+    from sqlalchemy.engine.default import CACHE_HIT, NO_CACHE_KEY
+
+    from test_skp_api import only_task
+
+    skp_id, instance_id, _ = submitted(as_user, people)
+    kadis, sekda = as_user(people["kadis"]), as_user(people["sekda"])
+    engine, seen = app.extensions["db_engine"], []
+
+    def listener(_conn, _cursor, statement, _params, context, _many):
+        if statement.lstrip().startswith("WITH") and "instance_event" in statement:
+            seen.append(context.cache_hit)
+
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        for _ in range(2):
+            review = only_task(sekda, "skp-review")
+            returned = sekda.post(f"/tasks/{review['id']}/complete",
+                                  json={"data": {"keputusan": "KEMBALIKAN", "catatan": "Perbaiki target"}})
+            assert returned.status_code == 200, returned.get_json()
+            editor = only_task(kadis, "skp-editor")
+            data = kadis.get(f"/tasks/{editor['id']}").get_json()["data"]
+            done = kadis.post(f"/tasks/{editor['id']}/complete", json={"data": {**data, "ajukan": True}})
+            assert done.status_code == 200, done.get_json()
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert kadis.get(f"/skp/{skp_id}").get_json()["status"] == "DIAJUKAN"
+    if _postgresql(app):
+        assert len(seen) == 4 and NO_CACHE_KEY not in seen, seen  # return, resubmit, return, resubmit
+        assert seen[2:] == [CACHE_HIT, CACHE_HIT], seen
+    else:
+        assert seen == []

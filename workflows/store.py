@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Callable
 from uuid import UUID
 
-from sqlalchemy import delete, insert, inspect, select, update
+from sqlalchemy import JSON, String, bindparam, cast, delete, func, insert, inspect, literal_column, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -264,20 +264,24 @@ def _write_derived(session: Session, deletes: list, adds: list, one_statement: b
         for candidate in getattr(row, "candidates", None) or []:
             candidate.human_task_id = row.id
             rows[HumanTaskCandidate].append(candidate)
-    statements = [*deletes, *(insert(cls.__table__).values([_column_values(row) for row in found])
-                              for cls, found in rows.items() if found)]
-    updated = None
+    inserts = [(cls.__table__, [_column_values(row) for row in found]) for cls, found in rows.items() if found]
+    updated, params = None, {}
     if one_statement and instance is not None and inspect(instance).persistent:
         if events:  # written here, not added to the session: nothing reads their ids
-            statements.append(insert(InstanceEvent.__table__).values([_column_values(e) for e in events]))
+            inserts.append((InstanceEvent.__table__, [_column_values(e) for e in events]))
         updated, committed = _instance_update(instance)
-        statements.append(updated)
     else:
         session.add_all(events)
+    if one_statement:
+        statements = [*deletes, *(_json_insert(table, found, params) for table, found in inserts)]
+    else:
+        statements = [*deletes, *(insert(table).values(found) for table, found in inserts)]
+    if updated is not None:
+        statements.append(updated)
     if one_statement and len(statements) > 1:
         statements = [_as_one(statements)]
     for statement in statements:
-        result = session.execute(statement)
+        result = session.execute(statement, params)
     if updated is not None:
         if result.first() is None:
             raise StaleDataError(f"instance {instance.id} was saved by another transaction "
@@ -288,6 +292,30 @@ def _write_derived(session: Session, deletes: list, adds: list, one_statement: b
         for row in found:
             make_transient_to_detached(row)
     session.add_all(adds)  # persistent now: no INSERT at the flush (their candidates come with them)
+
+
+_JSON_INSERTS: dict[str, object] = {}
+
+
+def _json_insert(table, found: list[dict], params: dict):
+    """``INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(NULL::table, :rows_table)``
+    for the rows ``found`` (PostgreSQL), their JSON put in ``params``. One statement for any number of rows,
+    which SQLAlchemy compiles once: a multi-row ``VALUES`` cannot be cached and was compiled again at every
+    save (2.3 ms CPU of a completion's 23)."""
+    params[f"rows_{table.name}"] = json.dumps(found, default=_json_value)
+    if table.name not in _JSON_INSERTS:
+        names = list(found[0])  # every column but a serial id left to the database (_column_values)
+        rows = func.json_populate_recordset(
+            literal_column(f"NULL::{table.name}"), cast(bindparam(f"rows_{table.name}", type_=String()), JSON)
+        ).table_valued(*names).alias(f"rows_{table.name}")
+        _JSON_INSERTS[table.name] = insert(table).from_select(names, select(*(rows.c[n] for n in names)))
+    return _JSON_INSERTS[table.name]
+
+
+def _json_value(value):
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not written as JSON")
 
 
 def _instance_update(instance: Instance):
