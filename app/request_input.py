@@ -80,6 +80,13 @@ def load_json(raw: bytes | str):
     return body
 
 
+def require_object(value, field: str = "data") -> dict:
+    """``value`` when it is a JSON object, else a 422 naming ``field``."""
+    if not isinstance(value, dict):
+        raise ValidationFailed({field: "harus berupa objek JSON"})
+    return value
+
+
 def _is_id_like(key: str) -> bool:
     return key == "id" or key.endswith("_id") or key == "tahun"
 

@@ -159,3 +159,14 @@ def test_a_batch_action_that_is_not_a_name(as_user):
     admin = as_user(ADMIN_NIP)
     r = admin.post("/admin/batches", json={"action": {}, "filter": {}, "params": {}, "preview": False, "reason": ""})
     assert "action" in error_of(r, 422)["details"]["fields"]
+
+
+@pytest.mark.parametrize("value", [[], "teks", 3, None])
+def test_a_body_part_that_must_be_an_object_is_refused_naming_it(value):
+    from app.request_input import require_object
+    from core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        require_object(value, "scenario")
+    assert refused.value.fields == {"scenario": "harus berupa objek JSON"} and refused.value.status == 422
+    assert require_object({"a": 1}) == {"a": 1}

@@ -14,7 +14,7 @@ from core.db import write_transaction
 from core.errors import NotFound, ValidationFailed
 from app.kinerja.org import Pegawai
 from app.kinerja.views import iso
-from app.request_input import int_arg
+from app.request_input import int_arg, require_object
 from workflows import workbench
 from workflows.diff import diff
 
@@ -162,8 +162,8 @@ def test_definition(process_id):
     workbench.require_reader(g.actor)
     body = json_body()
     scenario = body.get("scenario")
-    if scenario is not None and not isinstance(scenario, dict):
-        raise ValidationFailed({"scenario": "harus berupa objek JSON"})
+    if scenario is not None:
+        require_object(scenario, "scenario")
     return jsonify(workbench.test_files(process_id, body.get("files"), _tests_dir(), scenario, get_session()))
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.db import write_transaction
 from core.errors import Forbidden, NotFound, ValidationFailed
+from app.request_input import require_object
 from workflows import catalog
 from workflows.definitions import latest
 from workflows.forms import form_exists, schema_of, with_choices
@@ -121,8 +122,7 @@ def check_form(definition: ProcessDefinition, data, session: Session | None = No
 
     if data is None:
         data = {}
-    if not isinstance(data, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(data)
     key, schema = start_schema(definition, session, pegawai_id)
     if schema is None:
         if data:
@@ -136,8 +136,7 @@ def check_form(definition: ProcessDefinition, data, session: Session | None = No
 
 def start(session: Session, actor, process_id: str, body: dict) -> Instance:
     """Start the newest version of a process as ``actor`` (one write transaction)."""
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     definition = process_for(session, actor, process_id)
     subject = _subject(session, actor, body.get("pegawai_nip"))
     data = check_form(definition, body.get("data"), session, subject.id)

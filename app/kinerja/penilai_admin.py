@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from core.db import write_transaction
 from core.errors import NotFound, ValidationFailed
+from app.request_input import require_object
 from workflows import clock
 
 from .org import Akun, Pegawai
@@ -21,8 +22,7 @@ def simpan_ppk(session: Session, actor, body, fast_hash: bool = False) -> tuple[
     from app.auth import set_password
 
     require_admin(actor, actor.pegawai.instansi_id)
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     fields: dict[str, str] = {}
     nama = str(body.get("nama") or "").strip()
     jabatan = str(body.get("jabatan") or "").strip()
@@ -78,8 +78,7 @@ def simpan_ppk(session: Session, actor, body, fast_hash: bool = False) -> tuple[
 def tetapkan(session: Session, actor, nip: str, body, sumber: str = "API") -> tuple[Pegawai, dict]:
     """An admin kinerja sets (``penilai_nip``: a NIP or ``PPK``) or clears (empty) a pegawai's pejabat
     penilai, with a reason; the open tasks follow."""
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     alasan = str(body.get("alasan") or "").strip()
     with write_transaction(session):
         pegawai = session.scalar(select(Pegawai).where(Pegawai.nip == str(nip)))

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, UtcDateTime, lock_row, refused_as, write_transaction
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from app.request_input import as_id, as_year, read_date
+from app.request_input import as_id, as_year, read_date, require_object
 from workflows import clock
 
 from . import org
@@ -285,8 +285,7 @@ def _check_name_free(session: Session, unor_id: int, tahun: int, nama: str, fiel
 
 def buat(session: Session, actor, body: dict) -> TimKerja:
     """Create a team (``{"unor_id", "nama", "tahun", "rhk_ids"?}``) in its own write transaction."""
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     with write_transaction(session):
         fields: dict[str, str] = {}
         unor = session.get(Unor, as_id(body.get("unor_id")) or 0)
@@ -312,8 +311,7 @@ def buat(session: Session, actor, body: dict) -> TimKerja:
 
 def ubah(session: Session, actor, tim_id: int, body: dict) -> TimKerja:
     """Rename a team or replace its RHK (``{"nama"?, "rhk_ids"?}``)."""
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     with write_transaction(session):
         tim = _locked(session, actor, tim_id)
         _require_manage(session, actor, tim.unor)
@@ -356,8 +354,7 @@ def tambah_anggota(session: Session, actor, tim_id: int, body: dict) -> tuple[An
     current one the day before. Open tasks follow (``ketua_tim`` lanes, a ketua as pejabat penilai)."""
     from .org_change import reroute_after_change
 
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     with write_transaction(session):
         tim = _locked(session, actor, tim_id)
         _require_manage(session, actor, tim.unor)
@@ -564,8 +561,7 @@ def beri_umpan_balik(session: Session, actor, tim_id: int, body: dict) -> UmpanB
     """The ketua writes (or replaces) umpan balik on an anggota's rencana aksi: ``{"realisasi_id", "teks"}``."""
     from .penilaian import Penilaian, Realisasi
 
-    if not isinstance(body, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(body)
     with write_transaction(session):
         tim = _locked(session, actor, tim_id)
         fields: dict[str, str] = {}

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from core.db import Base, UtcDateTime, write_transaction
 from core.errors import NotFound, ValidationFailed
+from app.request_input import require_object
 from workflows import clock
 
 from .org import Pegawai, Unor
@@ -93,8 +94,7 @@ def unor_of_instansi(session: Session, unor_id: int, instansi_id: int | None) ->
 
 def assign(session: Session, actor_id: int, unor: Unor, data: dict) -> PeranUnor:
     """Give a pegawai of the unit's instansi a role for the unit (inside the caller's transaction)."""
-    if not isinstance(data, dict):
-        raise ValidationFailed({"data": "harus berupa objek JSON"})
+    require_object(data)
     peran, nip = str(data.get("peran") or "").strip(), str(data.get("nip") or "").strip()
     errors = {}
     if peran not in PERAN_UNOR:
