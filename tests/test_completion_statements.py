@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import pytest
-from conftest import find
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 from test_atomic_steps import first_words, people, sql_statements, submitted  # noqa: F401

@@ -12,10 +12,8 @@ from contextlib import contextmanager
 from typing import Callable
 from uuid import UUID
 
-from sqlalchemy import JSON, String, bindparam, cast, delete, func, insert, inspect, literal_column, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
-from sqlalchemy.orm.exc import StaleDataError
+from sqlalchemy import delete, inspect, update
+from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
@@ -23,8 +21,9 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import catalog, clock, lanes
 from .derived_rows import Derived, derived_rows, kept
+from .derived_writes import adding, collecting, deleting, write_derived
 from .event_log import log_event, take as take_held_events  # log_event: also read as store.log_event
-from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, InstanceEvent, MessageSubscription, Timer
+from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, MessageSubscription, Timer
 # the stored state's layout, also read as store.* (instances, migration, tests, bench)
 from .state import SCHEMA_VERSION, SERIALIZER, STATE_SERIALIZER, dump_state, load_state  # noqa: F401
 
@@ -203,152 +202,13 @@ def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, 
     changed against ``existing`` is written), with ``together`` the instance's UPDATE and its held ``events``;
     returns the human tasks that opened."""
     one_statement = session.get_bind().dialect.name == "postgresql"
-    session.info[_DELETES] = []
-    if together and one_statement:
-        session.info[_ADDS] = []
-    try:
+    with collecting(session, adds_too=together and one_statement) as collected:
         new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
         _sync_timers(session, instance, workflow, existing.timers)
         _sync_elements(session, instance, workflow, existing.elements)
         _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
-        deletes, adds = session.info[_DELETES], session.info.get(_ADDS, [])
-    finally:
-        session.info.pop(_DELETES, None)
-        session.info.pop(_ADDS, None)
-    _write_derived(session, deletes, adds, one_statement, instance if together else None, events or [])
+    write_derived(session, collected, one_statement, instance if together else None, events or [])
     return new_tasks
-
-
-_DELETES = "ekinerja.derived_deletes"
-_ADDS = "ekinerja.derived_adds"
-_INSERT_ORDER = (HumanTask, HumanTaskCandidate, Timer, InstanceElement, MessageSubscription)
-
-
-def adding(session: Session, row) -> None:
-    """A new derived row: collected while ``_sync_derived`` writes them together, else added to the session."""
-    _collect(session, _ADDS, row, session.add)
-
-
-def deleting(session: Session, statement) -> None:
-    """A DELETE of derived rows: collected while ``_sync_derived`` runs and sent with the others."""
-    _collect(session, _DELETES, statement, session.execute)
-
-
-def _collect(session: Session, key: str, item, otherwise) -> None:
-    collected = session.info.get(key)
-    if collected is None:
-        otherwise(item)
-    else:
-        collected.append(item)
-
-
-def _as_one(statements: list):
-    """The statements as one: the others as data-modifying CTEs of the last (PostgreSQL)."""
-    last = statements[-1]
-    for n, statement in enumerate(statements[:-1]):
-        last = last.add_cte(statement.cte(f"derived_{n}"))
-    return last
-
-
-def _write_derived(session: Session, deletes: list, adds: list, one_statement: bool,
-                   instance: Instance | None = None, events: list = ()) -> None:
-    """The DELETEs of the derived rows a step leaves behind and the INSERTs of those collected by ``adding``
-    (tasks with their candidates, timers, elements, subscriptions). ``one_statement`` (PostgreSQL): all of
-    them as ONE statement, the others as data-modifying CTEs of the last (a completion wrote them with five),
-    with the INSERT of ``events`` (``event_log.held``), the last being the UPDATE of ``instance`` when given
-    (``_instance_update``); else one after the other, the events and the instance left to the flush.
-    Inserted derived rows then join the session as persistent objects, as if a flush had written them."""
-    rows: dict[type, list] = {cls: [] for cls in _INSERT_ORDER}
-    for row in adds:
-        rows[type(row)].append(row)
-        for candidate in getattr(row, "candidates", None) or []:
-            candidate.human_task_id = row.id
-            rows[HumanTaskCandidate].append(candidate)
-    inserts = [(cls.__table__, [_column_values(row) for row in found]) for cls, found in rows.items() if found]
-    updated, params = None, {}
-    if one_statement and instance is not None and inspect(instance).persistent:
-        if events:  # written here, not added to the session: nothing reads their ids
-            inserts.append((InstanceEvent.__table__, [_column_values(e) for e in events]))
-        updated, committed = _instance_update(instance)
-    else:
-        session.add_all(events)
-    if one_statement:
-        statements = [*deletes, *(_json_insert(table, found, params) for table, found in inserts)]
-    else:
-        statements = [*deletes, *(insert(table).values(found) for table, found in inserts)]
-    if updated is not None:
-        statements.append(updated)
-    if one_statement and len(statements) > 1:
-        statements = [_as_one(statements)]
-    for statement in statements:
-        result = session.execute(statement, params)
-    if updated is not None:
-        if result.first() is None:
-            raise StaleDataError(f"instance {instance.id} was saved by another transaction "
-                                 f"(version {instance.version})")
-        for key, value in committed.items():
-            set_committed_value(instance, key, value)
-    for found in rows.values():
-        for row in found:
-            make_transient_to_detached(row)
-    session.add_all(adds)  # persistent now: no INSERT at the flush (their candidates come with them)
-
-
-_JSON_INSERTS: dict[str, object] = {}
-
-
-def _json_insert(table, found: list[dict], params: dict):
-    """``INSERT INTO table (columns) SELECT columns FROM json_populate_recordset(NULL::table, :rows_table)``
-    for the rows ``found`` (PostgreSQL), their JSON put in ``params``. One statement for any number of rows,
-    which SQLAlchemy compiles once: a multi-row ``VALUES`` cannot be cached and was compiled again at every
-    save (2.3 ms CPU of a completion's 23)."""
-    params[f"rows_{table.name}"] = json.dumps(found, default=_json_value)
-    if table.name not in _JSON_INSERTS:
-        names = list(found[0])  # every column but a serial id left to the database (_column_values)
-        rows = func.json_populate_recordset(
-            literal_column(f"NULL::{table.name}"), cast(bindparam(f"rows_{table.name}", type_=String()), JSON)
-        ).table_valued(*names).alias(f"rows_{table.name}")
-        _JSON_INSERTS[table.name] = insert(table).from_select(names, select(*(rows.c[n] for n in names)))
-    return _JSON_INSERTS[table.name]
-
-
-def _json_value(value):
-    if isinstance(value, (dt.datetime, dt.date)):
-        return value.isoformat()
-    raise TypeError(f"{type(value).__name__} is not written as JSON")
-
-
-def _instance_update(instance: Instance):
-    """The versioned UPDATE the flush would send for the instance's changed columns (``WHERE version =`` the
-    version read, ``RETURNING`` its id, so that no row back means another transaction saved it), and the
-    values the instance then holds as committed."""
-    state = inspect(instance)
-    changed = {}
-    for attribute in state.mapper.column_attrs:
-        history = state.attrs[attribute.key].history
-        if history.added:
-            changed[attribute.key] = history.added[0]
-    version = instance.version
-    changed["version"] = version + 1
-    table = Instance.__table__
-    statement = (update(table).where(table.c.id == instance.id, table.c.version == version)
-                 .values(**changed).returning(table.c.id))
-    return statement, changed
-
-
-def _column_values(row) -> dict:
-    """Every column of a new row, the model's scalar default where it was not set (set on the row too, so that
-    nothing of it is left to load); a primary key not set is left to the database (an event's serial id)."""
-    values = {}
-    for column in row.__table__.columns:
-        value = getattr(row, column.key)
-        if value is None and column.primary_key:
-            continue
-        if value is None and column.default is not None and column.default.is_scalar:
-            value = column.default.arg
-            setattr(row, column.key, value)
-        values[column.key] = value
-    return values
 
 
 def tell_new_tasks(session: Session, instance: Instance, new_tasks: list[tuple], actor_id: int | None) -> None:
