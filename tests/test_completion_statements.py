@@ -203,3 +203,31 @@ def test_the_save_statement_is_compiled_once_per_shape_on_postgresql(app, as_use
         assert seen[2:] == [CACHE_HIT, CACHE_HIT], seen
     else:
         assert seen == []
+
+
+@pytest.mark.parametrize("failing", [False, True])
+def test_a_timer_firing_writes_its_events_in_order_and_drops_those_of_a_failed_step(app, as_user, accounts,
+                                                                                     monkeypatch, failing):
+    """A reminder timer: ``timer_fired`` first, then what its step logged; when the step then fails, its event
+    goes with its savepoint and the error is recorded after ``timer_fired``."""
+    from app.scheduler import run_once
+    from test_atomic_steps import _reminder_due
+
+    factory = app.extensions["db_sessionmaker"]
+    real = scripting._SERVICES["kirim_notifikasi"]
+
+    def service(run, data, **params):
+        store.log_event(run.session, run.instance, "langkah_uji", task=run.step)
+        if failing:
+            raise RuntimeError("SMTP mati")
+        return real(run, data, **params)
+
+    monkeypatch.setitem(scripting._SERVICES, "kirim_notifikasi", service)
+    instance_id = _reminder_due(factory, as_user, accounts)
+    before = _events(app, instance_id)
+    assert run_once(factory, ["timers"])["timers"]["dijalankan"] >= 1
+    fired = _events(app, instance_id)[len(before):]
+    if failing:
+        assert fired[:2] == ["timer_fired", "error"] and "langkah_uji" not in fired, fired
+    else:
+        assert fired[:2] == ["timer_fired", "langkah_uji"] and "error" not in fired, fired

@@ -31,7 +31,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from core.db import is_postgresql, write_transaction
 
-from . import clock, store
+from . import clock, event_log, store
 from .instances import Run, advance, load
 from .models import Instance, Timer
 
@@ -86,10 +86,12 @@ def fire_one(session: Session, timer: Timer, instance: Instance, worker: str) ->
     before = instance.status
     workflow.refresh_timers()
     fired = task.state != TaskState.WAITING or _cycle_moved(task, timer)
-    store.log_event(session, instance, "timer_fired", None, task=task,
-                    data={"due_at": store.utc(timer.due_at).isoformat(), "worker": worker, "event_type": timer.event_type})
-    advance(run, workflow)
-    store.save(session, instance, workflow)
+    with event_log.held(session, instance):  # the save writes the events with its other rows
+        store.log_event(session, instance, "timer_fired", None, task=task,
+                        data={"due_at": store.utc(timer.due_at).isoformat(), "worker": worker,
+                              "event_type": timer.event_type})
+        advance(run, workflow)
+        store.save(session, instance, workflow)
     if instance.status != before:
         store.log_event(session, instance, "status_changed", None, from_status=before, to_status=instance.status)
     return fired
