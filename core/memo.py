@@ -130,12 +130,20 @@ def _on_execute(state) -> None:
     forget(state.session, {m.class_ for m in mappers} if mappers else None)
 
 
+_TRANSACTION_KEYS: list[str] = []
+
+
+def forget_at_transaction_end(key: str) -> None:
+    """Drop ``session.info[key]`` when a session's transaction ends (not a savepoint's): what a use case kept
+    for later in its transaction (the engine's derived rows read with a task, its held events)."""
+    _TRANSACTION_KEYS.append(key)
+
+
 @event.listens_for(Session, "after_transaction_end")
 def _at_transaction_end(session: Session, transaction) -> None:
     if transaction.parent is None:  # a released savepoint keeps what the session wrote and read
-        session.info.pop(_READ_KEPT, None)
-        session.info.pop(_KEY, None)
-        session.info.pop(_KEPT, None)
+        for key in (_READ_KEPT, _KEY, _KEPT, *_TRANSACTION_KEYS):
+            session.info.pop(key, None)
 
 
 @event.listens_for(Session, "after_soft_rollback")

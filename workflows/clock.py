@@ -39,6 +39,13 @@ def today() -> dt.date:
     return now().astimezone(local_zone()).date()
 
 
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """A stored time read back (SQLite returns it naive, in UTC) as an aware UTC datetime."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
 def local(moment: dt.datetime) -> dt.datetime:
     """A stored instant in the instansi's time zone (a naive value is read as UTC, as it is stored)."""
     if moment.tzinfo is None:

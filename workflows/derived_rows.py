@@ -11,9 +11,12 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, String, bindparam, cast, event, func, literal, null, select, union_all
+from sqlalchemy import Integer, String, bindparam, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
+from core.memo import forget_at_transaction_end
+
+from . import clock
 from .models import HumanTask, Instance, InstanceElement, MessageSubscription, Timer
 
 
@@ -74,19 +77,8 @@ def from_json(value, instance_id: int) -> Derived:
     NULL when the instance has none); instants come as ISO text."""
     if isinstance(value, str):
         value = json.loads(value)
-    rows = [(*row[:6], _instant(row[6]), *row[7:]) for row in value or ()]
+    rows = [(*row[:6], row[6] and dt.datetime.fromisoformat(row[6]), *row[7:]) for row in value or ()]
     return _built(rows, instance_id)
-
-
-def _instant(value: str | None) -> dt.datetime | None:
-    if value is None:
-        return None
-    found = dt.datetime.fromisoformat(value)
-    return found.replace(tzinfo=dt.timezone.utc) if found.tzinfo is None else found
-
-
-def _utc(value: dt.datetime | None) -> dt.datetime | None:
-    return value.astimezone(dt.timezone.utc) if value is not None else None
 
 
 def _built(rows, instance_id: int) -> Derived:
@@ -95,10 +87,10 @@ def _built(rows, instance_id: int) -> Derived:
         if kind == "h":
             found.human_tasks.add(key)
         elif kind == "t":
-            found.timers[key] = Timer(id=key, instance_id=instance_id, bpmn_id=a, event_type=b, due_at=_utc(when))
+            found.timers[key] = Timer(id=key, instance_id=instance_id, bpmn_id=a, event_type=b, due_at=clock.utc(when))
         elif kind == "e":
             found.elements[key] = InstanceElement(id=key, instance_id=instance_id, bpmn_id=a, state=b,
-                                                  since=_utc(when), definition_id=n1, instansi_id=n2)
+                                                  since=clock.utc(when), definition_id=n1, instansi_id=n2)
         else:
             found.subscriptions[(key, b)] = MessageSubscription(task_id=key, message_name=b, instance_id=instance_id,
                                                                 bpmn_id=a, correlation=c, business_key=d)
@@ -106,6 +98,7 @@ def _built(rows, instance_id: int) -> Derived:
 
 
 _KEPT = "ekinerja.derived_rows"
+forget_at_transaction_end(_KEPT)
 
 
 def keep(session: Session, instance: Instance, derived: Derived) -> None:
@@ -119,9 +112,3 @@ def kept(session: Session, instance: Instance) -> Derived | None:
     if found is None or found[0] != instance.id or found[1] != instance.version:
         return None
     return found[2]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_KEPT, None)

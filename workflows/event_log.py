@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+from core.memo import forget_at_transaction_end
 
 from . import clock
 from .models import Instance, InstanceEvent
 
 _HELD = "ekinerja.held_events"
+forget_at_transaction_end(_HELD)
 
 
 def log_event(session: Session, instance: Instance, kind: str, actor_id: int | None = None, task=None,
@@ -70,9 +72,3 @@ def rewind(session: Session, marked: dict[int, int] | None) -> None:
         return
     for key, rows in holding.items():
         del rows[(marked or {}).get(key, 0):]
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(_HELD, None)

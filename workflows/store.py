@@ -59,11 +59,7 @@ def as_datetime(value) -> dt.datetime | None:
     return value.astimezone(dt.timezone.utc) if isinstance(value, dt.datetime) else None
 
 
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored time read back (SQLite returns it naive, in UTC) as an aware UTC datetime."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+utc = clock.utc  # also read as store.utc
 
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
