@@ -461,6 +461,79 @@ def run_clients(url: str, per_client: int) -> dict:
     return found
 
 
+def _bare_client(url: str, ids: list[int], barrier, out) -> None:
+    """One client process of the ceiling run: per completion one transaction of two statements through the
+    driver (no ORM): ``SELECT state … FOR UPDATE``, bare_complete, ``UPDATE … SET state``; the first instance
+    warms up untimed. Sends back (completions, wall s, CPU s)."""
+    from core.db import make_engine
+
+    spec, subs, script_engine, _ = bare_parts()
+    engine = make_engine(url)
+    raw = engine.raw_connection()
+    conn = raw.driver_connection
+
+    def drive(instance_id: int) -> int:
+        for step in COMPLETING:
+            with conn.cursor() as cur:
+                cur.execute("SELECT state FROM bare_instance WHERE id = %s FOR UPDATE", (instance_id,))
+                _wf, state = bare_complete(bytes(cur.fetchone()[0]), step, spec, subs, script_engine)
+                cur.execute("UPDATE bare_instance SET state = %s, version = version + 1 WHERE id = %s",
+                            (state, instance_id))
+            conn.commit()
+        return len(COMPLETING)
+
+    drive(ids[0])
+    barrier.wait()
+    t0, p0 = time.perf_counter(), time.process_time()
+    done = sum(drive(i) for i in ids[1:])
+    out.send((done, time.perf_counter() - t0, time.process_time() - p0))
+    raw.close()
+    engine.dispose()
+
+
+def run_bare_clients(url: str, per_client: int) -> dict:
+    """The ceiling of any engine built on SpiffWorkflow here: bare SpiffWorkflow whose state is one row read and
+    written per completion (nothing else: no tasks for an inbox, no candidates, no events, no domain rows), with
+    1 and with 2 client processes side by side, as ``run_clients`` drives ours. Returns {clients: figures}."""
+    import multiprocessing
+
+    from core.db import make_engine
+    from workflows.store import dump_state
+
+    spec, subs, script_engine, _ = bare_parts()
+    engine = make_engine(url)
+    plans = {}
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bare_instance (id serial PRIMARY KEY, version integer NOT NULL DEFAULT 1, "
+                          "state bytea NOT NULL)"))
+        for phase, clients in (("one", 1), ("two", 2)):
+            for c in range(clients):
+                plans[(phase, c)] = [
+                    conn.execute(text("INSERT INTO bare_instance (state) VALUES (:s) RETURNING id"),
+                                 {"s": dump_state(bare_start(spec, subs, script_engine, i))}).scalar()
+                    for i in range(per_client + 1)]
+    engine.dispose()
+    context = multiprocessing.get_context("fork")
+    found = {}
+    for phase, clients in (("one", 1), ("two", 2)):
+        barrier = context.Barrier(clients)
+        pipes, procs = [], []
+        for c in range(clients):
+            here, there = context.Pipe()
+            proc = context.Process(target=_bare_client, args=(url, plans[(phase, c)], barrier, there))
+            proc.start()
+            pipes.append(here)
+            procs.append(proc)
+        got = [p.recv() for p in pipes]
+        for proc in procs:
+            proc.join()
+        completions = sum(g[0] for g in got)
+        wall = max(g[1] for g in got)
+        found[clients] = dict(completions=completions, wall=wall, cps=completions / wall,
+                              cpu_ms=sum(g[2] for g in got) / completions * 1000)
+    return found
+
+
 # ------------------------------------------------------------------ pgbench on the same server (issue 15 goal 1)
 
 def pgbench_tps(url: str, seconds: int) -> tuple[float | None, str]:
@@ -485,13 +558,11 @@ def pgbench_tps(url: str, seconds: int) -> tuple[float | None, str]:
 
 # ------------------------------------------------------------------ bare SpiffWorkflow in memory
 
-def run_bare(n: int, reps: int) -> dict:
-    from SpiffWorkflow.bpmn import BpmnWorkflow
+def bare_parts():
+    """The diagram parsed by SpiffWorkflow's own parser and a script engine whose services answer without side
+    effects: (spec, subprocess specs, script engine, parse seconds)."""
     from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
     from SpiffWorkflow.spiff.parser import SpiffBpmnParser
-    from SpiffWorkflow.util.task import TaskState
-
-    from workflows.store import SERIALIZER
 
     from workflows.scripting import HELPERS
 
@@ -511,10 +582,44 @@ def run_bare(n: int, reps: int) -> dict:
     parser = SpiffBpmnParser()
     parser.add_bpmn_file(str(BPMN))
     spec, subs = parser.get_spec(PROCESS), parser.get_subprocess_specs(PROCESS)
-    parse_s = time.perf_counter() - t0
-    engine = PythonScriptEngine(environment=NoopServices())
+    return spec, subs, PythonScriptEngine(environment=NoopServices()), time.perf_counter() - t0
+
+
+def bare_start(spec, subs, engine, i: int):
+    """A new bare instance of the diagram for SKP ``i``, run to its first user task."""
+    from SpiffWorkflow.bpmn import BpmnWorkflow
+    from SpiffWorkflow.util.task import TaskState
+
+    data = {"skp_id": i + 1, "pegawai_id": i + 1, "instansi_id": 1, "tahun": TAHUN, "nama_pegawai": f"Pegawai {i + 1}"}
+    wf = BpmnWorkflow(spec, subs, script_engine=engine)
+    wf.task_tree.data.update(data)
+    for task in wf.get_tasks(state=TaskState.READY):
+        task.data.update(data)
+    wf.do_engine_steps()
+    return wf
+
+
+def bare_complete(state: bytes, step: str, spec, subs, engine) -> tuple:
+    """One bare completion with its state: load_state -> run the ready user task -> engine steps -> dump_state.
+    Returns (the workflow, the new state)."""
+    from SpiffWorkflow.util.task import TaskState
 
     from workflows.store import dump_state, load_state
+
+    wf = load_state(state, spec, subs, engine)
+    task = wf.get_next_task(state=TaskState.READY, manual=True)
+    task.data.update(TASK_DATA[step])
+    task.run()
+    wf.do_engine_steps()
+    return wf, dump_state(wf)
+
+
+def run_bare(n: int, reps: int) -> dict:
+    from SpiffWorkflow.util.task import TaskState
+
+    from workflows.store import SERIALIZER, dump_state, load_state
+
+    spec, subs, engine, parse_s = bare_parts()
 
     lat = {k: [] for k in COMPLETING}
     cpu = {k: [] for k in COMPLETING}        # in memory: run + engine steps
@@ -524,14 +629,8 @@ def run_bare(n: int, reps: int) -> dict:
     wall = 0.0
     for rep in range(reps):
         for i in range(n):
-            data = {"skp_id": i + 1, "pegawai_id": i + 1, "instansi_id": 1, "tahun": TAHUN,
-                    "nama_pegawai": f"Pegawai {i + 1}"}
             t0 = time.perf_counter()
-            wf = BpmnWorkflow(spec, subs, script_engine=engine)
-            wf.task_tree.data.update(data)
-            for task in wf.get_tasks(state=TaskState.READY):
-                task.data.update(data)
-            wf.do_engine_steps()
+            wf = bare_start(spec, subs, engine, i)
             starts.append(time.perf_counter() - t0)
             state = dump_state(wf)
             for step in COMPLETING:
@@ -597,11 +696,15 @@ def main(argv=None) -> int:
     ap.add_argument("--pgbench-seconds", type=int, default=10, help="duration of the pgbench run (default 10)")
     ap.add_argument("--client-skps", type=int, default=15, help="clients run: SKPs per client process, 4 "
                     "completions each (default 15)")
+    ap.add_argument("--bare-client-instances", type=int, default=100, help="ceiling run: bare instances per "
+                    "client process, 4 completions each (default 100)")
     ap.add_argument("--tiny", action="store_true", help="smoke run in seconds (CI): --n 2 --bare-reps 1 "
-                                                        "--api-years 1 --pgbench-seconds 1")
+                                                        "--api-years 1 --pgbench-seconds 1 --client-skps 1 "
+                                                        "--bare-client-instances 2")
     args = ap.parse_args(argv)
     if args.tiny:
         args.n, args.bare_reps, args.api_years, args.pgbench_seconds, args.client_skps = 2, 1, 1, 1, 1
+        args.bare_client_instances = 2
 
     print(f"$ cd {Path.cwd()} && python {shlex.join(sys.argv)}")
     print(f"# {dt.datetime.now().astimezone().isoformat(timespec='seconds')}  Python {platform.python_version()}  "
@@ -619,7 +722,7 @@ def main(argv=None) -> int:
     results.append(run_ours("SQLite (temp file, WAL)", sqlite_url, args.n, recreate=True))
     api_results = [run_api("SQLite (temp file, WAL)", f"sqlite:///{Path(tmp.name) / 'api.db'}", args.api_years)]
     pgbench = None
-    clients = None
+    clients = bare_clients = None
     pg_note = None
     if args.skip_pg:
         pg_note = "skipped (--skip-pg)"
@@ -635,6 +738,8 @@ def main(argv=None) -> int:
             results.append(res)
             with pg_schema(args.pg_url, "bench_clients") as url:
                 clients = run_clients(url, args.client_skps)
+            with pg_schema(args.pg_url, "bench_bare_clients") as url:
+                bare_clients = run_bare_clients(url, args.bare_client_instances)
             pgbench = pgbench_tps(args.pg_url, args.pgbench_seconds)
         else:
             pg_note = "skipped: " + pg_note
@@ -715,6 +820,17 @@ def main(argv=None) -> int:
                 print(f"  PostgreSQL completions/s with {n_clients} client process(es) side by side: {c['cps']:.1f} "
                       f"({c['completions']} completions in {c['wall']:.2f} s, client CPU {c['cpu_ms']:.1f} ms per "
                       f"completion); ratio to pgbench {c['cps'] / pgbench[0]:.3f} (goal >= 0.25)")
+        if bare_clients:
+            print("  The ceiling, bare SpiffWorkflow whose state is one row (per completion: SELECT … FOR UPDATE, "
+                  "load_state -> run -> dump_state, UPDATE, COMMIT through the driver; no inbox rows, events or "
+                  "domain rows):")
+            for n_clients, c in sorted(bare_clients.items()):
+                line = (f"    {n_clients} client process(es): {c['cps']:.1f} completions/s ({c['completions']} in "
+                        f"{c['wall']:.2f} s, client CPU {c['cpu_ms']:.1f} ms per completion); ratio to pgbench "
+                        f"{c['cps'] / pgbench[0]:.3f}")
+                if clients and n_clients in clients:
+                    line += f"; ours / ceiling {clients[n_clients]['cps'] / c['cps']:.2f}"
+                print(line)
     elif pg_res:
         print(f"  pgbench: {pgbench[1] if pgbench else 'not run'}")
 
