@@ -9,6 +9,7 @@ changes (``SELECT … FOR UPDATE``).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from contextlib import contextmanager
 from functools import lru_cache
@@ -198,20 +199,6 @@ def end_after_unavailable(session: Session, exc: Exception) -> None:
         session.invalidate()
 
 
-def insert_skipping_conflicts(session: Session, target, *unique_columns: str):
-    """``INSERT … ON CONFLICT (unique_columns) DO NOTHING`` into ``target`` (a mapped class or a table) on
-    PostgreSQL and SQLite: a row whose key exists, or that a concurrent transaction inserts meanwhile, is
-    skipped by the database instead of failing the transaction. None on a database without the clause."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        return None
-    return insert(target).on_conflict_do_nothing(index_elements=list(unique_columns))
-
-
 def insert_one_skipping_conflict(session: Session, model, values: dict, unique_column: str):
     """``INSERT … ON CONFLICT (unique_column) DO NOTHING RETURNING *`` of one row of ``model`` (PostgreSQL,
     SQLite): the new row as a loaded ORM object, or None when its key exists (also when a concurrent
@@ -237,3 +224,53 @@ def _one_row_skipping_conflict(model, columns: tuple[str, ...], unique_column: s
            f"RETURNING {', '.join(quote(c.name) for c in table.columns)}")
     statement = text(sql).bindparams(*(bindparam(c, type_=table.c[c].type) for c in columns))
     return select(model).from_statement(statement.columns(*table.columns))
+
+
+def insert_rows_skipping_conflict(session: Session, model, rows: list[dict], unique_column: str,
+                                  ids_only: bool = False) -> list:
+    """``insert_one_skipping_conflict`` for any number of rows of ``model`` in ONE statement that is built and
+    compiled once (per table, columns and dialect): the rows travel as one JSON parameter, read by
+    ``json_populate_recordset`` on PostgreSQL and ``json_each`` on SQLite, after each column's own bind
+    processing (so that they are stored as the ORM would store them). Every row has the same keys. Returns the
+    new rows as loaded ORM objects in no particular order (with ``ids_only``, their ids); NotImplemented on a
+    database without ``ON CONFLICT``."""
+    if not rows:
+        return []
+    dialect = session.get_bind().dialect
+    if dialect.name not in ("postgresql", "sqlite"):
+        return NotImplemented
+    columns = tuple(rows[0])
+    if any(tuple(row) != columns for row in rows):
+        raise ValueError(f"every row needs the keys {columns}")
+    statement, processors = _rows_skipping_conflict(model, columns, unique_column, ids_only, dialect)
+    payload = json.dumps([{c: process(row[c]) if process else row[c] for c, process in zip(columns, processors)}
+                          for row in rows], default=json_scalar)
+    return list(session.scalars(statement, {"rows": payload}))
+
+
+@lru_cache(maxsize=64)
+def _rows_skipping_conflict(model, columns: tuple[str, ...], unique_column: str, ids_only: bool, dialect):
+    table = model.__table__
+    preparer = dialect.identifier_preparer
+    quote, name = preparer.quote, preparer.format_table(table)
+    names = ", ".join(quote(c) for c in columns)
+    if dialect.name == "postgresql":
+        source = f"SELECT {names} FROM json_populate_recordset(NULL::{name}, CAST(:rows AS json))"
+    else:  # WHERE true: SQLite's parser needs it before ON CONFLICT after a SELECT
+        values = ", ".join(f"json_extract(value, '$.{c}')" for c in columns)
+        source = f"SELECT {values} FROM json_each(:rows) WHERE true"
+    returned = [table.c.id] if ids_only else list(table.columns)
+    sql = (f"INSERT INTO {name} ({names}) {source} ON CONFLICT ({quote(unique_column)}) DO NOTHING "
+           f"RETURNING {', '.join(quote(c.name) for c in returned)}")
+    statement = text(sql).columns(*returned)
+    if not ids_only:
+        statement = select(model).from_statement(statement)
+    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    return statement, processors
+
+
+def json_scalar(value):
+    """``json.dumps``'s ``default`` for the rows a statement reads from JSON: dates and instants in ISO 8601."""
+    if isinstance(value, (dt.datetime, dt.date)):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not written as JSON")

@@ -149,6 +149,47 @@ def test_notify_with_dedup_key_is_one_statement(app, session, people):
         f"satu:{p.id}" for p in (jf, kasi, people["kadis"]))
 
 
+def test_several_recipients_in_one_statement_compiled_once(app, session, people):
+    """Two and three recipients: one INSERT each, the second from SQLAlchemy's compiled cache (the rows travel as
+    one JSON parameter, so their number does not change the statement); the rows hold what the ORM would store
+    (the instant read back aware and equal, NULLs, the e-mail columns), and notify_many uses the same statement."""
+    from sqlalchemy.engine.default import CACHE_HIT
+
+    jf, kasi, kadis = people["jf"], people["kasi"], people["kadis"]
+    engine, seen = app.extensions["db_engine"], []
+
+    def listener(_conn, _cursor, statement, _params, context, _many):
+        if statement.startswith("INSERT INTO notification"):
+            seen.append(context.cache_hit)
+
+    clock.set("2027-01-05T10:04:05+07:00")
+    now = clock.now()
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        two = send(session, [kasi.id, jf.id], "tugas_baru", {"judul": "Periksa SKP"}, link="/tugas/1")
+        three = send(session, [jf.id, kasi.id, kadis.id], "skp_disetujui", dedup_key="banyak")
+        with write_transaction(session):
+            told = notifications.notify_many(session, [
+                dict(pegawai_ids=[jf.id, kadis.id], kind="skp_disetujui", context={"tahun": 2028},
+                     dedup_key="banyak"),
+                dict(pegawai_ids=[kasi.id], kind="pemberitahuan", context={"judul": "Rapat", "isi": "Besok"})])
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert [r.pegawai_id for r in two] == [kasi.id, jf.id] and [r.pegawai_id for r in three] == [jf.id, kasi.id, kadis.id]
+    assert told == 1  # the two "banyak" rows exist already; the pemberitahuan is new
+    assert len(seen) == 3 and seen[1] == CACHE_HIT, seen
+    stored = {(r.pegawai_id, r.kind): r for r in rows_of(session)}
+    assert len(stored) == 6
+    row = stored[(kasi.id, "tugas_baru")]
+    assert abs(row.created_at - now) < dt.timedelta(seconds=5) and row.created_at.utcoffset() == dt.timedelta(0)
+    assert two[0].created_at == row.created_at  # what RETURNING gave is what a later read gives
+    assert (row.link, row.read_at, row.dedup_key, row.email_to, row.email_status, row.email_attempts,
+            row.email_error) == ("/tugas/1", None, None, None, "tidak", 0, "")
+    assert "Periksa SKP" in row.subject and kasi.nama_lengkap in row.body
+    assert stored[(kadis.id, "skp_disetujui")].dedup_key == f"banyak:{kadis.id}"
+    assert stored[(kasi.id, "pemberitahuan")].subject == "Rapat"
+
+
 def test_concurrent_duplicate_is_harmless(app, session, people):
     """Two transactions notify with one key at once: one row, no error (PostgreSQL: the unique index decides)."""
     factory, jf = app.extensions["db_sessionmaker"], people["jf"].id

@@ -91,12 +91,12 @@ def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
     task, e.g. a timer expression that failed while the engine refreshed timers)."""
     if current in ("suspended", "terminated", "error"):
         return current
-    if workflow.get_tasks(state=TaskState.ERROR):
+    if tasks_in(workflow, TaskState.ERROR):
         return "error"
+    if tasks_in(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+        return "waiting"  # (so not completed: asked first, it spares a walk of the tree)
     if workflow.is_completed():
         return "completed" if workflow.success else "terminated"
-    if tasks_in(workflow, TaskState.READY | TaskState.WAITING | TaskState.STARTED):
-        return "waiting"
     return "running"
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from core.db import insert_one_skipping_conflict, insert_skipping_conflicts
+from core.db import insert_one_skipping_conflict, insert_rows_skipping_conflict
 from core.errors import NotFound
 from workflows import clock
 
@@ -102,18 +102,14 @@ def _create(session: Session, notices: list[dict], entities: bool) -> list:
         rows.append(_values((pegawai_id, recipients[pegawai_id]), notice["kind"], notice.get("context") or {},
                             notice.get("link"), key, now, email_on))
     session.flush()  # the caller's pending rows (the pegawai, the tasks) before ours
-    statement = insert_skipping_conflicts(session, Notification if entities else Notification.__table__,
-                                          "dedup_key")
-    if statement is None:
-        return _create_one_by_one(session, rows)
-    if entities and len(rows) == 1:  # the usual notice: a statement compiled once (the multi-row one is not)
+    if entities and len(rows) == 1:  # the usual notice
         created = insert_one_skipping_conflict(session, Notification, rows[0], "dedup_key")
-        return [created] if created is not None else []
-    if not entities:
-        return session.execute(statement.returning(Notification.__table__.c.id), rows).all()
-    created = list(session.scalars(statement.returning(Notification), rows,
-                                   execution_options={"render_nulls": True}))  # one INSERT, also for mixed NULLs
-    return sorted(created, key=lambda row: order[row.pegawai_id])
+        created = created if created is NotImplemented else [created] if created is not None else []
+    else:
+        created = insert_rows_skipping_conflict(session, Notification, rows, "dedup_key", ids_only=not entities)
+    if created is NotImplemented:
+        return _create_one_by_one(session, rows)
+    return sorted(created, key=lambda row: order[row.pegawai_id]) if entities else created
 
 
 def _create_one_by_one(session: Session, rows: list[dict]) -> list[Notification]:
