@@ -8,8 +8,10 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import JSON, String, bindparam, cast, func, insert, inspect, literal_column, select, update
+from sqlalchemy import (JSON, String, bindparam, cast, delete, func, insert, inspect, literal_column, select,
+                        tuple_, update)
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,9 +30,15 @@ def adding(session: Session, row) -> None:
     _collect(session, _ADDS, row, session.add)
 
 
-def deleting(session: Session, statement) -> None:
-    """A DELETE of derived rows: collected while ``collecting``, and sent with the others; else sent now."""
-    _collect(session, _DELETES, statement, session.execute)
+def deleting(session: Session, model, keys) -> None:
+    """Derived rows of ``model`` that go, by their keys (ids; for message subscriptions (task id, message name)
+    pairs): collected while ``collecting``, and sent with the others; else sent now. Their DELETE is built once
+    per model, the keys an expanding parameter, so that SQLAlchemy compiles it once (``_gone``)."""
+    collected = session.info.get(_DELETES)
+    if collected is None:
+        session.execute(_gone(model), {_gone_key(model): list(keys)})
+    else:
+        collected.setdefault(model, []).extend(keys)
 
 
 @contextmanager
@@ -50,7 +58,7 @@ def collecting(session: Session, adds_too: bool):
 
 @dataclass
 class Collected:
-    deletes: list = field(default_factory=list)
+    deletes: dict = field(default_factory=dict)  # model: keys of its rows that go
     adds: list = field(default_factory=list)
 
 
@@ -62,8 +70,27 @@ def _collect(session: Session, key: str, item, otherwise) -> None:
         collected.append(item)
 
 
-def _as_one(statements: list):
-    """The statements as one: the others as data-modifying CTEs of the last (PostgreSQL)."""
+def _gone_key(model) -> str:
+    return f"gone_{model.__tablename__}"
+
+
+@lru_cache(maxsize=None)
+def _gone(model):
+    """``DELETE FROM <model's table> WHERE <key> IN (:gone_<table>)``, the keys given at execution."""
+    key = (tuple_(MessageSubscription.task_id, MessageSubscription.message_name) if model is MessageSubscription
+           else model.id)
+    return delete(model).where(key.in_(bindparam(_gone_key(model), expanding=True)))
+
+
+@lru_cache(maxsize=256)
+def _as_one(deletes: tuple, inserts: tuple, updated: tuple | None):
+    """ONE statement (PostgreSQL) of the DELETEs of ``deletes`` (models), the INSERTs of ``inserts`` (tables)
+    and, with ``updated`` (the instance's changed columns), its versioned UPDATE: the others as data-modifying
+    CTEs of the last. Built once per such shape of a save; every value is a parameter, so the same object is
+    executed again and SQLAlchemy neither rebuilds it nor walks it for its cache key (0.7 ms CPU per save)."""
+    statements = [*(_gone(model) for model in deletes), *(_JSON_INSERTS[table.name] for table in inserts)]
+    if updated is not None:
+        statements.append(_instance_update_statement(updated))
     last = statements[-1]
     for n, statement in enumerate(statements[:-1]):
         last = last.add_cte(statement.cte(f"derived_{n}"))
@@ -86,21 +113,21 @@ def write_derived(session: Session, collected: Collected, one_statement: bool, i
             candidate.human_task_id = row.id
             rows[HumanTaskCandidate].append(candidate)
     inserts = [(cls.__table__, [_column_values(row) for row in found]) for cls, found in rows.items() if found]
-    updated, params = None, {}
+    updated, params = None, {_gone_key(model): keys for model, keys in deletes.items()}
     if one_statement and instance is not None and inspect(instance).persistent:
         if events:  # written here, not added to the session: nothing reads their ids
             inserts.append((InstanceEvent.__table__, [_column_values(e) for e in events]))
-        updated, committed = _instance_update(instance)
+        updated, committed = _instance_update(instance, params)
     else:
         session.add_all(events)
     if one_statement:
-        statements = [*deletes, *(_json_insert(table, found, params) for table, found in inserts)]
+        for table, found in inserts:
+            _json_insert(table, found, params)
+        statements = []
+        if deletes or inserts or updated:
+            statements = [_as_one(tuple(deletes), tuple(table for table, _ in inserts), updated)]
     else:
-        statements = [*deletes, *(insert(table).values(found) for table, found in inserts)]
-    if updated is not None:
-        statements.append(updated)
-    if one_statement and len(statements) > 1:
-        statements = [_as_one(statements)]
+        statements = [*(_gone(model) for model in deletes), *(insert(table).values(found) for table, found in inserts)]
     for statement in statements:
         result = session.execute(statement, params)
     if updated is not None:
@@ -134,9 +161,10 @@ def _json_insert(table, found: list[dict], params: dict):
 
 
 
-def _instance_update(instance: Instance):
+def _instance_update(instance: Instance, params: dict) -> tuple[tuple, dict]:
     """The versioned UPDATE the flush would send for the instance's changed columns (``WHERE version =`` the
-    version read, ``RETURNING`` its id, so that no row back means another transaction saved it), and the
+    version read, ``RETURNING`` its id, so that no row back means another transaction saved it): its values put
+    in ``params``; returns the changed columns (the statement's shape, ``_instance_update_statement``) and the
     values the instance then holds as committed."""
     state = inspect(instance)
     changed = {}
@@ -144,12 +172,18 @@ def _instance_update(instance: Instance):
         history = state.attrs[attribute.key].history
         if history.added:
             changed[attribute.key] = history.added[0]
-    version = instance.version
-    changed["version"] = version + 1
+    changed["version"] = instance.version + 1
+    params.update({f"instance_new_{key}": value for key, value in changed.items()},
+                  instance_id=instance.id, instance_version_read=instance.version)
+    return tuple(changed), changed
+
+
+@lru_cache(maxsize=64)
+def _instance_update_statement(columns: tuple):
     table = Instance.__table__
-    statement = (update(table).where(table.c.id == instance.id, table.c.version == version)
-                 .values(**changed).returning(table.c.id))
-    return statement, changed
+    return (update(table).where(table.c.id == bindparam("instance_id"),
+                                table.c.version == bindparam("instance_version_read"))
+            .values({key: bindparam(f"instance_new_{key}") for key in columns}).returning(table.c.id))
 
 
 def _column_values(row) -> dict:

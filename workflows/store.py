@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from typing import Callable
 from uuid import UUID
 
-from sqlalchemy import delete, inspect, update
+from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
@@ -268,7 +268,7 @@ def _sync_human_tasks(session: Session, instance: Instance, workflow: BpmnWorkfl
         ready = {}
     gone = existing - set(ready)
     if gone:  # their human_task_candidate rows go with them (ON DELETE CASCADE)
-        deleting(session, delete(HumanTask).where(HumanTask.id.in_(gone)))
+        deleting(session, HumanTask, gone)
     new_rows = []
     for task_id, task in ready.items():
         if task_id in existing:
@@ -336,7 +336,7 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, e
                     waiting[str(task.id)] = (task, details.event_type, due)
     gone = [timer_id for timer_id in existing if timer_id not in waiting]
     if gone:
-        deleting(session, delete(Timer).where(Timer.id.in_(gone)))
+        deleting(session, Timer, gone)
     for timer_id, (task, event_type, due) in waiting.items():
         row = existing.get(timer_id)
         if row is None:
@@ -391,9 +391,9 @@ def _sync_message_subscriptions(session: Session, instance: Instance, workflow: 
     waiting = {}
     if instance.status in ("running", "waiting"):
         waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
-    for task_id, message_name in [key for key in existing if key not in waiting]:
-        deleting(session, delete(MessageSubscription).where(MessageSubscription.task_id == task_id,
-                                                          MessageSubscription.message_name == message_name))
+    gone = [key for key in existing if key not in waiting]  # (task id, message name)
+    if gone:
+        deleting(session, MessageSubscription, gone)
     for key, (task, definition) in waiting.items():
         values = dict(business_key=instance.business_key, correlation=receiver_correlation(task, definition),
                       bpmn_id=task.task_spec.bpmn_id or "")
@@ -431,7 +431,7 @@ def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
     found = active_elements(instance, workflow)
     gone = [element_id for element_id in existing if element_id not in found]
     if gone:
-        deleting(session, delete(InstanceElement).where(InstanceElement.id.in_(gone)))
+        deleting(session, InstanceElement, gone)
     current = now()
     for element_id, (bpmn_id, state) in found.items():
         values = dict(bpmn_id=bpmn_id, state=state, definition_id=instance.definition_id,
