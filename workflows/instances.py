@@ -16,6 +16,7 @@ from __future__ import annotations
 import copy
 import traceback
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, select
@@ -139,8 +140,19 @@ def _locking(query):
             .with_for_update(of=Instance).execution_options(populate_existing=True))
 
 
+@lru_cache(maxsize=None)
+def _lock_statement(by_task: bool):
+    """The locking query of the instance ``:instance_id``, or ``by_task`` of the task ``:task_id``'s. Built
+    once (on first use: the mappers are complete then), the values parameters: the same statement object is
+    executed again, so SQLAlchemy neither rebuilds it nor walks it (the joined definition too) for its cache key."""
+    if by_task:
+        return _locking(select(Instance).where(Instance.id == select(HumanTask.instance_id).where(
+            HumanTask.id == bindparam("task_id", type_=String())).scalar_subquery()))
+    return _locking(select(Instance).where(Instance.id == bindparam("instance_id", type_=Integer())))
+
+
 def _lock(session: Session, instance_id: int) -> Instance:
-    instance = session.scalar(_locking(select(Instance).where(Instance.id == instance_id)))
+    instance = session.scalar(_lock_statement(False), {"instance_id": instance_id})
     if instance is None:
         raise NotFound("Instance proses tidak ditemukan")
     return instance
@@ -212,8 +224,7 @@ def _lock_task(session: Session, task_id: str, actor_id: int) -> tuple[Instance,
     is told apart by the slower path of ``open_task`` and ``check_candidate``."""
     if store.task_uuid(task_id) is None:
         open_task(session, task_id)  # raises NotFound
-    owner = select(HumanTask.instance_id).where(HumanTask.id == task_id).scalar_subquery()
-    instance = session.scalar(_locking(select(Instance).where(Instance.id == owner)))
+    instance = session.scalar(_lock_statement(True), {"task_id": task_id})
     found = None
     if instance is not None:
         found = session.execute(_task_statement(session.get_bind().dialect.name),
