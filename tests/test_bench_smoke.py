@@ -27,6 +27,8 @@ BENCHES = [
                              r"CPU \d+\.\d+ \[\d+\]", r"status_skp='DISETUJUI'",
                              r"SKP status after the run \{'DISETUJUI': 2\}",
                              r"^\| bare \+ state +\| [\d.]+ ", (r"completions/s .* TPS; ratio [\d.]+", "pgbench"),
+                             (r"2 client process\(es\): [\d.]+ completions/s \(16 in .*ratio to pgbench [\d.]+; "
+                              r"ours / ceiling [\d.]+", "pgbench"),
                              r"^\| PostgreSQL +\| \d+ statements \(max \d+\), CPU [\d.]+ ms, n=2 +\| \d+ statements"]),
     ("admin_filters.py", True, [r"^\| superadmin: pegawai by NIP \| \d+ \| [\d.]+ \| [\d.]+ \|",
                                     r"^\| superadmin: pegawai by part of the name .* ix_pegawai_nama_trgm",
