@@ -1,7 +1,7 @@
 """Messages between instances: delivery of thrown messages, message start, correlation.
 
 SpiffWorkflow routes a message only inside one workflow; a message nothing inside the
-instance caught is taken off its queue at save (``store._thrown_messages``) and handed on here,
+instance caught is taken off its queue at save (``message_rows.thrown_messages``) and handed on here,
 in the thrower's write transaction:
 
 1. The receivers are the rows of ``message_subscription`` (one per waiting message catch event,
@@ -37,6 +37,7 @@ from core.errors import Conflict
 from . import store
 from .definitions import latest, specs_of
 from .instances import Run, _lock, advance, load, start_instance
+from .message_rows import correlation_text, waiting_receivers
 from .models import Instance, MessageSubscription, ProcessDefinition
 
 MAX_DEPTH = 10  # messages that make the receiver throw again: a loop of instances stops here
@@ -48,7 +49,7 @@ class Message:
     name: str
     payload: Any = None
     business_key: str | None = None  # the receiver's business key (used when there is no correlation)
-    correlation: str | None = None  # canonical property values (store.correlation_text)
+    correlation: str | None = None  # canonical property values (message_rows.correlation_text)
     correlations: dict = field(default_factory=dict)  # SpiffWorkflow's {key: {property: value}}
 
 
@@ -69,7 +70,7 @@ def flat(correlations: dict | None) -> dict:
 def from_event(thrower: Instance, event: BpmnEvent) -> Message:
     payload = event.payload
     named = payload.get("business_key") if isinstance(payload, dict) else None
-    correlation = store.correlation_text(flat(event.correlations))
+    correlation = correlation_text(flat(event.correlations))
     return Message(name=event.event_definition.name, payload=payload, correlations=event.correlations or {},
                    correlation=correlation,
                    business_key=None if correlation else str(named) if named is not None else thrower.business_key)
@@ -96,7 +97,7 @@ def _catch(session: Session, instance_id: int, task_ids: list[str], message: Mes
         return False
     run = Run(session, actor_id, instance)
     workflow = load(run)
-    waiting = {str(t.id): (t, d) for t, d in store.waiting_receivers(workflow) if d.name == message.name}
+    waiting = {str(t.id): (t, d) for t, d in waiting_receivers(workflow) if d.name == message.name}
     task, definition = next((waiting[i] for i in task_ids if i in waiting), (None, None))
     if task is None:
         return False
@@ -258,7 +259,7 @@ def send(session: Session, name: str, payload: dict, business_key: str | None, c
     from core.errors import Forbidden, NotFound
 
     message = Message(name=name, payload=payload, business_key=business_key,
-                      correlation=store.correlation_text(correlation))
+                      correlation=correlation_text(correlation))
     scope = (lambda q: q.where(Instance.instansi_id == instansi_id)) if instansi_id is not None else None
     matched = receivers(session, message, scope) if (business_key or correlation) else []
     allowed = {r.instance_id for r in matched if may_send(session.get(Instance, r.instance_id).definition)}

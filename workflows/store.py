@@ -7,15 +7,12 @@ from the workflow, in the caller's transaction, so they never disagree with it.
 from __future__ import annotations
 
 import datetime as dt
-import json
-from contextlib import contextmanager
 from typing import Callable
 from uuid import UUID
 
 from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
 
@@ -23,9 +20,11 @@ from . import catalog, clock, lanes
 from .derived_rows import Derived, derived_rows, kept
 from .derived_writes import adding, collecting, deleting, write_derived
 from .event_log import log_event, take as take_held_events  # log_event: also read as store.log_event
-from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, MessageSubscription, Timer
+from .message_rows import sync_message_subscriptions, thrown_messages
+from .models import HumanTask, HumanTaskCandidate, Instance, InstanceElement, Timer
 # the stored state's layout, also read as store.* (instances, migration, tests, bench)
 from .state import SCHEMA_VERSION, SERIALIZER, STATE_SERIALIZER, dump_state, load_state  # noqa: F401
+from .task_walk import ACTIVE, one_walk, tasks_in
 
 now = clock.now
 
@@ -60,30 +59,6 @@ def as_datetime(value) -> dt.datetime | None:
 
 
 utc = clock.utc  # also read as store.utc
-
-
-ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
-_WALKED = "_ekinerja_active_tasks"
-
-
-@contextmanager
-def one_walk(workflow: BpmnWorkflow):
-    """Walk the task tree once for the tasks in an ACTIVE state and let ``tasks_in`` answer from that list
-    meanwhile (a save asked the tree five times: each ``get_tasks`` walks all of it)."""
-    setattr(workflow, _WALKED, workflow.get_tasks(state=ACTIVE))
-    try:
-        yield
-    finally:
-        delattr(workflow, _WALKED)
-
-
-def tasks_in(workflow: BpmnWorkflow, state: int, manual: bool | None = None) -> list:
-    """``workflow.get_tasks(state=state, manual=manual)`` for a ``state`` within ACTIVE (the same tasks in
-    the same order: every such filter walks the same part of the tree), from ``one_walk``'s list if any."""
-    walked = getattr(workflow, _WALKED, None)
-    if walked is None or state & ~ACTIVE:
-        return workflow.get_tasks(state=state, manual=manual)
-    return [t for t in walked if t.state & state and (manual is None or t.task_spec.manual == manual)]
 
 
 def status_of(workflow: BpmnWorkflow, current: str | None) -> str:
@@ -138,7 +113,7 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     Listeners hear about the human tasks that opened with this save (to notify the people
     who must act); ``actor_id`` is whoever caused it, so nobody is told about their own step.
     """
-    thrown = _thrown_messages(workflow)
+    thrown = thrown_messages(workflow)
     existing = Derived() if fresh else kept(session, instance)
     if existing is None:
         existing = derived_rows(session, instance.id)
@@ -202,7 +177,7 @@ def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, 
         new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
         _sync_timers(session, instance, workflow, existing.timers)
         _sync_elements(session, instance, workflow, existing.elements)
-        _sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
+        sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
     write_derived(session, collected, one_statement, instance if together else None, events or [])
     return new_tasks
 
@@ -222,7 +197,7 @@ def save_new_many(session: Session, started: list[tuple[Instance, BpmnWorkflow]]
     told, thrown = [], []
     with session.no_autoflush:  # everything below is written by the one flush at the end
         for instance, workflow in started:
-            messages_out = _thrown_messages(workflow)
+            messages_out = thrown_messages(workflow)
             with one_walk(workflow):
                 _write_state(instance, workflow)
                 told.append((instance, _sync_derived(session, instance, workflow, Derived())))
@@ -344,68 +319,6 @@ def _sync_timers(session: Session, instance: Instance, workflow: BpmnWorkflow, e
                               event_type=event_type, due_at=due))
         elif row.due_at != due:
             session.execute(update(Timer).where(Timer.id == timer_id).values(due_at=due))
-
-
-def _thrown_messages(workflow: BpmnWorkflow) -> list:
-    """The messages the instance threw that nothing inside it caught, taken off its event queue
-    (other uncaught events stay there as before); ``messages.deliver_thrown`` hands them on."""
-    events = workflow.get_events()
-    thrown = [e for e in events if isinstance(e.event_definition, MessageEventDefinition)]
-    workflow.bpmn_events = [e for e in events if e not in thrown]
-    return thrown
-
-
-def correlation_text(values: dict | None) -> str | None:
-    """Correlation property values {name: value} as the canonical JSON stored and compared; None when empty."""
-    if not values:
-        return None
-    return json.dumps({str(k): values[k] for k in sorted(values, key=str)}, sort_keys=True, default=str,
-                      separators=(",", ":"))[:512]
-
-
-def receiver_correlation(task, definition) -> str | None:
-    """The property values a waiting message catch event expects (from its process correlations), or None."""
-    names = {p.name for p in [*definition.correlation_properties, *getattr(definition, "process_correlations", [])]}
-    values = {}
-    for key_values in task.workflow.correlations.values():
-        for name, value in (key_values or {}).items():
-            if name in names:
-                values[name] = value
-    return correlation_text(values)
-
-
-def waiting_receivers(workflow: BpmnWorkflow) -> list[tuple]:
-    """[(task, message definition)] of the tasks waiting for a message: intermediate and boundary catch
-    events, event-based gateways (one entry per message they wait for), receive tasks, message start events."""
-    found = []
-    for task in tasks_in(workflow, TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        for item in getattr(definition, "event_definitions", None) or [definition]:
-            if isinstance(item, MessageEventDefinition) and item.name:
-                found.append((task, item))
-    return found
-
-
-def _sync_message_subscriptions(session: Session, instance: Instance, workflow: BpmnWorkflow,
-                                existing: dict[tuple[str, str], MessageSubscription]) -> None:
-    waiting = {}
-    if instance.status in ("running", "waiting"):
-        waiting = {(str(t.id), d.name[:255]): (t, d) for t, d in waiting_receivers(workflow)}
-    gone = [key for key in existing if key not in waiting]  # (task id, message name)
-    if gone:
-        deleting(session, MessageSubscription, gone)
-    for key, (task, definition) in waiting.items():
-        values = dict(business_key=instance.business_key, correlation=receiver_correlation(task, definition),
-                      bpmn_id=task.task_spec.bpmn_id or "")
-        row = existing.get(key)
-        if row is None:
-            adding(session, MessageSubscription(task_id=key[0], message_name=key[1], instance_id=instance.id, **values))
-        elif any(getattr(row, name) != value for name, value in values.items()):
-            session.execute(update(MessageSubscription).where(MessageSubscription.task_id == key[0],
-                                                              MessageSubscription.message_name == key[1])
-                            .values(**values))
-
-
 
 
 def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tuple[str, str]]:
