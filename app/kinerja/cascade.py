@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from app.notifications import notify
 from core.errors import Forbidden
-from core.memo import remembered, watch
+from core.memo import remember, remembered, watch
 from workflows import clock
 from workflows.instances import by_business_key, open_tasks_of
 from workflows.store import utc
@@ -144,31 +144,38 @@ def allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
 
 
 def _allowed_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
-    people, positions = leaders_of(session, skp), leader_positions(session, skp)
-    team = team_rhk_ids(session, skp.pegawai_id, skp.tahun)
-    if not people and not positions and not team:
-        return []
-    return list(session.scalars(
-        select(Rhk).join(Skp, Rhk.skp_id == Skp.id)
-        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI"))
-               | Rhk.id.in_(team),
-               Skp.tahun == skp.tahun, Skp.status.in_(("DISETUJUI", "SELESAI")))
-        .order_by(Skp.pegawai_id, Rhk.urutan)))
-
+    return _linkable(session, skp, provisional=False)[0]
 
 
 def provisional_rhk_atasan(session: Session, skp: Skp) -> list[Rhk]:
     """RHK a draft may link to while the leader is still drafting: those of the penilai's or the
     unit leader's SKP of the same year in any status but cancelled (submission still needs an
-    approved one), and the organisational RHK the approved ones of the position offer."""
-    found = {r.id: r for r in allowed_rhk_atasan(session, skp)}
-    people, team = leaders_of(session, skp), team_rhk_ids(session, skp.pegawai_id, skp.tahun)
-    if people or team:
-        for rhk in session.scalars(select(Rhk).join(Skp, Rhk.skp_id == Skp.id).where(
-                Skp.pegawai_id.in_(people) | Rhk.id.in_(team), Skp.tahun == skp.tahun, Skp.status != "DIBATALKAN")
-                .order_by(Skp.pegawai_id, Rhk.urutan)):
-            found.setdefault(rhk.id, rhk)
-    return list(found.values())
+    approved one), and the organisational RHK the approved ones of the position offer. The allowed ones
+    (``allowed_rhk_atasan``) come first, read with the others in one statement and remembered."""
+    allowed, pending = _linkable(session, skp, provisional=True)
+    if skp.id is not None:
+        remember(session, ALLOWED_MEMO, {(skp.id, clock.today()): allowed})
+    return [*allowed, *pending]
+
+
+def _linkable(session: Session, skp: Skp, provisional: bool) -> tuple[list[Rhk], list[Rhk]]:
+    """(the RHK of approved SKP of the same year that this SKP may intervene: the leaders', the organisational
+    ones of the leader positions and the teams'; with ``provisional`` the leaders' and the teams' RHK of SKP
+    not approved yet, but not cancelled), in one statement, each list by pegawai and order."""
+    people, positions = leaders_of(session, skp), leader_positions(session, skp)
+    team = team_rhk_ids(session, skp.pegawai_id, skp.tahun)
+    if not people and not positions and not team:
+        return [], []
+    status = Skp.status != "DIBATALKAN" if provisional else Skp.status.in_(APPROVED)
+    rows = session.execute(
+        select(Rhk, Skp.status, Skp.pegawai_id).join(Skp, Rhk.skp_id == Skp.id)
+        .where(Skp.pegawai_id.in_(people) | (Skp.jabatan_id.in_(positions) & (Rhk.klasifikasi == "ORGANISASI"))
+               | Rhk.id.in_(team), Skp.tahun == skp.tahun, status)
+        .order_by(Skp.pegawai_id, Rhk.urutan, Rhk.id)).all()
+    allowed = [rhk for rhk, rhk_status, _ in rows if rhk_status in APPROVED]
+    pending = [rhk for rhk, rhk_status, pegawai_id in rows
+               if rhk_status not in APPROVED and (pegawai_id in people or rhk.id in team)]
+    return allowed, pending
 
 
 def release_removed(session: Session, removed: Rhk) -> bool:
