@@ -80,10 +80,34 @@ def test_a_save_that_changes_no_lampiran_writes_none(app, accounts, as_user):
         save(data)
     assert not [s for s in statements if "lampiran_item" in s and not s.startswith("SELECT")]
 
+    assert not [s for s in statements if any(f"{verb} {table}" in s for verb in ("UPDATE", "INSERT INTO", "DELETE FROM")
+                                             for table in ("skp ", "rhk ", "iki ", "lampiran_item "))], statements
+    # nor is anything of it left for the flush to go through (a value set again, even an equal one, would be)
+    assert _dirty_at_flush(app, skp["id"], data) == set()
+    assert _dirty_at_flush(app, skp["id"], {**data, "rhk": [{**data["rhk"][0], "deskripsi": "Lain"}]}) == {"Rhk"}
+
     changed = {"dukungan_sumber_daya": ["Akses internet", "Laptop", "Ruang rapat"],
                "skema_pertanggungjawaban": LAMPIRAN["skema_pertanggungjawaban"], "konsekuensi": []}
     save({**data, "lampiran": changed})
     assert kadis.get(f"/skp/{skp['id']}").get_json()["lampiran"] == changed
+
+
+def _dirty_at_flush(app, skp_id: int, data: dict) -> set[str]:
+    """The kinds of rows ``write_editor_data`` leaves changed for its flush (the transaction rolled back)."""
+    from sqlalchemy.orm import joinedload, selectinload
+
+    from app.kinerja.skp import Rhk
+    from app.kinerja.skp_forms import write_editor_data
+
+    session, seen = app.extensions["db_sessionmaker"](), set()
+    event.listen(session, "before_flush", lambda s, *_: seen.update(type(o).__name__ for o in s.dirty | s.new))
+    try:
+        skp = session.get(Skp, skp_id, options=(selectinload(Skp.rhk).joinedload(Rhk.iki), joinedload(Skp.lampiran)))
+        write_editor_data(session, skp, data)
+        return seen
+    finally:
+        session.rollback()
+        session.close()
 
 
 def test_the_history_row_joins_a_history_already_loaded(app, kadis_approved):  # noqa: F811

@@ -159,11 +159,12 @@ def opened_by_last_save(session: Session, instance_id: int) -> "list[HumanTask] 
 def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
     """The instance row's state, versions and status from the workflow."""
     instance.state = dump_state(workflow)
-    instance.serializer_version = STATE_SERIALIZER.VERSION
-    instance.schema_version = SCHEMA_VERSION
-    instance.status = status_of(workflow, instance.status)
-    if instance.status != "error":
-        instance.last_error = None
+    status = status_of(workflow, instance.status)
+    # set only what changes: an equal value set again is still work for the flush
+    for name, value in (("serializer_version", STATE_SERIALIZER.VERSION), ("schema_version", SCHEMA_VERSION),
+                        ("status", status), ("last_error", instance.last_error if status == "error" else None)):
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
     instance.updated_at = now()
 
 

@@ -23,6 +23,7 @@ from core.errors import Conflict, ValidationFailed
 from .penilai import keputusan_ppk
 from .perilaku import KODE
 from .cascade import provisional_rhk_atasan, release_removed
+from sqlalchemy import inspect
 from sqlalchemy.orm import joinedload, selectinload
 
 from .skp import LAMPIRAN, WITH_PEGAWAI, WITH_PENILAI, WITH_RENCANA, Iki, LampiranItem, Rhk, Skp, get_skp
@@ -66,29 +67,28 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
             fields[f"rhk[{i}].id"] = f"RHK {item['id']} bukan bagian dari SKP ini"
             continue
         rhk = rhk or Rhk(skp=skp)
-        rhk.urutan, rhk.jenis, rhk.deskripsi = i + 1, item["jenis"], item["deskripsi"].strip()
+        _assign(rhk, urutan=i + 1, jenis=item["jenis"], deskripsi=item["deskripsi"].strip(),
+                rhk_atasan_text=item.get("rhk_atasan_text", "").strip())
         if skp.is_jpt:
-            rhk.klasifikasi, rhk.penugasan_dari, rhk.rhk_atasan_id = item.get("klasifikasi"), item.get(
-                "penugasan_dari", "").strip(), None
+            _assign(rhk, klasifikasi=item.get("klasifikasi"), penugasan_dari=item.get("penugasan_dari", "").strip(),
+                    rhk_atasan_id=None)
         else:
             atasan_id = item.get("rhk_atasan_id")
             if atasan_id is not None and atasan_id not in allowed:
                 fields[f"rhk[{i}].rhk_atasan_id"] = (f"RHK {atasan_id} bukan RHK dari SKP pejabat penilai "
                                                      "atau pimpinan unit tahun yang sama")
-            rhk.rhk_atasan_id, rhk.klasifikasi = atasan_id, None
-        rhk.rhk_atasan_text = item.get("rhk_atasan_text", "").strip()
+            _assign(rhk, rhk_atasan_id=atasan_id, klasifikasi=None)
         iki_existing = {k.id: k for k in rhk.iki}
         kept_iki = []
         for j, iki_item in enumerate(item["iki"]):
             iki = iki_existing.get(iki_item.get("id")) if iki_item.get("id") else None
             iki = iki or Iki()
             nilai, satuan = _target_number(iki_item["target"])
-            iki.urutan, iki.indikator, iki.target_text = j + 1, iki_item["indikator"].strip(), iki_item["target"].strip()
-            iki.target_nilai, iki.target_satuan = nilai, satuan
-            iki.aspek = None if skp.is_jpt else iki_item.get("aspek")
-            iki.perspektif = iki_item.get("perspektif") if skp.is_jpt else None
+            _assign(iki, urutan=j + 1, indikator=iki_item["indikator"].strip(), target_text=iki_item["target"].strip(),
+                    target_nilai=nilai, target_satuan=satuan, aspek=None if skp.is_jpt else iki_item.get("aspek"),
+                    perspektif=iki_item.get("perspektif") if skp.is_jpt else None)
             kept_iki.append(iki)
-        rhk.iki = kept_iki
+        _assign_rows(rhk, "iki", kept_iki)
         kept_rhk.append(rhk)
     removed = [r for r in skp.rhk if r not in kept_rhk and r.id is not None]
     for rhk in removed:
@@ -98,7 +98,7 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
             fields[f"rhk (id {rhk.id})"] = f"RHK ini diintervensi oleh {users} RHK bawahan; tidak dapat dihapus"
     if fields:
         raise ValidationFailed(fields)
-    skp.rhk = kept_rhk
+    _assign_rows(skp, "rhk", kept_rhk)
     lampiran = data.get("lampiran") or {}
     # a line keeps its row (same category and position): a save that changes nothing writes nothing
     rows = {(item.kategori, item.urutan): item for item in skp.lampiran}
@@ -106,10 +106,26 @@ def write_editor_data(session, skp: Skp, data: dict) -> None:
     for kategori in LAMPIRAN:
         for k, teks in enumerate(t.strip() for t in lampiran.get(kategori, []) if t.strip()):
             item = rows.get((kategori, k + 1)) or LampiranItem(kategori=kategori, urutan=k + 1)
-            item.teks = teks
+            _assign(item, teks=teks)
             items.append(item)
-    skp.lampiran = items
+    _assign_rows(skp, "lampiran", items)
     session.flush()
+
+
+def _assign(row, **values) -> None:
+    """Set what differs only: a value set again, even an equal one, puts the row among the flush's work (0.9 ms
+    CPU for an editor's rows that a submission sends back unchanged)."""
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+
+
+def _assign_rows(row, name: str, items: list) -> None:
+    """``_assign`` of a collection: set when its rows differ (their order is their ``urutan``), or when one is new
+    (a row created with its parent is in the parent's list already, but only setting the list adds it to the
+    session)."""
+    if set(getattr(row, name)) != set(items) or any(inspect(item).transient for item in items):
+        setattr(row, name, items)
 
 
 @register_form("skp-editor")
@@ -144,7 +160,7 @@ def skp_review(run, task, data: dict) -> FormResult:
     ekspektasi = data.get("ekspektasi_khusus") or {}
     for row in skp.perilaku:
         if row.kode in ekspektasi:
-            row.ekspektasi_khusus = ekspektasi[row.kode].strip()
+            _assign(row, ekspektasi_khusus=ekspektasi[row.kode].strip())
     # an admin kinerja approving for the PPK records the PPK's decision (required for an approval)
     keputusan = keputusan_ppk(run.session, skp.pejabat_penilai, data, required=data["keputusan"] == "SETUJUI")
     if keputusan is not None:
