@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
+from SpiffWorkflow.util.task import TaskState
 from test_atomic_steps import first_words, people, sql_statements, submitted  # noqa: F401
 from test_skp_api import approve
 
@@ -57,6 +58,33 @@ def test_the_instance_update_and_the_events_go_with_the_derived_rows_on_postgres
     with write_transaction(session := app.extensions["db_sessionmaker"]()):
         instance = session.get(Instance, instance_id)
         assert instance.status == "waiting" and instance.waiting_since is not None
+    session.close()
+
+
+def test_the_save_leaves_the_instance_no_work_for_the_flush_on_postgresql(app, as_user, people):
+    """PostgreSQL: the save's one statement writes the instance's new values (state, status, waiting_since, …),
+    which are set as committed, so no flush of the completion goes through the instance; a fresh read gives what
+    the save wrote. SQLite: the flush writes them."""
+    from sqlalchemy import event, func
+
+    from workflows.models import InstanceElement
+
+    skp_id, instance_id, _ = submitted(as_user, people)
+    factory, dirty = app.extensions["db_sessionmaker"], []
+    record = lambda session, *_: dirty.extend(type(o).__name__ for o in session.dirty)  # noqa: E731
+    event.listen(factory, "before_flush", record)
+    try:
+        assert approve(as_user(people["sekda"]))["completed"] is True
+    finally:
+        event.remove(factory, "before_flush", record)
+    assert ("Instance" in dirty) is not _postgresql(app), dirty
+    with write_transaction(session := factory()):
+        instance = session.get(Instance, instance_id)
+        since = session.scalar(select(func.min(InstanceElement.since)).where(InstanceElement.instance_id == instance_id))
+        assert (instance.status, instance.waiting_since, instance.last_error) == ("waiting", since, None)
+        workflow = load(Run(session, None, instance))
+        assert [t.task_spec.bpmn_id for t in workflow.get_tasks(state=TaskState.READY, manual=True)] == [
+            "Task_KembalikanStatus"]
     session.close()
 
 

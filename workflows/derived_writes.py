@@ -98,7 +98,7 @@ def _as_one(deletes: tuple, inserts: tuple, updated: tuple | None):
 
 
 def write_derived(session: Session, collected: Collected, one_statement: bool, instance: Instance | None = None,
-                  events: list = ()) -> None:
+                  events: list = (), written: dict | None = None) -> None:
     """The DELETEs of the derived rows a step leaves behind and the INSERTs of those collected by ``adding``
     (tasks with their candidates, timers, elements, subscriptions). ``one_statement`` (PostgreSQL): all of
     them as ONE statement, the others as data-modifying CTEs of the last (a completion wrote them with five),
@@ -117,8 +117,10 @@ def write_derived(session: Session, collected: Collected, one_statement: bool, i
     if one_statement and instance is not None and inspect(instance).persistent:
         if events:  # written here, not added to the session: nothing reads their ids
             inserts.append((InstanceEvent.__table__, [_column_values(e) for e in events]))
-        updated, committed = _instance_update(instance, params)
+        updated, committed = _instance_update(instance, params, written or {})
     else:
+        if written:
+            raise ValueError("the instance's values were set as committed, but no statement here writes them")
         session.add_all(events)
     if one_statement:
         for table, found in inserts:
@@ -161,17 +163,18 @@ def _json_insert(table, found: list[dict], params: dict):
 
 
 
-def _instance_update(instance: Instance, params: dict) -> tuple[tuple, dict]:
-    """The versioned UPDATE the flush would send for the instance's changed columns (``WHERE version =`` the
-    version read, ``RETURNING`` its id, so that no row back means another transaction saved it): its values put
-    in ``params``; returns the changed columns (the statement's shape, ``_instance_update_statement``) and the
-    values the instance then holds as committed."""
+def _instance_update(instance: Instance, params: dict, written: dict) -> tuple[tuple, dict]:
+    """The versioned UPDATE of the instance's changed columns and of the values ``written`` (set as committed
+    already, ``store._write_state``) (``WHERE version =`` the version read, ``RETURNING`` its id, so that no row
+    back means another transaction saved it): its values put in ``params``; returns the changed columns (the
+    statement's shape, ``_instance_update_statement``) and the values the instance then holds as committed."""
     state = inspect(instance)
     changed = {}
     for attribute in state.mapper.column_attrs:
         history = state.attrs[attribute.key].history
         if history.added:
             changed[attribute.key] = history.added[0]
+    changed.update(written)
     changed["version"] = instance.version + 1
     params.update({f"instance_new_{key}": value for key, value in changed.items()},
                   instance_id=instance.id, instance_version_read=instance.version)

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from sqlalchemy import inspect, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
@@ -118,10 +119,14 @@ def save(session: Session, instance: Instance, workflow: BpmnWorkflow, actor_id:
     if existing is None:
         existing = derived_rows(session, instance.id)
     events = take_held_events(session, instance)
+    # PostgreSQL: the instance's new values go in the save's one statement (write_derived), so they are set as
+    # committed here and the instance is no work for the flush
+    direct = session.get_bind().dialect.name == "postgresql" and inspect(instance).persistent
     with one_walk(workflow):
-        _write_state(instance, workflow)
+        written = _write_state(instance, workflow, direct)
         with session.no_autoflush:  # everything below is written by the one flush at the end
-            new_tasks = _sync_derived(session, instance, workflow, existing, together=True, events=events)
+            new_tasks = _sync_derived(session, instance, workflow, existing, together=True, events=events,
+                                      written=written)
         session.flush()
         _remember_open_tasks(session, instance, workflow, existing, new_tasks)
     tell_new_tasks(session, instance, new_tasks, actor_id)
@@ -156,30 +161,44 @@ def opened_by_last_save(session: Session, instance_id: int) -> "list[HumanTask] 
     return sorted(found[1], key=lambda row: row.created_at)
 
 
-def _write_state(instance: Instance, workflow: BpmnWorkflow) -> None:
-    """The instance row's state, versions and status from the workflow."""
-    instance.state = dump_state(workflow)
+def _write_state(instance: Instance, workflow: BpmnWorkflow, direct: bool = False) -> dict | None:
+    """The instance row's state, versions and status from the workflow (only the values that change). With
+    ``direct`` they are set as committed and returned, for the statement that writes them (``write_derived``);
+    else set on the instance for the flush (returns None)."""
     status = status_of(workflow, instance.status)
-    # set only what changes: an equal value set again is still work for the flush
+    values = {"state": dump_state(workflow), "updated_at": now()}
     for name, value in (("serializer_version", STATE_SERIALIZER.VERSION), ("schema_version", SCHEMA_VERSION),
                         ("status", status), ("last_error", instance.last_error if status == "error" else None)):
         if getattr(instance, name) != value:
-            setattr(instance, name, value)
-    instance.updated_at = now()
+            values[name] = value
+    written = values if direct else None
+    for name, value in values.items():
+        _set(instance, name, value, written)
+    return written
+
+
+def _set(instance: Instance, name: str, value, written: dict | None) -> None:
+    """Set a column of the instance for the flush, or (``written`` given) as committed, noting it in ``written``
+    for the statement that writes it."""
+    if written is None:
+        setattr(instance, name, value)
+    else:
+        set_committed_value(instance, name, value)
+        written[name] = value
 
 
 def _sync_derived(session: Session, instance: Instance, workflow: BpmnWorkflow, existing: "Derived",
-                  together: bool = False, events: list | None = None) -> list[tuple]:
+                  together: bool = False, events: list | None = None, written: dict | None = None) -> list[tuple]:
     """Human tasks, timers, element rows and message subscriptions as the workflow has them (only what
-    changed against ``existing`` is written), with ``together`` the instance's UPDATE and its held ``events``;
-    returns the human tasks that opened."""
+    changed against ``existing`` is written), with ``together`` the instance's UPDATE (with the values
+    ``written`` set as committed already) and its held ``events``; returns the human tasks that opened."""
     one_statement = session.get_bind().dialect.name == "postgresql"
     with collecting(session, adds_too=together and one_statement) as collected:
         new_tasks = _sync_human_tasks(session, instance, workflow, existing.human_tasks)
         _sync_timers(session, instance, workflow, existing.timers)
-        _sync_elements(session, instance, workflow, existing.elements)
+        _sync_elements(session, instance, workflow, existing.elements, written)
         sync_message_subscriptions(session, instance, workflow, existing.subscriptions)
-    write_derived(session, collected, one_statement, instance if together else None, events or [])
+    write_derived(session, collected, one_statement, instance if together else None, events or [], written or {})
     return new_tasks
 
 
@@ -341,7 +360,8 @@ def active_elements(instance: Instance, workflow: BpmnWorkflow) -> dict[str, tup
 
 
 def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
-                   existing: dict[str, InstanceElement]) -> None:
+                   existing: dict[str, InstanceElement], written: dict | None = None) -> None:
+    """The element rows (where the instance stands) and the instance's ``waiting_since`` (set as ``_set`` does)."""
     found = active_elements(instance, workflow)
     gone = [element_id for element_id in existing if element_id not in found]
     if gone:
@@ -356,7 +376,9 @@ def _sync_elements(session: Session, instance: Instance, workflow: BpmnWorkflow,
         elif (row.bpmn_id, row.state, row.definition_id, row.instansi_id) != tuple(values.values()):
             session.execute(update(InstanceElement).where(InstanceElement.id == element_id).values(**values))
     sinces = [existing[e].since for e in found if e in existing] + ([current] if set(found) - set(existing) else [])
-    instance.waiting_since = min(sinces) if sinces else None
+    waiting_since = min(sinces) if sinces else None
+    if instance.waiting_since != waiting_since:
+        _set(instance, "waiting_since", waiting_since, written)
 
 
 def task_uuid(task_id: str) -> UUID | None:
