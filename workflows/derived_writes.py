@@ -169,12 +169,11 @@ def _instance_update(instance: Instance, params: dict, written: dict) -> tuple[t
     back means another transaction saved it): its values put in ``params``; returns the changed columns (the
     statement's shape, ``_instance_update_statement``) and the values the instance then holds as committed."""
     state = inspect(instance)
-    changed = {}
-    for attribute in state.mapper.column_attrs:
+    changed = dict(written)
+    for attribute in state.mapper.column_attrs:  # set after them (a lane that cannot resolve: status "error")
         history = state.attrs[attribute.key].history
         if history.added:
             changed[attribute.key] = history.added[0]
-    changed.update(written)
     changed["version"] = instance.version + 1
     params.update({f"instance_new_{key}": value for key, value in changed.items()},
                   instance_id=instance.id, instance_version_read=instance.version)
