@@ -386,7 +386,7 @@ def run_api(label: str, url: str, years: int) -> dict:
 
 # ------------------------------------------------------------------ clients side by side (issue 15 goal 1)
 
-def _client(url: str, plan: list[dict], ids: dict, barrier, out) -> None:
+def _client(url: str, ids: dict, plan: list[dict], barrier, out) -> None:
     """One client process: drive its first SKP through submit -> return -> submit -> approve untimed (caches
     warm), wait for the other clients, then drive the others; send back (completions, wall s, CPU s)."""
     from core.db import make_engine, make_sessionmaker
@@ -404,11 +404,7 @@ def _client(url: str, plan: list[dict], ids: dict, barrier, out) -> None:
                 complete_task(session, task_id, ids[b[who]], payload or editor_payload(True, [], True))
         return 4
 
-    drive(plan[0])
-    barrier.wait()
-    t0, p0 = time.perf_counter(), time.process_time()
-    done = sum(drive(b) for b in plan[1:])
-    out.send((done, time.perf_counter() - t0, time.process_time() - p0))
+    timed_after_warmup(drive, plan, barrier, out)
     engine.dispose()
 
 
@@ -417,8 +413,6 @@ def run_clients(url: str, per_client: int) -> dict:
     runs two clients): each client drives SKPs of its own JPT leader (different instances, no shared lock)
     through the four completing steps; SKPs are created, and each client has driven one, before the clock
     starts."""
-    import multiprocessing
-
     from core.db import write_transaction
     from app.kinerja import org
     from app.kinerja.skp_lifecycle import buat_skp
@@ -440,6 +434,15 @@ def run_clients(url: str, per_client: int) -> dict:
                                      penilai=penilai[nip]))
                 plans[(phase, c)] = plan
     engine.dispose()
+    return side_by_side(_client, plans, url, ids)
+
+
+def side_by_side(client, plans: dict, *args) -> dict:
+    """Run ``client(*args, plan, barrier, pipe)`` in 1 and then in 2 forked processes at once (``plans`` keyed
+    by (phase, client number)); returns per number of processes: completions, wall s (the slowest),
+    completions/s and client CPU ms per completion."""
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     found = {}
     for phase, clients in (("one", 1), ("two", 2)):
@@ -447,7 +450,7 @@ def run_clients(url: str, per_client: int) -> dict:
         barrier = context.Barrier(clients)
         for c in range(clients):
             here, there = context.Pipe()
-            proc = context.Process(target=_client, args=(url, plans[(phase, c)], ids, barrier, there))
+            proc = context.Process(target=client, args=(*args, plans[(phase, c)], barrier, there))
             proc.start()
             pipes.append(here)
             procs.append(proc)
@@ -461,7 +464,17 @@ def run_clients(url: str, per_client: int) -> dict:
     return found
 
 
-def _bare_client(url: str, ids: list[int], barrier, out) -> None:
+def timed_after_warmup(drive, plan: list, barrier, out) -> None:
+    """Drive the plan's first item untimed (caches warm), wait for the other clients, drive the rest and send
+    back (completions, wall s, CPU s)."""
+    drive(plan[0])
+    barrier.wait()
+    t0, p0 = time.perf_counter(), time.process_time()
+    done = sum(drive(item) for item in plan[1:])
+    out.send((done, time.perf_counter() - t0, time.process_time() - p0))
+
+
+def _bare_client(url: str, plan: list[int], barrier, out) -> None:
     """One client process of the ceiling run: per completion one transaction of two statements through the
     driver (no ORM): ``SELECT state … FOR UPDATE``, bare_complete, ``UPDATE … SET state``; the first instance
     warms up untimed. Sends back (completions, wall s, CPU s)."""
@@ -482,11 +495,7 @@ def _bare_client(url: str, ids: list[int], barrier, out) -> None:
             conn.commit()
         return len(COMPLETING)
 
-    drive(ids[0])
-    barrier.wait()
-    t0, p0 = time.perf_counter(), time.process_time()
-    done = sum(drive(i) for i in ids[1:])
-    out.send((done, time.perf_counter() - t0, time.process_time() - p0))
+    timed_after_warmup(drive, plan, barrier, out)
     raw.close()
     engine.dispose()
 
@@ -495,8 +504,6 @@ def run_bare_clients(url: str, per_client: int) -> dict:
     """The ceiling of any engine built on SpiffWorkflow here: bare SpiffWorkflow whose state is one row read and
     written per completion (nothing else: no tasks for an inbox, no candidates, no events, no domain rows), with
     1 and with 2 client processes side by side, as ``run_clients`` drives ours. Returns {clients: figures}."""
-    import multiprocessing
-
     from core.db import make_engine
     from workflows.store import dump_state
 
@@ -513,25 +520,7 @@ def run_bare_clients(url: str, per_client: int) -> dict:
                                  {"s": dump_state(bare_start(spec, subs, script_engine, i))}).scalar()
                     for i in range(per_client + 1)]
     engine.dispose()
-    context = multiprocessing.get_context("fork")
-    found = {}
-    for phase, clients in (("one", 1), ("two", 2)):
-        barrier = context.Barrier(clients)
-        pipes, procs = [], []
-        for c in range(clients):
-            here, there = context.Pipe()
-            proc = context.Process(target=_bare_client, args=(url, plans[(phase, c)], barrier, there))
-            proc.start()
-            pipes.append(here)
-            procs.append(proc)
-        got = [p.recv() for p in pipes]
-        for proc in procs:
-            proc.join()
-        completions = sum(g[0] for g in got)
-        wall = max(g[1] for g in got)
-        found[clients] = dict(completions=completions, wall=wall, cps=completions / wall,
-                              cpu_ms=sum(g[2] for g in got) / completions * 1000)
-    return found
+    return side_by_side(_bare_client, plans, url)
 
 
 # ------------------------------------------------------------------ pgbench on the same server (issue 15 goal 1)
