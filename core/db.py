@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import Callable, Iterator
 
-from sqlalchemy import DateTime, MetaData, bindparam, create_engine, event, select, text
+from sqlalchemy import JSON, DateTime, MetaData, bindparam, create_engine, event, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -265,7 +265,9 @@ def _rows_skipping_conflict(model, columns: tuple[str, ...], unique_column: str,
     statement = text(sql).columns(*returned)
     if not ids_only:
         statement = select(model).from_statement(statement)
-    processors = [table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
+    # a JSON column's value goes into the JSON as it is (its own processing would encode it a second time)
+    processors = [None if isinstance(table.c[c].type, JSON) else
+                  table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
     return statement, processors
 
 

@@ -315,3 +315,25 @@ def test_enqueue_same_key_is_one_job_also_from_two_transactions_at_once(app):
         t.join(30)
     [job] = [j for j in _jobs(app) if j.key == "uji:serentak"]
     assert errors == [] and results == {"first": job.id, "second": job.id} and job.payload == {"by": "first"}
+
+
+def test_rows_inserted_from_json_keep_a_json_column_as_it_is(app):
+    """``insert_rows_skipping_conflict`` writes a JSON column's value once encoded (its own bind processing would
+    encode it a second time, a string in the column instead of the object), and skips a key that exists."""
+    from core.db import insert_rows_skipping_conflict
+
+    def row(key):
+        return dict(kind="uji", key=key, ref=None, instansi_id=None, payload={"a": [1, "dua"], "b": None},
+                    status=jobs.PENDING, attempts=0, next_attempt_at=clock.now(), last_error="",
+                    created_at=clock.now())
+
+    session = app.extensions["db_sessionmaker"]()
+    try:
+        with write_transaction(session):
+            ids = insert_rows_skipping_conflict(session, jobs.Job, [row("uji:1"), row("uji:2")], "key", ids_only=True)
+            again = insert_rows_skipping_conflict(session, jobs.Job, [row("uji:2"), row("uji:3")], "key")
+        assert len(ids) == 2 and [j.key for j in again] == ["uji:3"]
+    finally:
+        session.close()
+    stored = {j.key: j.payload for j in _jobs(app) if j.kind == "uji"}
+    assert stored == {f"uji:{n}": {"a": [1, "dua"], "b": None} for n in (1, 2, 3)}

@@ -162,7 +162,6 @@ def _json_insert(table, found: list[dict], params: dict):
     return _JSON_INSERTS[table.name]
 
 
-
 def _instance_update(instance: Instance, params: dict, written: dict) -> tuple[tuple, dict]:
     """The versioned UPDATE of the instance's changed columns and of the values ``written`` (set as committed
     already, ``store._write_state``) (``WHERE version =`` the version read, ``RETURNING`` its id, so that no row

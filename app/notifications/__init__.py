@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from core.db import insert_one_skipping_conflict, insert_rows_skipping_conflict
+from core.db import insert_rows_skipping_conflict
 from core.errors import NotFound
 from workflows import clock
 
@@ -102,11 +102,7 @@ def _create(session: Session, notices: list[dict], entities: bool) -> list:
         rows.append(_values((pegawai_id, recipients[pegawai_id]), notice["kind"], notice.get("context") or {},
                             notice.get("link"), key, now, email_on))
     session.flush()  # the caller's pending rows (the pegawai, the tasks) before ours
-    if entities and len(rows) == 1:  # the usual notice
-        created = insert_one_skipping_conflict(session, Notification, rows[0], "dedup_key")
-        created = created if created is NotImplemented else [created] if created is not None else []
-    else:
-        created = insert_rows_skipping_conflict(session, Notification, rows, "dedup_key", ids_only=not entities)
+    created = insert_rows_skipping_conflict(session, Notification, rows, "dedup_key", ids_only=not entities)
     if created is NotImplemented:
         return _create_one_by_one(session, rows)
     return sorted(created, key=lambda row: order[row.pegawai_id]) if entities else created
